@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Set up and run the whole test suite: ./scripts/test.sh [pytest args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n==> %s\n' "$*"; }
+
+apt_updated=0
+apt_install() {
+  if [ "$(id -u)" != "0" ]; then
+    echo "need root to apt-get install $*; install them and re-run" >&2; exit 1
+  fi
+  if [ "$apt_updated" = 0 ]; then apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# --- PostgreSQL: a real server on 127.0.0.1:5432 ---------------------------------------------
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+    log "installing PostgreSQL (Debian package)"
+    apt_install postgresql
+  fi
+  log "starting PostgreSQL"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  pg_isready -h 127.0.0.1 -p 5432
+fi
+export SWAPSAFE_TEST_POSTGRES_URL="${SWAPSAFE_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test}"
+
+# --- Chromium for the web UI tests ---------------------------------------------------------------
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  log "installing chromium + chromium-driver (Debian packages)"
+  apt_install chromium chromium-driver
+fi
+
+# --- Python environment ---------------------------------------------------------------------------
+PY="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  log "creating .venv"
+  "$PY" -m venv .venv
+fi
+# shellcheck disable=SC1091
+. .venv/bin/activate
+log "installing swapsafe[dev,postgres]"
+python -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+python -m pip install -q --disable-pip-version-check -e ".[dev,postgres]" 2>&1 | grep -v "^WARNING: Location" || true
+python -c "import swapsafe, openai, anthropic, psycopg" # fail loudly when the install did not work
+
+log "ruff"
+ruff check src tests bench
+ruff format --check src tests bench
+
+log "mypy (strict, src/)"
+mypy
+
+log "pytest"
+set +e
+python -m pytest --cov=swapsafe --cov-report=term:skip-covered -q "$@"
+rc=$?
+set -e
+if [ "$rc" = 5 ]; then echo "pytest collected no tests: that is a failure here" >&2; exit 1; fi
+exit "$rc"

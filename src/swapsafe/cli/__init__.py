@@ -1,0 +1,1 @@
+"""The ``swapsafe`` command line (Typer + Rich): one command group per module."""

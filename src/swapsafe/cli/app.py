@@ -1,0 +1,52 @@
+"""The ``swapsafe`` console script: the root Typer app and its command groups."""
+
+from __future__ import annotations
+
+import typer
+
+from swapsafe import __version__
+from swapsafe.cli import config_cmd, db
+
+app = typer.Typer(
+    name="swapsafe",
+    help=(
+        "Swap the LLM behind a production application without breaking production: "
+        "shadow traffic, golden-set evals, canary, promotion and one-command rollback."
+    ),
+    epilog="Example: swapsafe init && swapsafe config check",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"swapsafe {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_print_version,
+        is_eager=True,
+        help="Print the version and exit.",
+    ),
+) -> None:
+    """Swap the LLM behind a production application without breaking production.
+
+    Example: swapsafe init && swapsafe config check
+    """
+
+
+app.command("init")(config_cmd.init)
+app.add_typer(config_cmd.app, name="config")
+app.add_typer(db.app, name="db")
+
+
+def main() -> None:
+    """Entry point of the ``swapsafe`` console script."""
+    app(prog_name="swapsafe")

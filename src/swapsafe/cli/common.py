@@ -1,0 +1,78 @@
+"""Shared CLI pieces: the ``--config`` option, loading the config, and error handling.
+
+Errors the user can cause end the command with one plain line per problem on stderr and
+exit code 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+from contextlib import ContextDecorator
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import typer
+
+from swapsafe.config import DEFAULT_FILE, Config, load_config
+from swapsafe.exceptions import ConfigError, SwapsafeError
+
+EXIT_USAGE = 2
+
+#: ``--config/-c``: default ``swapsafe.toml``, or the SWAPSAFE_CONFIG environment variable
+config_option: Any = typer.Option(
+    Path(DEFAULT_FILE),
+    "--config",
+    "-c",
+    envvar="SWAPSAFE_CONFIG",
+    help="Config file, or a directory holding swapsafe.toml.",
+    show_default=True,
+)
+
+
+def error_line(message: str) -> None:
+    """Print one error line in red on stderr (brackets are printed as written)."""
+    typer.secho(message, fg="red", err=True)
+
+
+def fail(message: str) -> typer.Exit:
+    """Print ``message`` as an error line and return the exit to raise (code 2)."""
+    error_line(message)
+    return typer.Exit(EXIT_USAGE)
+
+
+def report_error(exc: SwapsafeError) -> None:
+    """Print an error: one line per config problem, or its one-line message."""
+    if isinstance(exc, ConfigError):
+        for problem in exc.problems:
+            error_line(str(problem).lstrip(": "))
+    else:
+        error_line(str(exc) or type(exc).__name__)
+
+
+def load_or_exit(path: str | Path) -> Config:
+    """Load the config, or print every problem and exit with code 2."""
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        report_error(exc)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+class _HandleErrors(ContextDecorator):
+    """Decorator or ``with`` block: a :class:`SwapsafeError` becomes red lines + exit 2."""
+
+    def __enter__(self) -> _HandleErrors:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if isinstance(exc, SwapsafeError):
+            report_error(exc)
+            raise typer.Exit(EXIT_USAGE) from None
+
+
+handle_errors = _HandleErrors()

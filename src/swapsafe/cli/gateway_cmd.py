@@ -1,0 +1,52 @@
+"""``swapsafe gateway``: serve the OpenAI- and Anthropic-compatible proxy."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+
+from swapsafe.cli.common import config_option, handle_errors, load_or_exit
+
+
+def _split_listen(listen: str) -> tuple[str, int]:
+    host, _, port = listen.rpartition(":")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+@handle_errors
+def gateway(
+    config: Path = config_option,
+    host: str | None = typer.Option(None, help="Address to bind (default: [gateway] listen)."),
+    port: int | None = typer.Option(None, help="Port to bind (default: [gateway] listen)."),
+    workers: int = typer.Option(1, min=1, help="Worker processes (each with its own pool)."),
+    log_level: str = typer.Option("info", help="uvicorn log level."),
+) -> None:
+    """Serve the gateway: point the OpenAI or Anthropic SDK's base_url at it.
+
+    Example:
+
+        swapsafe gateway --config swapsafe.toml --port 8787
+
+        # then, in the application:  OpenAI(base_url="http://127.0.0.1:8787/v1")
+        #                            Anthropic(base_url="http://127.0.0.1:8787")
+    """
+    import uvicorn
+
+    from swapsafe.gateway.app import preflight
+
+    cfg = load_or_exit(config)
+    preflight(cfg)
+    default_host, default_port = _split_listen(cfg.gateway.listen)
+    os.environ["SWAPSAFE_CONFIG"] = str(cfg.path)
+    uvicorn.run(
+        "swapsafe.gateway.app:app_from_env",
+        factory=True,
+        host=host or default_host,
+        port=port or default_port,
+        workers=workers,
+        log_level=log_level,
+        access_log=False,
+        timeout_graceful_shutdown=30,
+    )

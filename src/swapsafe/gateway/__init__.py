@@ -1,0 +1,1 @@
+"""The gateway: an OpenAI- and Anthropic-compatible proxy that shadows, canaries and records."""

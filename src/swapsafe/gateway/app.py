@@ -1,0 +1,205 @@
+"""Starlette app factory for the gateway.
+
+``create_app(config)`` opens the store, builds one provider (one pooled HTTP client) per model,
+and wires the request path, recorder, routing cache and metrics. ``GatewayRuntime.start()`` /
+``aclose()`` run in the ASGI lifespan; tests that drive the app in-process call them directly.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from swapsafe.config import Config, load_config
+from swapsafe.gateway.admin import admin_routes, check_admin_token
+from swapsafe.gateway.metrics import GatewayMetrics
+from swapsafe.gateway.proxy import Gateway
+from swapsafe.gateway.recorder import Recorder
+from swapsafe.gateway.routing_cache import RoutingCache
+from swapsafe.pricing import PriceBook
+from swapsafe.routing.service import RoutingService
+from swapsafe.providers.base import Provider
+from swapsafe.providers.registry import create_provider
+from swapsafe.store import open_store
+from swapsafe.store.protocol import Store
+
+log = logging.getLogger("swapsafe.gateway")
+
+
+def build_providers(config: Config) -> dict[str, Provider]:
+    return {
+        name: create_provider(
+            name=name,
+            type=m.provider,
+            upstream_model=m.model,
+            base_url=m.base_url,
+            api_key=m.api_key.reveal() if m.api_key is not None else None,
+            timeout=m.timeout,
+        )
+        for name, m in config.models.items()
+    }
+
+
+def admin_token(config: Config) -> str | None:
+    """The admin token when the admin API is on; raises RoutingError for a missing/weak token.
+
+    The admin API is on when ``[gateway] admin_api = true``, or, left unset, when an
+    ``admin_token`` is configured.
+    """
+    gw = config.gateway
+    enabled = gw.admin_api if gw.admin_api is not None else gw.admin_token is not None
+    if not enabled:
+        return None
+    return check_admin_token(gw.admin_token.reveal() if gw.admin_token is not None else None)
+
+
+def preflight(config: Config) -> None:
+    """Checks that must pass before the gateway starts (the CLI runs them before uvicorn)."""
+    admin_token(config)
+
+
+class GatewayRuntime:
+    """Everything the gateway owns for its lifetime."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        store: Store | None = None,
+        providers: Mapping[str, Provider] | None = None,
+        spill_path: Path | None = None,
+    ) -> None:
+        self.config = config
+        self._owns_store = store is None
+        self.store: Store = store if store is not None else open_store(config.store.url)
+        self.providers = dict(providers) if providers is not None else build_providers(config)
+        self.metrics = GatewayMetrics()
+        self.recorder = Recorder(
+            self.store,
+            spill_path=spill_path or config.root / ".swapsafe" / f"spill-{os.getpid()}.jsonl",
+        )
+        self.routing = RoutingCache(self.store, config.workloads)
+        self.gateway = Gateway(
+            config,
+            self.providers,
+            recorder=self.recorder,
+            routing=self.routing,
+            metrics=self.metrics,
+            pricebook=PriceBook(),
+        )
+        m, rec, shadow = self.metrics, self.recorder, self.gateway.shadow
+        m.gauge("swapsafe_recorder_queue_depth", "Trace rows waiting to be written.",
+                lambda: rec.pending)
+        m.gauge("swapsafe_recorder_written_total", "Trace rows written.", lambda: rec.written)
+        m.gauge("swapsafe_recorder_spilled_total", "Trace rows spilled to the local file.",
+                lambda: rec.spilled)
+        m.gauge("swapsafe_recorder_dropped_total", "Trace rows lost (spill file unwritable).",
+                lambda: rec.dropped)
+        m.gauge("swapsafe_shadow_in_flight", "Shadow calls running.", lambda: shadow.in_flight)
+        m.gauge("swapsafe_shadow_spent_today_usd", "Shadow spend today (UTC), this process.",
+                lambda: shadow.spent_today)
+        self.started = False
+
+    def start(self) -> None:
+        if not self.started:
+            self.recorder.start()
+            self.routing.start()
+            self.started = True
+
+    async def aclose(self) -> None:
+        await self.gateway.shadow.aclose()
+        for provider in self.providers.values():
+            await provider.aclose()
+        self.routing.close()
+        self.recorder.close()
+        if self._owns_store:
+            self.store.close()
+        self.started = False
+
+
+def create_app(
+    config: Config,
+    *,
+    store: Store | None = None,
+    providers: Mapping[str, Provider] | None = None,
+    spill_path: Path | None = None,
+) -> Starlette:
+    admin_token(config)  # refuse to start before opening anything
+    runtime = GatewayRuntime(config, store=store, providers=providers, spill_path=spill_path)
+    gw = runtime.gateway
+
+    async def chat_completions(request: Request) -> Response:
+        return await gw.handle(request, "openai")
+
+    async def messages(request: Request) -> Response:
+        return await gw.handle(request, "anthropic")
+
+    async def models(request: Request) -> Response:
+        data = [
+            {
+                "id": alias,
+                "object": "model",
+                "type": "model",
+                "created": 0,
+                "created_at": "1970-01-01T00:00:00Z",
+                "owned_by": "swapsafe",
+                "display_name": f"{alias} (workload {wl})",
+            }
+            for alias, wl in sorted(config.alias_map().items())
+        ]
+        body = {
+            "object": "list",
+            "data": data,
+            "has_more": False,
+            "first_id": data[0]["id"] if data else None,
+            "last_id": data[-1]["id"] if data else None,
+        }
+        return Response(orjson.dumps(body), media_type="application/json")
+
+    async def healthz(request: Request) -> Response:
+        return Response(orjson.dumps({"status": "ok"}), media_type="application/json")
+
+    async def metrics(request: Request) -> Response:
+        return PlainTextResponse(
+            runtime.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8"
+        )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.aclose()
+
+    routes = [
+        Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+        Route("/chat/completions", chat_completions, methods=["POST"]),
+        Route("/v1/messages", messages, methods=["POST"]),
+        Route("/v1/models", models, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+    ]
+    token = admin_token(config)
+    if token is not None:
+        service = RoutingService(
+            runtime.store, {n: w.candidate is not None for n, w in config.workloads.items()}
+        )
+        routes += admin_routes(service, token)
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.runtime = runtime
+    return app
+
+
+def app_from_env() -> Starlette:
+    """uvicorn factory for ``--workers N``: the config path comes from SWAPSAFE_CONFIG."""
+    return create_app(load_config(os.environ.get("SWAPSAFE_CONFIG", "swapsafe.toml")))

@@ -1,0 +1,474 @@
+"""The request path: authenticate, resolve the workload, route, call, stream, shadow, record."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from swapsafe.config import Config, ModelConfig, WorkloadConfig
+from swapsafe.exceptions import ProviderError, TranslationError
+from swapsafe.gateway import streaming
+from swapsafe.gateway.auth import ClientAuth, client_key
+from swapsafe.gateway.errors import error_response, provider_error_response
+from swapsafe.gateway.metrics import GatewayMetrics
+from swapsafe.gateway.recorder import Recorder
+from swapsafe.gateway.redact import redact
+from swapsafe.gateway.router import Route, decide, sticky_key
+from swapsafe.gateway.routing_cache import RoutingCache
+from swapsafe.gateway.shadow import ShadowDispatcher
+from swapsafe.gateway.usage import TokenUsage, from_wire
+from swapsafe.pricing import PriceBook
+from swapsafe.providers.base import Provider, SSEEvent
+from swapsafe.store.records import TraceRecord
+from swapsafe.wire import translate
+from swapsafe.wire.anthropic import JSON_TOOL_NAME
+
+_ID_PREFIX = {"openai": "chatcmpl-", "anthropic": "msg_"}
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """Read the body, refusing past ``limit`` bytes before parsing anything."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+@dataclass(slots=True)
+class Call:
+    """One upstream call being made (served or shadow): what to record when it ends."""
+
+    request_id: str
+    pair_id: str
+    workload: str
+    role: str
+    model: ModelConfig
+    inbound: str
+    stream: bool
+    bucket: int
+    request_text: str | None
+    started: float
+    ts: datetime
+
+
+class Gateway:
+    def __init__(
+        self,
+        config: Config,
+        providers: Mapping[str, Provider],
+        *,
+        recorder: Recorder,
+        routing: RoutingCache,
+        metrics: GatewayMetrics,
+        pricebook: PriceBook,
+    ) -> None:
+        self.config = config
+        self.providers = dict(providers)
+        self.recorder = recorder
+        self.routing = routing
+        self.metrics = metrics
+        self.pricebook = pricebook
+        gw = config.gateway
+        self.auth = ClientAuth(
+            [k.reveal() for k in gw.client_keys], pass_through=gw.pass_through
+        )
+        self.aliases: dict[str, WorkloadConfig] = {
+            alias: config.workloads[name] for alias, name in config.alias_map().items()
+        }
+        self.bodies = config.store.bodies
+        self.shadow = ShadowDispatcher(
+            sample_rate=config.shadow.sample_rate,
+            max_concurrency=config.shadow.max_concurrency,
+            timeout=config.shadow.timeout,
+            daily_budget_usd=config.shadow.daily_budget_usd,
+            metrics=metrics,
+        )
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _reject(self, inbound: str, status: int, reason: str, message: str) -> Response:
+        self.metrics.rejected.inc((reason,))
+        return error_response(inbound, status, message)
+
+    def _body_text(self, payload: bytes | dict[str, Any] | None) -> str | None:
+        if payload is None or self.bodies == "none":
+            return None
+        text = (payload if isinstance(payload, bytes) else orjson.dumps(payload)).decode(
+            "utf-8", "replace"
+        )
+        return redact(text) if self.bodies == "redacted" else text
+
+    def _prepare(
+        self, body: dict[str, Any], inbound: str, model: ModelConfig, *, stream: bool
+    ) -> tuple[dict[str, Any], str | None]:
+        """The upstream body for ``model`` (and the JSON-mode tool name, when one is forced)."""
+        provider = self.providers[model.name]
+        if provider.wire == inbound:
+            out = dict(body)
+            out["model"] = model.model
+        elif inbound == "openai":
+            out = translate.openai_to_anthropic_request(
+                body, model=model.model, default_max_tokens=model.default_max_tokens
+            )
+        else:
+            out = translate.anthropic_to_openai_request(body, model=model.model)
+        if stream:
+            out["stream"] = True
+            if provider.wire == "openai":
+                opts = dict(out.get("stream_options") or {})
+                opts["include_usage"] = True
+                out["stream_options"] = opts
+        else:
+            out.pop("stream", None)
+            out.pop("stream_options", None)
+        json_tool = None
+        if provider.wire == "anthropic" and inbound == "openai":
+            choice = out.get("tool_choice")
+            if isinstance(choice, dict) and choice.get("name") == JSON_TOOL_NAME:
+                json_tool = JSON_TOOL_NAME
+        return out, json_tool
+
+    def _api_key(self, model: ModelConfig, inbound: str, key: str | None) -> str | None:
+        """Pass-through: the client's key goes only to a configured model of its own vendor."""
+        if not self.auth.pass_through or model.api_key is not None:
+            return None
+        if self.providers[model.name].wire != inbound:
+            return None
+        return key
+
+    def _to_client(
+        self, inbound: str, provider: Provider, body: dict[str, Any], request_id: str,
+        json_tool: str | None,
+    ) -> dict[str, Any]:
+        if provider.wire == inbound:
+            out = dict(body)
+            out["id"] = request_id
+            return out
+        if inbound == "openai":
+            return translate.anthropic_to_openai_response(
+                body, request_id=request_id, model=provider.upstream_model, json_mode_tool=json_tool
+            )
+        return translate.openai_to_anthropic_response(
+            body, request_id=request_id, model=provider.upstream_model
+        )
+
+    def _record(
+        self,
+        call: Call,
+        *,
+        status: str,
+        http_status: int | None,
+        usage: TokenUsage | None = None,
+        error_class: str | None = None,
+        ttft: float | None = None,
+        response: dict[str, Any] | None = None,
+        finish_reason: str | None = None,
+    ) -> float | None:
+        latency = time.perf_counter() - call.started
+        usage = usage or TokenUsage()
+        m = call.model
+        cost = self.pricebook.cost(
+            name=m.name,
+            provider=m.provider,
+            upstream_model=m.model,
+            input_tokens=usage.input,
+            output_tokens=usage.output,
+            cached_tokens=usage.cached,
+            override=m.price,
+        )
+        labels = (call.workload, m.name, call.role)
+        self.metrics.requests.inc((*labels, status))
+        if error_class:
+            self.metrics.errors.inc((*labels, error_class))
+        self.metrics.latency.observe(labels, latency)
+        if ttft is not None:
+            self.metrics.ttft.observe(labels, ttft)
+        if usage.input:
+            self.metrics.tokens.inc((*labels, "input"), usage.input)
+        if usage.output:
+            self.metrics.tokens.inc((*labels, "output"), usage.output)
+        if cost:
+            self.metrics.cost.inc(labels, cost)
+        self.recorder.record(
+            TraceRecord(
+                request_id=call.request_id,
+                pair_id=call.pair_id,
+                ts=call.ts,
+                workload=call.workload,
+                role=call.role,  # type: ignore[arg-type]
+                model=m.name,
+                provider=m.provider,
+                status=status,
+                http_status=http_status,
+                error_class=error_class,
+                latency_ms=latency * 1000,
+                ttft_ms=None if ttft is None else ttft * 1000,
+                input_tokens=usage.input,
+                output_tokens=usage.output,
+                cached_tokens=usage.cached,
+                cost_usd=cost,
+                bucket=call.bucket,
+                stream=call.stream,
+                inbound_wire=call.inbound,
+                request_body=call.request_text,
+                response_body=self._body_text(response),
+                finish_reason=finish_reason,
+            )
+        )
+        return cost
+
+    # -- entry point -------------------------------------------------------------------------
+    async def handle(self, request: Request, inbound: str) -> Response:
+        headers = request.headers
+        key = client_key(headers)
+        if not self.auth.check(key):
+            return self._reject(
+                inbound, 401, "auth",
+                "missing or invalid API key: send a key configured in [gateway] client_keys",
+            )
+        try:
+            raw = await read_body(request, self.config.gateway.max_body_bytes)
+        except BodyTooLarge:
+            return self._reject(
+                inbound, 413, "too_large",
+                f"request body exceeds {self.config.gateway.max_body_bytes} bytes "
+                "([gateway] max_body_bytes)",
+            )
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return self._reject(inbound, 400, "bad_json", "request body is not valid JSON")
+        if not isinstance(body, dict):
+            return self._reject(inbound, 400, "bad_json", "request body must be a JSON object")
+        alias = headers.get("x-swapsafe-workload") or body.get("model")
+        workload = self.aliases.get(alias) if isinstance(alias, str) else None
+        if workload is None:
+            known = ", ".join(sorted(self.aliases))
+            return self._reject(
+                inbound, 404, "unknown_model",
+                f"unknown model {alias!r}: this gateway serves the workload aliases: {known}",
+            )
+        state = self.routing.get(workload.name)
+        route = decide(
+            workload=workload.name,
+            baseline=workload.baseline,
+            candidate=workload.candidate,
+            state=state,
+            key=sticky_key(workload.sticky_key, body, headers),
+        )
+        stream = body.get("stream") is True
+        serving = self.config.models[route.serving]
+        try:
+            upstream_body, json_tool = self._prepare(body, inbound, serving, stream=stream)
+        except TranslationError as exc:
+            self.metrics.rejected.inc(("untranslatable",))
+            return error_response(inbound, 400, str(exc), param=exc.param)
+        request_id = _ID_PREFIX[inbound] + uuid.uuid4().hex
+        pair_id = uuid.uuid4().hex
+        request_text = self._body_text(raw)
+        now = datetime.now(UTC)
+        if route.shadow is not None and self.shadow.admit(workload.name):
+            self._start_shadow(body, inbound, route, pair_id, request_text, now, key)
+        call = Call(
+            request_id=request_id, pair_id=pair_id, workload=workload.name, role="served",
+            model=serving, inbound=inbound, stream=stream, bucket=route.bucket,
+            request_text=request_text, started=time.perf_counter(), ts=now,
+        )
+        out_headers = {
+            "x-swapsafe-served-by": serving.name,
+            "x-swapsafe-workload": workload.name,
+            "x-request-id": request_id,
+        }
+        api_key = self._api_key(serving, inbound, key)
+        if stream:
+            return await self._stream(call, upstream_body, json_tool, api_key, out_headers, body)
+        return await self._complete(call, upstream_body, json_tool, api_key, out_headers)
+
+    # -- non-streaming -----------------------------------------------------------------------
+    async def _complete(
+        self, call: Call, upstream_body: dict[str, Any], json_tool: str | None,
+        api_key: str | None, headers: dict[str, str],
+    ) -> Response:
+        provider = self.providers[call.model.name]
+        gw = self.config.gateway
+        try:
+            resp = await provider.complete(
+                upstream_body, deadline=time.monotonic() + gw.deadline, api_key=api_key,
+                retries=gw.retries,
+            )
+            out = self._to_client(call.inbound, provider, resp.body, call.request_id, json_tool)
+        except ProviderError as exc:
+            self._record(call, status="error", http_status=exc.status or None,
+                         error_class=exc.error_class)
+            response = provider_error_response(call.inbound, provider.wire, exc)
+            response.headers.update(headers)
+            return response
+        except TranslationError as exc:
+            self._record(call, status="error", http_status=502, error_class="translation")
+            return error_response(call.inbound, 502, f"cannot translate the upstream response: {exc}",
+                                  headers=headers)
+        usage = from_wire(provider.wire, resp.body.get("usage"))
+        self._record(call, status="ok", http_status=resp.status, usage=usage, response=out,
+                     finish_reason=_finish_reason(call.inbound, out))
+        return Response(orjson.dumps(out), status_code=200, headers=headers,
+                        media_type="application/json")
+
+    # -- streaming ---------------------------------------------------------------------------
+    def _relay(self, call: Call, provider: Provider, json_tool: str | None,
+               body: dict[str, Any]) -> streaming.Relay:
+        collect = self.bodies != "none"
+        wants_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        if provider.wire == call.inbound == "openai":
+            return streaming.OpenAIPassthrough(call.request_id, collect=collect,
+                                               client_wants_usage=wants_usage)
+        if provider.wire == call.inbound == "anthropic":
+            return streaming.AnthropicPassthrough(call.request_id, collect=collect)
+        if call.inbound == "openai":
+            return streaming.AnthropicToOpenAI(call.request_id, model=provider.upstream_model,
+                                               collect=collect, include_usage=wants_usage,
+                                               json_mode_tool=json_tool)
+        return streaming.OpenAIToAnthropic(call.request_id, model=provider.upstream_model,
+                                           collect=collect)
+
+    async def _stream(
+        self, call: Call, upstream_body: dict[str, Any], json_tool: str | None,
+        api_key: str | None, headers: dict[str, str], body: dict[str, Any],
+    ) -> Response:
+        provider = self.providers[call.model.name]
+        gw = self.config.gateway
+        upstream = provider.stream(upstream_body, deadline=time.monotonic() + gw.deadline,
+                                   api_key=api_key, retries=gw.retries)
+        try:
+            first = await upstream.__anext__()
+        except ProviderError as exc:
+            self._record(call, status="error", http_status=exc.status or None,
+                         error_class=exc.error_class)
+            response = provider_error_response(call.inbound, provider.wire, exc)
+            response.headers.update(headers)
+            return response
+        except StopAsyncIteration:
+            self._record(call, status="error", http_status=502, error_class="empty_stream")
+            return error_response(call.inbound, 502,
+                                  f"upstream {call.model.name} ended the stream without any event",
+                                  headers={**headers, "x-should-retry": "false"})
+        ttft = time.perf_counter() - call.started
+        relay = self._relay(call, provider, json_tool, body)
+        return StreamingResponse(
+            self._pump(call, relay, first, upstream, ttft),
+            media_type="text/event-stream",
+            headers={**headers, "cache-control": "no-cache"},
+        )
+
+    async def _pump(
+        self, call: Call, relay: streaming.Relay, first: SSEEvent,
+        upstream: AsyncIterator[SSEEvent], ttft: float,
+    ) -> AsyncIterator[bytes]:
+        status, error_class = "client_disconnect", None
+        try:
+            for piece in relay.feed(first):
+                yield piece
+            async for ev in upstream:
+                for piece in relay.feed(ev):
+                    yield piece
+            if not relay.done:
+                for piece in relay.finish():
+                    yield piece
+            status = "ok"
+        except ProviderError as exc:
+            status, error_class = "error", exc.error_class
+            yield relay.error_event(502, f"upstream {call.model.name} failed mid-stream: {exc}")
+        except (TranslationError, orjson.JSONDecodeError, KeyError, TypeError) as exc:
+            status, error_class = "error", "bad_upstream_event"
+            yield relay.error_event(502, f"upstream {call.model.name} sent an unreadable event: "
+                                         f"{type(exc).__name__}")
+        finally:
+            with anyio.CancelScope(shield=True):
+                aclose = getattr(upstream, "aclose", None)
+                if aclose is not None:
+                    try:
+                        await aclose()
+                    except Exception:  # noqa: S110 - closing a broken stream; the trace says why
+                        pass
+            self._record(call, status=status, http_status=200, usage=relay.usage,
+                         error_class=error_class, ttft=ttft,
+                         response=relay.body(), finish_reason=relay.finish_reason)
+
+    # -- shadow ------------------------------------------------------------------------------
+    def _start_shadow(
+        self, body: dict[str, Any], inbound: str, route: Route, pair_id: str,
+        request_text: str | None, ts: datetime, key: str | None,
+    ) -> None:
+        assert route.shadow is not None
+        model = self.config.models[route.shadow]
+        try:
+            shadow_body, json_tool = self._prepare(body, inbound, model, stream=False)
+        except TranslationError:
+            self.metrics.shadow_skipped.inc((route.workload, "untranslatable"))
+            return
+        call = Call(
+            request_id="shadow-" + uuid.uuid4().hex, pair_id=pair_id, workload=route.workload,
+            role="shadow", model=model, inbound=inbound, stream=False, bucket=route.bucket,
+            request_text=request_text, started=time.perf_counter(), ts=ts,
+        )
+        self.shadow.spawn(self._shadow_call(call, shadow_body, json_tool,
+                                            self._api_key(model, inbound, key)))
+
+    async def _shadow_call(
+        self, call: Call, body: dict[str, Any], json_tool: str | None, api_key: str | None
+    ) -> None:
+        provider = self.providers[call.model.name]
+        try:
+            resp = await asyncio.wait_for(
+                provider.complete(body, deadline=time.monotonic() + self.shadow.timeout,
+                                  api_key=api_key, retries=0),
+                timeout=self.shadow.timeout,
+            )
+            out = self._to_client(call.inbound, provider, resp.body, call.request_id, json_tool)
+        except TimeoutError:
+            self._record(call, status="error", http_status=None, error_class="timeout")
+            return
+        except ProviderError as exc:
+            self._record(call, status="error", http_status=exc.status or None,
+                         error_class=exc.error_class)
+            return
+        except TranslationError:
+            self._record(call, status="error", http_status=502, error_class="translation")
+            return
+        except Exception:  # a shadow failure must never escape; it is recorded, not raised
+            self._record(call, status="error", http_status=None, error_class="internal")
+            return
+        usage = from_wire(provider.wire, resp.body.get("usage"))
+        cost = self._record(call, status="ok", http_status=resp.status, usage=usage, response=out,
+                            finish_reason=_finish_reason(call.inbound, out))
+        self.shadow.add_cost(cost)
+
+
+def _finish_reason(wire: str, body: dict[str, Any]) -> str | None:
+    if wire == "anthropic":
+        reason = body.get("stop_reason")
+        return reason if isinstance(reason, str) else None
+    choices = body.get("choices")
+    if isinstance(choices, list) and choices and isinstance(choices[0], dict):
+        reason = choices[0].get("finish_reason")
+        return reason if isinstance(reason, str) else None
+    return None

@@ -1,0 +1,53 @@
+"""Token usage from either wire format, in swapsafe's convention.
+
+``input`` counts every prompt token, cached ones included (OpenAI's ``prompt_tokens``; for
+Anthropic ``input_tokens + cache_read_input_tokens + cache_creation_input_tokens``);
+``cached`` is the cache-read part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(slots=True)
+class TokenUsage:
+    input: int | None = None
+    output: int | None = None
+    cached: int | None = None
+
+
+def _int(v: Any) -> int:
+    return v if isinstance(v, int) else 0
+
+
+def from_openai(usage: Any, into: TokenUsage | None = None) -> TokenUsage:
+    u = into or TokenUsage()
+    if isinstance(usage, dict):
+        if "prompt_tokens" in usage:
+            u.input = _int(usage.get("prompt_tokens"))
+        if "completion_tokens" in usage:
+            u.output = _int(usage.get("completion_tokens"))
+        details = usage.get("prompt_tokens_details")
+        if isinstance(details, dict) and "cached_tokens" in details:
+            u.cached = _int(details.get("cached_tokens"))
+    return u
+
+
+def from_anthropic(usage: Any, into: TokenUsage | None = None) -> TokenUsage:
+    """Anthropic usage; ``message_delta`` carries cumulative output (and sometimes input) counts."""
+    u = into or TokenUsage()
+    if isinstance(usage, dict):
+        if "input_tokens" in usage and usage.get("input_tokens") is not None:
+            cache_read = _int(usage.get("cache_read_input_tokens"))
+            cache_write = _int(usage.get("cache_creation_input_tokens"))
+            u.input = _int(usage.get("input_tokens")) + cache_read + cache_write
+            u.cached = cache_read
+        if usage.get("output_tokens") is not None:
+            u.output = _int(usage.get("output_tokens"))
+    return u
+
+
+def from_wire(wire: str, usage: Any) -> TokenUsage:
+    return from_anthropic(usage) if wire == "anthropic" else from_openai(usage)

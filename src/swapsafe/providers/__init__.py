@@ -1,0 +1,21 @@
+"""Upstream providers behind one seam: :class:`Provider` (complete, stream, aclose).
+
+Build one with :func:`create_provider` from a ``[models.NAME]`` entry; add a type with
+:func:`register_provider`. Built-in types: ``openai``, ``openai-compatible``, ``anthropic``,
+``scripted``.
+"""
+
+from swapsafe.providers.base import Provider, SSEEvent, UpstreamResponse, Wire
+from swapsafe.providers.registry import create_provider, known_provider_types, register_provider
+from swapsafe.providers.retry import RetryPolicy
+
+__all__ = [
+    "Provider",
+    "RetryPolicy",
+    "SSEEvent",
+    "UpstreamResponse",
+    "Wire",
+    "create_provider",
+    "known_provider_types",
+    "register_provider",
+]

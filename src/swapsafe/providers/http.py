@@ -1,0 +1,365 @@
+"""Shared HTTP machinery for upstream providers: pooled client, retry loop, error mapping.
+
+:class:`HTTPProvider` does everything but the vendor specifics (URL, auth headers, how a stream
+ends), which :mod:`swapsafe.providers.openai` and :mod:`swapsafe.providers.anthropic` supply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any, ClassVar
+
+import httpx
+import orjson
+
+from swapsafe import __version__
+from swapsafe.exceptions import ProviderConnectionError, ProviderError, ProviderTimeout
+from swapsafe.providers.base import SSEEvent, UpstreamResponse, Wire
+from swapsafe.providers.retry import RetryPolicy, is_retryable_status, next_delay, parse_retry_after
+from swapsafe.providers.sse_reader import SSEDecoder
+
+DEFAULT_LIMITS = httpx.Limits(
+    max_connections=1000, max_keepalive_connections=200, keepalive_expiry=30.0
+)
+MAX_ERROR_BODY = 2000
+_JSON = "application/json"
+
+
+def make_client(
+    timeout: float,
+    *,
+    limits: httpx.Limits = DEFAULT_LIMITS,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> httpx.AsyncClient:
+    """A pooled HTTP/1.1 keep-alive client sized for a gateway."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+        limits=limits,
+        transport=transport,
+        http1=True,
+        http2=False,
+        follow_redirects=False,
+        headers={"user-agent": f"swapsafe/{__version__}"},
+    )
+
+
+def _redact(text: str, secrets: tuple[str | None, ...]) -> str:
+    for secret in secrets:
+        if secret and secret in text:
+            text = text.replace(secret, "***")
+    return text
+
+
+def _error_detail(body: object) -> str:
+    """The vendor's error message from an error body (OpenAI and Anthropic shapes)."""
+    if isinstance(body, dict):
+        err = body.get("error")
+        if isinstance(err, dict) and isinstance(err.get("message"), str):
+            return str(err["message"])
+        if isinstance(err, str):
+            return err
+        if isinstance(body.get("message"), str):
+            return str(body["message"])
+    text = str(body) if body is not None else ""
+    return text[:300]
+
+
+class HTTPProvider:
+    """Base for providers that talk HTTP + JSON + SSE to an upstream."""
+
+    type: str
+    wire: Wire
+    stream_end: ClassVar[str] = "its terminal event"
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        upstream_model: str,
+        base_url: str,
+        api_key: str | None,
+        timeout: float,
+        client: httpx.AsyncClient | None = None,
+        retry_policy: RetryPolicy | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.name = name
+        self.upstream_model = upstream_model
+        self.base_url = base_url.rstrip("/")
+        self._api_key = api_key
+        self.timeout = timeout
+        self._owns_client = client is None
+        self._client = client if client is not None else make_client(timeout)
+        self.retry_policy = retry_policy or RetryPolicy()
+        self._sleep = sleep
+        self._clock = clock
+        self._url = self._endpoint()
+        self._default_headers = self._headers(api_key, None)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, model={self.upstream_model!r})"
+
+    # --- vendor hooks -------------------------------------------------------------------------
+    def _endpoint(self) -> str:
+        raise NotImplementedError
+
+    def _auth_headers(self, api_key: str | None) -> dict[str, str]:
+        raise NotImplementedError
+
+    def _stream_event(self, event: SSEEvent) -> bool:
+        """True when ``event`` ends the stream; raise ProviderError for an in-stream error."""
+        raise NotImplementedError
+
+    # --- public API ---------------------------------------------------------------------------
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self._client.aclose()
+
+    async def complete(
+        self,
+        body: dict[str, Any],
+        *,
+        deadline: float,
+        api_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        retries: int = 2,
+    ) -> UpstreamResponse:
+        content = orjson.dumps(body)
+        headers = self._request_headers(api_key, extra_headers)
+        secrets = (api_key, self._api_key)
+        attempt = 0
+        while True:
+            attempt += 1
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                raise self._deadline_error(attempt - 1)
+            err: ProviderError
+            retryable = True
+            try:
+                async with asyncio.timeout(remaining):
+                    resp = await self._client.post(self._url, content=content, headers=headers)
+            except (TimeoutError, httpx.TimeoutException) as exc:
+                err = self._timeout_error(exc, attempt, deadline)
+            except httpx.TransportError as exc:
+                err = self._connection_error(exc, secrets)
+            except httpx.HTTPError as exc:
+                err = ProviderError(
+                    _redact(f"upstream {self.name!r} sent an unreadable response: {exc}", secrets),
+                    status=502,
+                    provider=self.name,
+                )
+            else:
+                status = resp.status_code
+                if 200 <= status < 300:
+                    return UpstreamResponse(
+                        status, self._parse_ok(resp.content), dict(resp.headers.items()), attempt
+                    )
+                err = self._status_error(status, resp.content, resp.headers, secrets)
+                retryable = is_retryable_status(status, resp.headers)
+            await self._backoff_or_raise(err, retryable, attempt, retries, deadline)
+
+    async def stream(
+        self,
+        body: dict[str, Any],
+        *,
+        deadline: float,
+        api_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        retries: int = 2,
+    ) -> AsyncIterator[SSEEvent]:
+        secrets = (api_key, self._api_key)
+        response = await self._open_stream(
+            orjson.dumps(body),
+            self._request_headers(api_key, extra_headers),
+            deadline,
+            retries,
+            secrets,
+        )
+        loop = asyncio.get_running_loop()
+        when = loop.time() + (deadline - self._clock())
+        chunks = response.aiter_bytes()
+        decoder = SSEDecoder()
+        done = False
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout_at(when):
+                        chunk = await anext(chunks)
+                except StopAsyncIteration:
+                    break
+                except (TimeoutError, httpx.TimeoutException) as exc:
+                    if done:
+                        return
+                    raise self._timeout_error(exc, 1, deadline, mid_stream=True) from exc
+                except httpx.HTTPError as exc:
+                    if done:
+                        return
+                    raise ProviderConnectionError(
+                        _redact(f"upstream {self.name!r} broke off the stream: {exc!r}", secrets),
+                        provider=self.name,
+                    ) from exc
+                for event in decoder.feed(chunk):
+                    if not done and self._stream_event(event):
+                        done = True
+                    yield event
+            if not done:
+                raise ProviderError(
+                    f"upstream {self.name!r} ended the stream without {self.stream_end}",
+                    status=502,
+                    provider=self.name,
+                    body=decoder.pending()[:MAX_ERROR_BODY].decode("utf-8", "replace") or None,
+                )
+        finally:
+            aclose = getattr(chunks, "aclose", None)
+            if aclose is not None:
+                await aclose()
+            await response.aclose()
+
+    # --- internals ----------------------------------------------------------------------------
+    def _headers(self, api_key: str | None, extra: Mapping[str, str] | None) -> dict[str, str]:
+        headers = {"content-type": _JSON, "accept": _JSON}
+        headers.update(self._auth_headers(api_key))
+        if extra:
+            headers.update({k.lower(): v for k, v in extra.items()})
+        return headers
+
+    def _request_headers(
+        self, api_key: str | None, extra: Mapping[str, str] | None
+    ) -> dict[str, str]:
+        if api_key is None and not extra:
+            return self._default_headers
+        return self._headers(api_key if api_key is not None else self._api_key, extra)
+
+    async def _open_stream(
+        self,
+        content: bytes,
+        headers: dict[str, str],
+        deadline: float,
+        retries: int,
+        secrets: tuple[str | None, ...],
+    ) -> httpx.Response:
+        """Send the request, retrying until a 2xx with ``text/event-stream`` arrives."""
+        headers = {**headers, "accept": "text/event-stream"}
+        attempt = 0
+        while True:
+            attempt += 1
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                raise self._deadline_error(attempt - 1)
+            err: ProviderError
+            retryable = True
+            try:
+                async with asyncio.timeout(remaining):
+                    request = self._client.build_request(
+                        "POST", self._url, content=content, headers=headers
+                    )
+                    resp = await self._client.send(request, stream=True)
+                    status = resp.status_code
+                    ctype = resp.headers.get("content-type", "")
+                    if 200 <= status < 300 and ctype.startswith("text/event-stream"):
+                        return resp
+                    try:
+                        raw = await resp.aread()
+                    finally:
+                        await resp.aclose()
+            except (TimeoutError, httpx.TimeoutException) as exc:
+                err = self._timeout_error(exc, attempt, deadline)
+            except httpx.TransportError as exc:
+                err = self._connection_error(exc, secrets)
+            else:
+                if 200 <= status < 300:
+                    raise ProviderError(
+                        f"upstream {self.name!r} answered a stream request with "
+                        f"content-type {ctype or 'none'!r}, not text/event-stream",
+                        status=502,
+                        provider=self.name,
+                        body=raw[:MAX_ERROR_BODY].decode("utf-8", "replace"),
+                    )
+                err = self._status_error(status, raw, resp.headers, secrets)
+                retryable = is_retryable_status(status, resp.headers)
+            await self._backoff_or_raise(err, retryable, attempt, retries, deadline)
+
+    async def _backoff_or_raise(
+        self, err: ProviderError, retryable: bool, attempt: int, retries: int, deadline: float
+    ) -> None:
+        delay = next_delay(
+            self.retry_policy,
+            attempt=attempt,
+            retries=retries,
+            retryable=retryable,
+            retry_after=err.retry_after,
+            remaining=deadline - self._clock(),
+        )
+        if delay is None:
+            raise err
+        await self._sleep(delay)
+
+    def _parse_ok(self, raw: bytes) -> dict[str, Any]:
+        try:
+            parsed = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            parsed = None
+        if not isinstance(parsed, dict):
+            raise ProviderError(
+                f"upstream {self.name!r} returned a non-JSON body",
+                status=502,
+                provider=self.name,
+                body=raw[:MAX_ERROR_BODY].decode("utf-8", "replace"),
+            )
+        return parsed
+
+    def _status_error(
+        self,
+        status: int,
+        raw: bytes,
+        headers: httpx.Headers,
+        secrets: tuple[str | None, ...],
+    ) -> ProviderError:
+        text = _redact(raw[: MAX_ERROR_BODY * 4].decode("utf-8", "replace"), secrets)
+        body: object
+        try:
+            body = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            body = text[:MAX_ERROR_BODY]
+        detail = _redact(_error_detail(body), secrets)
+        return ProviderError(
+            f"upstream {self.name!r} returned HTTP {status}: {detail}".rstrip(": "),
+            status=status,
+            provider=self.name,
+            body=body,
+            retry_after=parse_retry_after(headers, now=time.time()),
+        )
+
+    def _timeout_error(
+        self, exc: BaseException, attempt: int, deadline: float, *, mid_stream: bool = False
+    ) -> ProviderTimeout:
+        what = "stopped sending the stream" if mid_stream else "did not answer"
+        if isinstance(exc, httpx.TimeoutException) and deadline - self._clock() > 0:
+            reason = f"{type(exc).__name__} after {self.timeout:g}s"
+        else:
+            reason = "deadline reached"
+        return ProviderTimeout(
+            f"upstream {self.name!r} {what} in time ({reason}, attempt {attempt})",
+            status=0,
+            provider=self.name,
+        )
+
+    def _deadline_error(self, attempts: int) -> ProviderTimeout:
+        return ProviderTimeout(
+            f"upstream {self.name!r}: deadline reached after {attempts} attempt(s)",
+            status=0,
+            provider=self.name,
+        )
+
+    def _connection_error(
+        self, exc: httpx.TransportError, secrets: tuple[str | None, ...]
+    ) -> ProviderConnectionError:
+        detail = str(exc) or type(exc).__name__
+        return ProviderConnectionError(
+            _redact(f"upstream {self.name!r} could not be reached: {detail}", secrets),
+            status=0,
+            provider=self.name,
+        )

@@ -1,0 +1,108 @@
+"""OpenAI chat completions wire: OpenAI itself and every OpenAI-compatible server.
+
+``type = "openai"`` defaults to https://api.openai.com/v1; ``type = "openai-compatible"`` (vLLM,
+llama.cpp, Ollama, Azure-style gateways) needs ``base_url``. Requests go to
+``{base_url}/chat/completions`` with ``Authorization: Bearer <key>`` (omitted without a key).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import httpx
+import orjson
+
+from swapsafe.exceptions import ConfigError, ProviderError
+from swapsafe.providers.base import SSEEvent, Wire
+from swapsafe.providers.http import HTTPProvider
+from swapsafe.providers.registry import register_provider
+
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+_DONE = b"[DONE]"
+
+
+class OpenAIProvider(HTTPProvider):
+    """An upstream that speaks OpenAI chat completions."""
+
+    wire: Wire = "openai"
+    stream_end: ClassVar[str] = "data: [DONE]"
+    type = "openai"
+
+    def _endpoint(self) -> str:
+        return f"{self.base_url}/chat/completions"
+
+    def _auth_headers(self, api_key: str | None) -> dict[str, str]:
+        return {"authorization": f"Bearer {api_key}"} if api_key else {}
+
+    def _stream_event(self, event: SSEEvent) -> bool:
+        data = event.data
+        if data == _DONE:
+            return True
+        if data[:12].lstrip().startswith(b'{"error"'):
+            self._raise_stream_error(data)
+        return False
+
+    def _raise_stream_error(self, data: bytes) -> None:
+        try:
+            body = orjson.loads(data)
+            error = body.get("error") or {}
+            message = str(error.get("message") or "error")
+        except (orjson.JSONDecodeError, AttributeError):
+            body, message = data[:2000].decode("utf-8", "replace"), "error"
+        raise ProviderError(
+            f"upstream {self.name!r} sent an error in the stream: {message}",
+            status=500,
+            provider=self.name,
+            body=body,
+        )
+
+
+class OpenAICompatibleProvider(OpenAIProvider):
+    type = "openai-compatible"
+
+
+@register_provider("openai")
+def _create_openai(
+    *,
+    name: str,
+    type: str,
+    upstream_model: str,
+    base_url: str | None,
+    api_key: str | None,
+    timeout: float,
+    client: httpx.AsyncClient | None = None,
+) -> OpenAIProvider:
+    return OpenAIProvider(
+        name=name,
+        upstream_model=upstream_model,
+        base_url=base_url or OPENAI_BASE_URL,
+        api_key=api_key,
+        timeout=timeout,
+        client=client,
+    )
+
+
+@register_provider("openai-compatible")
+def _create_compatible(
+    *,
+    name: str,
+    type: str,
+    upstream_model: str,
+    base_url: str | None,
+    api_key: str | None,
+    timeout: float,
+    client: httpx.AsyncClient | None = None,
+) -> OpenAICompatibleProvider:
+    if not base_url:
+        raise ConfigError(
+            f"model {name!r}: type 'openai-compatible' needs base_url, "
+            'e.g. base_url = "http://localhost:8000/v1"'
+        )
+    return OpenAICompatibleProvider(
+        name=name,
+        upstream_model=upstream_model,
+        base_url=base_url,
+        api_key=api_key,
+        timeout=timeout,
+        client=client,
+    )

@@ -1,0 +1,94 @@
+"""Provider registry: ``type`` name -> factory. Built-ins register through the same path.
+
+A new provider is one module with a factory decorated by :func:`register_provider`::
+
+    @register_provider("my-vendor")
+    def _create(*, name, type, upstream_model, base_url, api_key, timeout, client=None):
+        return MyVendorProvider(...)
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Protocol
+
+import httpx
+
+from swapsafe.exceptions import ConfigError
+from swapsafe.providers.base import Provider
+
+BUILTIN_MODULES = (
+    "swapsafe.providers.openai",
+    "swapsafe.providers.anthropic",
+    "swapsafe.providers.scripted",
+)
+
+
+class ProviderFactory(Protocol):
+    def __call__(
+        self,
+        *,
+        name: str,
+        type: str,
+        upstream_model: str,
+        base_url: str | None,
+        api_key: str | None,
+        timeout: float,
+        client: httpx.AsyncClient | None = None,
+    ) -> Provider: ...
+
+
+_FACTORIES: dict[str, ProviderFactory] = {}
+_builtins_loaded = False
+
+
+def register_provider(type_name: str) -> Callable[[ProviderFactory], ProviderFactory]:
+    """Register a factory for ``type = "<type_name>"`` in ``[models.NAME]``."""
+
+    def decorate(factory: ProviderFactory) -> ProviderFactory:
+        _FACTORIES[type_name] = factory
+        return factory
+
+    return decorate
+
+
+def _load_builtins() -> None:
+    global _builtins_loaded
+    if not _builtins_loaded:
+        for module in BUILTIN_MODULES:
+            importlib.import_module(module)
+        _builtins_loaded = True
+
+
+def known_provider_types() -> list[str]:
+    """Sorted names of every registered provider type."""
+    _load_builtins()
+    return sorted(_FACTORIES)
+
+
+def create_provider(
+    *,
+    name: str,
+    type: str,
+    upstream_model: str,
+    base_url: str | None,
+    api_key: str | None,
+    timeout: float,
+    client: httpx.AsyncClient | None = None,
+) -> Provider:
+    """Build the provider for one ``[models.NAME]`` entry. Unknown type -> ConfigError."""
+    _load_builtins()
+    factory = _FACTORIES.get(type)
+    if factory is None:
+        known = ", ".join(repr(t) for t in sorted(_FACTORIES))
+        raise ConfigError(f"model {name!r}: unknown provider type {type!r}; use one of {known}")
+    return factory(
+        name=name,
+        type=type,
+        upstream_model=upstream_model,
+        base_url=base_url,
+        api_key=api_key,
+        timeout=timeout,
+        client=client,
+    )

@@ -1,0 +1,181 @@
+"""Store URLs and engines: normalise, mask passwords, open SQLite/PostgreSQL, explain failures."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from swapsafe.exceptions import StoreError
+
+_HINT = "Check [store] url and that the server is running."
+_SQLITE_HINT = "Check [store] url."
+SUPPORTED = "sqlite:///PATH or postgresql://USER@HOST:PORT/DB"
+
+
+def mask_url(url: str | URL) -> str:
+    """The URL as text with any password replaced by ``***``."""
+    if isinstance(url, URL):
+        if url.drivername == "postgresql+psycopg":
+            url = url.set(drivername="postgresql")
+        return url.render_as_string(hide_password=True)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # garbage that is not a URL: still never echo a password-like part
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def parse_url(url: str) -> URL:
+    """Parse and normalise a store URL; PostgreSQL always goes through psycopg 3."""
+    try:
+        parsed = make_url(url.strip())
+    except (ArgumentError, ValueError):
+        raise StoreError(
+            f"cannot open store {mask_url(url)!r}: not a database URL. Use {SUPPORTED}."
+        ) from None
+    backend, _, driver = parsed.drivername.partition("+")
+    if backend in ("postgresql", "postgres") and driver in ("", "psycopg"):
+        return parsed.set(drivername="postgresql+psycopg")
+    if backend == "sqlite" and driver in ("", "pysqlite"):
+        return parsed.set(drivername="sqlite")
+    raise StoreError(
+        f"cannot open store {mask_url(parsed)}: unsupported scheme {parsed.drivername!r}. "
+        f"Use {SUPPORTED}."
+    )
+
+
+def json_dumps(value: Any) -> str:
+    """JSON for JSON columns; datetimes become ISO 8601 text."""
+    return json.dumps(value, default=_json_default, ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def sqlite_path(url: URL) -> Path:
+    """The database file of a SQLite URL, checked so that opening it can succeed."""
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        raise StoreError(
+            f"cannot open store {mask_url(url)}: in-memory SQLite is not supported "
+            "(use sqlite:///path/to/swapsafe.db)."
+        )
+    path = Path(database).expanduser().absolute()
+    if not path.parent.is_dir():
+        raise StoreError(
+            f"cannot open store {mask_url(url)}: directory {path.parent} does not exist. "
+            f"Create it or fix [store] url."
+        )
+    if path.exists() and _read_only(path):
+        raise StoreError(
+            f"cannot open store {mask_url(url)}: {path} is read-only. "
+            "Make it writable (chmod u+w) or point [store] url at a writable file."
+        )
+    if _read_only(path.parent):
+        raise StoreError(
+            f"cannot open store {mask_url(url)}: directory {path.parent} is read-only "
+            "(SQLite needs to create its -wal and -shm files there). Use a writable directory."
+        )
+    return path
+
+
+def _read_only(path: Path) -> bool:
+    # Mode bits are checked too: root passes os.access, but a chmod 444 file is a clear signal.
+    return not os.access(path, os.W_OK) or not (path.stat().st_mode & stat.S_IWUSR)
+
+
+def build_engine(url: URL) -> Engine:
+    """An engine configured for swapsafe: WAL + busy_timeout on SQLite, psycopg 3 on PostgreSQL."""
+    if url.get_backend_name() == "sqlite":
+        path = sqlite_path(url)
+        engine = create_engine(
+            url.set(database=str(path)),
+            json_serializer=json_dumps,
+            connect_args={"timeout": 5.0},
+        )
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+    connect_args: dict[str, Any] = {}
+    if "connect_timeout" not in url.query:
+        connect_args["connect_timeout"] = 5
+    return create_engine(
+        url,
+        json_serializer=json_dumps,
+        connect_args=connect_args,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+    )
+
+
+def _sqlite_on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    # SQLAlchemy emits BEGIN itself (see _sqlite_on_begin), so pysqlite must not.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA busy_timeout = 5000")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        cursor.close()
+
+
+def _sqlite_on_begin(conn: Any) -> None:
+    # Writers ask for BEGIN IMMEDIATE so they take the write lock up front and wait on
+    # busy_timeout, instead of failing when a read transaction tries to upgrade.
+    mode = conn.get_execution_options().get("sqlite_begin", "")
+    conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+_REASONS: tuple[tuple[str, str], ...] = (
+    ("connection refused", "connection refused"),
+    ("password authentication failed", "password authentication failed"),
+    ("no password supplied", "the server wants a password"),
+    ("could not translate host name", "unknown host"),
+    ("name or service not known", "unknown host"),
+    ("timeout expired", "connection timed out"),
+    ("timed out", "connection timed out"),
+    ("no pg_hba.conf entry", "the server refused this client (pg_hba.conf)"),
+    ("attempt to write a readonly database", "the database file is read-only"),
+    ("readonly database", "the database file is read-only"),
+    ("unable to open database file", "unable to open the database file"),
+    ("file is not a database", "the file is not a SQLite database"),
+    ("database is locked", "the database is locked by another process"),
+)
+
+
+def explain(exc: BaseException, url: URL, *, doing: str = "open") -> StoreError:
+    """One clear line for a driver error; never a traceback, never a password."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip()
+    lowered = text.lower()
+    reason = next((r for needle, r in _REASONS if needle in lowered), None)
+    if reason is None:
+        m = re.search(r'database "([^"]+)" does not exist', text)
+        if m:
+            reason = f"database {m.group(1)!r} does not exist"
+    if reason is None:
+        reason = " ".join(text.splitlines()[0].split()) if text else type(orig).__name__
+        reason = re.sub(r"^connection failed: connection to server at .*? failed: ", "", reason)
+        reason = re.sub(r"^FATAL: *", "", reason)
+        if url.password:
+            reason = reason.replace(str(url.password), "***")
+        reason = reason[:200]
+    hint = _SQLITE_HINT if url.get_backend_name() == "sqlite" else _HINT
+    return StoreError(f"cannot {doing} store {mask_url(url)}: {reason}. {hint}")

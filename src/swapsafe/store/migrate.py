@@ -1,0 +1,62 @@
+"""Alembic, run programmatically from the migrations shipped inside the package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, text
+
+from swapsafe.exceptions import StoreError
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Any fixed 64-bit key: serialises concurrent upgrades from several PostgreSQL replicas.
+_PG_LOCK_KEY = 0x5A5A_0001
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An in-memory Alembic config; no alembic.ini is needed at run time."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def check_known(current: str | None, shown_url: str) -> None:
+    """Refuse a database migrated by a newer swapsafe than this one."""
+    if current is None:
+        return
+    script = ScriptDirectory.from_config(alembic_config())
+    try:
+        script.get_revision(current)
+    except Exception:
+        raise StoreError(
+            f"store {shown_url} is at schema revision {current!r}, which this swapsafe "
+            "does not know. Upgrade swapsafe (pip install -U swapsafe)."
+        ) from None
+
+
+def upgrade(engine: Engine, shown_url: str) -> None:
+    """Bring the schema to head in one transaction (no-op when it already is)."""
+    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn, conn.begin():
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+        current = current_revision(conn)
+        check_known(current, shown_url)
+        if current == head_revision():
+            return
+        command.upgrade(alembic_config(conn), "head")

@@ -1,0 +1,37 @@
+"""Test doubles for swapsafe users' own tests.
+
+- :class:`ScriptedProvider`: an in-process provider with deterministic (echo or queued)
+  replies; ``strict=True`` fails loudly on a request nothing was queued for.
+- :class:`FakeUpstream`: a fake OpenAI / Anthropic HTTP upstream (ASGI app) with realistic
+  replies, streaming in the vendors' exact SSE format, request recording and :class:`Fault`
+  injection; in-process via ``httpx.ASGITransport`` or on loopback via ``serve()`` /
+  ``serve_in_thread()``.
+
+Example::
+
+    fake = FakeUpstream("openai")
+    fake.enqueue_fault(Fault(status=503))          # first request fails, then echo replies
+    async with fake.serve() as base_url:           # http://127.0.0.1:PORT/v1
+        client = openai.AsyncOpenAI(base_url=base_url, api_key="test")
+        ...
+    assert fake.requests[-1].body["model"] == "gpt-4o"
+"""
+
+from swapsafe.providers.canned import ToolCall
+from swapsafe.providers.scripted import ScriptedCall, ScriptedProvider, UnexpectedRequest
+from swapsafe.testing.fake_upstream import FakeUpstream, RecordedRequest
+from swapsafe.testing.faults import ConnectionReset, Fault, error_body
+from swapsafe.testing.loopback import LoopbackServer
+
+__all__ = [
+    "ConnectionReset",
+    "FakeUpstream",
+    "Fault",
+    "LoopbackServer",
+    "RecordedRequest",
+    "ScriptedCall",
+    "ScriptedProvider",
+    "ToolCall",
+    "UnexpectedRequest",
+    "error_body",
+]

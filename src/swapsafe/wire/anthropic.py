@@ -1,0 +1,476 @@
+"""Anthropic Messages JSON <-> canonical types.
+
+Encoding produces what Anthropic accepts: a top-level ``system`` (system messages never appear in
+``messages``), ``tool_choice`` objects, ``max_tokens`` always set (``default_max_tokens`` when the
+request has none), tool results as ``tool_result`` blocks at the front of the user message that
+follows the assistant ``tool_use``, consecutive same-role turns merged. A temperature above 1 is
+refused, never clamped.
+
+Structured output (JSON mode). By default ``response_format`` becomes a *forced tool*: a tool
+named ``json_output`` (:data:`JSON_MODE_TOOL`) whose ``input_schema`` is the requested JSON schema
+(``json_object`` uses the permissive ``{"type": "object", "additionalProperties": true}``), with
+``tool_choice = {"type": "tool", "name": "json_output"}``. When the request also has tools and
+``tool_choice`` is ``auto`` / ``required``, the choice becomes ``{"type": "any"}`` (the model either
+calls a real tool or answers through ``json_output``); a named ``tool_choice`` is kept. On the way
+back, a ``json_output`` tool call is turned into text content holding the JSON, and its
+``tool_use`` stop reason into ``stop``. ``structured_output="native"`` uses
+``output_config.format`` instead, for models that support native JSON-schema output.
+
+Parsing refuses ``top_k``, ``thinking`` (unless disabled) and thinking blocks, ``output_config``
+``effort``, server tools, documents and other block types OpenAI cannot carry, ``container``,
+``mcp_servers``, ``context_management`` and unknown parameters. Dropped hints: ``cache_control``
+(top-level and on blocks), ``service_tier``. Incoming ``output_config.format`` becomes an OpenAI
+``json_schema`` response format named ``output`` with ``strict: true``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import orjson
+
+from swapsafe.exceptions import TranslationError
+from swapsafe.wire.canonical import (
+    JSON_MODE_TOOL,
+    ChatRequest,
+    ChatResponse,
+    FinishReason,
+    ImagePart,
+    Message,
+    NamedToolChoice,
+    Part,
+    TextPart,
+    Tool,
+    ToolCallPart,
+    ToolChoice,
+    ToolResultPart,
+    Usage,
+)
+
+FINISH_FROM_ANTHROPIC: dict[str, FinishReason] = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "pause_turn": "stop",
+    "max_tokens": "length",
+    "model_context_window_exceeded": "length",
+    "tool_use": "tool_calls",
+    "refusal": "content_filter",
+}
+FINISH_TO_ANTHROPIC: dict[str, str] = {
+    "stop": "end_turn",
+    "length": "max_tokens",
+    "tool_calls": "tool_use",
+    "content_filter": "refusal",
+}
+IMAGE_MEDIA_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+JSON_OBJECT_SCHEMA: dict[str, Any] = {"type": "object", "additionalProperties": True}
+_JSON_TOOL_DESCRIPTION = "Respond with your final answer as JSON matching this input schema."
+
+_HANDLED = frozenset(
+    {
+        "model", "messages", "max_tokens", "system", "metadata", "stop_sequences", "stream",
+        "temperature", "top_p", "tools", "tool_choice", "output_config", "thinking",
+    }
+)  # fmt: skip
+_DROPPED_HINTS = frozenset({"cache_control", "service_tier"})
+
+
+def _refuse(param: str, what: str) -> TranslationError:
+    return TranslationError(
+        f"`{param}` {what} cannot be translated to the other provider's wire format; "
+        f"remove it or route this workload to an Anthropic model",
+        param=param,
+    )
+
+
+def _system_texts(system: Any, param: str) -> list[str]:
+    if isinstance(system, str):
+        return [system] if system else []
+    return [b["text"] for b in system or () if b.get("text")]
+
+
+def _image(block: dict[str, Any], param: str) -> ImagePart:
+    src = block.get("source") or {}
+    if src.get("type") == "url":
+        return ImagePart(url=src["url"])
+    if src.get("type") == "base64":
+        return ImagePart(media_type=src["media_type"], data=src["data"])
+    raise _refuse(f"{param}.source.type", f"= {src.get('type')!r}")
+
+
+def _result_content(content: Any, param: str, strict: bool) -> list[TextPart | ImagePart]:
+    if content is None:
+        return []
+    if isinstance(content, str):
+        return [TextPart(content)] if content else []
+    out: list[TextPart | ImagePart] = []
+    for i, b in enumerate(content):
+        kind = b.get("type")
+        if kind == "text":
+            out.append(TextPart(b["text"]))
+        elif kind == "image":
+            out.append(_image(b, f"{param}[{i}]"))
+        elif strict:
+            raise _refuse(f"{param}[{i}].type", f"= {kind!r}")
+    return out
+
+
+def _parse_turn(m: dict[str, Any], i: int, strict: bool) -> list[Message]:
+    """One Anthropic turn -> canonical messages (tool results split out as ``tool`` messages)."""
+    role = m.get("role")
+    content = m.get("content")
+    param = f"messages[{i}].content"
+    if isinstance(content, str):
+        return [Message(role, [TextPart(content)] if content else [])]  # type: ignore[arg-type]
+    out: list[Message] = []
+    pending: list[Part] = []
+    for j, b in enumerate(content or ()):
+        kind = b.get("type")
+        if kind == "text":
+            if b["text"]:
+                pending.append(TextPart(b["text"]))
+        elif kind == "image" and role == "user":
+            pending.append(_image(b, f"{param}[{j}]"))
+        elif kind == "tool_use" and role == "assistant":
+            args = orjson.dumps(b.get("input") or {}).decode()
+            pending.append(ToolCallPart(b["id"], b["name"], args))
+        elif kind == "tool_result" and role == "user":
+            if pending:
+                out.append(Message("user", pending))
+                pending = []
+            result = _result_content(b.get("content"), f"{param}[{j}].content", strict)
+            is_error = bool(b.get("is_error"))
+            out.append(Message("tool", [ToolResultPart(b["tool_use_id"], result, is_error)]))
+        elif strict:
+            raise _refuse(f"{param}[{j}].type", f"= {kind!r}")
+    if pending or not out:
+        out.append(Message(role, pending))  # type: ignore[arg-type]
+    return out
+
+
+def _check_params(body: dict[str, Any]) -> None:
+    for key, value in body.items():
+        if key in _HANDLED or key in _DROPPED_HINTS or value is None:
+            continue
+        raise _refuse(key, "(set)")
+    if body.get("top_k") is not None:
+        raise _refuse("top_k", "(set)")
+    thinking = body.get("thinking")
+    if thinking and thinking.get("type") != "disabled":
+        raise _refuse("thinking", "(extended thinking)")
+    if (body.get("output_config") or {}).get("effort") is not None:
+        raise _refuse("output_config.effort", "(set)")
+
+
+def _parse_tool_choice(tc: Any) -> tuple[ToolChoice | None, bool | None]:
+    if not tc:
+        return None, None
+    parallel = False if tc.get("disable_parallel_tool_use") else None
+    kind = tc.get("type")
+    if kind == "tool":
+        return NamedToolChoice(tc["name"]), parallel
+    mode = {"auto": "auto", "any": "required", "none": "none"}.get(kind)
+    if mode is None:
+        raise _refuse("tool_choice.type", f"= {kind!r}")
+    return mode, parallel  # type: ignore[return-value]
+
+
+def parse_request(body: dict[str, Any], *, strict: bool = True) -> ChatRequest:
+    """Anthropic ``/v1/messages`` body -> canonical request."""
+    if strict:
+        _check_params(body)
+    system = _system_texts(body.get("system"), "system")
+    messages: list[Message] = []
+    for i, m in enumerate(body.get("messages") or ()):
+        if m.get("role") == "system":  # newer SDKs type a system turn; it is system text
+            system.extend(_system_texts(m.get("content"), f"messages[{i}].content"))
+            continue
+        messages.extend(_parse_turn(m, i, strict))
+    tools = []
+    for i, t in enumerate(body.get("tools") or ()):
+        if t.get("type") not in (None, "custom"):
+            if strict:
+                raise _refuse(f"tools[{i}].type", f"= {t.get('type')!r} (a server tool)")
+            continue
+        tools.append(Tool(t["name"], t.get("description"), t["input_schema"], t.get("strict")))
+    tool_choice, parallel = _parse_tool_choice(body.get("tool_choice"))
+    fmt = (body.get("output_config") or {}).get("format")
+    response_format = (
+        {"type": "json_schema", "name": "output", "schema": fmt["schema"], "strict": True}
+        if fmt
+        else None
+    )
+    return ChatRequest(
+        model=body.get("model", ""),
+        messages=messages,
+        system=system,
+        tools=tools,
+        tool_choice=tool_choice,
+        parallel_tool_calls=parallel,
+        response_format=response_format,
+        stop=list(body.get("stop_sequences") or ()),
+        temperature=body.get("temperature"),
+        top_p=body.get("top_p"),
+        max_tokens=body.get("max_tokens"),
+        stream=bool(body.get("stream")),
+        include_usage=True,
+        user=(body.get("metadata") or {}).get("user_id"),
+    )
+
+
+def tool_input(arguments: str, param: str) -> dict[str, Any]:
+    """Parse OpenAI tool-call ``arguments`` (a JSON string) into Anthropic's ``input`` object."""
+    if not arguments.strip():
+        return {}
+    try:
+        value = orjson.loads(arguments)
+    except orjson.JSONDecodeError:
+        value = None
+    if not isinstance(value, dict):
+        raise TranslationError(
+            f"`{param}` is not a JSON object; Anthropic needs tool arguments as an object", param
+        )
+    return value
+
+
+def _block(p: Part, param: str) -> dict[str, Any] | None:
+    if isinstance(p, TextPart):
+        return {"type": "text", "text": p.text} if p.text else None
+    if isinstance(p, ImagePart):
+        if p.url is not None:
+            return {"type": "image", "source": {"type": "url", "url": p.url}}
+        if p.media_type not in IMAGE_MEDIA_TYPES:
+            raise TranslationError(
+                f"`{param}` has image type {p.media_type!r}; Anthropic accepts "
+                "image/jpeg, image/png, image/gif and image/webp",
+                param,
+            )
+        src = {"type": "base64", "media_type": p.media_type, "data": p.data}
+        return {"type": "image", "source": src}
+    if isinstance(p, ToolCallPart):
+        args = tool_input(p.arguments, f"{param}.arguments")
+        return {"type": "tool_use", "id": p.id, "name": p.name, "input": args}
+    out: dict[str, Any] = {"type": "tool_result", "tool_use_id": p.tool_call_id}
+    blocks = [b for b in (_block(c, param) for c in p.content) if b is not None]
+    if len(blocks) == 1 and blocks[0]["type"] == "text":
+        out["content"] = blocks[0]["text"]
+    elif blocks:
+        out["content"] = blocks
+    if p.is_error:
+        out["is_error"] = True
+    return out
+
+
+def _encode_messages(messages: list[Message]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for i, m in enumerate(messages):
+        role = "assistant" if m.role == "assistant" else "user"
+        blocks = [
+            b
+            for j, p in enumerate(m.content)
+            if (b := _block(p, f"messages[{i}].content[{j}]")) is not None
+        ]
+        if out and out[-1]["role"] == role:
+            out[-1]["content"].extend(blocks)
+        else:
+            out.append({"role": role, "content": blocks})
+    for i, turn in enumerate(out):
+        blocks = turn["content"]
+        if turn["role"] == "user" and any(b["type"] == "tool_result" for b in blocks):
+            blocks.sort(key=lambda b: b["type"] != "tool_result")  # stable: results first
+        if not blocks and i != len(out) - 1:
+            raise TranslationError(
+                f"`messages[{i}]` has empty content; Anthropic requires non-empty messages",
+                param=f"messages[{i}].content",
+            )
+    return out
+
+
+def _encode_tool(t: Tool) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": t.name}
+    if t.description is not None:
+        out["description"] = t.description
+    out["input_schema"] = t.parameters
+    if t.strict is not None:
+        out["strict"] = t.strict
+    return out
+
+
+def _encode_tool_choice(req: ChatRequest) -> dict[str, Any] | None:
+    tc = req.tool_choice
+    if not req.tools:
+        return None
+    if isinstance(tc, NamedToolChoice):
+        out: dict[str, Any] = {"type": "tool", "name": tc.name}
+    elif tc == "none":
+        return {"type": "none"}
+    else:
+        out = {"type": "any" if tc == "required" else "auto"}
+        if tc is None and req.parallel_tool_calls is not False:
+            return None
+    if req.parallel_tool_calls is False:
+        out["disable_parallel_tool_use"] = True
+    return out
+
+
+def _apply_json_tool(req: ChatRequest, body: dict[str, Any]) -> None:
+    rf = req.response_format
+    assert rf is not None
+    schema = rf["schema"] if rf["type"] == "json_schema" else JSON_OBJECT_SCHEMA
+    if schema.get("type") != "object":
+        raise TranslationError(
+            "`response_format.json_schema.schema` must have type `object` to be served by "
+            "Anthropic (it is sent as a tool input schema)",
+            param="response_format",
+        )
+    if any(t.name == JSON_MODE_TOOL for t in req.tools):
+        raise TranslationError(
+            f"a tool is named `{JSON_MODE_TOOL}`, which swapsafe needs for JSON mode on "
+            "Anthropic; rename the tool",
+            param="tools",
+        )
+    tool: dict[str, Any] = {
+        "name": JSON_MODE_TOOL,
+        "description": _JSON_TOOL_DESCRIPTION,
+        "input_schema": schema,
+    }
+    body.setdefault("tools", []).append(tool)
+    choice = body.get("tool_choice")
+    if choice is not None and choice["type"] == "tool":
+        return
+    if req.tools and req.tool_choice != "none":
+        body["tool_choice"] = {"type": "any"}
+    else:
+        body["tool_choice"] = {"type": "tool", "name": JSON_MODE_TOOL}
+    if req.parallel_tool_calls is False:
+        body["tool_choice"]["disable_parallel_tool_use"] = True
+
+
+def encode_request(
+    req: ChatRequest,
+    *,
+    default_max_tokens: int = 4096,
+    structured_output: Literal["tool", "native"] = "tool",
+) -> dict[str, Any]:
+    """Canonical request -> Anthropic body (see the module docstring for the rules)."""
+    if req.temperature is not None and req.temperature > 1:
+        raise TranslationError(
+            f"`temperature` = {req.temperature} is above 1, the maximum Anthropic accepts; "
+            "send a temperature between 0 and 1",
+            param="temperature",
+        )
+    body: dict[str, Any] = {
+        "model": req.model,
+        "max_tokens": req.max_tokens if req.max_tokens is not None else default_max_tokens,
+        "messages": _encode_messages(req.messages),
+    }
+    if len(req.system) == 1:
+        body["system"] = req.system[0]
+    elif req.system:
+        body["system"] = [{"type": "text", "text": s} for s in req.system]
+    if req.tools:
+        body["tools"] = [_encode_tool(t) for t in req.tools]
+    tool_choice = _encode_tool_choice(req)
+    if tool_choice is not None:
+        body["tool_choice"] = tool_choice
+    rf = req.response_format
+    if rf is not None:
+        if structured_output == "native" and rf["type"] == "json_schema":
+            body["output_config"] = {"format": {"type": "json_schema", "schema": rf["schema"]}}
+        else:
+            _apply_json_tool(req, body)
+    if req.stop:
+        body["stop_sequences"] = req.stop
+    if req.temperature is not None:
+        body["temperature"] = req.temperature
+    if req.top_p is not None:
+        body["top_p"] = req.top_p
+    if req.user is not None:
+        body["metadata"] = {"user_id": req.user}
+    if req.stream:
+        body["stream"] = True
+    return body
+
+
+def extract_usage(body: dict[str, Any]) -> Usage | None:
+    """Usage of a Message, a ``message_start`` message or a ``message_delta`` event."""
+    u = body.get("usage")
+    if not u:
+        return None
+    read = u.get("cache_read_input_tokens") or 0
+    write = u.get("cache_creation_input_tokens") or 0
+    return Usage(
+        input_tokens=(u.get("input_tokens") or 0) + read + write,
+        output_tokens=u.get("output_tokens") or 0,
+        cached_tokens=read,
+        cache_write_tokens=write,
+    )
+
+
+def encode_usage(u: Usage) -> dict[str, Any]:
+    return {
+        "input_tokens": max(u.input_tokens - u.cached_tokens - u.cache_write_tokens, 0),
+        "output_tokens": u.output_tokens,
+        "cache_creation_input_tokens": u.cache_write_tokens,
+        "cache_read_input_tokens": u.cached_tokens,
+    }
+
+
+def finish_reason(body: dict[str, Any]) -> FinishReason | None:
+    """Canonical finish reason of a Message (or a ``message_delta`` ``delta``)."""
+    raw = body.get("stop_reason")
+    return FINISH_FROM_ANTHROPIC.get(raw, "stop") if raw else None
+
+
+def parse_response(body: dict[str, Any], *, json_mode_tool: str | None = None) -> ChatResponse:
+    """Anthropic Message -> canonical response; a ``json_mode_tool`` call becomes JSON text."""
+    content: list[TextPart | ToolCallPart] = []
+    json_answer = False
+    for b in body.get("content") or ():
+        kind = b.get("type")
+        if kind == "text":
+            content.append(TextPart(b["text"]))
+        elif kind == "tool_use":
+            args = orjson.dumps(b.get("input") or {}).decode()
+            if json_mode_tool is not None and b["name"] == json_mode_tool:
+                content.append(TextPart(args))
+                json_answer = True
+            else:
+                content.append(ToolCallPart(b["id"], b["name"], args))
+        # thinking / redacted_thinking / server tool blocks: not requested by a translated call
+    reason = finish_reason(body) or "stop"
+    if (
+        json_answer
+        and reason == "tool_calls"
+        and not any(isinstance(p, ToolCallPart) for p in content)
+    ):
+        reason = "stop"
+    return ChatResponse(
+        id=body.get("id", ""),
+        model=body.get("model", ""),
+        content=content,
+        finish_reason=reason,
+        usage=extract_usage(body),
+    )
+
+
+def encode_response(resp: ChatResponse) -> dict[str, Any]:
+    """Canonical response -> Anthropic ``Message`` body."""
+    content: list[dict[str, Any]] = []
+    for i, p in enumerate(resp.content):
+        if isinstance(p, TextPart):
+            if p.text:
+                content.append({"type": "text", "text": p.text})
+        else:
+            args = tool_input(p.arguments, f"choices[0].message.tool_calls[{i}].function.arguments")
+            content.append({"type": "tool_use", "id": p.id, "name": p.name, "input": args})
+    return {
+        "id": resp.id,
+        "type": "message",
+        "role": "assistant",
+        "model": resp.model,
+        "content": content,
+        "stop_reason": FINISH_TO_ANTHROPIC[resp.finish_reason],
+        "stop_sequence": None,
+        "usage": encode_usage(resp.usage or Usage()),
+    }
