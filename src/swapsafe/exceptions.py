@@ -2,11 +2,11 @@
 
 ::
 
-    SwapsafeError                      base; str(e) is a one-line message that says what to do
+    SwapsafeError                      base; str(e) is one line that says what to do
     ├── ConfigError                    the user's swapsafe.toml (or CLI input) is wrong
     ├── StoreError                     the store cannot be opened, migrated or written
-    ├── RoutingError                   a routing change that is not allowed (unknown workload, bad weight)
-    ├── TranslationError               a request cannot be translated faithfully to the target wire format
+    ├── RoutingError                   a routing change that is refused (unknown workload, ...)
+    ├── TranslationError               a request the target wire format cannot express faithfully
     ├── GateError                      a quality gate blocks an action (e.g. rollout start)
     └── ProviderError(status, provider, body)
         ├── ProviderTimeout            the upstream did not answer within the deadline

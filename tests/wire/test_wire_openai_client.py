@@ -16,9 +16,9 @@ from wire_fixtures import (
 )
 
 from swapsafe.exceptions import TranslationError
-from swapsafe.wire import anthropic as wa
 from swapsafe.wire import openai as wo
 from swapsafe.wire.canonical import JSON_MODE_TOOL
+from swapsafe.wire.json_mode import JSON_TOOL_DESCRIPTION
 from swapsafe.wire.translate import (
     anthropic_to_openai_response,
     json_mode_tool_for,
@@ -159,12 +159,22 @@ def test_json_schema_uses_forced_tool_and_comes_back_as_text() -> None:
     body = base(
         response_format={
             "type": "json_schema",
-            "json_schema": {"name": "reply", "schema": schema, "strict": True},
+            "json_schema": {
+                "name": "reply",
+                "description": "A reply.",
+                "schema": schema,
+                "strict": True,
+            },
         }
     )
     out = to_anthropic(body)
     assert out["tools"] == [
-        {"name": JSON_MODE_TOOL, "description": wa._JSON_TOOL_DESCRIPTION, "input_schema": schema}
+        {
+            "name": JSON_MODE_TOOL,
+            "description": JSON_TOOL_DESCRIPTION + " The answer: A reply.",
+            "input_schema": schema,
+            "strict": True,
+        }
     ]
     assert out["tool_choice"] == {"type": "tool", "name": JSON_MODE_TOOL}
     assert json_mode_tool_for(body) == JSON_MODE_TOOL
@@ -410,3 +420,61 @@ def test_response_ignores_thinking_blocks_and_empty_content() -> None:
         .message.content
         is None
     )
+
+
+@pytest.mark.parametrize(
+    ("tool_choice", "parallel", "expected"),
+    [
+        ("none", None, {"type": "tool", "name": JSON_MODE_TOOL}),
+        (
+            {"type": "function", "function": {"name": "get_weather"}},
+            None,
+            {"type": "tool", "name": "get_weather"},
+        ),
+        ("required", False, {"type": "any", "disable_parallel_tool_use": True}),
+    ],
+)
+def test_json_mode_with_user_tools(tool_choice: Any, parallel: Any, expected: Any) -> None:
+    tools = [
+        {"type": "function", "function": {"name": "get_weather", "parameters": WEATHER_TOOL_PARAMS}}
+    ]
+    body = base(
+        response_format={"type": "json_object"},
+        tools=tools,
+        tool_choice=tool_choice,
+        parallel_tool_calls=parallel,
+    )
+    assert to_anthropic(body)["tool_choice"] == expected
+
+
+def test_json_mode_response_keeps_real_tool_calls() -> None:
+    upstream = {
+        **ANTHROPIC_RESPONSE,
+        "content": [
+            {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Oslo"}}
+        ],
+    }
+    resp = anthropic_to_openai_response(
+        upstream, request_id="r", model="m", json_mode_tool=JSON_MODE_TOOL
+    )
+    choice = validate_openai_completion(resp).choices[0]
+    assert choice.finish_reason == "tool_calls" and choice.message.tool_calls
+
+
+def test_usage_and_finish_helpers_on_chunks() -> None:
+    final = {
+        "choices": [],
+        "usage": {"prompt_tokens": 9, "completion_tokens": 2, "total_tokens": 11},
+    }
+    usage = wo.extract_usage(final)
+    assert usage is not None and (usage.input_tokens, usage.output_tokens, usage.cached_tokens) == (
+        9,
+        2,
+        0,
+    )
+    assert wo.extract_usage({"choices": [], "usage": None}) is None
+    assert (
+        wo.finish_reason({"choices": [{"index": 0, "delta": {}, "finish_reason": "length"}]})
+        == "length"
+    )
+    assert wo.finish_reason(final) is None

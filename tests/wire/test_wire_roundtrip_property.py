@@ -12,7 +12,12 @@ from typing import Any
 import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from wire_fixtures import validate_anthropic_request, validate_openai_request
+from wire_fixtures import (
+    validate_anthropic_message,
+    validate_anthropic_request,
+    validate_openai_completion,
+    validate_openai_request,
+)
 
 from swapsafe.wire import anthropic as wa
 from swapsafe.wire import openai as wo
@@ -143,3 +148,63 @@ def test_anthropic_openai_anthropic_round_trip(body: dict[str, Any]) -> None:
     anthropic_body = wa.encode_request(wo.parse_request(body))
     again = wa.encode_request(wo.parse_request(wo.encode_request(wa.parse_request(anthropic_body))))
     assert again == anthropic_body
+
+
+@st.composite
+def openai_completion(draw: st.DrawFn) -> dict[str, Any]:
+    calls = [
+        {
+            "id": f"call_{i}_{draw(call_suffix)}",
+            "type": "function",
+            "function": {"name": draw(name), "arguments": orjson.dumps(draw(arguments)).decode()},
+        }
+        for i in range(draw(st.integers(0, 3)))
+    ]
+    message: dict[str, Any] = {
+        "role": "assistant",
+        "content": draw(st.none() | text),
+        "refusal": None,
+    }
+    if calls:
+        message["tool_calls"] = calls
+    cached = draw(st.integers(0, 500))
+    prompt = cached + draw(st.integers(0, 500))
+    completion = draw(st.integers(0, 500))
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "m",
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "finish_reason": "tool_calls"
+                if calls
+                else draw(st.sampled_from(["stop", "length", "content_filter"])),
+                "logprobs": None,
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+            "prompt_tokens_details": {"cached_tokens": cached},
+        },
+    }
+
+
+@settings(max_examples=100, deadline=None)
+@given(openai_completion())
+def test_response_round_trip_through_anthropic(body: dict[str, Any]) -> None:
+    anthropic_msg = wa.encode_response(wo.parse_response(body))
+    validate_anthropic_message(anthropic_msg)
+    back = wo.encode_response(
+        wa.parse_response(orjson.loads(orjson.dumps(anthropic_msg))), created=1
+    )
+    validate_openai_completion(back)
+    assert normalize({"messages": [back["choices"][0]["message"]]}) == normalize(
+        {"messages": [body["choices"][0]["message"]]}
+    )
+    assert back["choices"][0]["finish_reason"] == body["choices"][0]["finish_reason"]
+    assert back["usage"] == body["usage"]

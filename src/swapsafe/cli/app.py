@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from swapsafe import __version__
-from swapsafe.cli import config_cmd, db
+from swapsafe.cli import config_cmd, db, gateway_cmd, route_cmd
 
 app = typer.Typer(
     name="swapsafe",
@@ -45,6 +45,10 @@ def _root(
 app.command("init")(config_cmd.init)
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db.app, name="db")
+app.command("gateway")(gateway_cmd.gateway)
+app.add_typer(route_cmd.route_app, name="route")
+app.command("rollback")(route_cmd.rollback)
+app.command("audit")(route_cmd.audit)
 
 
 def main() -> None:

@@ -21,8 +21,9 @@ from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import TraceQuery
 
-route_app = typer.Typer(help="Show and change how each workload's traffic is routed.",
-                        no_args_is_help=True)
+route_app = typer.Typer(
+    help="Show and change how each workload's traffic is routed.", no_args_is_help=True
+)
 console = Console()
 
 
@@ -53,25 +54,45 @@ def show(config: Path = config_option) -> None:
     store, service = _service(cfg)
     since = datetime.now(UTC) - timedelta(minutes=5)
     table = Table(title="routing state")
-    for col in ("workload", "mode", "weight %", "shadow", "baseline → candidate",
-                "served by candidate (5 min)", "shadow calls (5 min)", "changed"):
+    for col in (
+        "workload",
+        "mode",
+        "weight %",
+        "shadow",
+        "baseline → candidate",
+        "served by candidate (5 min)",
+        "shadow calls (5 min)",
+        "changed",
+    ):
         table.add_column(col)
     try:
         for name, state in service.states().items():
             wl = cfg.workloads[name]
             served = store.count_traces(TraceQuery(workload=name, role="served", since=since))
             on_candidate = (
-                store.count_traces(TraceQuery(workload=name, role="served", since=since,
-                                              model=wl.candidate))
-                if wl.candidate else 0
+                store.count_traces(
+                    TraceQuery(workload=name, role="served", since=since, model=wl.candidate)
+                )
+                if wl.candidate
+                else 0
             )
             shadows = store.count_traces(TraceQuery(workload=name, role="shadow", since=since))
             share = f"{100 * on_candidate / served:.1f}% of {served}" if served else "no traffic"
-            changed = (f"{state.updated_at:%Y-%m-%d %H:%M} by {state.updated_by}"
-                       if state.updated_at else "never")
-            table.add_row(name, state.mode, f"{state.weight:g}", "on" if state.shadow else "off",
-                          f"{wl.baseline} → {wl.candidate or '(none)'}", share, str(shadows),
-                          changed)
+            changed = (
+                f"{state.updated_at:%Y-%m-%d %H:%M} by {state.updated_by}"
+                if state.updated_at
+                else "never"
+            )
+            table.add_row(
+                name,
+                state.mode,
+                f"{state.weight:g}",
+                "on" if state.shadow else "off",
+                f"{wl.baseline} → {wl.candidate or '(none)'}",
+                share,
+                str(shadows),
+                changed,
+            )
     finally:
         store.close()
     console.print(table)
@@ -83,8 +104,9 @@ def set_route(
     workload: str = typer.Argument(..., help="Workload name from swapsafe.toml."),
     mode: str = typer.Option(..., help="baseline | shadow | canary | promoted | rolled_back"),
     weight: float | None = typer.Option(None, help="Candidate share in percent (0-100)."),
-    shadow: bool | None = typer.Option(None, "--shadow/--no-shadow",
-                                       help="Shadow the non-serving model."),
+    shadow: bool | None = typer.Option(
+        None, "--shadow/--no-shadow", help="Shadow the non-serving model."
+    ),
     reason: str = typer.Option(..., help="Why: written to the audit log."),
     config: Path = config_option,
 ) -> None:
@@ -97,12 +119,15 @@ def set_route(
     cfg = load_or_exit(config)
     store, service = _service(cfg)
     try:
-        state = service.set(workload, mode=mode, weight=weight, shadow=shadow,
-                            actor=_actor(), reason=reason)
+        state = service.set(
+            workload, mode=mode, weight=weight, shadow=shadow, actor=_actor(), reason=reason
+        )
     finally:
         store.close()
-    console.print(f"{workload}: mode {state.mode}, weight {state.weight:g}%, "
-                  f"shadow {'on' if state.shadow else 'off'} (version {state.version})")
+    console.print(
+        f"{workload}: mode {state.mode}, weight {state.weight:g}%, "
+        f"shadow {'on' if state.shadow else 'off'} (version {state.version})"
+    )
 
 
 @handle_errors
@@ -125,8 +150,10 @@ def rollback(
         state = service.rollback(workload, actor=_actor(), reason=reason)
     finally:
         store.close()
-    console.print(f"[bold]{workload} rolled back[/bold]: 100% {cfg.workloads[workload].baseline}, "
-                  f"shadow off (version {state.version})")
+    console.print(
+        f"[bold]{workload} rolled back[/bold]: 100% {cfg.workloads[workload].baseline}, "
+        f"shadow off (version {state.version})"
+    )
 
 
 @handle_errors
@@ -157,6 +184,13 @@ def audit(
         return f"{d.get('mode')} {d.get('weight')}% shadow={'on' if d.get('shadow') else 'off'}"
 
     for e in entries:
-        table.add_row(f"{e.ts:%Y-%m-%d %H:%M:%S}", e.actor, e.action, e.workload or "-",
-                      brief(e.before), brief(e.after), e.reason)
+        table.add_row(
+            f"{e.ts:%Y-%m-%d %H:%M:%S}",
+            e.actor,
+            e.action,
+            e.workload or "-",
+            brief(e.before),
+            brief(e.after),
+            e.reason,
+        )
     console.print(table)

@@ -92,8 +92,9 @@ def admin_routes(service: RoutingService, admin_token: str) -> list[Route]:
         data = await _payload(request)
         mode = data.get("mode")
         if not isinstance(mode, str):
-            raise RoutingError('"mode" is required: one of baseline, shadow, canary, promoted, '
-                               "rolled_back")
+            raise RoutingError(
+                '"mode" is required: one of baseline, shadow, canary, promoted, rolled_back'
+            )
         weight = data.get("weight")
         if weight is not None and (isinstance(weight, bool) or not isinstance(weight, int | float)):
             raise RoutingError('"weight" must be a number of percent between 0 and 100')
@@ -101,19 +102,35 @@ def admin_routes(service: RoutingService, admin_token: str) -> list[Route]:
         if shadow is not None and not isinstance(shadow, bool):
             raise RoutingError('"shadow" must be true or false')
         state = service.set(
-            request.path_params["name"], mode=mode, weight=weight, shadow=shadow,
-            actor=_actor(request), reason=str(data.get("reason") or ""),
+            request.path_params["name"],
+            mode=mode,
+            weight=weight,
+            shadow=shadow,
+            actor=_actor(request),
+            reason=str(data.get("reason") or ""),
         )
         return _json(describe(state))
 
     async def audit(request: Request) -> Response:
         workload = request.query_params.get("workload")
         entries = service.store.list_audit(workload=workload, limit=500)
-        return _json({"entries": [
-            {"id": e.id, "ts": e.ts.isoformat(), "actor": e.actor, "action": e.action,
-             "workload": e.workload, "before": e.before, "after": e.after, "reason": e.reason}
-            for e in entries
-        ]})
+        return _json(
+            {
+                "entries": [
+                    {
+                        "id": e.id,
+                        "ts": e.ts.isoformat(),
+                        "actor": e.actor,
+                        "action": e.action,
+                        "workload": e.workload,
+                        "before": e.before,
+                        "after": e.after,
+                        "reason": e.reason,
+                    }
+                    for e in entries
+                ]
+            }
+        )
 
     async def openapi(request: Request) -> Response:
         return _json(OPENAPI)
@@ -128,12 +145,14 @@ def admin_routes(service: RoutingService, admin_token: str) -> list[Route]:
     ]
 
 
-_STATE = {
+_STATE: dict[str, Any] = {
     "type": "object",
     "properties": {
         "workload": {"type": "string"},
-        "mode": {"type": "string",
-                 "enum": ["baseline", "shadow", "canary", "promoted", "rolled_back"]},
+        "mode": {
+            "type": "string",
+            "enum": ["baseline", "shadow", "canary", "promoted", "rolled_back"],
+        },
         "weight": {"type": "number", "minimum": 0, "maximum": 100},
         "shadow": {"type": "boolean"},
         "version": {"type": "integer"},
@@ -155,29 +174,80 @@ OPENAPI: dict[str, Any] = {
     "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     "security": [{"bearer": []}],
     "paths": {
-        "/admin/workloads": {"get": {"responses": {
-            "200": _ok({"type": "object", "properties": {
-                "workloads": {"type": "array", "items": _STATE}}}), "401": _ERR}}},
-        "/admin/workloads/{name}": {"get": {"parameters": _NAME, "responses": {
-            "200": _ok(_STATE), "401": _ERR, "404": _ERR}}},
-        "/admin/workloads/{name}/rollback": {"post": {
-            "parameters": _NAME,
-            "requestBody": {"required": False, "content": {"application/json": {"schema": {
-                "type": "object", "properties": {"reason": {"type": "string"}}}}}},
-            "responses": {"200": _ok(_STATE), "400": _ERR, "401": _ERR, "404": _ERR}}},
-        "/admin/workloads/{name}/route": {"post": {
-            "parameters": _NAME,
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["mode", "reason"], "properties": {
-                    "mode": _STATE["properties"]["mode"],
-                    "weight": _STATE["properties"]["weight"],
-                    "shadow": {"type": "boolean"}, "reason": {"type": "string"}}}}}},
-            "responses": {"200": _ok(_STATE), "400": _ERR, "401": _ERR, "404": _ERR}}},
-        "/admin/audit": {"get": {
-            "parameters": [{"name": "workload", "in": "query", "required": False,
-                            "schema": {"type": "string"}}],
-            "responses": {"200": _ok({"type": "object"}), "401": _ERR}}},
-        "/admin/openapi.json": {"get": {"responses": {"200": _ok({"type": "object"}),
-                                                       "401": _ERR}}},
+        "/admin/workloads": {
+            "get": {
+                "responses": {
+                    "200": _ok(
+                        {
+                            "type": "object",
+                            "properties": {"workloads": {"type": "array", "items": _STATE}},
+                        }
+                    ),
+                    "401": _ERR,
+                }
+            }
+        },
+        "/admin/workloads/{name}": {
+            "get": {
+                "parameters": _NAME,
+                "responses": {"200": _ok(_STATE), "401": _ERR, "404": _ERR},
+            }
+        },
+        "/admin/workloads/{name}/rollback": {
+            "post": {
+                "parameters": _NAME,
+                "requestBody": {
+                    "required": False,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {"reason": {"type": "string"}},
+                            }
+                        }
+                    },
+                },
+                "responses": {"200": _ok(_STATE), "400": _ERR, "401": _ERR, "404": _ERR},
+            }
+        },
+        "/admin/workloads/{name}/route": {
+            "post": {
+                "parameters": _NAME,
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["mode", "reason"],
+                                "properties": {
+                                    "mode": _STATE["properties"]["mode"],
+                                    "weight": _STATE["properties"]["weight"],
+                                    "shadow": {"type": "boolean"},
+                                    "reason": {"type": "string"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {"200": _ok(_STATE), "400": _ERR, "401": _ERR, "404": _ERR},
+            }
+        },
+        "/admin/audit": {
+            "get": {
+                "parameters": [
+                    {
+                        "name": "workload",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "responses": {"200": _ok({"type": "object"}), "401": _ERR},
+            }
+        },
+        "/admin/openapi.json": {
+            "get": {"responses": {"200": _ok({"type": "object"}), "401": _ERR}}
+        },
     },
 }

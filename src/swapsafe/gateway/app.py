@@ -26,9 +26,9 @@ from swapsafe.gateway.proxy import Gateway
 from swapsafe.gateway.recorder import Recorder
 from swapsafe.gateway.routing_cache import RoutingCache
 from swapsafe.pricing import PriceBook
-from swapsafe.routing.service import RoutingService
 from swapsafe.providers.base import Provider
 from swapsafe.providers.registry import create_provider
+from swapsafe.routing.service import RoutingService
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
 
@@ -97,16 +97,28 @@ class GatewayRuntime:
             pricebook=PriceBook(),
         )
         m, rec, shadow = self.metrics, self.recorder, self.gateway.shadow
-        m.gauge("swapsafe_recorder_queue_depth", "Trace rows waiting to be written.",
-                lambda: rec.pending)
+        m.gauge(
+            "swapsafe_recorder_queue_depth",
+            "Trace rows waiting to be written.",
+            lambda: rec.pending,
+        )
         m.gauge("swapsafe_recorder_written_total", "Trace rows written.", lambda: rec.written)
-        m.gauge("swapsafe_recorder_spilled_total", "Trace rows spilled to the local file.",
-                lambda: rec.spilled)
-        m.gauge("swapsafe_recorder_dropped_total", "Trace rows lost (spill file unwritable).",
-                lambda: rec.dropped)
+        m.gauge(
+            "swapsafe_recorder_spilled_total",
+            "Trace rows spilled to the local file.",
+            lambda: rec.spilled,
+        )
+        m.gauge(
+            "swapsafe_recorder_dropped_total",
+            "Trace rows lost (spill file unwritable).",
+            lambda: rec.dropped,
+        )
         m.gauge("swapsafe_shadow_in_flight", "Shadow calls running.", lambda: shadow.in_flight)
-        m.gauge("swapsafe_shadow_spent_today_usd", "Shadow spend today (UTC), this process.",
-                lambda: shadow.spent_today)
+        m.gauge(
+            "swapsafe_shadow_spent_today_usd",
+            "Shadow spend today (UTC), this process.",
+            lambda: shadow.spent_today,
+        )
         self.started = False
 
     def start(self) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 
 def client_key(headers: Mapping[str, str]) -> str | None:
-    """The key the client sent: ``x-api-key`` (Anthropic) or ``Authorization: Bearer`` (both SDKs)."""
+    """The client's key: ``x-api-key`` (Anthropic) or ``Authorization: Bearer`` (both SDKs)."""
     key = headers.get("x-api-key")
     if key:
         return key

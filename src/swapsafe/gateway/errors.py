@@ -39,7 +39,7 @@ def provider_error_status(exc: ProviderError) -> int:
 
 
 def provider_error_response(inbound: str, upstream_wire: str, exc: ProviderError) -> Response:
-    """Map a ProviderError to the caller's format. The gateway already retried: tell the SDK not to."""
+    """Map a ProviderError to the caller's format (the gateway already retried; SDKs must not)."""
     status = provider_error_status(exc)
     headers = {"x-should-retry": "false"}
     if status == 429 and exc.retry_after is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Mapping
@@ -31,7 +32,7 @@ from swapsafe.pricing import PriceBook
 from swapsafe.providers.base import Provider, SSEEvent
 from swapsafe.store.records import TraceRecord
 from swapsafe.wire import translate
-from swapsafe.wire.anthropic import JSON_TOOL_NAME
+from swapsafe.wire.canonical import JSON_MODE_TOOL as JSON_TOOL_NAME
 
 _ID_PREFIX = {"openai": "chatcmpl-", "anthropic": "msg_"}
 
@@ -90,9 +91,7 @@ class Gateway:
         self.metrics = metrics
         self.pricebook = pricebook
         gw = config.gateway
-        self.auth = ClientAuth(
-            [k.reveal() for k in gw.client_keys], pass_through=gw.pass_through
-        )
+        self.auth = ClientAuth([k.reveal() for k in gw.client_keys], pass_through=gw.pass_through)
         self.aliases: dict[str, WorkloadConfig] = {
             alias: config.workloads[name] for alias, name in config.alias_map().items()
         }
@@ -157,7 +156,11 @@ class Gateway:
         return key
 
     def _to_client(
-        self, inbound: str, provider: Provider, body: dict[str, Any], request_id: str,
+        self,
+        inbound: str,
+        provider: Provider,
+        body: dict[str, Any],
+        request_id: str,
         json_tool: str | None,
     ) -> dict[str, Any]:
         if provider.wire == inbound:
@@ -243,14 +246,18 @@ class Gateway:
         key = client_key(headers)
         if not self.auth.check(key):
             return self._reject(
-                inbound, 401, "auth",
+                inbound,
+                401,
+                "auth",
                 "missing or invalid API key: send a key configured in [gateway] client_keys",
             )
         try:
             raw = await read_body(request, self.config.gateway.max_body_bytes)
         except BodyTooLarge:
             return self._reject(
-                inbound, 413, "too_large",
+                inbound,
+                413,
+                "too_large",
                 f"request body exceeds {self.config.gateway.max_body_bytes} bytes "
                 "([gateway] max_body_bytes)",
             )
@@ -265,7 +272,9 @@ class Gateway:
         if workload is None:
             known = ", ".join(sorted(self.aliases))
             return self._reject(
-                inbound, 404, "unknown_model",
+                inbound,
+                404,
+                "unknown_model",
                 f"unknown model {alias!r}: this gateway serves the workload aliases: {known}",
             )
         state = self.routing.get(workload.name)
@@ -290,9 +299,17 @@ class Gateway:
         if route.shadow is not None and self.shadow.admit(workload.name):
             self._start_shadow(body, inbound, route, pair_id, request_text, now, key)
         call = Call(
-            request_id=request_id, pair_id=pair_id, workload=workload.name, role="served",
-            model=serving, inbound=inbound, stream=stream, bucket=route.bucket,
-            request_text=request_text, started=time.perf_counter(), ts=now,
+            request_id=request_id,
+            pair_id=pair_id,
+            workload=workload.name,
+            role="served",
+            model=serving,
+            inbound=inbound,
+            stream=stream,
+            bucket=route.bucket,
+            request_text=request_text,
+            started=time.perf_counter(),
+            ts=now,
         )
         out_headers = {
             "x-swapsafe-served-by": serving.name,
@@ -306,71 +323,106 @@ class Gateway:
 
     # -- non-streaming -----------------------------------------------------------------------
     async def _complete(
-        self, call: Call, upstream_body: dict[str, Any], json_tool: str | None,
-        api_key: str | None, headers: dict[str, str],
+        self,
+        call: Call,
+        upstream_body: dict[str, Any],
+        json_tool: str | None,
+        api_key: str | None,
+        headers: dict[str, str],
     ) -> Response:
         provider = self.providers[call.model.name]
         gw = self.config.gateway
         try:
             resp = await provider.complete(
-                upstream_body, deadline=time.monotonic() + gw.deadline, api_key=api_key,
+                upstream_body,
+                deadline=time.monotonic() + gw.deadline,
+                api_key=api_key,
                 retries=gw.retries,
             )
             out = self._to_client(call.inbound, provider, resp.body, call.request_id, json_tool)
         except ProviderError as exc:
-            self._record(call, status="error", http_status=exc.status or None,
-                         error_class=exc.error_class)
+            self._record(
+                call, status="error", http_status=exc.status or None, error_class=exc.error_class
+            )
             response = provider_error_response(call.inbound, provider.wire, exc)
             response.headers.update(headers)
             return response
         except TranslationError as exc:
             self._record(call, status="error", http_status=502, error_class="translation")
-            return error_response(call.inbound, 502, f"cannot translate the upstream response: {exc}",
-                                  headers=headers)
+            return error_response(
+                call.inbound, 502, f"cannot translate the upstream response: {exc}", headers=headers
+            )
         usage = from_wire(provider.wire, resp.body.get("usage"))
-        self._record(call, status="ok", http_status=resp.status, usage=usage, response=out,
-                     finish_reason=_finish_reason(call.inbound, out))
-        return Response(orjson.dumps(out), status_code=200, headers=headers,
-                        media_type="application/json")
+        self._record(
+            call,
+            status="ok",
+            http_status=resp.status,
+            usage=usage,
+            response=out,
+            finish_reason=_finish_reason(call.inbound, out),
+        )
+        return Response(
+            orjson.dumps(out), status_code=200, headers=headers, media_type="application/json"
+        )
 
     # -- streaming ---------------------------------------------------------------------------
-    def _relay(self, call: Call, provider: Provider, json_tool: str | None,
-               body: dict[str, Any]) -> streaming.Relay:
+    def _relay(
+        self, call: Call, provider: Provider, json_tool: str | None, body: dict[str, Any]
+    ) -> streaming.Relay:
         collect = self.bodies != "none"
         wants_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         if provider.wire == call.inbound == "openai":
-            return streaming.OpenAIPassthrough(call.request_id, collect=collect,
-                                               client_wants_usage=wants_usage)
+            return streaming.OpenAIPassthrough(
+                call.request_id, collect=collect, client_wants_usage=wants_usage
+            )
         if provider.wire == call.inbound == "anthropic":
             return streaming.AnthropicPassthrough(call.request_id, collect=collect)
         if call.inbound == "openai":
-            return streaming.AnthropicToOpenAI(call.request_id, model=provider.upstream_model,
-                                               collect=collect, include_usage=wants_usage,
-                                               json_mode_tool=json_tool)
-        return streaming.OpenAIToAnthropic(call.request_id, model=provider.upstream_model,
-                                           collect=collect)
+            return streaming.AnthropicToOpenAI(
+                call.request_id,
+                model=provider.upstream_model,
+                collect=collect,
+                include_usage=wants_usage,
+                json_mode_tool=json_tool,
+            )
+        return streaming.OpenAIToAnthropic(
+            call.request_id, model=provider.upstream_model, collect=collect
+        )
 
     async def _stream(
-        self, call: Call, upstream_body: dict[str, Any], json_tool: str | None,
-        api_key: str | None, headers: dict[str, str], body: dict[str, Any],
+        self,
+        call: Call,
+        upstream_body: dict[str, Any],
+        json_tool: str | None,
+        api_key: str | None,
+        headers: dict[str, str],
+        body: dict[str, Any],
     ) -> Response:
         provider = self.providers[call.model.name]
         gw = self.config.gateway
-        upstream = provider.stream(upstream_body, deadline=time.monotonic() + gw.deadline,
-                                   api_key=api_key, retries=gw.retries)
+        upstream = provider.stream(
+            upstream_body,
+            deadline=time.monotonic() + gw.deadline,
+            api_key=api_key,
+            retries=gw.retries,
+        )
         try:
             first = await upstream.__anext__()
         except ProviderError as exc:
-            self._record(call, status="error", http_status=exc.status or None,
-                         error_class=exc.error_class)
+            self._record(
+                call, status="error", http_status=exc.status or None, error_class=exc.error_class
+            )
             response = provider_error_response(call.inbound, provider.wire, exc)
             response.headers.update(headers)
             return response
         except StopAsyncIteration:
             self._record(call, status="error", http_status=502, error_class="empty_stream")
-            return error_response(call.inbound, 502,
-                                  f"upstream {call.model.name} ended the stream without any event",
-                                  headers={**headers, "x-should-retry": "false"})
+            return error_response(
+                call.inbound,
+                502,
+                f"upstream {call.model.name} ended the stream without any event",
+                headers={**headers, "x-should-retry": "false"},
+            )
         ttft = time.perf_counter() - call.started
         relay = self._relay(call, provider, json_tool, body)
         return StreamingResponse(
@@ -380,8 +432,12 @@ class Gateway:
         )
 
     async def _pump(
-        self, call: Call, relay: streaming.Relay, first: SSEEvent,
-        upstream: AsyncIterator[SSEEvent], ttft: float,
+        self,
+        call: Call,
+        relay: streaming.Relay,
+        first: SSEEvent,
+        upstream: AsyncIterator[SSEEvent],
+        ttft: float,
     ) -> AsyncIterator[bytes]:
         status, error_class = "client_disconnect", None
         try:
@@ -399,24 +455,36 @@ class Gateway:
             yield relay.error_event(502, f"upstream {call.model.name} failed mid-stream: {exc}")
         except (TranslationError, orjson.JSONDecodeError, KeyError, TypeError) as exc:
             status, error_class = "error", "bad_upstream_event"
-            yield relay.error_event(502, f"upstream {call.model.name} sent an unreadable event: "
-                                         f"{type(exc).__name__}")
+            yield relay.error_event(
+                502, f"upstream {call.model.name} sent an unreadable event: {type(exc).__name__}"
+            )
         finally:
             with anyio.CancelScope(shield=True):
                 aclose = getattr(upstream, "aclose", None)
                 if aclose is not None:
-                    try:
+                    with contextlib.suppress(Exception):  # a broken stream; the trace says why
                         await aclose()
-                    except Exception:  # noqa: S110 - closing a broken stream; the trace says why
-                        pass
-            self._record(call, status=status, http_status=200, usage=relay.usage,
-                         error_class=error_class, ttft=ttft,
-                         response=relay.body(), finish_reason=relay.finish_reason)
+            self._record(
+                call,
+                status=status,
+                http_status=200,
+                usage=relay.usage,
+                error_class=error_class,
+                ttft=ttft,
+                response=relay.body(),
+                finish_reason=relay.finish_reason,
+            )
 
     # -- shadow ------------------------------------------------------------------------------
     def _start_shadow(
-        self, body: dict[str, Any], inbound: str, route: Route, pair_id: str,
-        request_text: str | None, ts: datetime, key: str | None,
+        self,
+        body: dict[str, Any],
+        inbound: str,
+        route: Route,
+        pair_id: str,
+        request_text: str | None,
+        ts: datetime,
+        key: str | None,
     ) -> None:
         assert route.shadow is not None
         model = self.config.models[route.shadow]
@@ -426,12 +494,21 @@ class Gateway:
             self.metrics.shadow_skipped.inc((route.workload, "untranslatable"))
             return
         call = Call(
-            request_id="shadow-" + uuid.uuid4().hex, pair_id=pair_id, workload=route.workload,
-            role="shadow", model=model, inbound=inbound, stream=False, bucket=route.bucket,
-            request_text=request_text, started=time.perf_counter(), ts=ts,
+            request_id="shadow-" + uuid.uuid4().hex,
+            pair_id=pair_id,
+            workload=route.workload,
+            role="shadow",
+            model=model,
+            inbound=inbound,
+            stream=False,
+            bucket=route.bucket,
+            request_text=request_text,
+            started=time.perf_counter(),
+            ts=ts,
         )
-        self.shadow.spawn(self._shadow_call(call, shadow_body, json_tool,
-                                            self._api_key(model, inbound, key)))
+        self.shadow.spawn(
+            self._shadow_call(call, shadow_body, json_tool, self._api_key(model, inbound, key))
+        )
 
     async def _shadow_call(
         self, call: Call, body: dict[str, Any], json_tool: str | None, api_key: str | None
@@ -439,8 +516,12 @@ class Gateway:
         provider = self.providers[call.model.name]
         try:
             resp = await asyncio.wait_for(
-                provider.complete(body, deadline=time.monotonic() + self.shadow.timeout,
-                                  api_key=api_key, retries=0),
+                provider.complete(
+                    body,
+                    deadline=time.monotonic() + self.shadow.timeout,
+                    api_key=api_key,
+                    retries=0,
+                ),
                 timeout=self.shadow.timeout,
             )
             out = self._to_client(call.inbound, provider, resp.body, call.request_id, json_tool)
@@ -448,8 +529,9 @@ class Gateway:
             self._record(call, status="error", http_status=None, error_class="timeout")
             return
         except ProviderError as exc:
-            self._record(call, status="error", http_status=exc.status or None,
-                         error_class=exc.error_class)
+            self._record(
+                call, status="error", http_status=exc.status or None, error_class=exc.error_class
+            )
             return
         except TranslationError:
             self._record(call, status="error", http_status=502, error_class="translation")
@@ -458,8 +540,14 @@ class Gateway:
             self._record(call, status="error", http_status=None, error_class="internal")
             return
         usage = from_wire(provider.wire, resp.body.get("usage"))
-        cost = self._record(call, status="ok", http_status=resp.status, usage=usage, response=out,
-                            finish_reason=_finish_reason(call.inbound, out))
+        cost = self._record(
+            call,
+            status="ok",
+            http_status=resp.status,
+            usage=usage,
+            response=out,
+            finish_reason=_finish_reason(call.inbound, out),
+        )
         self.shadow.add_cost(cost)
 
 

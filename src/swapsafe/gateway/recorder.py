@@ -143,7 +143,9 @@ class Recorder:
             self._queue.extendleft(reversed(batch))
             self.store_errors += 1
             if self.store_up:
-                log.warning("recorder: store unavailable (%s); buffering traces", type(exc).__name__)
+                log.warning(
+                    "recorder: store unavailable (%s); buffering traces", type(exc).__name__
+                )
             self.store_up = False
             return False
         if not self.store_up:
@@ -166,8 +168,12 @@ class Recorder:
                 self.spilled += len(rows)
             except OSError as exc:
                 self.dropped += len(rows)
-                log.error("recorder: dropped %d trace rows: cannot write %s: %s",
-                          len(rows), self.spill_path, exc)
+                log.error(
+                    "recorder: dropped %d trace rows: cannot write %s: %s",
+                    len(rows),
+                    self.spill_path,
+                    exc,
+                )
 
     def _replay_spill(self) -> None:
         """Move the spill file aside and write its rows to the store."""

@@ -78,14 +78,13 @@ def decide(
     rng: random.Random | None = None,
 ) -> Route:
     """Choose the serving model and the model to shadow for one request."""
-    if key is None:
-        b = (rng or random).randrange(BUCKETS)
-    else:
-        b = bucket(workload, key)
+    b = (rng or random).randrange(BUCKETS) if key is None else bucket(workload, key)
     serving = baseline
     if candidate is not None and b < state.weight * 100:
         serving = candidate
     shadow: str | None = None
     if candidate is not None and state.shadow and state.mode != "rolled_back":
         shadow = baseline if serving == candidate else candidate
-    return Route(workload=workload, serving=serving, shadow=shadow, bucket=b, sticky=key is not None)
+    return Route(
+        workload=workload, serving=serving, shadow=shadow, bucket=b, sticky=key is not None
+    )

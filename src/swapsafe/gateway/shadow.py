@@ -60,7 +60,7 @@ class ShadowDispatcher:
             if self.spent_today >= self.daily_budget_usd:
                 if not self.budget_exhausted_logged:
                     log.warning(
-                        "shadow budget of $%.2f spent for %s (UTC); shadowing paused until tomorrow",
+                        "shadow budget of $%.2f spent for %s (UTC); none until midnight",
                         self.daily_budget_usd,
                         self._day,
                     )
@@ -86,10 +86,10 @@ class ShadowDispatcher:
         if not task.cancelled() and task.exception() is not None:
             log.error("shadow task failed: %r", task.exception())
 
-    async def aclose(self, timeout: float = 5.0) -> None:
+    async def aclose(self, grace: float = 5.0) -> None:
         """Let running shadow calls finish (they are recorded), cancel what is left."""
         if self.tasks:
-            _, pending = await asyncio.wait(set(self.tasks), timeout=timeout)
+            _, pending = await asyncio.wait(set(self.tasks), timeout=grace)
             for t in pending:
                 t.cancel()
             if pending:

@@ -100,7 +100,9 @@ class AnthropicPassthrough(Relay):
                 from_anthropic(msg.get("usage"), self.usage)
             elif name == "message_delta":
                 from_anthropic(data.get("usage"), self.usage)
-                self.finish_reason = (data.get("delta") or {}).get("stop_reason") or self.finish_reason
+                self.finish_reason = (data.get("delta") or {}).get(
+                    "stop_reason"
+                ) or self.finish_reason
             if self.collect:
                 self.events.append((name, data))
             if name == "message_stop":

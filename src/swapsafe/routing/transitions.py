@@ -49,7 +49,7 @@ def plan_transition(
     if mode not in ("baseline", "rolled_back") and not has_candidate:
         raise RoutingError(
             f"workload {current.workload} has no candidate model; set "
-            f"[workloads.{current.workload}] candidate = \"...\" before mode {mode}"
+            f'[workloads.{current.workload}] candidate = "..." before mode {mode}'
         )
     w = None if weight is None else check_weight(weight)
     if mode in ("baseline", "shadow", "rolled_back"):
@@ -58,7 +58,9 @@ def plan_transition(
         w = 0.0
     elif mode == "promoted":
         if w not in (None, 100.0):
-            raise RoutingError(f"mode promoted serves only the candidate; weight must be 100, not {w}")
+            raise RoutingError(
+                f"mode promoted serves only the candidate; weight must be 100, not {w}"
+            )
         w = 100.0
     else:  # canary
         if w is None:
@@ -74,7 +76,9 @@ def plan_transition(
         s = True
     elif mode == "rolled_back":
         if shadow:
-            raise RoutingError("a rolled-back workload sends nothing to the candidate; drop --shadow")
+            raise RoutingError(
+                "a rolled-back workload sends nothing to the candidate; drop --shadow"
+            )
         s = False
     else:
         s = current.shadow if shadow is None else shadow

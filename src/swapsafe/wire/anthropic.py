@@ -6,15 +6,14 @@ request has none), tool results as ``tool_result`` blocks at the front of the us
 follows the assistant ``tool_use``, consecutive same-role turns merged. A temperature above 1 is
 refused, never clamped.
 
-Structured output (JSON mode). By default ``response_format`` becomes a *forced tool*: a tool
-named ``json_output`` (:data:`JSON_MODE_TOOL`) whose ``input_schema`` is the requested JSON schema
-(``json_object`` uses the permissive ``{"type": "object", "additionalProperties": true}``), with
-``tool_choice = {"type": "tool", "name": "json_output"}``. When the request also has tools and
-``tool_choice`` is ``auto`` / ``required``, the choice becomes ``{"type": "any"}`` (the model either
-calls a real tool or answers through ``json_output``); a named ``tool_choice`` is kept. On the way
-back, a ``json_output`` tool call is turned into text content holding the JSON, and its
-``tool_use`` stop reason into ``stop``. ``structured_output="native"`` uses
-``output_config.format`` instead, for models that support native JSON-schema output.
+Structured output (JSON mode / ``json_schema``) is sent as a forced tool named ``json_output``
+whose input schema is the requested schema, and its tool call comes back as JSON text with finish
+reason ``stop``; ``structured_output="native"`` uses ``output_config.format``. Details in
+``wire/json_mode.py``.
+
+The anthropic SDK (>= 1.0) no longer takes ``temperature`` / ``top_p`` as arguments, but the API
+still accepts them on models that support sampling, so they are translated as they are; some
+models refuse both together, which the upstream answers with a 400.
 
 Parsing refuses ``top_k``, ``thinking`` (unless disabled) and thinking blocks, ``output_config``
 ``effort``, server tools, documents and other block types OpenAI cannot carry, ``container``,
@@ -31,7 +30,6 @@ import orjson
 
 from swapsafe.exceptions import TranslationError
 from swapsafe.wire.canonical import (
-    JSON_MODE_TOOL,
     ChatRequest,
     ChatResponse,
     FinishReason,
@@ -46,6 +44,7 @@ from swapsafe.wire.canonical import (
     ToolResultPart,
     Usage,
 )
+from swapsafe.wire.json_mode import apply_json_tool
 
 FINISH_FROM_ANTHROPIC: dict[str, FinishReason] = {
     "end_turn": "stop",
@@ -63,8 +62,6 @@ FINISH_TO_ANTHROPIC: dict[str, str] = {
     "content_filter": "refusal",
 }
 IMAGE_MEDIA_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
-JSON_OBJECT_SCHEMA: dict[str, Any] = {"type": "object", "additionalProperties": True}
-_JSON_TOOL_DESCRIPTION = "Respond with your final answer as JSON matching this input schema."
 
 _HANDLED = frozenset(
     {
@@ -152,9 +149,7 @@ def _check_params(body: dict[str, Any]) -> None:
     for key, value in body.items():
         if key in _HANDLED or key in _DROPPED_HINTS or value is None:
             continue
-        raise _refuse(key, "(set)")
-    if body.get("top_k") is not None:
-        raise _refuse("top_k", "(set)")
+        raise _refuse(key, "(set)")  # top_k, container, mcp_servers, unknown keys...
     thinking = body.get("thinking")
     if thinking and thinking.get("type") != "disabled":
         raise _refuse("thinking", "(extended thinking)")
@@ -313,39 +308,6 @@ def _encode_tool_choice(req: ChatRequest) -> dict[str, Any] | None:
     return out
 
 
-def _apply_json_tool(req: ChatRequest, body: dict[str, Any]) -> None:
-    rf = req.response_format
-    assert rf is not None
-    schema = rf["schema"] if rf["type"] == "json_schema" else JSON_OBJECT_SCHEMA
-    if schema.get("type") != "object":
-        raise TranslationError(
-            "`response_format.json_schema.schema` must have type `object` to be served by "
-            "Anthropic (it is sent as a tool input schema)",
-            param="response_format",
-        )
-    if any(t.name == JSON_MODE_TOOL for t in req.tools):
-        raise TranslationError(
-            f"a tool is named `{JSON_MODE_TOOL}`, which swapsafe needs for JSON mode on "
-            "Anthropic; rename the tool",
-            param="tools",
-        )
-    tool: dict[str, Any] = {
-        "name": JSON_MODE_TOOL,
-        "description": _JSON_TOOL_DESCRIPTION,
-        "input_schema": schema,
-    }
-    body.setdefault("tools", []).append(tool)
-    choice = body.get("tool_choice")
-    if choice is not None and choice["type"] == "tool":
-        return
-    if req.tools and req.tool_choice != "none":
-        body["tool_choice"] = {"type": "any"}
-    else:
-        body["tool_choice"] = {"type": "tool", "name": JSON_MODE_TOOL}
-    if req.parallel_tool_calls is False:
-        body["tool_choice"]["disable_parallel_tool_use"] = True
-
-
 def encode_request(
     req: ChatRequest,
     *,
@@ -378,7 +340,7 @@ def encode_request(
         if structured_output == "native" and rf["type"] == "json_schema":
             body["output_config"] = {"format": {"type": "json_schema", "schema": rf["schema"]}}
         else:
-            _apply_json_tool(req, body)
+            apply_json_tool(req, body)
     if req.stop:
         body["stop_sequences"] = req.stop
     if req.temperature is not None:

@@ -85,7 +85,8 @@ class ChatRequest:
     """A chat request.
 
     ``response_format`` is ``None``, ``{"type": "json_object"}`` or
-    ``{"type": "json_schema", "name": str, "schema": dict, "strict": bool | None}``.
+    ``{"type": "json_schema", "name": str, "schema": dict, "strict": bool | None}`` (plus an
+    optional ``description``).
     """
 
     model: str

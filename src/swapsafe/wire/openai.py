@@ -184,12 +184,15 @@ def _parse_response_format(rf: Any) -> dict[str, Any] | None:
         return {"type": "json_object"}
     if kind == "json_schema":
         js = rf["json_schema"]
-        return {
+        out = {
             "type": "json_schema",
             "name": js.get("name", "output"),
             "schema": js.get("schema") or {"type": "object"},
             "strict": js.get("strict"),
         }
+        if js.get("description"):
+            out["description"] = js["description"]
+        return out
     raise _refuse("response_format.type", f"= {kind!r}")
 
 
@@ -304,6 +307,8 @@ def encode_request(req: ChatRequest, *, max_tokens_param: str = "max_tokens") ->
     if rf is not None:
         if rf["type"] == "json_schema":
             js = {"name": rf["name"], "schema": rf["schema"]}
+            if rf.get("description"):
+                js["description"] = rf["description"]
             if rf.get("strict") is not None:
                 js["strict"] = rf["strict"]
             body["response_format"] = {"type": "json_schema", "json_schema": js}
