@@ -32,7 +32,6 @@ from swapsafe.pricing import PriceBook
 from swapsafe.providers.base import Provider, SSEEvent
 from swapsafe.store.records import TraceRecord
 from swapsafe.wire import translate
-from swapsafe.wire.canonical import JSON_MODE_TOOL as JSON_TOOL_NAME
 
 _ID_PREFIX = {"openai": "chatcmpl-", "anthropic": "msg_"}
 
@@ -142,9 +141,7 @@ class Gateway:
             out.pop("stream_options", None)
         json_tool = None
         if provider.wire == "anthropic" and inbound == "openai":
-            choice = out.get("tool_choice")
-            if isinstance(choice, dict) and choice.get("name") == JSON_TOOL_NAME:
-                json_tool = JSON_TOOL_NAME
+            json_tool = translate.json_mode_tool_for(body)
         return out, json_tool
 
     def _api_key(self, model: ModelConfig, inbound: str, key: str | None) -> str | None:

@@ -7,9 +7,10 @@ ends), which :mod:`swapsafe.providers.openai` and :mod:`swapsafe.providers.anthr
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import httpx
 import orjson
@@ -32,8 +33,23 @@ def make_client(
     *,
     limits: httpx.Limits = DEFAULT_LIMITS,
     transport: httpx.AsyncBaseTransport | None = None,
+    backend: Literal["auto", "aiohttp", "httpx"] = "auto",
 ) -> httpx.AsyncClient:
-    """A pooled HTTP/1.1 keep-alive client sized for a gateway."""
+    """A pooled HTTP/1.1 keep-alive client sized for a gateway.
+
+    ``backend="auto"`` sends through aiohttp's pool when aiohttp is installed (several times the
+    throughput of httpcore's under concurrency), else through httpx's own; an explicit
+    ``transport`` wins over both.
+    """
+    use_aiohttp = backend == "aiohttp" or (
+        backend == "auto" and importlib.util.find_spec("aiohttp") is not None
+    )
+    if transport is None and use_aiohttp:
+        from swapsafe.providers.aiohttp_transport import AiohttpTransport
+
+        max_conn = limits.max_connections or 1000
+        keepalive = limits.keepalive_expiry or 30.0
+        transport = AiohttpTransport(limit=max_conn, keepalive=keepalive)
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         limits=limits,

@@ -1,0 +1,114 @@
+"""An httpx transport that sends requests through aiohttp's connection pool.
+
+httpx's own pool (httpcore) slows down sharply with many concurrent requests on one client;
+aiohttp's does not. Providers keep the httpx API (``httpx.AsyncClient``) and get aiohttp's
+throughput: :func:`swapsafe.providers.http.make_client` picks this transport when aiohttp is
+installed. aiohttp errors are raised as the matching httpx exceptions, so error mapping and
+retries behave the same with either transport.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import aiohttp
+import httpx
+
+_SKIP = frozenset({b"host", b"content-length", b"transfer-encoding"})
+
+
+def _map_error(exc: BaseException, request: httpx.Request) -> httpx.HTTPError:
+    message = str(exc) or type(exc).__name__
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return httpx.ConnectTimeout(message, request=request)
+    if isinstance(exc, TimeoutError):
+        return httpx.ReadTimeout(message, request=request)
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return httpx.ConnectError(message, request=request)
+    if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
+        return httpx.RemoteProtocolError(message, request=request)
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return httpx.RemoteProtocolError(message, request=request)
+    return httpx.ReadError(message, request=request)
+
+
+class _ResponseStream(httpx.AsyncByteStream):
+    def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
+        self._response = response
+        self._request = request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._response.content.iter_any():
+                yield chunk
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise _map_error(exc, self._request) from exc
+
+    async def aclose(self) -> None:
+        self._response.release()
+
+
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    """Send httpx requests with one aiohttp session (created lazily, in the running loop)."""
+
+    def __init__(self, *, limit: int = 1000, limit_per_host: int = 0, keepalive: float = 30.0):
+        self._limit = limit
+        self._limit_per_host = limit_per_host
+        self._keepalive = keepalive
+        self._session: aiohttp.ClientSession | None = None
+
+    def _open(self) -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(
+            limit=self._limit,
+            limit_per_host=self._limit_per_host,
+            keepalive_timeout=self._keepalive,
+            ttl_dns_cache=60,
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            auto_decompress=False,  # httpx decodes content-encoding itself
+            skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"),
+            cookie_jar=aiohttp.DummyCookieJar(),
+        )
+        return self._session
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        session = self._session or self._open()
+        timeouts = request.extensions.get("timeout", {})
+        timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=timeouts.get("pool"),
+            sock_connect=timeouts.get("connect"),
+            sock_read=timeouts.get("read"),
+        )
+        headers = [
+            (k.decode("latin-1"), v.decode("latin-1"))
+            for k, v in request.headers.raw
+            if k.lower() not in _SKIP
+        ]
+        content = request.content if hasattr(request, "_content") else await request.aread()
+        try:
+            response = await session.request(
+                request.method,
+                str(request.url),
+                data=content or None,
+                headers=headers,
+                timeout=timeout,
+                allow_redirects=False,
+                compress=None,
+            )
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise _map_error(exc, request) from exc
+        return httpx.Response(
+            response.status,
+            headers=list(response.raw_headers),
+            stream=_ResponseStream(response, request),
+            request=request,
+        )
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+            await asyncio.sleep(0)  # let aiohttp close its transports
