@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import textwrap
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -106,22 +107,29 @@ def write_config(tmp_path: Path, extra: str = "", **fmt: Any) -> Path:
 @pytest.fixture
 async def make_harness(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
     opened: list[Harness] = []
+    stack = contextlib.AsyncExitStack()
 
-    async def make(extra: str = "", **fmt: Any) -> Harness:
+    async def make(extra: str = "", *, loopback: bool = False, **fmt: Any) -> Harness:
+        """``loopback=True`` serves the fake upstreams on real sockets (true streaming, resets)."""
         cfg = load_config(write_config(tmp_path, extra, **fmt), env=ENV)
         fakes = {"gpt": FakeUpstream("openai"), "claude": FakeUpstream("anthropic")}
-        providers = {
-            name: create_provider(
+        providers = {}
+        for name, m in cfg.models.items():
+            if loopback:
+                base_url = await stack.enter_async_context(fakes[name].serve())
+                client = None
+            else:
+                base_url = m.base_url
+                client = httpx.AsyncClient(transport=httpx.ASGITransport(app=fakes[name]))
+            providers[name] = create_provider(
                 name=name,
                 type=m.provider,
                 upstream_model=m.model,
-                base_url=m.base_url,
+                base_url=base_url,
                 api_key=m.api_key.reveal() if m.api_key else None,
                 timeout=m.timeout,
-                client=httpx.AsyncClient(transport=httpx.ASGITransport(app=fakes[name])),
+                client=client,
             )
-            for name, m in cfg.models.items()
-        }
         store = open_store(f"sqlite:///{tmp_path}/gw.db")
         app = create_app(cfg, store=store, providers=providers, spill_path=tmp_path / "spill.jsonl")
         app.state.runtime.start()
@@ -150,6 +158,7 @@ async def make_harness(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
         await h.http.aclose()
         await h.sdk_http.aclose()
         h.store.close()
+    await stack.aclose()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ def flavor(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture(params=["asgi", "loopback"])
+@pytest.fixture(params=["asgi", "loopback-httpx", "loopback-aiohttp"])
 async def harness(request: pytest.FixtureRequest, flavor: str) -> AsyncIterator[Harness]:
     fake = FakeUpstream(flavor)  # type: ignore[arg-type]
     if request.param == "asgi":
@@ -26,8 +26,11 @@ async def harness(request: pytest.FixtureRequest, flavor: str) -> AsyncIterator[
         yield h
         await client.aclose()
     else:
+        backend = request.param.split("-")[1]
+        if backend == "aiohttp":
+            pytest.importorskip("aiohttp")
         async with fake.serve() as url:
-            h = Harness(flavor, "loopback", fake, url, None)
+            h = Harness(flavor, "loopback", fake, url, None, backend)
             yield h
-            for provider in h.providers:
-                await provider.aclose()
+            for client in h.clients:
+                await client.aclose()

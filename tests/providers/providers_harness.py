@@ -11,7 +11,7 @@ import httpx
 
 from swapsafe.providers.anthropic import AnthropicProvider
 from swapsafe.providers.base import SSEEvent
-from swapsafe.providers.http import HTTPProvider
+from swapsafe.providers.http import HTTPProvider, make_client
 from swapsafe.providers.openai import OpenAIProvider
 from swapsafe.providers.retry import RetryPolicy
 from swapsafe.testing import FakeUpstream
@@ -29,8 +29,9 @@ class Harness:
     fake: FakeUpstream
     base_url: str
     client: httpx.AsyncClient | None
+    backend: str = "httpx"
     sleeps: list[float] = field(default_factory=list)
-    providers: list[HTTPProvider] = field(default_factory=list)
+    clients: list[httpx.AsyncClient] = field(default_factory=list)
 
     def provider(self, **kwargs: Any) -> HTTPProvider:
         async def sleep(delay: float) -> None:
@@ -48,9 +49,10 @@ class Harness:
             "sleep": sleep,
         }
         options.update(kwargs)
-        provider = cls(**options)
-        self.providers.append(provider)
-        return provider
+        if options["client"] is None:
+            options["client"] = make_client(options["timeout"], backend=self.backend)  # type: ignore[arg-type]
+            self.clients.append(options["client"])
+        return cls(**options)
 
     def body(self, text: str = "hello there", *, stream: bool = False) -> dict[str, Any]:
         body: dict[str, Any] = {

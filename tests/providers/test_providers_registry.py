@@ -78,3 +78,19 @@ def test_register_custom_type() -> None:
         assert "test-custom" in known_provider_types()
     finally:
         registry._FACTORIES.pop("test-custom")
+
+
+async def test_make_client_backends() -> None:
+    from swapsafe.providers.http import make_client
+
+    pytest.importorskip("aiohttp")
+    from swapsafe.providers.aiohttp_transport import AiohttpTransport
+
+    auto = make_client(5.0)
+    native = make_client(5.0, backend="httpx")
+    try:
+        assert isinstance(auto._transport, AiohttpTransport)
+        assert not isinstance(native._transport, AiohttpTransport)
+    finally:
+        await auto.aclose()
+        await native.aclose()

@@ -1,0 +1,133 @@
+"""Shadow calls: paired traces, isolation from the served response, caps and budget."""
+
+from __future__ import annotations
+
+import asyncio
+
+import orjson
+import pytest
+
+from swapsafe.routing.service import RoutingService
+from swapsafe.testing import Fault
+from tests.gateway.conftest import CLIENT_KEY, Harness
+
+AUTH = {"authorization": f"Bearer {CLIENT_KEY}"}
+
+
+def set_mode(h: Harness, workload: str, mode: str, **kw: object) -> None:
+    RoutingService(h.store, {"chat": True, "xchat": True}).set(
+        workload, mode=mode, actor="test", reason="test", **kw  # type: ignore[arg-type]
+    )
+    h.app.state.runtime.routing.reload()
+
+
+async def wait_shadows(h: Harness) -> None:
+    tasks = set(h.app.state.runtime.gateway.shadow.tasks)
+    if tasks:
+        await asyncio.wait(tasks, timeout=10)
+
+
+async def test_shadow_pair_recorded_with_translated_call(harness: Harness) -> None:
+    set_mode(harness, "chat", "shadow")
+    completion = await harness.oai.chat.completions.create(
+        model="chat", messages=[{"role": "user", "content": "pair me"}], user="alice"
+    )
+    await wait_shadows(harness)
+    served = harness.trace(completion.id)
+    rows = harness.traces(pair_id=served.pair_id)
+    shadow = next(r for r in rows if r.role == "shadow")
+    assert len(rows) == 2
+    assert shadow.model == "claude" and shadow.provider == "anthropic" and shadow.status == "ok"
+    assert shadow.bucket == served.bucket and shadow.request_body == served.request_body
+    # the shadow response is stored in the caller's wire format, for like-for-like review
+    body = orjson.loads(shadow.response_body or "")
+    assert body["choices"][0]["message"]["content"] == "[claude-sonnet-4-5] pair me"
+    assert harness.fakes["claude"].requests[-1].body["model"] == "claude-sonnet-4-5"
+
+
+async def test_streamed_served_request_gets_full_shadow_response(harness: Harness) -> None:
+    set_mode(harness, "xchat", "shadow")
+    async with harness.ant.messages.stream(
+        model="xchat", max_tokens=20, messages=[{"role": "user", "content": "s"}]
+    ) as stream:
+        final = await stream.get_final_message()
+    await wait_shadows(harness)
+    served = harness.trace(final.id)
+    shadow = next(r for r in harness.traces(pair_id=served.pair_id) if r.role == "shadow")
+    assert shadow.model == "gpt" and shadow.stream is False and shadow.status == "ok"
+    assert orjson.loads(shadow.response_body or "")["content"][0]["text"] == "[gpt-4o] s"
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault(status=500),
+        Fault(status=429, retry_after=5),
+        Fault(garbage=True),
+        Fault(invalid_json=True),
+        Fault(reset_before=True),
+        Fault(latency=0.3),
+        Fault(hang=True),
+    ],
+    ids=["500", "429", "garbage", "invalid_json", "reset", "slow", "hang"],
+)
+async def test_shadow_faults_never_touch_the_served_response(
+    make_harness,  # type: ignore[no-untyped-def]
+    fault: Fault,
+) -> None:
+    h = await make_harness()
+    request = {"model": "chat", "messages": [{"role": "user", "content": "same"}], "user": "bob"}
+    off = await h.http.post("/v1/chat/completions", headers=AUTH, json=request)
+    set_mode(h, "chat", "shadow")
+    h.fakes["claude"].fault = fault
+    on = await h.http.post("/v1/chat/completions", headers=AUTH, json=request)
+    assert on.status_code == off.status_code == 200
+    strip = lambda r: {k: v for k, v in r.json().items() if k not in ("id", "created")}  # noqa: E731
+    assert strip(on) == strip(off)
+    assert on.headers["x-swapsafe-served-by"] == "gpt"
+    await wait_shadows(h)
+    shadow_rows = h.traces(role="shadow")
+    if not fault.latency:
+        assert [r.status for r in shadow_rows] == ["error"]
+    assert len(h.fakes["claude"].requests) == 1  # shadow calls are never retried
+
+
+async def test_no_shadow_for_rejected_requests(harness: Harness) -> None:
+    set_mode(harness, "chat", "shadow")
+    await harness.http.post("/v1/chat/completions", json={"model": "chat"})  # 401
+    await harness.http.post("/v1/chat/completions", headers=AUTH, content=b"{")  # 400
+    await harness.http.post("/v1/chat/completions", headers=AUTH, json={"model": "zzz"})  # 404
+    await wait_shadows(harness)
+    assert harness.fakes["claude"].requests == []
+
+
+async def test_shadow_concurrency_cap_skips_and_counts(make_harness) -> None:  # type: ignore[no-untyped-def]
+    h = await make_harness()
+    h.app.state.runtime.gateway.shadow.max_concurrency = 2
+    set_mode(h, "chat", "shadow")
+    h.fakes["claude"].fault = Fault(latency=0.5)
+    await asyncio.gather(
+        *[
+            h.oai.chat.completions.create(model="chat", messages=[{"role": "user", "content": "c"}])
+            for _ in range(6)
+        ]
+    )
+    await wait_shadows(h)
+    metrics = (await h.http.get("/metrics")).text
+    assert 'swapsafe_shadow_skipped_total{workload="chat",reason="concurrency"} 4' in metrics
+    assert len(h.traces(role="shadow")) == 2
+
+
+async def test_shadow_daily_budget_stops_shadowing(harness: Harness) -> None:
+    shadow = harness.app.state.runtime.gateway.shadow
+    shadow.daily_budget_usd = 0.0000001  # the first shadow call spends it
+    set_mode(harness, "chat", "shadow")
+    for _ in range(3):
+        await harness.oai.chat.completions.create(
+            model="chat", messages=[{"role": "user", "content": "b"}]
+        )
+        await wait_shadows(harness)
+    assert len(harness.traces(role="shadow")) == 1
+    metrics = (await harness.http.get("/metrics")).text
+    assert 'swapsafe_shadow_skipped_total{workload="chat",reason="budget"} 2' in metrics
+    assert shadow.spent_today > 0
