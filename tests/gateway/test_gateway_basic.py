@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from tests.gateway.conftest import UPSTREAM_ANTHROPIC_KEY, UPSTREAM_OPENAI_KEY, Harness
+from tests.gateway.harness import UPSTREAM_ANTHROPIC_KEY, UPSTREAM_OPENAI_KEY, Harness
 
 
 async def test_openai_chat_same_vendor(harness: Harness) -> None:

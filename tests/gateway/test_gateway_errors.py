@@ -7,7 +7,7 @@ import openai
 import pytest
 
 from swapsafe.testing import Fault
-from tests.gateway.conftest import (
+from tests.gateway.harness import (
     CLIENT_KEY,
     UPSTREAM_ANTHROPIC_KEY,
     UPSTREAM_OPENAI_KEY,

@@ -13,7 +13,7 @@ import orjson
 import uvicorn
 
 from swapsafe.testing import Fault
-from tests.gateway.conftest import CLIENT_KEY
+from tests.gateway.harness import CLIENT_KEY
 
 
 def free_port() -> int:

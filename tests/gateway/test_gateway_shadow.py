@@ -9,7 +9,7 @@ import pytest
 
 from swapsafe.routing.service import RoutingService
 from swapsafe.testing import Fault
-from tests.gateway.conftest import CLIENT_KEY, Harness
+from tests.gateway.harness import CLIENT_KEY, Harness
 
 AUTH = {"authorization": f"Bearer {CLIENT_KEY}"}
 

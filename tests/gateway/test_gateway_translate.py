@@ -7,7 +7,7 @@ import json
 import orjson
 
 from swapsafe.testing import ToolCall
-from tests.gateway.conftest import Harness
+from tests.gateway.harness import Harness
 
 WEATHER_TOOL_OPENAI = {
     "type": "function",

@@ -26,14 +26,21 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return cfg
 
 
+def head_revisions() -> tuple[str, ...]:
+    """Every head: areas may add their own branch off 0001 (one migration chain per area)."""
+    return tuple(sorted(ScriptDirectory.from_config(alembic_config()).get_heads()))
+
+
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
-    return head
+    return ",".join(head_revisions())
+
+
+def current_revisions(connection: Connection) -> tuple[str, ...]:
+    return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
 
 
 def current_revision(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    return ",".join(current_revisions(connection)) or None
 
 
 def check_known(current: str | None, shown_url: str) -> None:
@@ -55,8 +62,9 @@ def upgrade(engine: Engine, shown_url: str) -> None:
     with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn, conn.begin():
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-        current = current_revision(conn)
-        check_known(current, shown_url)
-        if current == head_revision():
+        current = current_revisions(conn)
+        for rev in current:
+            check_known(rev, shown_url)
+        if current == head_revisions():
             return
-        command.upgrade(alembic_config(conn), "head")
+        command.upgrade(alembic_config(conn), "heads")

@@ -1,0 +1,166 @@
+"""Gateway harness: the real app, real SDK clients, fake upstreams, a real SQLite store."""
+
+from __future__ import annotations
+
+import contextlib
+import textwrap
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anthropic
+import httpx
+import httpx2
+import openai
+import pytest
+
+from swapsafe.config import Config, load_config
+from swapsafe.gateway.app import create_app
+from swapsafe.providers.registry import create_provider
+from swapsafe.store import open_store
+from swapsafe.store.protocol import Store
+from swapsafe.store.records import TraceQuery, TraceRecord
+from swapsafe.testing import FakeUpstream
+
+CLIENT_KEY = "client-key-0123456789"
+ADMIN_TOKEN = "admin-token-0123456789abcdef"
+UPSTREAM_OPENAI_KEY = "sk-upstream-openai-CANARY-1111"
+UPSTREAM_ANTHROPIC_KEY = "sk-ant-upstream-CANARY-2222"
+
+ENV = {
+    "UP_OPENAI_KEY": UPSTREAM_OPENAI_KEY,
+    "UP_ANTHROPIC_KEY": UPSTREAM_ANTHROPIC_KEY,
+    "GW_CLIENT_KEY": CLIENT_KEY,
+    "GW_ADMIN_TOKEN": ADMIN_TOKEN,
+}
+
+BASE_CONFIG = """
+[store]
+bodies = "{bodies}"
+
+[models.gpt]
+provider = "openai"
+model = "gpt-4o"
+base_url = "http://openai.upstream/v1"
+api_key = "env::UP_OPENAI_KEY"
+timeout = "5s"
+
+[models.claude]
+provider = "anthropic"
+model = "claude-sonnet-4-5"
+base_url = "http://anthropic.upstream"
+api_key = "env::UP_ANTHROPIC_KEY"
+timeout = "5s"
+
+[workloads.chat]
+aliases = ["chat"]
+baseline = "gpt"
+candidate = "claude"
+
+[workloads.xchat]
+aliases = ["xchat"]
+baseline = "claude"
+candidate = "gpt"
+
+[gateway]
+client_keys = ["env::GW_CLIENT_KEY"]
+admin_token = "env::GW_ADMIN_TOKEN"
+deadline = "{deadline}"
+retries = 2
+max_body_bytes = {max_body}
+
+[shadow]
+timeout = "2s"
+max_concurrency = 8
+"""
+
+
+@dataclass
+class Harness:
+    config: Config
+    store: Store
+    app: Any
+    fakes: dict[str, FakeUpstream]
+    oai: openai.AsyncOpenAI
+    ant: anthropic.AsyncAnthropic
+    http: httpx.AsyncClient
+    sdk_http: httpx2.AsyncClient
+
+    def traces(self, **kw: Any) -> list[TraceRecord]:
+        assert self.app.state.runtime.recorder.flush(10)
+        return self.store.query_traces(TraceQuery(**kw))
+
+    def trace(self, request_id: str) -> TraceRecord:
+        rows = self.traces(request_id=request_id)
+        assert len(rows) == 1, rows
+        return rows[0]
+
+
+def write_config(tmp_path: Path, extra: str = "", **fmt: Any) -> Path:
+    params = {"bodies": "full", "deadline": "10s", "max_body": 1_000_000} | fmt
+    path = tmp_path / "swapsafe.toml"
+    path.write_text(textwrap.dedent(BASE_CONFIG.format(**params)) + extra)
+    return path
+
+
+@pytest.fixture
+async def make_harness(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
+    opened: list[Harness] = []
+    stack = contextlib.AsyncExitStack()
+
+    async def make(extra: str = "", *, loopback: bool = False, **fmt: Any) -> Harness:
+        """``loopback=True`` serves the fake upstreams on real sockets (true streaming, resets)."""
+        cfg = load_config(write_config(tmp_path, extra, **fmt), env=ENV)
+        fakes = {"gpt": FakeUpstream("openai"), "claude": FakeUpstream("anthropic")}
+        providers = {}
+        for name, m in cfg.models.items():
+            if loopback:
+                base_url = await stack.enter_async_context(fakes[name].serve())
+                client = None
+            else:
+                base_url = m.base_url
+                client = httpx.AsyncClient(transport=httpx.ASGITransport(app=fakes[name]))
+            providers[name] = create_provider(
+                name=name,
+                type=m.provider,
+                upstream_model=m.model,
+                base_url=base_url,
+                api_key=m.api_key.reveal() if m.api_key else None,
+                timeout=m.timeout,
+                client=client,
+            )
+        store = open_store(f"sqlite:///{tmp_path}/gw.db")
+        app = create_app(cfg, store=store, providers=providers, spill_path=tmp_path / "spill.jsonl")
+        app.state.runtime.start()
+        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw")
+        sdk_http = httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app))
+        h = Harness(
+            config=cfg,
+            store=store,
+            app=app,
+            fakes=fakes,
+            oai=openai.AsyncOpenAI(
+                base_url="http://gw/v1", api_key=CLIENT_KEY, http_client=sdk_http, max_retries=0
+            ),
+            ant=anthropic.AsyncAnthropic(
+                base_url="http://gw", api_key=CLIENT_KEY, http_client=sdk_http, max_retries=0
+            ),
+            http=http,
+            sdk_http=sdk_http,
+        )
+        opened.append(h)
+        return h
+
+    yield make
+    for h in opened:
+        await h.app.state.runtime.aclose()
+        await h.http.aclose()
+        await h.sdk_http.aclose()
+        h.store.close()
+    await stack.aclose()
+
+
+@pytest.fixture
+async def harness(make_harness: Callable[..., Any]) -> Harness:
+    return await make_harness()
