@@ -16,7 +16,7 @@ def flavor(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture(params=["asgi", "loopback-httpx", "loopback-aiohttp"])
+@pytest.fixture(params=["asgi", "loopback-httpx", "loopback-native"])
 async def harness(request: pytest.FixtureRequest, flavor: str) -> AsyncIterator[Harness]:
     fake = FakeUpstream(flavor)  # type: ignore[arg-type]
     if request.param == "asgi":
@@ -27,10 +27,12 @@ async def harness(request: pytest.FixtureRequest, flavor: str) -> AsyncIterator[
         await client.aclose()
     else:
         backend = request.param.split("-")[1]
-        if backend == "aiohttp":
+        if backend == "native":  # no injected client: the provider's own aiohttp hot path
             pytest.importorskip("aiohttp")
         async with fake.serve() as url:
             h = Harness(flavor, "loopback", fake, url, None, backend)
             yield h
             for client in h.clients:
                 await client.aclose()
+            for provider in h.providers:
+                await provider.aclose()

@@ -32,6 +32,7 @@ class Harness:
     backend: str = "httpx"
     sleeps: list[float] = field(default_factory=list)
     clients: list[httpx.AsyncClient] = field(default_factory=list)
+    providers: list[HTTPProvider] = field(default_factory=list)
 
     def provider(self, **kwargs: Any) -> HTTPProvider:
         async def sleep(delay: float) -> None:
@@ -49,10 +50,12 @@ class Harness:
             "sleep": sleep,
         }
         options.update(kwargs)
-        if options["client"] is None:
+        if options["client"] is None and self.backend != "native":
             options["client"] = make_client(options["timeout"], backend=self.backend)  # type: ignore[arg-type]
             self.clients.append(options["client"])
-        return cls(**options)
+        provider = cls(**options)
+        self.providers.append(provider)
+        return provider
 
     def body(self, text: str = "hello there", *, stream: bool = False) -> dict[str, Any]:
         body: dict[str, Any] = {

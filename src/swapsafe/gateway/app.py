@@ -18,9 +18,11 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from swapsafe.config import Config, load_config
 from swapsafe.gateway.admin import admin_routes, check_admin_token
+from swapsafe.gateway.errors import error_response
 from swapsafe.gateway.metrics import GatewayMetrics
 from swapsafe.gateway.proxy import Gateway
 from swapsafe.gateway.recorder import Recorder
@@ -144,7 +146,7 @@ def create_app(
     store: Store | None = None,
     providers: Mapping[str, Provider] | None = None,
     spill_path: Path | None = None,
-) -> Starlette:
+) -> GatewayApp:
     admin_token(config)  # refuse to start before opening anything
     runtime = GatewayRuntime(config, store=store, providers=providers, spill_path=spill_path)
     gw = runtime.gateway
@@ -209,9 +211,39 @@ def create_app(
         routes += admin_routes(service, token)
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime
-    return app
+    return GatewayApp(app, gw)
 
 
-def app_from_env() -> Starlette:
+_HOT_PATHS = {"/v1/chat/completions": "openai", "/chat/completions": "openai",
+              "/v1/messages": "anthropic"}
+
+
+class GatewayApp:
+    """The ASGI entry point: the two proxy routes skip Starlette's router and middleware stack
+    (about a sixth of the per-request CPU); everything else goes through the Starlette app."""
+
+    def __init__(self, app: Starlette, gateway: Gateway) -> None:
+        self.app = app
+        self.gateway = gateway
+        self.state = app.state
+        self.routes = app.routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            inbound = _HOT_PATHS.get(scope["path"])
+            if inbound is not None:
+                try:
+                    response = await self.gateway.handle(Request(scope, receive), inbound)
+                except Exception:  # never a bare 500 page: answer in the caller's format
+                    log.exception("gateway: unexpected error")
+                    response = error_response(
+                        inbound, 500, "internal gateway error; see the gateway log"
+                    )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def app_from_env() -> GatewayApp:
     """uvicorn factory for ``--workers N``: the config path comes from SWAPSAFE_CONFIG."""
     return create_app(load_config(os.environ.get("SWAPSAFE_CONFIG", "swapsafe.toml")))

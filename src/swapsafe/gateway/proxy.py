@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
-import uuid
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,7 +28,7 @@ from swapsafe.gateway.router import Route, decide, sticky_key
 from swapsafe.gateway.routing_cache import RoutingCache
 from swapsafe.gateway.shadow import ShadowDispatcher
 from swapsafe.gateway.usage import TokenUsage, from_wire
-from swapsafe.pricing import PriceBook
+from swapsafe.pricing import PriceBook, UnitPrice
 from swapsafe.providers.base import Provider, SSEEvent
 from swapsafe.store.records import TraceRecord
 from swapsafe.wire import translate
@@ -95,6 +95,7 @@ class Gateway:
             alias: config.workloads[name] for alias, name in config.alias_map().items()
         }
         self.bodies = config.store.bodies
+        self._prices: dict[str, UnitPrice | None] = {}
         self.shadow = ShadowDispatcher(
             sample_rate=config.shadow.sample_rate,
             max_concurrency=config.shadow.max_concurrency,
@@ -187,14 +188,15 @@ class Gateway:
         latency = time.perf_counter() - call.started
         usage = usage or TokenUsage()
         m = call.model
-        cost = self.pricebook.cost(
-            name=m.name,
-            provider=m.provider,
-            upstream_model=m.model,
-            input_tokens=usage.input,
-            output_tokens=usage.output,
-            cached_tokens=usage.cached,
-            override=m.price,
+        if m.name not in self._prices:
+            self._prices[m.name] = self.pricebook.unit_price(
+                name=m.name, provider=m.provider, upstream_model=m.model, override=m.price
+            )
+        price = self._prices[m.name]
+        cost = (
+            price.cost(usage.input or 0, usage.output or 0, usage.cached or 0)
+            if price is not None and (usage.input is not None or usage.output is not None)
+            else None
         )
         labels = (call.workload, m.name, call.role)
         self.metrics.requests.inc((*labels, status))
@@ -289,8 +291,8 @@ class Gateway:
         except TranslationError as exc:
             self.metrics.rejected.inc(("untranslatable",))
             return error_response(inbound, 400, str(exc), param=exc.param)
-        request_id = _ID_PREFIX[inbound] + uuid.uuid4().hex
-        pair_id = uuid.uuid4().hex
+        request_id = _ID_PREFIX[inbound] + os.urandom(16).hex()
+        pair_id = os.urandom(16).hex()
         request_text = self._body_text(raw)
         now = datetime.now(UTC)
         if route.shadow is not None and self.shadow.admit(workload.name):
@@ -491,7 +493,7 @@ class Gateway:
             self.metrics.shadow_skipped.inc((route.workload, "untranslatable"))
             return
         call = Call(
-            request_id="shadow-" + uuid.uuid4().hex,
+            request_id="shadow-" + os.urandom(16).hex(),
             pair_id=pair_id,
             workload=route.workload,
             role="shadow",

@@ -112,3 +112,74 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             session, self._session = self._session, None
             await session.close()
             await asyncio.sleep(0)  # let aiohttp close its transports
+
+
+class FastResponse:
+    """The slice of ``httpx.Response`` that :class:`~swapsafe.providers.http.HTTPProvider` uses,
+    over a raw aiohttp response (no httpx objects on the hot path)."""
+
+    __slots__ = ("_request", "_response", "content", "headers", "status_code")
+
+    def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
+        self._response = response
+        self._request = request
+        self.status_code = response.status
+        self.headers = response.headers  # case-insensitive mapping
+        self.content = b""
+
+    async def aread(self) -> bytes:
+        try:
+            self.content = await self._response.read()
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise _map_error(exc, self._request) from exc
+        return self.content
+
+    async def aiter_bytes(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._response.content.iter_any():
+                yield chunk
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise _map_error(exc, self._request) from exc
+
+    async def aclose(self) -> None:
+        self._response.release()
+
+
+class AiohttpSender:
+    """POSTs straight through one aiohttp session: the providers' default hot path.
+
+    Errors are raised as the matching httpx exceptions, like :class:`AiohttpTransport`.
+    """
+
+    def __init__(self, url: str, *, timeout: float, limit: int = 1000, keepalive: float = 30.0):
+        self._transport = AiohttpTransport(limit=limit, keepalive=keepalive)
+        self._request = httpx.Request("POST", url)  # only named in mapped errors
+        self._timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=min(timeout, 10.0), sock_read=timeout
+        )
+
+    async def send(
+        self, url: str, content: bytes, headers: dict[str, str], *, read: bool
+    ) -> FastResponse:
+        session = self._transport._session or self._transport._open()
+        try:
+            response = await session.post(
+                url,
+                data=content,
+                headers=headers,
+                timeout=self._timeout,
+                allow_redirects=False,
+                compress=None,
+            )
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise _map_error(exc, self._request) from exc
+        fast = FastResponse(response, self._request)
+        if read:
+            try:
+                await fast.aread()
+            finally:
+                response.release()
+        return fast
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()

@@ -10,7 +10,7 @@ import asyncio
 import importlib.util
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import httpx
 import orjson
@@ -18,6 +18,9 @@ import orjson
 from swapsafe import __version__
 from swapsafe.exceptions import ProviderConnectionError, ProviderError, ProviderTimeout
 from swapsafe.providers.base import SSEEvent, UpstreamResponse, Wire
+
+if TYPE_CHECKING:
+    from swapsafe.providers.aiohttp_transport import AiohttpSender
 from swapsafe.providers.retry import RetryPolicy, is_retryable_status, next_delay, parse_retry_after
 from swapsafe.providers.sse_reader import SSEDecoder
 
@@ -108,11 +111,20 @@ class HTTPProvider:
         self._api_key = api_key
         self.timeout = timeout
         self._owns_client = client is None
-        self._client = client if client is not None else make_client(timeout)
         self.retry_policy = retry_policy or RetryPolicy()
         self._sleep = sleep
         self._clock = clock
         self._url = self._endpoint()
+        # Hot path: raw aiohttp when installed and no client was injected (an injected httpx
+        # client, e.g. over an ASGI transport in tests, is always honoured).
+        self._fast: AiohttpSender | None = None
+        if client is None and importlib.util.find_spec("aiohttp") is not None:
+            from swapsafe.providers.aiohttp_transport import AiohttpSender
+
+            self._fast = AiohttpSender(self._url, timeout=timeout)
+        self._client: httpx.AsyncClient | None = (
+            client if client is not None or self._fast is not None else make_client(timeout)
+        )
         self._default_headers = self._headers(api_key, None)
 
     def __repr__(self) -> str:
@@ -131,8 +143,25 @@ class HTTPProvider:
 
     # --- public API ---------------------------------------------------------------------------
     async def aclose(self) -> None:
-        if self._owns_client:
+        if self._fast is not None:
+            await self._fast.aclose()
+        if self._owns_client and self._client is not None:
             await self._client.aclose()
+
+    async def _post(self, content: bytes, headers: dict[str, str]) -> Any:
+        """POST and read the whole answer (an httpx.Response or the aiohttp FastResponse)."""
+        if self._fast is not None:
+            return await self._fast.send(self._url, content, headers, read=True)
+        assert self._client is not None
+        return await self._client.post(self._url, content=content, headers=headers)
+
+    async def _post_stream(self, content: bytes, headers: dict[str, str]) -> Any:
+        """POST and return once the status and headers arrived; the body is read later."""
+        if self._fast is not None:
+            return await self._fast.send(self._url, content, headers, read=False)
+        assert self._client is not None
+        request = self._client.build_request("POST", self._url, content=content, headers=headers)
+        return await self._client.send(request, stream=True)
 
     async def complete(
         self,
@@ -156,7 +185,7 @@ class HTTPProvider:
             retryable = True
             try:
                 async with asyncio.timeout(remaining):
-                    resp = await self._client.post(self._url, content=content, headers=headers)
+                    resp = await self._post(content, headers)
             except (TimeoutError, httpx.TimeoutException) as exc:
                 err = self._timeout_error(exc, attempt, deadline)
             except httpx.TransportError as exc:
@@ -171,7 +200,10 @@ class HTTPProvider:
                 status = resp.status_code
                 if 200 <= status < 300:
                     return UpstreamResponse(
-                        status, self._parse_ok(resp.content), dict(resp.headers.items()), attempt
+                        status,
+                        self._parse_ok(resp.content),
+                        {k.lower(): v for k, v in resp.headers.items()},
+                        attempt,
                     )
                 err = self._status_error(status, resp.content, resp.headers, secrets)
                 retryable = is_retryable_status(status, resp.headers)
@@ -256,7 +288,7 @@ class HTTPProvider:
         deadline: float,
         retries: int,
         secrets: tuple[str | None, ...],
-    ) -> httpx.Response:
+    ) -> Any:
         """Send the request, retrying until a 2xx with ``text/event-stream`` arrives."""
         headers = {**headers, "accept": "text/event-stream"}
         attempt = 0
@@ -269,10 +301,7 @@ class HTTPProvider:
             retryable = True
             try:
                 async with asyncio.timeout(remaining):
-                    request = self._client.build_request(
-                        "POST", self._url, content=content, headers=headers
-                    )
-                    resp = await self._client.send(request, stream=True)
+                    resp = await self._post_stream(content, headers)
                     status = resp.status_code
                     ctype = resp.headers.get("content-type", "")
                     if 200 <= status < 300 and ctype.startswith("text/event-stream"):
@@ -331,7 +360,7 @@ class HTTPProvider:
         self,
         status: int,
         raw: bytes,
-        headers: httpx.Headers,
+        headers: Mapping[str, str],
         secrets: tuple[str | None, ...],
     ) -> ProviderError:
         text = _redact(raw[: MAX_ERROR_BODY * 4].decode("utf-8", "replace"), secrets)
