@@ -32,10 +32,20 @@ def pinned(cmd: Sequence[str], core: int | None) -> list[str]:
 
 
 @contextlib.contextmanager
-def process(cmd: Sequence[str], health_url: str, *, env: dict[str, str] | None = None,
-            core: int | None = None, timeout: float = 90) -> Iterator[subprocess.Popen[bytes]]:
-    proc = subprocess.Popen(pinned(cmd, core), env={**os.environ, **(env or {})},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def process(
+    cmd: Sequence[str],
+    health_url: str,
+    *,
+    env: dict[str, str] | None = None,
+    core: int | None = None,
+    timeout: float = 90,
+) -> Iterator[subprocess.Popen[bytes]]:
+    proc = subprocess.Popen(
+        pinned(cmd, core),
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -104,8 +114,13 @@ def chat_body(model: str, stream: bool) -> dict[str, Any]:
     }
 
 
-async def _one(session: aiohttp.ClientSession, url: str, body: dict[str, Any],
-               headers: dict[str, str], res: Result) -> None:
+async def _one(
+    session: aiohttp.ClientSession,
+    url: str,
+    body: dict[str, Any],
+    headers: dict[str, str],
+    res: Result,
+) -> None:
     t0 = time.perf_counter()
     try:
         async with session.post(url, json=body, headers=headers) as resp:
@@ -126,9 +141,16 @@ async def _one(session: aiohttp.ClientSession, url: str, body: dict[str, Any],
     res.latencies.append(time.perf_counter() - t0)
 
 
-async def load(name: str, url: str, body: dict[str, Any], headers: dict[str, str], *,
-               concurrency: int, requests: int | None = None, seconds: float | None = None,
-               ) -> Result:
+async def load(
+    name: str,
+    url: str,
+    body: dict[str, Any],
+    headers: dict[str, str],
+    *,
+    concurrency: int,
+    requests: int | None = None,
+    seconds: float | None = None,
+) -> Result:
     res = Result(name)
     conn = aiohttp.TCPConnector(limit=concurrency, force_close=False)
     async with aiohttp.ClientSession(connector=conn) as session:
@@ -151,10 +173,14 @@ async def load(name: str, url: str, body: dict[str, Any], headers: dict[str, str
 
 def print_table(title: str, rows: list[dict[str, Any]]) -> None:
     print(f"\n{title}")
-    print(f"{'':<22}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>10}{'TTFB p50':>10}{'errors':>8}")
+    print(
+        f"{'':<22}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>10}{'TTFB p50':>10}{'errors':>8}"
+    )
     for r in rows:
-        print(f"{r['name']:<22}{r['p50']:>9.2f}{r['p95']:>9.2f}{r['p99']:>9.2f}"
-              f"{r['rps']:>10.0f}{r['ttfb_p50']:>10.2f}{r['errors']:>8}")
+        print(
+            f"{r['name']:<22}{r['p50']:>9.2f}{r['p95']:>9.2f}{r['p99']:>9.2f}"
+            f"{r['rps']:>10.0f}{r['ttfb_p50']:>10.2f}{r['errors']:>8}"
+        )
 
 
 def versions() -> str:

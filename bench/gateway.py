@@ -24,7 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (  # noqa: E402
+from common import (
     chat_body,
     free_port,
     load,
@@ -46,16 +46,24 @@ def ensure_litellm() -> Path | None:
     print(f"installing litellm[proxy]=={LITELLM_VERSION} into {LITELLM_VENV} ...", flush=True)
     try:
         subprocess.run([sys.executable, "-m", "venv", str(LITELLM_VENV)], check=True)
-        subprocess.run([str(LITELLM_VENV / "bin" / "pip"), "install", "-q",
-                        f"litellm[proxy]=={LITELLM_VERSION}"], check=True)
+        subprocess.run(
+            [
+                str(LITELLM_VENV / "bin" / "pip"),
+                "install",
+                "-q",
+                f"litellm[proxy]=={LITELLM_VERSION}",
+            ],
+            check=True,
+        )
     except subprocess.CalledProcessError as exc:
         print(f"could not install LiteLLM ({exc}); skipping it")
         return None
     return exe
 
 
-async def measure(name: str, url: str, model: str, headers: dict[str, str], *, quick: bool,
-                  slow: bool = False) -> dict[str, Any]:
+async def measure(
+    name: str, url: str, model: str, headers: dict[str, str], *, quick: bool, slow: bool = False
+) -> dict[str, Any]:
     n1 = 300 if slow or quick else 2000
     secs = 5 if quick else 10
     c1 = await load(name, url, chat_body(model, False), headers, concurrency=1, requests=n1)
@@ -66,19 +74,25 @@ async def measure(name: str, url: str, model: str, headers: dict[str, str], *, q
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="shorter runs")
     parser.add_argument("--no-litellm", action="store_true", help="do not run LiteLLM")
-    parser.add_argument("--memory-requests", type=int, default=100_000,
-                        help="requests for the RSS growth check (default 100,000)")
+    parser.add_argument(
+        "--memory-requests",
+        type=int,
+        default=100_000,
+        help="requests for the RSS growth check (default 100,000)",
+    )
     args = parser.parse_args()
     results: dict[str, dict[str, Any]] = {}
     up_port, gw_port, ll_port = free_port(), free_port(), free_port()
     upstream = f"http://127.0.0.1:{up_port}/v1"
     with tempfile.TemporaryDirectory() as tmp:
         cfg = Path(tmp) / "swapsafe.toml"
-        cfg.write_text(textwrap.dedent(f"""
+        cfg.write_text(
+            textwrap.dedent(f"""
             [store]
             url = "sqlite:///{tmp}/bench.db"
             [models.old]
@@ -87,79 +101,133 @@ def main() -> None:
             base_url = "{upstream}"
             [workloads.support]
             baseline = "old"
-        """))
-        fake_cmd = [sys.executable, "-m", "swapsafe.testing", "--flavor", "openai",
-                    "--port", str(up_port), "--uvloop"]
+        """)
+        )
+        fake_cmd = [
+            sys.executable,
+            "-m",
+            "swapsafe.testing",
+            "--flavor",
+            "openai",
+            "--port",
+            str(up_port),
+            "--uvloop",
+        ]
         with process(fake_cmd, f"http://127.0.0.1:{up_port}/healthz", core=1):
-            results["direct"] = asyncio.run(measure(
-                "direct", f"{upstream}/chat/completions", "old-model", {}, quick=args.quick))
-            gw_cmd = [sys.executable, "-m", "swapsafe", "gateway", "-c", str(cfg),
-                      "--port", str(gw_port), "--log-level", "warning"]
+            results["direct"] = asyncio.run(
+                measure("direct", f"{upstream}/chat/completions", "old-model", {}, quick=args.quick)
+            )
+            gw_cmd = [
+                sys.executable,
+                "-m",
+                "swapsafe",
+                "gateway",
+                "-c",
+                str(cfg),
+                "--port",
+                str(gw_port),
+                "--log-level",
+                "warning",
+            ]
             gw_url = f"http://127.0.0.1:{gw_port}"
             with process(gw_cmd, f"{gw_url}/healthz", core=0) as gw:
-                results["swapsafe"] = asyncio.run(measure(
-                    "swapsafe", f"{gw_url}/v1/chat/completions", "support", {},
-                    quick=args.quick))
-                mem = memory_growth(gw.pid, f"{gw_url}/v1/chat/completions",
-                                    args.memory_requests // (10 if args.quick else 1))
+                results["swapsafe"] = asyncio.run(
+                    measure(
+                        "swapsafe", f"{gw_url}/v1/chat/completions", "support", {}, quick=args.quick
+                    )
+                )
+                mem = memory_growth(
+                    gw.pid,
+                    f"{gw_url}/v1/chat/completions",
+                    args.memory_requests // (10 if args.quick else 1),
+                )
             exe = None if args.no_litellm else ensure_litellm()
             if exe is not None:
                 ll_cfg = Path(tmp) / "litellm.yaml"
-                ll_cfg.write_text(textwrap.dedent(f"""
+                ll_cfg.write_text(
+                    textwrap.dedent(f"""
                     model_list:
                       - model_name: support
                         litellm_params:
                           model: openai/old-model
                           api_base: {upstream}
                           api_key: sk-fake
-                """))
-                ll_cmd = [str(exe), "--config", str(ll_cfg), "--port", str(ll_port),
-                          "--num_workers", "1"]
+                """)
+                )
+                ll_cmd = [
+                    str(exe),
+                    "--config",
+                    str(ll_cfg),
+                    "--port",
+                    str(ll_port),
+                    "--num_workers",
+                    "1",
+                ]
                 env = {"LITELLM_LOG": "ERROR", "DISABLE_SCHEMA_UPDATE": "true"}
-                with process(ll_cmd, f"http://127.0.0.1:{ll_port}/health/liveliness", env=env,
-                             core=0, timeout=180):
-                    results["litellm"] = asyncio.run(measure(
-                        "litellm", f"http://127.0.0.1:{ll_port}/v1/chat/completions",
-                        "support", {}, quick=args.quick, slow=True))
+                with process(
+                    ll_cmd,
+                    f"http://127.0.0.1:{ll_port}/health/liveliness",
+                    env=env,
+                    core=0,
+                    timeout=180,
+                ):
+                    results["litellm"] = asyncio.run(
+                        measure(
+                            "litellm",
+                            f"http://127.0.0.1:{ll_port}/v1/chat/completions",
+                            "support",
+                            {},
+                            quick=args.quick,
+                            slow=True,
+                        )
+                    )
     report(results, mem)
 
 
 def memory_growth(pid: int, url: str, total: int) -> tuple[float, float, int]:
     first = max(total // 10, 1)
-    asyncio.run(load("mem", url, chat_body("support", False), {}, concurrency=64,
-                     requests=first))
+    asyncio.run(load("mem", url, chat_body("support", False), {}, concurrency=64, requests=first))
     rss_a = rss_mb(pid)
-    asyncio.run(load("mem", url, chat_body("support", False), {}, concurrency=64,
-                     requests=total - first))
+    asyncio.run(
+        load("mem", url, chat_body("support", False), {}, concurrency=64, requests=total - first)
+    )
     return rss_a, rss_mb(pid), total
 
 
 def report(results: dict[str, dict[str, Any]], mem: tuple[float, float, int]) -> None:
     print(f"\nversions: {versions()}; litellm {LITELLM_VERSION if 'litellm' in results else '-'}")
     print(f"cores: {os.cpu_count()} (proxy on core 0; upstream + load generator on core 1)")
-    for key, title in (("c1", "non-streaming, concurrency 1"),
-                       ("s1", "streaming, concurrency 1"),
-                       ("c64", "non-streaming, concurrency 64"),
-                       ("s64", "streaming, concurrency 64")):
+    for key, title in (
+        ("c1", "non-streaming, concurrency 1"),
+        ("s1", "streaming, concurrency 1"),
+        ("c64", "non-streaming, concurrency 64"),
+        ("s64", "streaming, concurrency 64"),
+    ):
         print_table(title, [r[key].row() for r in results.values()])
     d, s = results["direct"], results["swapsafe"]
     add = lambda q: s["c1"].row()[q] - d["c1"].row()[q]  # noqa: E731
     print("\nswapsafe overhead (gateway minus direct), concurrency 1:")
-    print(f"  added latency p50 {add('p50'):.2f} ms (target <= 0.5), "
-          f"p99 {add('p99'):.2f} ms (target <= 2)")
+    print(
+        f"  added latency p50 {add('p50'):.2f} ms (target <= 0.5), "
+        f"p99 {add('p99'):.2f} ms (target <= 2)"
+    )
     ttfb = s["s1"].row()["ttfb_p50"] - d["s1"].row()["ttfb_p50"]
     print(f"  added streaming time-to-first-byte p50 {ttfb:.2f} ms (target <= 1)")
     if "litellm" in results:
         ll = results["litellm"]
         for key, label in (("c64", "non-streaming"), ("s64", "streaming")):
             ratio = s[key].rps / max(ll[key].rps, 1e-9)
-            print(f"  throughput vs LiteLLM, {label}, c=64: {s[key].rps:.0f} / "
-                  f"{ll[key].rps:.0f} req/s = {ratio:.1f}x (target >= 10x)")
+            print(
+                f"  throughput vs LiteLLM, {label}, c=64: {s[key].rps:.0f} / "
+                f"{ll[key].rps:.0f} req/s = {ratio:.1f}x (target >= 10x)"
+            )
         ll_add = ll["c1"].row()["p50"] - d["c1"].row()["p50"]
         print(f"  LiteLLM added latency p50 {ll_add:.2f} ms")
     a, b, n = mem
-    print(f"  RSS after {n // 10:,} requests {a:.1f} MB, after {n:,}: {b:.1f} MB "
-          f"({(b / a - 1) * 100:+.1f}%, target within 10%)")
+    print(
+        f"  RSS after {n // 10:,} requests {a:.1f} MB, after {n:,}: {b:.1f} MB "
+        f"({(b / a - 1) * 100:+.1f}%, target within 10%)"
+    )
 
 
 if __name__ == "__main__":

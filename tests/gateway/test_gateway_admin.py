@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from tests.gateway.harness import ADMIN_TOKEN, ENV, Harness, write_config
 
 from swapsafe.config import load_config
 from swapsafe.exceptions import ConfigError, RoutingError
 from swapsafe.gateway.app import create_app
-from tests.gateway.harness import ADMIN_TOKEN, ENV, Harness, write_config
 
 ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
 ADMIN_ROUTES = [
@@ -70,16 +70,28 @@ async def test_rollback_in_one_call_is_obeyed_by_the_gateway(harness: Harness) -
     ("path", "body", "status", "message"),
     [
         ("/admin/workloads/nope/rollback", {}, 404, "known workloads: chat, xchat"),
-        ("/admin/workloads/chat/route", {"mode": "canary", "weight": 101, "reason": "r"}, 400,
-         "outside 0-100"),
-        ("/admin/workloads/chat/route", {"mode": "canary", "weight": "ten", "reason": "r"}, 400,
-         "must be a number"),
+        (
+            "/admin/workloads/chat/route",
+            {"mode": "canary", "weight": 101, "reason": "r"},
+            400,
+            "outside 0-100",
+        ),
+        (
+            "/admin/workloads/chat/route",
+            {"mode": "canary", "weight": "ten", "reason": "r"},
+            400,
+            "must be a number",
+        ),
         ("/admin/workloads/chat/route", {"weight": 5, "reason": "r"}, 400, '"mode" is required'),
         ("/admin/workloads/chat/route", {"mode": "canary", "weight": 5}, 400, "reason is required"),
     ],
 )
 async def test_bad_admin_input(
-    harness: Harness, path: str, body: dict, status: int, message: str  # type: ignore[type-arg]
+    harness: Harness,
+    path: str,
+    body: dict,
+    status: int,
+    message: str,  # type: ignore[type-arg]
 ) -> None:
     r = await harness.http.post(path, headers=ADMIN, json=body)
     assert r.status_code == status and message in r.json()["error"]["message"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import orjson
 import pytest
-
 from tests.gateway.harness import UPSTREAM_ANTHROPIC_KEY, UPSTREAM_OPENAI_KEY, Harness
 
 
@@ -88,7 +87,9 @@ async def test_anthropic_same_vendor(harness: Harness) -> None:
     assert msg.id.startswith("msg_")
     assert row.provider == "anthropic" and row.inbound_wire == "anthropic"
     assert row.finish_reason == "end_turn"
-    assert row.input_tokens == msg.usage.input_tokens and row.output_tokens == msg.usage.output_tokens
+    assert (
+        row.input_tokens == msg.usage.input_tokens and row.output_tokens == msg.usage.output_tokens
+    )
 
 
 async def test_anthropic_stream_same_vendor(harness: Harness) -> None:
@@ -116,7 +117,9 @@ async def test_healthz_and_metrics(harness: Harness) -> None:
     )
     assert (await harness.http.get("/healthz")).json() == {"status": "ok"}
     text = (await harness.http.get("/metrics")).text
-    assert 'swapsafe_requests_total{workload="chat",model="gpt",role="served",status="ok"} 1' in text
+    assert (
+        'swapsafe_requests_total{workload="chat",model="gpt",role="served",status="ok"} 1' in text
+    )
     assert "swapsafe_request_duration_seconds_bucket" in text
     assert "swapsafe_recorder_queue_depth" in text
     assert UPSTREAM_OPENAI_KEY not in text

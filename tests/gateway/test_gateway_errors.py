@@ -5,14 +5,14 @@ from __future__ import annotations
 import anthropic
 import openai
 import pytest
-
-from swapsafe.testing import Fault
 from tests.gateway.harness import (
     CLIENT_KEY,
     UPSTREAM_ANTHROPIC_KEY,
     UPSTREAM_OPENAI_KEY,
     Harness,
 )
+
+from swapsafe.testing import Fault
 
 AUTH = {"authorization": f"Bearer {CLIENT_KEY}"}
 
@@ -112,7 +112,9 @@ async def test_upstream_hang_is_504_within_deadline(make_harness) -> None:  # ty
     h = await make_harness(deadline="0.5s")
     h.fakes["gpt"].fault = Fault(hang=True)
     with pytest.raises(openai.APIStatusError) as info:
-        await h.oai.chat.completions.create(model="chat", messages=[{"role": "user", "content": "x"}])
+        await h.oai.chat.completions.create(
+            model="chat", messages=[{"role": "user", "content": "x"}]
+        )
     assert info.value.status_code == 504
     row = h.traces(workload="chat")[0]
     assert row.error_class == "timeout" and row.latency_ms is not None and row.latency_ms < 5000

@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import orjson
 import uvicorn
+from tests.gateway.harness import CLIENT_KEY
 
 from swapsafe.testing import Fault
-from tests.gateway.harness import CLIENT_KEY
 
 
 def free_port() -> int:

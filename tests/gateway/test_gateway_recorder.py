@@ -32,8 +32,15 @@ def rows(n: int, start: int = 0) -> list[TraceRecord]:
     now = datetime.now(UTC)
     return [
         TraceRecord(
-            request_id=f"r{i}", pair_id=f"p{i}", ts=now, workload="w", role="served",
-            model="m", provider="openai", status="ok", latency_ms=1.0,
+            request_id=f"r{i}",
+            pair_id=f"p{i}",
+            ts=now,
+            workload="w",
+            role="served",
+            model="m",
+            provider="openai",
+            status="ok",
+            latency_ms=1.0,
         )
         for i in range(start, start + n)
     ]

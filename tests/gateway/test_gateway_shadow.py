@@ -6,17 +6,21 @@ import asyncio
 
 import orjson
 import pytest
+from tests.gateway.harness import CLIENT_KEY, Harness
 
 from swapsafe.routing.service import RoutingService
 from swapsafe.testing import Fault
-from tests.gateway.harness import CLIENT_KEY, Harness
 
 AUTH = {"authorization": f"Bearer {CLIENT_KEY}"}
 
 
 def set_mode(h: Harness, workload: str, mode: str, **kw: object) -> None:
     RoutingService(h.store, {"chat": True, "xchat": True}).set(
-        workload, mode=mode, actor="test", reason="test", **kw  # type: ignore[arg-type]
+        workload,
+        mode=mode,
+        actor="test",
+        reason="test",
+        **kw,  # type: ignore[arg-type]
     )
     h.app.state.runtime.routing.reload()
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import orjson
+from tests.gateway.harness import Harness
 
 from swapsafe.testing import ToolCall
-from tests.gateway.harness import Harness
 
 WEATHER_TOOL_OPENAI = {
     "type": "function",
@@ -128,7 +128,9 @@ async def test_openai_client_anthropic_upstream_stream_with_tools(harness: Harne
         tc for c in chunks if c.choices for tc in c.choices[0].delta.tool_calls or [] if tc.id
     ]
     assert firsts[0].id == "toolu_9" and firsts[0].function.name == "get_weather"
-    finish = [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason]
+    finish = [
+        c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason
+    ]
     assert finish == ["tool_calls"]
     assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens > 0
     row = harness.trace(chunks[0].id)

@@ -71,8 +71,18 @@ def gateway_process(config: Path) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "REPLICA_ADMIN_TOKEN": ADMIN_TOKEN, "REPLICA_CLIENT_KEY": CLIENT_KEY}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "swapsafe", "gateway", "-c", str(config), "--port", str(port),
-         "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "swapsafe",
+            "gateway",
+            "-c",
+            str(config),
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

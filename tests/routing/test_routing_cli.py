@@ -46,8 +46,20 @@ def run(*args: str) -> tuple[int, str]:
 
 
 def test_set_show_rollback_audit(config: Path) -> None:
-    code, out = run("route", "set", "support", "--mode", "canary", "--weight", "1", "--shadow",
-                    "--reason", "start canary", "-c", str(config))
+    code, out = run(
+        "route",
+        "set",
+        "support",
+        "--mode",
+        "canary",
+        "--weight",
+        "1",
+        "--shadow",
+        "--reason",
+        "start canary",
+        "-c",
+        str(config),
+    )
     assert code == 0, out
     assert "mode canary, weight 1%, shadow on" in out
     code, out = run("route", "show", "-c", str(config))
@@ -63,12 +75,18 @@ def test_set_show_rollback_audit(config: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("route", "set", "nope", "--mode", "shadow", "--reason", "r"),
-         "unknown workload 'nope'; known workloads: faq, support"),
-        (("route", "set", "support", "--mode", "canary", "--weight", "150", "--reason", "r"),
-         "weight 150.0 is outside 0-100"),
-        (("route", "set", "faq", "--mode", "canary", "--weight", "5", "--reason", "r"),
-         "workload faq has no candidate model"),
+        (
+            ("route", "set", "nope", "--mode", "shadow", "--reason", "r"),
+            "unknown workload 'nope'; known workloads: faq, support",
+        ),
+        (
+            ("route", "set", "support", "--mode", "canary", "--weight", "150", "--reason", "r"),
+            "weight 150.0 is outside 0-100",
+        ),
+        (
+            ("route", "set", "faq", "--mode", "canary", "--weight", "5", "--reason", "r"),
+            "workload faq has no candidate model",
+        ),
         (("rollback", "nope", "--reason", "r"), "unknown workload 'nope'"),
     ],
 )

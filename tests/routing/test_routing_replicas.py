@@ -6,7 +6,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from tests.routing.replicas import admin, gateway_process, time_until, upstreams, write_config
 
 pytestmark = pytest.mark.slow
@@ -20,8 +19,12 @@ def _rollback_propagates(tmp_path: Path, store_url: str) -> float:
             gateway_process(config) as b,
             httpx.Client(timeout=10) as client,
         ):
-            admin(client, a, "/admin/workloads/support/route",
-                  {"mode": "promoted", "reason": "serve the candidate"})
+            admin(
+                client,
+                a,
+                "/admin/workloads/support/route",
+                {"mode": "promoted", "reason": "serve the candidate"},
+            )
             time_until(b, client, "new", limit=5)
             admin(client, a, "/admin/workloads/support/rollback", {"reason": "drill"})
             return time_until(b, client, "old", limit=1.0)
