@@ -37,6 +37,10 @@ from common import (
 ROOT = Path(__file__).resolve().parent.parent
 LITELLM_VENV = ROOT / ".bench-venv-litellm"
 LITELLM_VERSION = "1.108.7"
+KEY = "sk-bench-0123456789abcdef0123456789abcdef"  # both proxies authenticate clients
+AUTH = {"authorization": f"Bearer {KEY}"}
+KEY = "sk-bench-0123456789abcdef0123456789abcdef"  # both proxies authenticate clients
+AUTH = {"authorization": f"Bearer {KEY}"}
 
 
 def ensure_litellm() -> Path | None:
@@ -101,6 +105,8 @@ def main() -> None:
             base_url = "{upstream}"
             [workloads.support]
             baseline = "old"
+            [gateway]
+            client_keys = ["env::BENCH_CLIENT_KEY"]
         """)
         )
         fake_cmd = [
@@ -130,10 +136,15 @@ def main() -> None:
                 "warning",
             ]
             gw_url = f"http://127.0.0.1:{gw_port}"
-            with process(gw_cmd, f"{gw_url}/healthz", core=0) as gw:
+            gw_env = {"BENCH_CLIENT_KEY": KEY}
+            with process(gw_cmd, f"{gw_url}/healthz", core=0, env=gw_env) as gw:
                 results["swapsafe"] = asyncio.run(
                     measure(
-                        "swapsafe", f"{gw_url}/v1/chat/completions", "support", {}, quick=args.quick
+                        "swapsafe",
+                        f"{gw_url}/v1/chat/completions",
+                        "support",
+                        AUTH,
+                        quick=args.quick,
                     )
                 )
                 mem = memory_growth(
@@ -163,7 +174,11 @@ def main() -> None:
                     "--num_workers",
                     "1",
                 ]
-                env = {"LITELLM_LOG": "ERROR", "DISABLE_SCHEMA_UPDATE": "true"}
+                env = {
+                    "LITELLM_LOG": "ERROR",
+                    "DISABLE_SCHEMA_UPDATE": "true",
+                    "LITELLM_MASTER_KEY": KEY,
+                }
                 with process(
                     ll_cmd,
                     f"http://127.0.0.1:{ll_port}/health/liveliness",
@@ -176,7 +191,7 @@ def main() -> None:
                             "litellm",
                             f"http://127.0.0.1:{ll_port}/v1/chat/completions",
                             "support",
-                            {},
+                            AUTH,
                             quick=args.quick,
                             slow=True,
                         )
@@ -186,10 +201,10 @@ def main() -> None:
 
 def memory_growth(pid: int, url: str, total: int) -> tuple[float, float, int]:
     first = max(total // 10, 1)
-    asyncio.run(load("mem", url, chat_body("support", False), {}, concurrency=64, requests=first))
+    asyncio.run(load("mem", url, chat_body("support", False), AUTH, concurrency=64, requests=first))
     rss_a = rss_mb(pid)
     asyncio.run(
-        load("mem", url, chat_body("support", False), {}, concurrency=64, requests=total - first)
+        load("mem", url, chat_body("support", False), AUTH, concurrency=64, requests=total - first)
     )
     return rss_a, rss_mb(pid), total
 

@@ -214,8 +214,11 @@ def create_app(
     return GatewayApp(app, gw)
 
 
-_HOT_PATHS = {"/v1/chat/completions": "openai", "/chat/completions": "openai",
-              "/v1/messages": "anthropic"}
+_HOT_PATHS = {
+    "/v1/chat/completions": "openai",
+    "/chat/completions": "openai",
+    "/v1/messages": "anthropic",
+}
 
 
 class GatewayApp:

@@ -34,6 +34,7 @@ from swapsafe.store.records import TraceRecord
 from swapsafe.wire import translate
 
 _ID_PREFIX = {"openai": "chatcmpl-", "anthropic": "msg_"}
+_MALFORMED = (AttributeError, TypeError, KeyError, ValueError, IndexError)
 
 
 class BodyTooLarge(Exception):
@@ -291,6 +292,14 @@ class Gateway:
         except TranslationError as exc:
             self.metrics.rejected.inc(("untranslatable",))
             return error_response(inbound, 400, str(exc), param=exc.param)
+        except _MALFORMED as exc:  # a shape the translator could not read: the client's fault
+            return self._reject(
+                inbound,
+                400,
+                "malformed",
+                f"malformed request: {type(exc).__name__} while reading it; check the request "
+                "against the API reference",
+            )
         request_id = _ID_PREFIX[inbound] + os.urandom(16).hex()
         pair_id = os.urandom(16).hex()
         request_text = self._body_text(raw)
@@ -489,7 +498,7 @@ class Gateway:
         model = self.config.models[route.shadow]
         try:
             shadow_body, json_tool = self._prepare(body, inbound, model, stream=False)
-        except TranslationError:
+        except (TranslationError, *_MALFORMED):
             self.metrics.shadow_skipped.inc((route.workload, "untranslatable"))
             return
         call = Call(

@@ -348,10 +348,11 @@ def promote(f: MigrationFacts) -> Evidence:
                 reached[weight] = e
         started = started or bool(reached)
         ok.append(all(x in reached for x in want))
-        steps = " -> ".join(
-            f"{x:g}% {_day(reached[x].ts)}" if x in reached else f"{x:g}% -" for x in want
+        steps = ", ".join(
+            f"{x:g}% on {_day(reached[x].ts)}" if x in reached else f"{x:g}% pending"
+            for x in want
         )
-        parts.append(f"{w.name}: {steps}")
+        parts.append(f"{w.name}: {steps}" if reached else f"{w.name}: no promotion step yet")
         if reached:
             at.append(max(e.ts for e in reached.values()))
         details[w.name] = {f"{x:g}": reached[x].id for x in want if x in reached}
@@ -389,7 +390,7 @@ def retention(f: MigrationFacts) -> Evidence:
     """Done when the retention window is set and the last health check of the old model passed."""
     window = f.retain_old_for_s
     if not window:
-        return Evidence("todo", "no retention window: set [rollout] retain_old_for", {})
+        return Evidence("todo", "no retention window: set `[rollout] retain_old_for`", {})
     days = window / 86400
     parts, ok = [f"old model kept {days:g} days"], []
     at: list[datetime] = []

@@ -117,7 +117,7 @@ ITEMS: tuple[Item, ...] = (
     Item(
         10,
         "promote",
-        "Promote 10 -> 50 -> 100%, 24 h pauses",
+        "Promote 10 → 50 → 100%, 24 h pauses",
         WEEK_4,
         "the rollout controller advances only when the analysis passes",
         "steps 10, 50 and 100% completed",

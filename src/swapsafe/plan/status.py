@@ -63,6 +63,10 @@ class ItemState:
     def done(self) -> bool:
         return self.state == "done"
 
+    @property
+    def has_manual_tick(self) -> bool:
+        return self.note is not None  # only an active manual tick sets the note
+
 
 @dataclass(frozen=True)
 class PlanView:

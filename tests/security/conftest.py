@@ -1,0 +1,1 @@
+from tests.gateway.harness import harness, make_harness  # noqa: F401  (fixtures)
