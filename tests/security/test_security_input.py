@@ -8,13 +8,13 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.gateway.harness import CLIENT_KEY, ENV, Harness, write_config
 
 from swapsafe.config import load_config
 from swapsafe.gateway.app import create_app
 from swapsafe.providers.registry import create_provider
 from swapsafe.store import open_store
 from swapsafe.testing import FakeUpstream
-from tests.gateway.harness import CLIENT_KEY, ENV, Harness, write_config
 
 AUTH = {"authorization": f"Bearer {CLIENT_KEY}"}
 

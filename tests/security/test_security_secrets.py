@@ -7,11 +7,6 @@ import logging
 
 import httpx
 import pytest
-from typer.testing import CliRunner
-
-from swapsafe.cli.app import app as cli
-from swapsafe.routing.service import RoutingService
-from swapsafe.store.records import TraceQuery
 from tests.gateway.harness import (
     CLIENT_KEY,
     ENV,
@@ -20,6 +15,11 @@ from tests.gateway.harness import (
     Harness,
     write_config,
 )
+from typer.testing import CliRunner
+
+from swapsafe.cli.app import app as cli
+from swapsafe.routing.service import RoutingService
+from swapsafe.store.records import TraceQuery
 
 QUERY_CANARY = "sk-query-CANARY-3333"
 CANARIES = (UPSTREAM_OPENAI_KEY, UPSTREAM_ANTHROPIC_KEY, CLIENT_KEY, QUERY_CANARY)
