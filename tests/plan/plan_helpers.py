@@ -47,9 +47,9 @@ def audit(action: str, workload: str | None, ts: datetime, **after: Any) -> Audi
 
 def cli_app() -> typer.Typer:
     """The plan and scenarios commands as the lead registers them in cli/app.py."""
-    from swapsafe.cli import plan_cmd
+    from swapsafe.cli import plan_cmd, scenarios_cmd
 
     app = typer.Typer()
     app.add_typer(plan_cmd.plan_app, name="plan")
-    app.command("scenarios")(plan_cmd.scenarios)
+    app.command("scenarios")(scenarios_cmd.scenarios)
     return app

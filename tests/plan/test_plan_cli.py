@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.plan.plan_helpers import cli_app
 from typer.testing import CliRunner
 
 from swapsafe.plan.export import strip_generated
-from tests.plan.plan_helpers import cli_app
 
 runner = CliRunner()
 app = cli_app()
@@ -172,3 +172,22 @@ def test_missing_explicit_config_and_broken_config_are_errors(here: Path) -> Non
     (here / "swapsafe.toml").write_text('[models.old]\nprovider = "nope"\n')
     code, out = run("plan", "list")
     assert code == 2 and "swapsafe.toml" in out
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ["plan"],
+        ["plan", "new"],
+        ["plan", "list"],
+        ["plan", "show"],
+        ["plan", "tick"],
+        ["plan", "untick"],
+        ["plan", "export"],
+        ["scenarios"],
+    ],
+)
+def test_every_command_help_has_an_example(path: list[str]) -> None:
+    result = runner.invoke(app, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Example" in result.stdout

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from tests.plan.plan_helpers import START, at, audit, facts, gate_facts
+
 from swapsafe.plan import evidence as ev
 from swapsafe.plan.facts import BaselineFacts, EvalRunFacts, RedteamRunFacts, Requirements
-from tests.plan.plan_helpers import START, at, audit, facts, gate_facts
 
 H = 3600.0
 
@@ -231,7 +232,7 @@ def test_retention_needs_window_and_a_passing_last_health_check() -> None:
     f.retain_old_for_s = 30 * 86400
     e = ev.retention(f)
     assert e.status == "in_progress"
-    assert "old model kept 30 days; support: no health check yet" == e.summary
+    assert e.summary == "old model kept 30 days; support: no health check yet"
     f.audit = [
         audit(
             "retention.health_check", "support", at(27), ok=True, retain_until="2027-01-27T00:00:00"

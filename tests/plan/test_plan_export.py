@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.plan.plan_helpers import START, at, facts, gate_facts
+
 from swapsafe import __version__
 from swapsafe.plan.evidence import evaluate
 from swapsafe.plan.export import render_markdown, strip_generated
@@ -11,7 +13,6 @@ from swapsafe.plan.outlook import outlook
 from swapsafe.plan.scenarios import Volume
 from swapsafe.plan.status import build_view, evidence_events
 from swapsafe.store.records import Plan, PlanEvent
-from tests.plan.plan_helpers import START, at, facts, gate_facts
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "plan_export.md"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from tests.plan.plan_helpers import START, at, facts
 
 from swapsafe.exceptions import ConfigError
 from swapsafe.plan.evidence import evaluate
@@ -12,7 +13,6 @@ from swapsafe.plan.facts import Evidence
 from swapsafe.plan.items import ITEMS, PHASES, item_by_ref
 from swapsafe.plan.status import build_view, evidence_events, item_state, replay
 from swapsafe.store.records import Plan, PlanEvent
-from tests.plan.plan_helpers import START, at, facts
 
 PLAN = Plan("swap", "old", "new", START, ["support", "search"], START)
 

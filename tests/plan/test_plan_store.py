@@ -153,8 +153,8 @@ def test_evidence_from_store_rows(store: SqlStore, tmp_path: Path) -> None:
     state = {s.item.key: s for s in view.items}
     assert state["inventory"].done
     assert (
-        "support: 5 requests (gateway); search: 2 requests (import:jsonl)"
-        == state["inventory"].evidence.summary
+        state["inventory"].evidence.summary
+        == "support: 5 requests (gateway); search: 2 requests (import:jsonl)"
     )
     assert state["baseline"].evidence.status == "in_progress"  # search only has a baseline of "new"
     assert state["gate"].done

@@ -1,4 +1,4 @@
-"""``swapsafe plan ...`` (the 12-item migration checklist) and ``swapsafe scenarios``.
+"""``swapsafe plan ...``: the 12-item migration checklist.
 
 Works standalone: with no ``swapsafe.toml`` the plan lives in ``./swapsafe.db``; a config with
 only a ``[store]`` table is enough too. Items tick from evidence when the store has it, or by hand.
@@ -24,8 +24,7 @@ from swapsafe.config import DEFAULT_FILE, Config, ConfigError, load_config, reso
 from swapsafe.plan.export import item_status_text, outlook_lines, render_markdown
 from swapsafe.plan.items import Phase
 from swapsafe.plan.outlook import Outlook, outlook
-from swapsafe.plan.scenarios import SCENARIOS, Volume, volume_text
-from swapsafe.plan.service import PlanService, utcnow
+from swapsafe.plan.service import PlanService
 from swapsafe.plan.status import ItemState, PlanView
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
@@ -33,6 +32,7 @@ from swapsafe.store.records import Plan
 
 plan_app = typer.Typer(
     help="The 12-item migration plan: create, show, tick by hand, export as markdown.",
+    epilog="Example: swapsafe plan new gpt5-swap --from gpt-4o --to gpt-5 --workloads support",
     no_args_is_help=True,
 )
 console = Console()
@@ -354,68 +354,3 @@ def export(
     except OSError as exc:
         raise fail(f"cannot write {out}: {exc.strerror or exc}; check the path") from None
     console.print(f"wrote {out} ({chosen.name}, {text.count('- [x]')}/12 done)")
-
-
-@handle_errors
-def scenarios(
-    from_model: str | None = typer.Option(
-        None, "--from", help="Old model: config name or upstream id."
-    ),
-    to_model: str | None = typer.Option(
-        None, "--to", help="New model: config name or upstream id."
-    ),
-    requests_per_day: float | None = typer.Option(None, min=0, help="Requests per day to price."),
-    input_tokens: float | None = typer.Option(
-        None, min=0, help="Average input tokens per request."
-    ),
-    output_tokens: float | None = typer.Option(
-        None, min=0, help="Average output tokens per request."
-    ),
-    config: Path = config_option,
-) -> None:
-    """Common migration scenarios, their risk, and the cost change for your model pair.
-
-    Without a volume, the cost is projected at the old model's traffic of the last 7 days.
-
-    Example:
-
-        swapsafe scenarios --from gpt-4o --to claude-sonnet-4-5
-
-        swapsafe scenarios --from gpt-4o --to gpt-4o-mini --requests-per-day 20000
-        --input-tokens 1200 --output-tokens 300
-    """
-    table = Table(title="migration scenarios")
-    for col in ("scenario", "example", "typical risk", "what matters most"):
-        table.add_column(col)
-    for s in SCENARIOS:
-        table.add_row(s.title, s.example, s.risk, s.matters)
-    console.print(table)
-    if from_model is None and to_model is None:
-        return
-    if not from_model or not to_model:
-        raise fail("give both --from and --to to project your own pair")
-    given = (requests_per_day, input_tokens, output_tokens)
-    if any(v is not None for v in given) and any(v is None for v in given):
-        raise fail("give all three: --requests-per-day N --input-tokens N --output-tokens N")
-    volume = None
-    if requests_per_day is not None and input_tokens is not None and output_tokens is not None:
-        volume = Volume(requests_per_day, input_tokens, output_tokens, source="given")
-    cfg, url = plan_config(config)
-    store = open_store(url) if volume is None else None
-    try:
-        look = outlook(
-            store, cfg, from_model=from_model, to_model=to_model, now=utcnow(), volume=volume
-        )
-    finally:
-        if store is not None:
-            store.close()
-    fits = ", ".join(s.title.lower() for s in look.scenarios)
-    console.print(
-        f"[bold]{from_model} → {to_model}[/bold] ({look.old.vendor} → {look.new.vendor}): {fits}"
-    )
-    for s in look.scenarios:
-        console.print(f"  • {s.title}: {s.matters}")
-    if look.projection is None:
-        raise fail(look.problem or "no projection")
-    console.print(f"projected cost: {look.projection.line()}")
-    console.print(f"[dim]at {volume_text(look.projection.volume)}[/dim]")

@@ -183,7 +183,7 @@ class Gateway:
         usage: TokenUsage | None = None,
         error_class: str | None = None,
         ttft: float | None = None,
-        response: dict[str, Any] | None = None,
+        response: bytes | dict[str, Any] | None = None,
         finish_reason: str | None = None,
     ) -> float | None:
         latency = time.perf_counter() - call.started
@@ -361,17 +361,16 @@ class Gateway:
                 call.inbound, 502, f"cannot translate the upstream response: {exc}", headers=headers
             )
         usage = from_wire(provider.wire, resp.body.get("usage"))
+        payload = orjson.dumps(out)
         self._record(
             call,
             status="ok",
             http_status=resp.status,
             usage=usage,
-            response=out,
+            response=payload,  # the bytes the client gets, serialised once
             finish_reason=_finish_reason(call.inbound, out),
         )
-        return Response(
-            orjson.dumps(out), status_code=200, headers=headers, media_type="application/json"
-        )
+        return Response(payload, status_code=200, headers=headers, media_type="application/json")
 
     # -- streaming ---------------------------------------------------------------------------
     def _relay(

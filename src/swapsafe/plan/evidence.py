@@ -349,8 +349,7 @@ def promote(f: MigrationFacts) -> Evidence:
         started = started or bool(reached)
         ok.append(all(x in reached for x in want))
         steps = ", ".join(
-            f"{x:g}% on {_day(reached[x].ts)}" if x in reached else f"{x:g}% pending"
-            for x in want
+            f"{x:g}% on {_day(reached[x].ts)}" if x in reached else f"{x:g}% pending" for x in want
         )
         parts.append(f"{w.name}: {steps}" if reached else f"{w.name}: no promotion step yet")
         if reached:

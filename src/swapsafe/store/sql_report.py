@@ -1,0 +1,322 @@
+"""Aggregate reads over traces for inventory, baselines, gates and reports.
+
+Everything is computed in SQL (GROUP BY, counts, sums); only latency / cost columns are
+fetched when a percentile or a bootstrap needs the raw values. PostgreSQL computes p95 with
+``percentile_cont``; SQLite with a window function (the same linear interpolation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, select
+from sqlalchemy.orm import aliased
+
+from swapsafe.exceptions import StoreError
+from swapsafe.store.sql_base import SqlBase
+from swapsafe.store.tables import traces
+
+#: statuses that count as a failed call (client disconnects and skipped shadows do not count)
+ERROR_STATUSES = ("error", "timeout")
+COUNTED_STATUSES = ("ok", "error", "timeout")
+
+
+@dataclass(frozen=True)
+class TrafficGroup:
+    """Traffic of one workload x model x role within a time window."""
+
+    workload: str
+    model: str
+    role: str
+    requests: int
+    errors: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float | None
+    costed: int  # requests with a known cost
+    first_ts: datetime | None
+    last_ts: datetime | None
+    p95_latency_ms: float | None = None
+    sources: str = ""
+
+
+@dataclass(frozen=True)
+class ShadowPair:
+    new_latency_ms: float | None
+    old_latency_ms: float | None
+    new_cost_usd: float | None
+    old_cost_usd: float | None
+    new_output_tokens: int | None
+    old_output_tokens: int | None
+    new_ok: bool
+    old_ok: bool
+    ts: datetime
+
+
+def _utc(value: Any) -> datetime | None:
+    """A timestamp from an aggregate as an aware UTC datetime (SQLite may give text)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class TrafficQueries:
+    """Aggregate trace reads on a :class:`~swapsafe.store.SqlStore` (SQLite or PostgreSQL)."""
+
+    def __init__(self, store: object) -> None:
+        if not isinstance(store, SqlBase):
+            raise StoreError("traffic reports need the SQL store (SQLite or PostgreSQL)")
+        self._store = store
+
+    @property
+    def dialect(self) -> str:
+        return self._store.dialect
+
+    @staticmethod
+    def _where(
+        workload: str | None = None,
+        model: str | None = None,
+        role: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[ColumnElement[bool]]:
+        c = traces.c
+        where: list[ColumnElement[bool]] = []
+        if workload is not None:
+            where.append(c.workload == workload)
+        if model is not None:
+            where.append(c.model == model)
+        if role is not None:
+            where.append(c.role == role)
+        if since is not None:
+            where.append(c.ts >= since)
+        if until is not None:
+            where.append(c.ts < until)
+        return where
+
+    def groups(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        workload: str | None = None,
+        model: str | None = None,
+        with_p95: bool = True,
+    ) -> list[TrafficGroup]:
+        """Per workload x model x role: counts, token sums, cost sum, first/last time, p95."""
+        c = traces.c
+        where = [*self._where(workload, model, None, since, until), c.status.in_(COUNTED_STATUSES)]
+        is_error = case((c.status.in_(ERROR_STATUSES), 1), else_=0)
+        stmt = (
+            select(
+                c.workload,
+                c.model,
+                c.role,
+                func.count().label("requests"),
+                func.sum(is_error).label("errors"),
+                func.coalesce(func.sum(c.input_tokens), 0).label("input_tokens"),
+                func.coalesce(func.sum(c.output_tokens), 0).label("output_tokens"),
+                func.sum(c.cost_usd).label("cost_usd"),
+                func.count(c.cost_usd).label("costed"),
+                func.min(c.ts).label("first_ts"),
+                func.max(c.ts).label("last_ts"),
+                func.min(c.source).label("src_min"),
+                func.max(c.source).label("src_max"),
+            )
+            .where(and_(True, *where))
+            .group_by(c.workload, c.model, c.role)
+            .order_by(c.workload, c.model, c.role)
+        )
+        with self._store._read() as conn:
+            rows = conn.execute(stmt).all()
+        p95s = self.p95_by_group(since=since, until=until, workload=workload, model=model)
+        out = []
+        for r in rows:
+            sources = r.src_min if r.src_min == r.src_max else f"{r.src_min}, {r.src_max}"
+            out.append(
+                TrafficGroup(
+                    workload=r.workload,
+                    model=r.model,
+                    role=r.role,
+                    requests=int(r.requests),
+                    errors=int(r.errors or 0),
+                    input_tokens=int(r.input_tokens or 0),
+                    output_tokens=int(r.output_tokens or 0),
+                    cost_usd=None if r.cost_usd is None else float(r.cost_usd),
+                    costed=int(r.costed),
+                    first_ts=_utc(r.first_ts),
+                    last_ts=_utc(r.last_ts),
+                    p95_latency_ms=p95s.get((r.workload, r.model, r.role)) if with_p95 else None,
+                    sources=sources,
+                )
+            )
+        return out
+
+    def p95_by_group(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        workload: str | None = None,
+        model: str | None = None,
+        q: float = 0.95,
+    ) -> dict[tuple[str, str, str], float]:
+        """Linear-interpolated latency quantile of ok calls per workload x model x role."""
+        c = traces.c
+        where = [
+            *self._where(workload, model, None, since, until),
+            c.status == "ok",
+            c.latency_ms.is_not(None),
+        ]
+        keys = (c.workload, c.model, c.role)
+        if self.dialect == "postgresql":
+            stmt = (
+                select(
+                    *keys,
+                    func.percentile_cont(q).within_group(c.latency_ms).label("p"),
+                )
+                .where(and_(True, *where))
+                .group_by(*keys)
+            )
+            with self._store._read() as conn:
+                return {(r[0], r[1], r[2]): float(r.p) for r in conn.execute(stmt)}
+        # SQLite: number the rows per group in latency order, then pick the two neighbours
+        # of the interpolation position (same definition as percentile_cont / numpy linear).
+        ranked = (
+            select(
+                *keys,
+                c.latency_ms.label("v"),
+                func.row_number()
+                .over(partition_by=list(keys), order_by=c.latency_ms)
+                .label("rn"),
+                func.count().over(partition_by=list(keys)).label("cnt"),
+            )
+            .where(and_(True, *where))
+            .subquery()
+        )
+        r = ranked.c
+        pos = literal_column(str(q)) * (r.cnt - 1)  # 0-based position
+        stmt2 = select(r.workload, r.model, r.role, r.v, r.rn, r.cnt).where(
+            and_(r.rn - 1 >= func.floor(pos), r.rn - 1 <= func.floor(pos) + 1)
+        )
+        with self._store._read() as conn:
+            rows = conn.execute(stmt2).all()
+        picks: dict[tuple[str, str, str], dict[int, float]] = {}
+        counts: dict[tuple[str, str, str], int] = {}
+        for row in rows:
+            key = (row.workload, row.model, row.role)
+            picks.setdefault(key, {})[int(row.rn) - 1] = float(row.v)
+            counts[key] = int(row.cnt)
+        out: dict[tuple[str, str, str], float] = {}
+        for key, values in picks.items():
+            position = q * (counts[key] - 1)
+            lo = int(position)
+            frac = position - lo
+            low = values[lo]
+            high = values.get(lo + 1, low)
+            out[key] = low + (high - low) * frac
+        return out
+
+    def column(
+        self,
+        name: str,
+        *,
+        workload: str,
+        model: str,
+        role: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        ok_only: bool = True,
+        limit: int | None = None,
+    ) -> list[float]:
+        """Non-null values of one numeric trace column (newest first when ``limit`` is set)."""
+        c = traces.c
+        col = c[name]
+        where = [*self._where(workload, model, role, since, until), col.is_not(None)]
+        if ok_only:
+            where.append(c.status == "ok")
+        stmt = select(col).where(and_(True, *where))
+        if limit is not None:
+            stmt = stmt.order_by(c.ts.desc()).limit(limit)
+        with self._store._read() as conn:
+            return [float(v) for v in conn.execute(stmt).scalars()]
+
+    def error_counts(
+        self,
+        *,
+        workload: str,
+        model: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> tuple[int, int]:
+        """(errors, counted calls) of ``model`` in ``workload``, served and shadow together."""
+        c = traces.c
+        where = [*self._where(workload, model, None, since, until), c.status.in_(COUNTED_STATUSES)]
+        is_error = case((c.status.in_(ERROR_STATUSES), 1), else_=0)
+        stmt = select(func.coalesce(func.sum(is_error), 0), func.count()).where(and_(True, *where))
+        with self._store._read() as conn:
+            errors, total = conn.execute(stmt).one()
+        return int(errors), int(total)
+
+    def shadow_pairs(
+        self,
+        *,
+        workload: str,
+        new_model: str,
+        old_model: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50_000,
+    ) -> list[ShadowPair]:
+        """Calls of both models on the same request (shadow pairs or any shared pair id)."""
+        new = aliased(traces, name="n")
+        old = aliased(traces, name="o")
+        where: list[ColumnElement[bool]] = [
+            new.c.workload == workload,
+            new.c.model == new_model,
+            old.c.model == old_model,
+            new.c.status.in_(COUNTED_STATUSES),
+            old.c.status.in_(COUNTED_STATUSES),
+        ]
+        if since is not None:
+            where.append(new.c.ts >= since)
+        if until is not None:
+            where.append(new.c.ts < until)
+        stmt = (
+            select(
+                new.c.latency_ms,
+                old.c.latency_ms,
+                new.c.cost_usd,
+                old.c.cost_usd,
+                new.c.output_tokens,
+                old.c.output_tokens,
+                new.c.status,
+                old.c.status,
+                new.c.ts,
+            )
+            .select_from(new.join(old, new.c.pair_id == old.c.pair_id))
+            .where(and_(*where))
+            .order_by(new.c.ts.desc())
+            .limit(limit)
+        )
+        with self._store._read() as conn:
+            rows = conn.execute(stmt).all()
+        return [
+            ShadowPair(
+                new_latency_ms=r[0],
+                old_latency_ms=r[1],
+                new_cost_usd=r[2],
+                old_cost_usd=r[3],
+                new_output_tokens=r[4],
+                old_output_tokens=r[5],
+                new_ok=r[6] == "ok",
+                old_ok=r[7] == "ok",
+                ts=_utc(r[8]) or datetime.min,
+            )
+            for r in rows
+        ]
