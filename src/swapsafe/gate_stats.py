@@ -88,7 +88,14 @@ def paired_newcombe(counts: PairedCounts, confidence: float = 0.95) -> Interval:
     new = wilson(a + b, n, confidence)
     old = wilson(a + c, n, confidence)
     denom = (a + b) * (c + d) * (a + c) * (b + d)
-    phi = 0.0 if denom == 0 else (a * d - b * c) / math.sqrt(denom)
+    # phi: correlation of the two proportions, with Newcombe's continuity correction
+    cross = a * d - b * c
+    if denom == 0 or 0 <= cross <= n / 2:
+        phi = 0.0
+    elif cross > n / 2:
+        phi = (cross - n / 2) / math.sqrt(denom)
+    else:
+        phi = cross / math.sqrt(denom)
     diff = p_new - p_old
     dl = math.sqrt(
         max(

@@ -44,6 +44,9 @@ class _Table(BaseModel):
 class StoreConfig(_Table):
     url: str = "sqlite:///swapsafe.db"
     bodies: Bodies = "full"
+    # Trace rows held in memory while the store is unavailable; past this they spill to
+    # <config dir>/.swapsafe/spill-<pid>.jsonl and are replayed later.
+    max_buffered_rows: Annotated[int, Field(ge=1)] = 200_000
 
 
 class PriceOverride(_Table):

@@ -23,6 +23,7 @@ from starlette.types import Receive, Scope, Send
 from swapsafe.config import Config, load_config
 from swapsafe.gateway.admin import admin_routes, check_admin_token
 from swapsafe.gateway.errors import error_response
+from swapsafe.gateway.feedback import feedback_routes
 from swapsafe.gateway.metrics import GatewayMetrics
 from swapsafe.gateway.proxy import Gateway
 from swapsafe.gateway.recorder import Recorder
@@ -88,6 +89,7 @@ class GatewayRuntime:
         self.recorder = Recorder(
             self.store,
             spill_path=spill_path or config.root / ".swapsafe" / f"spill-{os.getpid()}.jsonl",
+            max_buffer=config.store.max_buffered_rows,
         )
         self.routing = RoutingCache(self.store, config.workloads)
         self.gateway = Gateway(
@@ -202,6 +204,7 @@ def create_app(
         Route("/v1/models", models, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
+        *feedback_routes(runtime),
     ]
     token = admin_token(config)
     if token is not None:

@@ -28,6 +28,27 @@ from swapsafe.store.records import TraceRecord
 log = logging.getLogger("swapsafe.recorder")
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _owner_pid(name: str) -> int | None:
+    """The pid of the process that owns a spill/replay/claim file, from its name."""
+    if ".replay-" in name:
+        token = name.split(".replay-", 1)[1].split("-", 1)[0]
+    elif name.startswith(("spill-", "orphan-")):
+        token = name.split("-", 1)[1].split("-", 1)[0].split(".", 1)[0]
+    else:
+        return None
+    return int(token) if token.isdigit() else None
+
+
 def row_to_json(row: TraceRecord) -> bytes:
     return orjson.dumps(dataclasses.asdict(row))
 
@@ -109,6 +130,7 @@ class Recorder:
     # -- writer thread -----------------------------------------------------------------------
     def _run(self) -> None:
         backoff = 0.25
+        self._replay_orphans()
         self._replay_spill()
         while not self._stop.is_set():
             self._wake.wait(self.flush_interval)
@@ -175,6 +197,33 @@ class Recorder:
                     exc,
                 )
 
+    def _replay_orphans(self) -> None:
+        """Replay spill files left by gateway processes that are gone (crash, kill -9).
+
+        Files are named ``spill-<pid>.jsonl``; a file whose process still runs belongs to a live
+        sibling worker and is left alone.
+        """
+        directory = self.spill_path.parent
+        if not directory.is_dir():
+            return
+        candidates = [
+            *directory.glob("spill-*.jsonl"),  # spill-<writer pid>.jsonl
+            *directory.glob("*.replay-*"),  # <spill>.replay-<replayer pid>-<ns>
+            *directory.glob("orphan-*.claim"),  # orphan-<replayer pid>-<ns>.claim
+        ]
+        for path in sorted(candidates):
+            if path == self.spill_path:
+                continue
+            owner = _owner_pid(path.name)
+            if owner is not None and _alive(owner):
+                continue
+            claimed = path.with_name(f"orphan-{os.getpid()}-{time.time_ns()}.claim")
+            try:
+                os.replace(path, claimed)  # atomic: only one process replays a file
+            except OSError:
+                continue
+            self._replay_file(claimed)
+
     def _replay_spill(self) -> None:
         """Move the spill file aside and write its rows to the store."""
         with self._spill_lock:
@@ -182,6 +231,9 @@ class Recorder:
                 return
             replaying = self.spill_path.with_suffix(f".replay-{os.getpid()}-{time.time_ns()}")
             os.replace(self.spill_path, replaying)
+        self._replay_file(replaying)
+
+    def _replay_file(self, replaying: Path) -> None:
         rows: list[TraceRecord] = []
         with open(replaying, "rb") as f:
             for line in f:

@@ -191,16 +191,14 @@ class TrafficQueries:
             select(
                 *keys,
                 c.latency_ms.label("v"),
-                func.row_number()
-                .over(partition_by=list(keys), order_by=c.latency_ms)
-                .label("rn"),
+                func.row_number().over(partition_by=list(keys), order_by=c.latency_ms).label("rn"),
                 func.count().over(partition_by=list(keys)).label("cnt"),
             )
             .where(and_(True, *where))
             .subquery()
         )
         r = ranked.c
-        pos = literal_column(str(q)) * (r.cnt - 1)  # 0-based position
+        pos: ColumnElement[float] = literal_column(str(q)) * (r.cnt - 1)  # 0-based position
         stmt2 = select(r.workload, r.model, r.role, r.v, r.rn, r.cnt).where(
             and_(r.rn - 1 >= func.floor(pos), r.rn - 1 <= func.floor(pos) + 1)
         )
@@ -319,4 +317,42 @@ class TrafficQueries:
                 ts=_utc(r[8]) or datetime.min,
             )
             for r in rows
+        ]
+
+    def pair_bodies(
+        self,
+        *,
+        workload: str,
+        new_model: str,
+        old_model: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 20_000,
+    ) -> list[tuple[datetime, bool, str | None, str | None]]:
+        """(time, both ok, old response body, new response body) of shadow pairs, newest first."""
+        new = aliased(traces, name="n")
+        old = aliased(traces, name="o")
+        where: list[ColumnElement[bool]] = [
+            new.c.workload == workload,
+            new.c.role == "shadow",
+            new.c.model == new_model,
+            old.c.model == old_model,
+            new.c.status.in_(COUNTED_STATUSES),
+            old.c.status.in_(COUNTED_STATUSES),
+        ]
+        if since is not None:
+            where.append(new.c.ts >= since)
+        if until is not None:
+            where.append(new.c.ts < until)
+        stmt = (
+            select(new.c.ts, new.c.status, old.c.status, old.c.response_body, new.c.response_body)
+            .select_from(new.join(old, new.c.pair_id == old.c.pair_id))
+            .where(and_(*where))
+            .order_by(new.c.ts.desc())
+            .limit(limit)
+        )
+        with self._store._read() as conn:
+            rows = conn.execute(stmt).all()
+        return [
+            (_utc(r[0]) or datetime.min, r[1] == "ok" and r[2] == "ok", r[3], r[4]) for r in rows
         ]

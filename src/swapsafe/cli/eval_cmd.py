@@ -1,0 +1,629 @@
+"""``swapsafe eval run|show|compare|list|plan-size``, ``swapsafe golden import|add-from-traces``
+and ``swapsafe scheduler``: golden-set evals from the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit
+from swapsafe.config import Config
+from swapsafe.config.values import parse_duration
+from swapsafe.evals import stats
+from swapsafe.evals.compare import Comparison, ModelSummary, by_model, compare, summarize
+from swapsafe.evals.datasets import Case, append_cases, load_cases, write_cases
+from swapsafe.evals.importers import EVAL_CLASSES, import_openai_evals, import_promptfoo
+from swapsafe.evals.mining import mine_cases
+from swapsafe.evals.runner import Snapshot, load_run_cases, run_eval
+from swapsafe.evals.scheduler import NightlyScheduler, nightly_runner
+from swapsafe.store import open_store
+from swapsafe.store.protocol import Store
+from swapsafe.store.records import EvalResult, EvalRun
+
+eval_app = typer.Typer(help="Run golden-set evals and compare models.", no_args_is_help=True)
+golden_app = typer.Typer(
+    help="Build golden sets: import files, mine real traffic.", no_args_is_help=True
+)
+console = Console()
+err = Console(stderr=True)
+
+_judge_option: Any = typer.Option(
+    None, "--judge", help="Model (name from the config) that grades llm-judge assertions."
+)
+
+
+def _judge(cfg: Config, judge: str | None) -> str | None:
+    return judge or getattr(cfg.evals, "judge", None)
+
+
+def _store(cfg: Config) -> Store:
+    return open_store(cfg.store.url)
+
+
+class _RichProgress:
+    """Cases done / total, pass rate so far per model, cost so far and ETA."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: TaskID | None = None
+        self.run_id: int | None = None
+
+    def _label(self, s: Snapshot) -> str:
+        rates = "  ".join(
+            f"{escape(m)} {100 * t.pass_rate:.0f}%" for m, t in s.models.items() if t.done
+        )
+        return f"run {s.run_id}  {rates}  ${s.cost_usd:.4f}"
+
+    def start(self, snapshot: Snapshot) -> None:
+        self.run_id = snapshot.run_id
+        self.task = self.progress.add_task(
+            self._label(snapshot), total=snapshot.total, completed=snapshot.done
+        )
+
+    def advance(self, snapshot: Snapshot) -> None:
+        if self.task is not None:
+            self.progress.update(
+                self.task, completed=snapshot.done, description=self._label(snapshot)
+            )
+
+
+@contextlib.contextmanager
+def _sigterm_cancels(task: asyncio.Task[object]) -> Iterator[None]:
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread / Windows
+        yield
+        return
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _ms(x: float | None) -> str:
+    return "-" if x is None else f"{x:.0f}"
+
+
+def _usd(x: float | None) -> str:
+    return "-" if x is None else f"${x:.5f}"
+
+
+def _summary_table(title: str, summaries: list[ModelSummary]) -> Table:
+    table = Table(title=title)
+    for col in ("model", "cases", "pass rate", "95% CI", "errors", "p50 ms", "p95 ms", "cost/case"):
+        table.add_column(col)
+    for s in summaries:
+        table.add_row(
+            escape(s.model),
+            str(s.n),
+            _pct(s.rate),
+            f"{_pct(s.low)} to {_pct(s.high)}",
+            str(s.errors),
+            _ms(s.p50_ms),
+            _ms(s.p95_ms),
+            _usd(s.cost_per_case),
+        )
+    return table
+
+
+def _print_comparison(workload: str, cmp: Comparison, max_flips: int) -> None:
+    table = Table(
+        title=f"{escape(workload)}: {escape(cmp.candidate.model)} vs {escape(cmp.baseline.model)}"
+    )
+    for col in (
+        "model",
+        "pass rate (95% CI)",
+        "delta (95% CI)",
+        "bootstrap CI",
+        "McNemar p",
+        "verdict",
+        "p50 / p95 ms",
+        "cost/case",
+    ):
+        table.add_column(col)
+    r = cmp.result
+    verdict = {"pass": "[green]pass[/]", "fail": "[red]fail[/]"}.get(
+        r.verdict, "[yellow]inconclusive[/]"
+    )
+    if r.verdict == "inconclusive":
+        verdict += (
+            f" (+{r.extra_cases} cases)" if r.extra_cases else " (more cases won't settle it)"
+        )
+    for s, first in ((cmp.baseline, True), (cmp.candidate, False)):
+        table.add_row(
+            escape(s.model),
+            f"{_pct(s.rate)} ({_pct(s.low)} to {_pct(s.high)})",
+            ""
+            if first
+            else f"{100 * cmp.diff:+.1f} pts ({100 * cmp.low:+.1f} to {100 * cmp.high:+.1f})",
+            "" if first else f"{100 * cmp.boot_low:+.1f} to {100 * cmp.boot_high:+.1f}",
+            "" if first else f"{cmp.p_value:.3g}",
+            "" if first else f"{verdict} (margin {100 * r.margin:g} pts)",
+            f"{_ms(s.p50_ms)} / {_ms(s.p95_ms)}",
+            _usd(s.cost_per_case),
+        )
+    console.print(table)
+    c = cmp.counts
+    console.print(
+        f"paired on {int(c.n)} cases: both pass {int(c.both)}, regressed {int(c.regressed)}, "
+        f"improved {int(c.improved)}, both fail {int(c.neither)}"
+    )
+    if not cmp.flips:
+        console.print("no case flipped")
+        return
+    console.print(f"\n[bold]{len(cmp.flips)} flipped case(s)[/] (pass → fail first):")
+    for flip in cmp.flips[:max_flips]:
+        arrow = "[red]pass → fail[/]" if flip.direction == "regressed" else "[green]fail → pass[/]"
+        console.print(f"\n[bold]{escape(flip.case_id)}[/] {arrow}")
+        console.print(f"  baseline: {escape(flip.baseline_reason)}")
+        console.print(f"  candidate: {escape(flip.candidate_reason)}")
+        side = Table(show_header=True, expand=True)
+        side.add_column(escape(cmp.baseline.model), ratio=1)
+        side.add_column(escape(cmp.candidate.model), ratio=1)
+        side.add_row(escape(flip.baseline_output[:2000]), escape(flip.candidate_output[:2000]))
+        console.print(side)
+        diff = flip.diff()
+        if diff:
+            console.print(escape("\n".join(diff[:40])))
+    if len(cmp.flips) > max_flips:
+        console.print(f"… and {len(cmp.flips) - max_flips} more (use --flips N)")
+
+
+def _margin(cfg: Config, workload: str) -> tuple[float, float]:
+    w = cfg.workloads.get(workload)
+    if w is None:
+        return 0.02, 0.95
+    return w.gates.pass_rate_margin / 100, w.gates.confidence
+
+
+def _get_run(store: Store, run_id: int) -> EvalRun:
+    for run in store.list_eval_runs(limit=100_000):
+        if run.id == run_id:
+            return run
+    raise fail(f"no eval run {run_id}; see swapsafe eval list")
+
+
+def _pick(models: list[str], preferred: str | None, exclude: str | None = None) -> str | None:
+    if preferred in models and preferred != exclude:
+        return preferred
+    return next((m for m in models if m != exclude), None)
+
+
+@eval_app.command("run")
+@handle_errors
+def run(
+    workload: str | None = typer.Option(None, "--workload", "-w", help="Workload to evaluate."),
+    models: str | None = typer.Option(
+        None, "--models", help="Comma-separated model names (default: baseline,candidate)."
+    ),
+    concurrency: int | None = typer.Option(
+        None, "--concurrency", min=1, help="Calls in flight (default: [evals] concurrency)."
+    ),
+    tag: str | None = typer.Option(None, "--tag", help="Label the run, e.g. nightly."),
+    golden: Path | None = typer.Option(
+        None,
+        "--golden",
+        help="Golden file to run instead of the workload's (JSONL, YAML, CSV, promptfoo).",
+    ),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N cases."),
+    resume: int | None = typer.Option(
+        None, "--resume", help="Complete an interrupted run (skips finished casexmodel pairs)."
+    ),
+    judge: str | None = _judge_option,
+    config: Path = config_option,
+) -> None:
+    """Run the golden set against the workload's models (temperature 0) and store every result.
+
+    Ctrl-C or SIGTERM stops cleanly and keeps what finished; --resume RUN_ID completes it.
+
+    Example:
+
+        swapsafe eval run --workload support --models gpt-4o,claude-sonnet --concurrency 16
+        swapsafe eval run --resume 12
+    """
+    cfg = load_or_exit(config)
+    store = _store(cfg)
+    previous: EvalRun | None = None
+    if resume is not None:
+        previous = _get_run(store, resume)
+        workload = previous.workload
+        settings = previous.settings or {}
+        golden = golden or (Path(settings["golden"]) if settings.get("golden") else None)
+        models = models or ",".join(previous.models or [])
+        concurrency = concurrency or int(settings.get("concurrency") or cfg.evals.concurrency)
+        tag = tag or previous.tag
+        judge = judge or settings.get("judge")
+    if not workload:
+        raise fail("name a workload: --workload NAME (or --resume RUN_ID)")
+    if workload not in cfg.workloads:
+        raise fail(f'unknown workload "{workload}" (workloads: {", ".join(sorted(cfg.workloads))})')
+    path = golden or cfg.workloads[workload].golden
+    if path is None:
+        raise fail(
+            f'workload "{workload}" has no golden set; set golden = "..." or pass --golden FILE'
+        )
+    cases: list[Case] = load_cases(path)
+    if previous is not None:
+        cases = load_run_cases(previous, cases)
+    elif limit:
+        cases = cases[:limit]
+    chosen = [m.strip() for m in models.split(",") if m.strip()] if models else None
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=False) as bar:
+        view = _RichProgress(bar)
+
+        async def main() -> int:
+            task = asyncio.current_task()
+            assert task is not None
+            with _sigterm_cancels(task):
+                return await run_eval(
+                    cfg,
+                    store,
+                    workload,
+                    models=chosen,
+                    cases=cases,
+                    concurrency=concurrency or cfg.evals.concurrency,
+                    tag=tag,
+                    progress=view,
+                    run_id=resume,
+                    judge=_judge(cfg, judge),
+                    golden=path.resolve(),
+                )
+
+        try:
+            run_id = asyncio.run(main())
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            bar.stop()
+            done = f"run {view.run_id}" if view.run_id else "the run"
+            err.print(
+                f"[yellow]interrupted; finished results of {done} are kept. "
+                f"Resume with: swapsafe eval run --resume {view.run_id}[/]"
+            )
+            raise typer.Exit(130) from None
+    _show(cfg, store, run_id, max_flips=10)
+
+
+def _show(cfg: Config, store: Store, run_id: int, max_flips: int) -> None:
+    run_ = _get_run(store, run_id)
+    rows = store.eval_results(run_id)
+    grouped = by_model(rows)
+    order = [m for m in (run_.models or []) if m in grouped] + [
+        m for m in grouped if m not in (run_.models or [])
+    ]
+    conf = _margin(cfg, run_.workload)[1]
+    title = f"run {run_id}: {escape(run_.workload)} [{run_.status}]" + (
+        f" tag {escape(run_.tag)}" if run_.tag else ""
+    )
+    console.print(_summary_table(title, [summarize(m, grouped[m], conf) for m in order]))
+    judge_cost = sum(
+        float((a.get("details") or {}).get("judge_cost_usd") or 0)
+        for r in rows
+        for a in (r.scores or {}).get("assertions", [])
+    )
+    if judge_cost:
+        console.print(f"judge cost: ${judge_cost:.5f}")
+    if len(order) >= 2:
+        w = cfg.workloads.get(run_.workload)
+        base = _pick(order, w.baseline if w else None) or order[0]
+        cand = _pick(order, w.candidate if w else None, exclude=base) or order[1]
+        margin, conf = _margin(cfg, run_.workload)
+        _print_comparison(
+            run_.workload,
+            compare(grouped[base], grouped[cand], margin=margin, conf=conf),
+            max_flips,
+        )
+
+
+@eval_app.command("show")
+@handle_errors
+def show(
+    run_id: int = typer.Argument(..., help="Eval run id (see swapsafe eval list)."),
+    flips: int = typer.Option(10, "--flips", help="Show at most N flipped cases."),
+    config: Path = config_option,
+) -> None:
+    """Show a run: pass rates with CIs, latency, cost, and (two models) the paired comparison.
+
+    Example:
+
+        swapsafe eval show 12
+    """
+    cfg = load_or_exit(config)
+    _show(cfg, _store(cfg), run_id, flips)
+
+
+@eval_app.command("compare")
+@handle_errors
+def compare_cmd(
+    run_a: int = typer.Argument(..., help="Run with the baseline (or a run with two models)."),
+    run_b: int | None = typer.Argument(None, help="Run with the candidate."),
+    baseline: str | None = typer.Option(
+        None, "--baseline", help="Baseline model (default: the workload's)."
+    ),
+    candidate: str | None = typer.Option(
+        None, "--candidate", help="Candidate model (default: the workload's)."
+    ),
+    flips: int = typer.Option(10, "--flips", help="Show at most N flipped cases."),
+    config: Path = config_option,
+) -> None:
+    """Compare two models on the same cases: delta with CI, verdict against the margin, flips.
+
+    Example:
+
+        swapsafe eval compare 12          # the two models of run 12
+        swapsafe eval compare 11 12       # baseline from run 11, candidate from run 12
+    """
+    cfg = load_or_exit(config)
+    store = _store(cfg)
+    a = _get_run(store, run_a)
+    b = _get_run(store, run_b) if run_b is not None else a
+    rows_a, rows_b = (
+        by_model(store.eval_results(a.id or 0)),
+        by_model(store.eval_results(b.id or 0)),
+    )
+    w = cfg.workloads.get(a.workload)
+    base = _pick(list(rows_a), baseline or (w.baseline if w else None))
+    cand = _pick(
+        list(rows_b),
+        candidate or (w.candidate if w else None),
+        exclude=base if run_b is None else None,
+    )
+    if base is None or cand is None or (run_b is None and base == cand):
+        raise fail(f"run {run_a} has no two models to compare; name a second run or --candidate")
+    margin, conf = _margin(cfg, a.workload)
+    _print_comparison(
+        a.workload, compare(rows_a[base], rows_b[cand], margin=margin, conf=conf), flips
+    )
+
+
+@eval_app.command("list")
+@handle_errors
+def list_runs(
+    workload: str | None = typer.Option(None, "--workload", "-w", help="Only this workload."),
+    limit: int = typer.Option(30, "--limit", help="Newest N runs."),
+    config: Path = config_option,
+) -> None:
+    """List eval runs, newest first, including missed nightly runs.
+
+    Example:
+
+        swapsafe eval list --workload support
+    """
+    cfg = load_or_exit(config)
+    store = _store(cfg)
+    table = Table(title="eval runs")
+    for col in ("id", "workload", "tag", "status", "started", "models", "results", "pass rates"):
+        table.add_column(col)
+    for r in store.list_eval_runs(workload, limit):
+        results: list[EvalResult] = (
+            store.eval_results(r.id) if r.id and r.status != "missed" else []
+        )
+        grouped = by_model(results)
+        rates = ", ".join(
+            f"{escape(m)} {_pct(sum(1 for x in rs if x.passed) / len(rs))}"
+            for m, rs in grouped.items()
+        )
+        when = r.started_at.strftime("%Y-%m-%d %H:%M")
+        status = r.status
+        if status == "missed":
+            status = "[red]missed[/]"
+            when += " (scheduled)"
+        table.add_row(
+            str(r.id),
+            escape(r.workload),
+            escape(r.tag or ""),
+            status,
+            when,
+            escape(",".join(r.models or [])),
+            str(len(results)),
+            rates,
+        )
+    console.print(table)
+
+
+@eval_app.command("plan-size")
+@handle_errors
+def plan_size(
+    margin: float = typer.Option(
+        ..., "--margin", help="Non-inferiority margin in percentage points."
+    ),
+    baseline_rate: float = typer.Option(
+        ..., "--baseline-rate", help="Expected baseline pass rate (0-1)."
+    ),
+    discordance: float = typer.Option(
+        ..., "--discordance", help="Expected share of cases where the models disagree (0-1)."
+    ),
+    power: float = typer.Option(
+        0.8, "--power", help="Chance to show non-inferiority when it holds."
+    ),
+    confidence: float = typer.Option(0.95, "--confidence", help="Two-sided confidence level."),
+    expected_diff: float = typer.Option(
+        0.0, "--expected-diff", help="Expected candidate - baseline, in points."
+    ),
+) -> None:
+    """How many golden cases a non-inferiority verdict needs (paired design).
+
+    Example:
+
+        swapsafe eval plan-size --margin 2 --baseline-rate 0.9 --discordance 0.1
+    """
+    try:
+        n = stats.plan_size(
+            margin / 100,
+            baseline_rate,
+            discordance,
+            power=power,
+            conf=confidence,
+            expected_diff=expected_diff / 100,
+        )
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    console.print(
+        f"{n} cases to show non-inferiority within {margin:g} points "
+        f"(baseline {baseline_rate:g}, discordance {discordance:g}, power {power:g}, "
+        f"{100 * confidence:g}% CI)"
+    )
+
+
+@golden_app.command("import")
+@handle_errors
+def import_cmd(
+    file: Path = typer.Argument(
+        ..., help="promptfoo config (YAML) or OpenAI evals samples (JSONL)."
+    ),
+    format: str = typer.Option(..., "--format", help="promptfoo or openai-evals."),
+    workload: str = typer.Option(
+        ..., "--workload", "-w", help="Workload the golden set belongs to."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Golden file to write (default: the workload's golden file)."
+    ),
+    eval_class: str = typer.Option(
+        "match", "--eval-class", help=f"OpenAI evals scoring: {', '.join(EVAL_CLASSES)}."
+    ),
+    force: bool = typer.Option(False, "--force", help="Replace an existing golden file."),
+    config: Path = config_option,
+) -> None:
+    """Convert a promptfoo or OpenAI evals file into swapsafe's golden JSONL (all or nothing).
+
+    Example:
+
+        swapsafe golden import promptfooconfig.yaml --format promptfoo --workload support \
+            --out golden/support.jsonl
+    """
+    cfg = load_or_exit(config)
+    if workload not in cfg.workloads:
+        raise fail(f'unknown workload "{workload}" (workloads: {", ".join(sorted(cfg.workloads))})')
+    if format == "promptfoo":
+        cases = import_promptfoo(file)
+    elif format == "openai-evals":
+        cases = import_openai_evals(file, eval_class)
+    else:
+        raise fail(f'unknown format "{format}"; use promptfoo or openai-evals')
+    target = out or cfg.workloads[workload].golden or cfg.root / "golden" / f"{workload}.jsonl"
+    if target.exists() and target.stat().st_size and not force:
+        raise fail(f"{target} exists; pass --force to replace it or --out another file")
+    write_cases(target, cases)
+    console.print(f"wrote {len(cases)} cases from {escape(str(file))} to {escape(str(target))}")
+    if out is not None and cfg.workloads[workload].golden != target.resolve():
+        console.print(
+            f"run them with: swapsafe eval run --workload {escape(workload)} "
+            f"--golden {escape(str(target))}"
+        )
+
+
+@golden_app.command("add-from-traces")
+@handle_errors
+def add_from_traces(
+    workload: str = typer.Option(
+        ..., "--workload", "-w", help="Workload whose served traffic to mine."
+    ),
+    n: int = typer.Option(100, "--n", min=1, help="How many new distinct cases to add."),
+    since: str | None = typer.Option(
+        None, "--since", help="Only traffic of the last period, e.g. 7d, 24h."
+    ),
+    assertion: str = typer.Option(
+        "similar", "--assert", help="Scorer for text answers (tool calls use tool-call)."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Sampling seed."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Golden file to append to (default: the workload's)."
+    ),
+    config: Path = config_option,
+) -> None:
+    """Sample distinct real requests with the baseline's answer as reference into the golden file.
+
+    Example:
+
+        swapsafe golden add-from-traces --workload support --n 100 --since 7d
+    """
+    cfg = load_or_exit(config)
+    if workload not in cfg.workloads:
+        raise fail(f'unknown workload "{workload}" (workloads: {", ".join(sorted(cfg.workloads))})')
+    w = cfg.workloads[workload]
+    target = out or w.golden or cfg.root / "golden" / f"{workload}.jsonl"
+    try:
+        start = datetime.now(UTC) - timedelta(seconds=parse_duration(since)) if since else None
+    except ValueError as exc:
+        raise fail(f"--since: {exc}") from None
+    from swapsafe.evals.scorers import lookup
+
+    if lookup(assertion) is None:
+        raise fail(f'--assert: unknown scorer "{assertion}"')
+    existing = load_cases(target) if target.exists() and target.stat().st_size else []
+    mined = mine_cases(
+        _store(cfg),
+        workload,
+        w.baseline,
+        n,
+        existing=existing,
+        since=start,
+        assertion=assertion,
+        seed=seed,
+    )
+    if not mined:
+        raise fail(
+            f"no new distinct served requests of {w.baseline} with recorded bodies for {workload}"
+        )
+    append_cases(target, mined)
+    console.print(
+        f"added {len(mined)} cases to {escape(str(target))} ({len(existing) + len(mined)} in all)"
+    )
+
+
+@handle_errors
+def scheduler(
+    once: bool = typer.Option(False, "--once", help="Do what is due now, then exit."),
+    judge: str | None = _judge_option,
+    config: Path = config_option,
+) -> None:
+    """Run nightly golden evals ([evals] schedule, cron) for every workload with a candidate.
+
+    Missed nights (the process was down) are recorded and shown by swapsafe eval list.
+
+    Example:
+
+        swapsafe scheduler --config swapsafe.toml
+    """
+    cfg = load_or_exit(config)
+    store = _store(cfg)
+    sched = NightlyScheduler(cfg, store, run=nightly_runner(cfg, store, judge=_judge(cfg, judge)))
+    console.print(
+        f"scheduler: '{cfg.evals.schedule}' (UTC) for "
+        f"{', '.join(sched.workloads()) or 'no workload with a candidate'}"
+    )
+    if once:
+        result = asyncio.run(sched.tick())
+        console.print(
+            f"ran {len(result.ran)}, missed {len(result.missed)}, failed {len(result.failed)}"
+        )
+        return
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(sched.run_forever())

@@ -1,0 +1,93 @@
+"""``swapsafe serve``: the web UI (and, with ``--gateway``, the gateway on the same port)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+
+from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit
+from swapsafe.config import Config
+
+DEFAULT_REVIEWER_ENV = "SWAPSAFE_REVIEWER_TOKEN"
+DEFAULT_WEB_PORT = 8790
+
+
+def reviewer_tokens_from_env(name: str, env: dict[str, str] | None = None) -> list[str]:
+    """Reviewer tokens from one environment variable (several separated by commas)."""
+    raw = (os.environ if env is None else env).get(name, "")
+    return [t.strip() for t in raw.split(",") if t.strip()]
+
+
+def listen_address(
+    cfg: Config, *, gateway: bool, host: str | None, port: int | None
+) -> tuple[str, int]:
+    """With ``--gateway`` the default is ``[gateway] listen``; the UI alone uses port 8790."""
+    default_host = cfg.gateway.host or "127.0.0.1"
+    default_port = cfg.gateway.port if gateway else DEFAULT_WEB_PORT
+    return host or default_host, port or default_port
+
+
+@handle_errors
+def serve(
+    config: Path = config_option,
+    gateway: bool = typer.Option(
+        False, "--gateway", help="Also serve the gateway (proxy, admin API, /metrics) on this port."
+    ),
+    host: str | None = typer.Option(None, help="Address to bind (default: [gateway] listen host)."),
+    port: int | None = typer.Option(
+        None, help="Port (default: 8790; with --gateway, the [gateway] listen port)."
+    ),
+    reviewer_token_env: str = typer.Option(
+        DEFAULT_REVIEWER_ENV,
+        "--reviewer-token-env",
+        help="Environment variable holding reviewer token(s), comma-separated.",
+    ),
+    log_level: str = typer.Option("info", help="uvicorn log level."),
+    forwarded_allow_ips: str | None = typer.Option(
+        None,
+        help="Trust X-Forwarded-Proto from these proxy IPs (so cookies get Secure behind HTTPS).",
+    ),
+) -> None:
+    """Serve the web UI: overview, review, plan, rollout and report pages.
+
+    Log in with the admin token ([gateway] admin_token) or a reviewer token; reviewers can
+    review shadow pairs but never change routing.
+
+    Example:
+
+        export SWAPSAFE_REVIEWER_TOKEN=$(openssl rand -hex 24)
+        swapsafe serve --config swapsafe.toml --port 8790
+        swapsafe serve --gateway            # UI + gateway on the [gateway] listen port
+    """
+    import uvicorn
+
+    from swapsafe.web.app import create_web_app
+
+    cfg = load_or_exit(config)
+    reviewers = reviewer_tokens_from_env(reviewer_token_env)
+    if cfg.gateway.admin_token is None and not reviewers:
+        raise fail(
+            "nobody could log in: set [gateway] admin_token or export "
+            f"{reviewer_token_env}=<reviewer token>"
+        )
+    if gateway:
+        from swapsafe.gateway.app import preflight
+
+        preflight(cfg)
+    bind_host, bind_port = listen_address(cfg, gateway=gateway, host=host, port=port)
+    app = create_web_app(cfg, reviewer_tokens=reviewers, gateway=gateway)
+    typer.echo(
+        f"swapsafe web UI on http://{bind_host}:{bind_port}/" + (" (+ gateway)" if gateway else "")
+    )
+    uvicorn.run(
+        app,
+        host=bind_host,
+        port=bind_port,
+        log_level=log_level,
+        access_log=False,
+        proxy_headers=forwarded_allow_ips is not None,
+        forwarded_allow_ips=forwarded_allow_ips,
+        timeout_graceful_shutdown=30,
+    )

@@ -1,0 +1,128 @@
+"""Phases 5-7 of the demo: golden-set evals, red-team probes, review sampling."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from swapsafe.demo.bounded import BoundedProvider
+from swapsafe.demo.orchestrate import DemoContext
+from swapsafe.providers.base import Provider
+
+T = TypeVar("T")
+
+
+def max_tokens_for(ctx: DemoContext, workload: str) -> int:
+    alias = ctx.get("config").workloads[workload].aliases[0]
+    return int(ctx.profile.max_tokens.get(alias, 32))
+
+
+async def with_bounded_providers(
+    ctx: DemoContext, workload: str, use: Callable[[dict[str, Provider]], Awaitable[T]]
+) -> T:
+    """Call ``use`` with the config's providers capped at the workload's max_tokens; the
+    providers live and are closed inside the one event loop that uses them."""
+    from swapsafe.gateway.app import build_providers
+
+    built = build_providers(ctx.get("config"))
+    limit = max_tokens_for(ctx, workload)
+    try:
+        return await use({name: BoundedProvider(p, limit) for name, p in built.items()})
+    finally:
+        for p in built.values():
+            await p.aclose()
+
+
+class _BarProgress:
+    """The eval runner's progress protocol on top of a Rich bar."""
+
+    def __init__(self, advance: Callable[[int], None]) -> None:
+        self._advance = advance
+        self._done = 0
+
+    def start(self, snapshot: Any) -> None:
+        self._done = snapshot.done
+
+    def advance(self, snapshot: Any) -> None:
+        self._advance(snapshot.done - self._done)
+        self._done = snapshot.done
+
+
+def evals(ctx: DemoContext) -> None:
+    from swapsafe.evals.datasets import load_cases
+    from swapsafe.evals.runner import run_eval
+
+    ui, config, store = ctx.ui, ctx.get("config"), ctx.get("store")
+    totals: dict[str, list[int]] = {}
+    for name, wl in config.workloads.items():
+        cases = load_cases(wl.golden)
+        models = [wl.baseline, wl.candidate]
+        with ui.progress(f"{name}: {len(cases)} cases x 2 models", len(cases) * 2) as advance:
+
+            async def use(providers: dict[str, Provider]) -> int:
+                return await run_eval(
+                    config,
+                    store,
+                    name,  # noqa: B023 - awaited inside this iteration
+                    models=models,  # noqa: B023
+                    cases=cases,  # noqa: B023
+                    concurrency=2,
+                    tag="demo",
+                    providers=providers,
+                    progress=_BarProgress(advance),
+                    golden=wl.golden,  # noqa: B023
+                )
+
+            run_id = asyncio.run(with_bounded_providers(ctx, name, use))
+        results = store.eval_results(run_id)
+        line = []
+        for model in models:
+            rows = [r for r in results if r.model == model]
+            passed = sum(1 for r in rows if r.passed)
+            totals.setdefault(model, [0, 0])
+            totals[model][0] += passed
+            totals[model][1] += len(rows)
+            line.append(f"{model} {passed}/{len(rows)}")
+        ui.step(f"{name} (run #{run_id}): " + ", ".join(line))
+        failed = next((r for r in results if not r.passed and r.model == wl.candidate), None)
+        if failed is not None:
+            shown = (failed.output or failed.error or "")[:70]
+            ui.info(f"e.g. {failed.case_id} ({wl.candidate}): {shown!r}")
+    ctx.values["eval_totals"] = totals
+
+
+def redteam(ctx: DemoContext) -> None:
+    from swapsafe.demo.redteam_phase import run_redteam
+
+    run_redteam(ctx)
+
+
+def review(ctx: DemoContext) -> None:
+    from swapsafe.demo.verdict_rule import REVIEWER, judge
+    from swapsafe.review.pairs import output_of
+    from swapsafe.review.service import ReviewService
+
+    ui, config, store = ctx.ui, ctx.get("config"), ctx.get("store")
+    service = ReviewService(store, config)
+    rows = service.sample(list(config.workloads), ctx.profile.review_sample, seed=11)
+    ui.step(f"sampled {len(rows)} shadow pairs (stratified, disagreements first)")
+    counts: Counter[str] = Counter()
+    for row in rows:
+        pair = service.pair(row.pair_id)
+        if pair is None:
+            continue
+        old, new = output_of(pair.old), output_of(pair.new)
+        verdict, note = judge(
+            row.workload, old.text if old.ok else None, new.text if new.ok else None
+        )
+        service.record(row.pair_id, REVIEWER, verdict, note)
+        counts[verdict] += 1
+    shown = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(counts.items()))
+    ui.step(f"{sum(counts.values())} verdicts by {REVIEWER!r}: {shown}")
+    ui.warn(
+        "these are demo verdicts from a format rule, not human review; "
+        "in a real migration people judge the pairs"
+    )
+    ctx.values["review_counts"] = dict(counts)

@@ -1,0 +1,132 @@
+"""Canary + promotion under the compressed clock, and the rollback rehearsal.
+
+The canary is the real rollout controller (``swapsafe.rollout.controller.Controller``) on the
+demo's :class:`~swapsafe.demo.clock.CompressedClock`: each step gets real requests through the
+gateway, then the clock skips the rest of the hold and the controller analyses the step's
+traces against the workload's rollback triggers and advances, pauses or rolls back.
+
+A 1% cohort of a few dozen random users is usually empty, so the demo's application users for
+each step are picked by their sticky bucket: a few inside the canary cohort, a few outside. The
+gateway still routes every one of them by its own hash; only the choice of users is the demo's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Any
+
+from swapsafe.demo import replay as replay_mod
+from swapsafe.demo import workspace
+from swapsafe.demo.orchestrate import DemoContext
+from swapsafe.exceptions import GateError
+
+ACTOR = "swapsafe demo"
+
+
+def users_for(workload: str, weight: float, inside: bool, n: int, rng: random.Random) -> list[str]:
+    """``n`` user ids whose sticky bucket is inside (or outside) the ``weight`` % cohort."""
+    from swapsafe.gateway.router import bucket
+
+    users: list[str] = []
+    while len(users) < n:
+        user = f"cust-{rng.randrange(10_000, 99_999)}"
+        if (bucket(workload, user) < weight * 100) == inside and user not in users:
+            users.append(user)
+    return users
+
+
+def step_requests(
+    ctx: DemoContext, workload: str, weight: float, per_cohort: int, rng: random.Random
+) -> list[dict[str, Any]]:
+    config = ctx.get("config")
+    alias = config.workloads[workload].aliases[0]
+    pool = [
+        r
+        for r in replay_mod.load_traffic(workspace.data_dir() / "traffic.jsonl")
+        if r["model"] == alias
+    ]
+    users = users_for(workload, weight, True, per_cohort, rng)
+    if weight < 100:
+        users += users_for(workload, weight, False, per_cohort, rng)
+    out = []
+    for i, user in enumerate(users):
+        body = dict(pool[i % len(pool)], user=user, stream=False)
+        out.append(replay_mod.prepare(body, ctx.get("system_prompts"), ctx.profile.max_tokens))
+    return out
+
+
+def canary(ctx: DemoContext) -> None:
+    from swapsafe.demo.clock import CompressedClock, gateway_on_clock
+    from swapsafe.rollout import state as sm
+    from swapsafe.rollout.controller import Controller
+
+    ui, config, store, gateway = ctx.ui, ctx.get("config"), ctx.get("store"), ctx.get("gateway")
+    steps = config.rollout.steps
+    span = sum(s.hold for s in steps) * len(config.workloads)
+    clock = CompressedClock.ending_now(span)
+    controller = Controller(config, store, clock=clock)
+    rng = random.Random(20)
+    plan = ", ".join(f"{s.weight:g}% for {s.hold / 3600:g} h" for s in steps)
+    ui.step(f"schedule from swapsafe.toml: {plan}; the clock skips each hold")
+    with gateway_on_clock(clock):
+        for name, wl in config.workloads.items():
+            per_cohort = wl.triggers.min_samples + 1
+            try:
+                controller.rollouts.start(name, actor=ACTOR)
+                ui.step(f"{name}: pre-cutover gates pass; rollout started")
+            except GateError as exc:
+                ui.warn(f"{name}: {exc}")
+                controller.rollouts.start(
+                    name,
+                    actor=ACTOR,
+                    force=True,
+                    reason="demo: gates do not pass; rollout forced to show the canary mechanics",
+                )
+                ui.info(f"{name}: started anyway with force (recorded in the audit log)")
+            gateway.reload_routing()
+            while True:
+                record = controller.rollouts.get(name)
+                if record.status != "running":
+                    break
+                weight = record.weight
+                requests = step_requests(ctx, name, weight, per_cohort, rng) if weight < 100 else []
+                if requests:
+                    with ui.progress(
+                        f"{name} at {weight:g}%: live traffic", len(requests)
+                    ) as advance:
+                        result = asyncio.run(
+                            replay_mod.replay(
+                                f"{gateway.url}/v1", requests, concurrency=2, on_done=advance
+                            )
+                        )
+                    gateway.settle()
+                    ui.info(f"{name} at {weight:g}%: {result.ok}/{result.sent} answered")
+                clock.skip(sm.hold_left(record, clock.now()) + 1.0)
+                events = asyncio.run(controller.tick())
+                gateway.reload_routing()
+                for event in events:
+                    if event.get("workload") == name:
+                        ui.step(f"{name}: {event['event']}: {event['reason']}")
+                after = controller.rollouts.get(name)
+                if after.version == record.version and after.status == "running":
+                    ui.warn(f"{name}: the controller made no decision; stopping here")
+                    break
+            final = controller.rollouts.get(name)
+            ui.step(f"{name}: rollout {final.status} at {final.weight:g}%")
+            ctx.values.setdefault("rollouts", {})[name] = final.status
+        asyncio.run(controller.tick())  # retention: the old model's first health check
+    controller.stop_now()
+
+
+def rehearsal(ctx: DemoContext) -> None:
+    from swapsafe.rollout.rehearsal import rehearse
+
+    ui, config, store, gateway = ctx.ui, ctx.get("config"), ctx.get("store"), ctx.get("gateway")
+    for name in config.workloads:
+        result = asyncio.run(rehearse(config, store, name, [gateway.url], limit=15.0))
+        if result.ok:
+            ui.step(f"{name}: {result.message}")
+        else:
+            ui.warn(f"{name}: rehearsal failed: {result.message}")
+        gateway.reload_routing()

@@ -1,0 +1,131 @@
+"""One model as the eval runner sees it: OpenAI-format request in, :class:`ModelOutput` out.
+
+Requests are built in OpenAI chat format; for a provider speaking the Anthropic wire they are
+translated there and the answer translated back. Failures become ``ModelOutput.error`` (after
+the provider's own retries on 429/5xx), so one bad call never stops a run.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from swapsafe.config.models import ModelConfig
+from swapsafe.evals.scorers.base import ModelOutput
+from swapsafe.evals.scorers.tools import normalize_arguments
+from swapsafe.exceptions import ProviderError, TranslationError
+from swapsafe.pricing import DEFAULT_PRICEBOOK, PriceBook
+from swapsafe.providers.base import Provider
+from swapsafe.wire import translate
+from swapsafe.wire.openai import parse_response
+
+
+def _error_text(exc: BaseException) -> str:
+    if isinstance(exc, ProviderError):
+        status = f"HTTP {exc.status}: " if exc.status else ""
+        return f"{type(exc).__name__}: {status}{str(exc)[:500]}"
+    return f"{type(exc).__name__}: {str(exc)[:500]}"
+
+
+class ModelCaller:
+    """Calls one configured model with deterministic settings and prices each call."""
+
+    def __init__(
+        self,
+        name: str,
+        provider: Provider,
+        model_config: ModelConfig | None = None,
+        *,
+        timeout: float = 60.0,
+        retries: int = 2,
+        temperature: float = 0.0,
+        pricebook: PriceBook = DEFAULT_PRICEBOOK,
+    ) -> None:
+        self.name = name
+        self.provider = provider
+        self.config = model_config
+        self.timeout = timeout
+        self.retries = retries
+        self.temperature = temperature
+        self.pricebook = pricebook
+        self._ids = 0
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "provider": self.provider.type,
+            "upstream_model": self.provider.upstream_model,
+            "wire": self.provider.wire,
+            "temperature": self.temperature,
+            "timeout": self.timeout,
+            "retries": self.retries,
+        }
+
+    def _cost(
+        self, input_tokens: int | None, output_tokens: int | None, cached: int | None
+    ) -> float | None:
+        cfg = self.config
+        return self.pricebook.cost(
+            name=self.name,
+            provider=cfg.provider if cfg else self.provider.type,
+            upstream_model=cfg.model if cfg else self.provider.upstream_model,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            cached_tokens=cached,
+            override=cfg.price if cfg else None,
+        )
+
+    async def chat(
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None
+    ) -> ModelOutput:
+        body: dict[str, Any] = {
+            "model": self.provider.upstream_model,
+            "messages": messages,
+            "temperature": self.temperature,
+        }
+        if tools:
+            body["tools"] = tools
+        return await self.complete(body)
+
+    async def complete(self, body: dict[str, Any]) -> ModelOutput:
+        """Send an OpenAI-format ``body`` (its ``model`` is replaced by the upstream model)."""
+        body = {**body, "model": self.provider.upstream_model}
+        started = time.perf_counter()
+        try:
+            if self.provider.wire == "anthropic":
+                max_tokens = self.config.default_max_tokens if self.config else 4096
+                wire_body = translate.openai_to_anthropic_request(
+                    body, model=self.provider.upstream_model, default_max_tokens=max_tokens
+                )
+            else:
+                wire_body = body
+            answer = await self.provider.complete(
+                wire_body, deadline=time.monotonic() + self.timeout, retries=self.retries
+            )
+            data = answer.body
+            if self.provider.wire == "anthropic":
+                self._ids += 1
+                data = translate.anthropic_to_openai_response(
+                    data,
+                    request_id=f"eval-{self._ids}",
+                    model=self.provider.upstream_model,
+                    json_mode_tool=translate.json_mode_tool_for(body),
+                )
+            resp = parse_response(data)
+        except (ProviderError, TranslationError, TimeoutError, ValueError, KeyError) as exc:
+            latency = (time.perf_counter() - started) * 1000
+            return ModelOutput(latency_ms=latency, error=_error_text(exc))
+        latency = (time.perf_counter() - started) * 1000
+        usage = resp.usage
+        inp = usage.input_tokens if usage else None
+        out = usage.output_tokens if usage else None
+        return ModelOutput(
+            text=resp.text,
+            tool_calls=[
+                {"name": c.name, "arguments": normalize_arguments(c.arguments)}
+                for c in resp.tool_calls
+            ],
+            latency_ms=latency,
+            input_tokens=inp,
+            output_tokens=out,
+            cost_usd=self._cost(inp, out, usage.cached_tokens if usage else None),
+        )

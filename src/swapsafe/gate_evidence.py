@@ -1,0 +1,141 @@
+"""Read the evidence the gates judge from the store (eval results, traffic, red-team, review)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from swapsafe.gate_stats import PairedCounts
+from swapsafe.gates import MIN_SAMPLES, CategoryRates
+from swapsafe.store.sql_report import TrafficQueries
+
+if TYPE_CHECKING:
+    from swapsafe.config import Config
+    from swapsafe.store import Store
+
+#: how far back traffic counts as evidence
+GATE_WINDOW = timedelta(days=30)
+#: how many recent runs are searched for one that covers both models
+RUNS_SEARCHED = 20
+
+
+@dataclass
+class Evidence:
+    window: str = ""
+    golden: PairedCounts | None = None
+    golden_run_id: int | None = None
+    new_latency: list[float] = field(default_factory=list)
+    old_latency: list[float] = field(default_factory=list)
+    latency_paired: bool = False
+    new_cost: list[float] = field(default_factory=list)
+    old_cost: list[float] = field(default_factory=list)
+    cost_paired: bool = False
+    new_errors: int = 0
+    new_calls: int = 0
+    redteam: dict[str, CategoryRates] | None = None
+    redteam_run_id: int | None = None
+    review: dict[str, int] = field(default_factory=dict)
+
+
+def golden_pairs(
+    store: Store, workload: str, old: str, new: str
+) -> tuple[int | None, PairedCounts | None]:
+    """The newest eval run scoring both models on shared cases, as paired pass/fail counts."""
+    for run in store.list_eval_runs(workload, limit=RUNS_SEARCHED):
+        if run.status == "failed" or run.id is None:
+            continue
+        by_case: dict[str, dict[str, bool]] = {}
+        for r in store.eval_results(run.id):
+            if r.passed is not None and r.model in (old, new):
+                by_case.setdefault(r.case_id, {})[r.model] = bool(r.passed)
+        pairs = [(m[old], m[new]) for m in by_case.values() if old in m and new in m]
+        if pairs:
+            return run.id, PairedCounts.from_pairs(pairs)
+    return None, None
+
+
+def redteam_rates(
+    store: Store, workload: str, old: str, new: str
+) -> tuple[int | None, dict[str, CategoryRates] | None]:
+    """Attack success per category in the newest red-team run that probed both models."""
+    for run in store.list_redteam_runs(workload, limit=RUNS_SEARCHED):
+        if run.status == "failed" or run.id is None:
+            continue
+        counts: dict[str, list[int]] = {}
+        seen: set[str] = set()
+        for f in store.redteam_findings(run.id):
+            if f.model not in (old, new):
+                continue
+            seen.add(f.model)
+            c = counts.setdefault(f.category, [0, 0, 0, 0])
+            base = 0 if f.model == old else 2
+            c[base] += int(f.success)
+            c[base + 1] += 1
+        if seen == {old, new}:
+            return run.id, {k: CategoryRates(*v) for k, v in counts.items()}
+    return None, None
+
+
+def review_counts(store: Store, workload: str) -> dict[str, int]:
+    """Verdict counts over the workload's sampled pairs: each reviewer's latest verdict per pair."""
+    pair_ids = {p.pair_id for p in store.list_review_pairs(workload=workload, limit=1_000_000)}
+    if not pair_ids:
+        return {}
+    latest: dict[tuple[str, str], str] = {}
+    for v in store.list_review_verdicts(limit=10_000_000):  # oldest first
+        if v.pair_id in pair_ids:
+            latest[(v.pair_id, v.reviewer)] = v.verdict
+    counts: dict[str, int] = {}
+    for verdict in latest.values():
+        counts[verdict] = counts.get(verdict, 0) + 1
+    return counts
+
+
+def collect(
+    config: Config, store: Store, workload: str, *, now: datetime | None = None
+) -> Evidence:
+    wl = config.workloads[workload]
+    assert wl.candidate is not None
+    old, new = wl.baseline, wl.candidate
+    now = now or datetime.now(UTC)
+    since = now - GATE_WINDOW
+    ev = Evidence(window=f" in the last {GATE_WINDOW.days} days")
+    ev.golden_run_id, ev.golden = golden_pairs(store, workload, old, new)
+    ev.redteam_run_id, ev.redteam = redteam_rates(store, workload, old, new)
+    ev.review = review_counts(store, workload)
+
+    q = TrafficQueries(store)
+    pairs = q.shadow_pairs(workload=workload, new_model=new, old_model=old, since=since, until=now)
+    lat = [
+        (p.new_latency_ms, p.old_latency_ms)
+        for p in pairs
+        if p.new_ok and p.old_ok and p.new_latency_ms is not None and p.old_latency_ms is not None
+    ]
+    if len(lat) >= MIN_SAMPLES:
+        ev.latency_paired = True
+        ev.new_latency = [float(a) for a, _ in lat]
+        ev.old_latency = [float(b) for _, b in lat]
+    else:
+        ev.new_latency = q.column("latency_ms", workload=workload, model=new, role="served",
+                                  since=since, until=now, limit=50_000)  # fmt: skip
+        ev.old_latency = q.column("latency_ms", workload=workload, model=old, role="served",
+                                  since=since, until=now, limit=50_000)  # fmt: skip
+    costs = [
+        (p.new_cost_usd, p.old_cost_usd)
+        for p in pairs
+        if p.new_ok and p.old_ok and p.new_cost_usd is not None and p.old_cost_usd is not None
+    ]
+    if len(costs) >= MIN_SAMPLES:
+        ev.cost_paired = True
+        ev.new_cost = [float(a) for a, _ in costs]
+        ev.old_cost = [float(b) for _, b in costs]
+    else:
+        ev.new_cost = q.column("cost_usd", workload=workload, model=new, role="served",
+                               since=since, until=now, limit=50_000)  # fmt: skip
+        ev.old_cost = q.column("cost_usd", workload=workload, model=old, role="served",
+                               since=since, until=now, limit=50_000)  # fmt: skip
+    ev.new_errors, ev.new_calls = q.error_counts(
+        workload=workload, model=new, since=since, until=now
+    )
+    return ev

@@ -1,0 +1,398 @@
+"""Quality gates per workload: each is pass, fail or inconclusive, with the numbers behind it.
+
+Gates (configured under ``[workloads.W.gates]``):
+
+==================  =====================================================================
+golden_pass_rate    candidate non-inferior to baseline on the golden set: the paired CI of
+                    (new - old) pass rate stays above ``-pass_rate_margin`` points
+p95_latency         p95 latency ratio new / old; pass when its CI upper bound <= the max
+cost                mean cost-per-request ratio new / old (only when ``cost_ratio_max`` set)
+error_rate          candidate error rate; pass when its Wilson upper bound <= the max
+redteam             no red-team category more than ``redteam_margin`` worse than baseline
+review              share of human "old better" verdicts stays below ``review_worse_max``
+==================  =====================================================================
+
+Missing evidence is ``inconclusive`` with the command to run; never a silent pass. The
+checks here are pure; :mod:`swapsafe.gate_evidence` reads the store.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
+
+from swapsafe.gate_stats import Interval, PairedCounts, bootstrap_ratio, mean, p95, wilson
+
+if TYPE_CHECKING:
+    from swapsafe.config import Config, GateConfig
+    from swapsafe.store import Store
+
+Status = Literal["pass", "fail", "inconclusive"]
+Decision = Literal["GO", "NO-GO", "NOT YET"]
+Number = float | int | str | None
+GATE_NAMES = ("golden_pass_rate", "p95_latency", "cost", "error_rate", "redteam", "review")
+#: fewest latency / cost samples per side before a ratio is judged
+MIN_SAMPLES = 30
+
+
+@dataclass(frozen=True)
+class GateResult:
+    name: str  # one of GATE_NAMES
+    status: Status
+    detail: str  # the numbers behind it, or what to run when evidence is missing
+    numbers: dict[str, Number]
+
+
+@dataclass(frozen=True)
+class GateReport:
+    workload: str
+    results: list[GateResult]
+
+    @property
+    def ok(self) -> bool:
+        """Every gate passes."""
+        return all(r.status == "pass" for r in self.results)
+
+    @property
+    def decision(self) -> Decision:
+        """Any fail -> NO-GO; else any inconclusive -> NOT YET; else GO."""
+        return decide([r.status for r in self.results])
+
+    def result(self, name: str) -> GateResult:
+        for r in self.results:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+
+def decide(statuses: Sequence[Status]) -> Decision:
+    if any(s == "fail" for s in statuses):
+        return "NO-GO"
+    if not statuses or any(s == "inconclusive" for s in statuses):
+        return "NOT YET"
+    return "GO"
+
+
+def evaluate_gates(
+    config: Config, store: Store, workload: str, *, now: datetime | None = None
+) -> GateReport:
+    """Evaluate every gate of ``workload`` from the evidence in ``store``."""
+    from swapsafe.gate_evidence import collect
+
+    wl = config.workloads.get(workload)
+    if wl is None:
+        from swapsafe.exceptions import ConfigError
+
+        known = ", ".join(sorted(config.workloads)) or "none"
+        raise ConfigError(f"unknown workload {workload!r} (configured: {known})")
+    if wl.candidate is None:
+        todo = f'set candidate = "<model>" under [workloads.{workload}] in swapsafe.toml'
+        return GateReport(
+            workload,
+            [GateResult(n, "inconclusive", f"no candidate model: {todo}", {}) for n in GATE_NAMES],
+        )
+    ev = collect(config, store, workload, now=now)
+    g = wl.gates
+    return GateReport(
+        workload,
+        [
+            golden_gate(ev.golden, g, workload=workload, run_id=ev.golden_run_id),
+            latency_gate(ev.new_latency, ev.old_latency, g, paired=ev.latency_paired, wl=workload),
+            cost_gate(ev.new_cost, ev.old_cost, g, paired=ev.cost_paired, wl=workload),
+            error_gate(ev.new_errors, ev.new_calls, g, workload=workload, window=ev.window),
+            redteam_gate(ev.redteam, g, workload=workload, run_id=ev.redteam_run_id),
+            review_gate(ev.review, g, workload=workload),
+        ],
+    )
+
+
+# -- pure checks ----------------------------------------------------------------------------
+
+
+def _pct(x: float) -> str:
+    return "n/a" if math.isnan(x) else f"{100 * x:.1f}%"
+
+
+def _pts(x: float) -> str:
+    return f"{100 * x:+.1f}"
+
+
+def golden_gate(
+    counts: PairedCounts | None, g: GateConfig, *, workload: str, run_id: int | None = None
+) -> GateResult:
+    """Non-inferiority of the paired pass-rate difference (new - old) at ``-margin`` points."""
+    run = f"swapsafe eval run --workload {workload}"
+    if counts is None or counts.n == 0:
+        return GateResult(
+            "golden_pass_rate",
+            "inconclusive",
+            f"no eval run scored both models on the same cases: run `{run}`",
+            {"run_id": run_id, "n": 0},
+        )
+    ci = paired_difference(counts, g.confidence)
+    margin = g.pass_rate_margin / 100
+    n = counts.n
+    old = (counts.both + counts.old_only) / n
+    new = (counts.both + counts.new_only) / n
+    numbers: dict[str, Number] = {
+        "run_id": run_id,
+        "n": n,
+        "old_pass_rate": old,
+        "new_pass_rate": new,
+        "diff": ci.value,
+        "diff_low": ci.low,
+        "diff_high": ci.high,
+        "margin": margin,
+        "confidence": g.confidence,
+    }
+    text = (
+        f"pass rate {_pct(new)} vs {_pct(old)} on {n} paired cases; difference "
+        f"{_pts(ci.value)} pts, {g.confidence:.0%} CI [{_pts(ci.low)}, {_pts(ci.high)}], "
+        f"margin -{g.pass_rate_margin:g} pts"
+    )
+    if ci.low > -margin:
+        return GateResult("golden_pass_rate", "pass", f"{text}: non-inferior", numbers)
+    if ci.value < -margin or ci.high < -margin:
+        return GateResult("golden_pass_rate", "fail", f"{text}: worse beyond the margin", numbers)
+    return GateResult(
+        "golden_pass_rate",
+        "inconclusive",
+        f"{text}: CI too wide to show non-inferiority; add golden cases and run `{run}`",
+        numbers,
+    )
+
+
+def paired_difference(counts: PairedCounts, confidence: float) -> Interval:
+    """Newcombe paired CI, from ``swapsafe.evals.stats`` when it provides one."""
+    import importlib
+
+    try:
+        evals_stats: object = importlib.import_module("swapsafe.evals.stats")
+    except ImportError:
+        evals_stats = None
+    fn = getattr(evals_stats, "newcombe_paired", None)
+    if fn is not None:
+        try:
+            low, high = fn(
+                counts.both, counts.new_only, counts.old_only, counts.neither, confidence
+            )
+            diff = (counts.new_only - counts.old_only) / counts.n
+            return Interval(diff, float(low), float(high), counts.n)
+        except TypeError:
+            pass
+    from swapsafe.gate_stats import paired_newcombe
+
+    return paired_newcombe(counts, confidence)
+
+
+def _ratio_gate(
+    name: str,
+    label: str,
+    ci: Interval,
+    limit: float,
+    numbers: dict[str, Number],
+    *,
+    confidence: float,
+    more: str,
+) -> GateResult:
+    numbers.update({"ratio": ci.value, "ratio_low": ci.low, "ratio_high": ci.high, "max": limit})
+    text = (
+        f"{label} ratio new/old {ci.value:.2f}, {confidence:.0%} CI [{ci.low:.2f}, {ci.high:.2f}] "
+        f"over {ci.n} samples; max {limit:g}"
+    )
+    if ci.high <= limit:
+        return GateResult(name, "pass", text, numbers)
+    if ci.value > limit:
+        return GateResult(name, "fail", f"{text}: above the max", numbers)
+    return GateResult(name, "inconclusive", f"{text}: CI reaches above the max; {more}", numbers)
+
+
+def latency_gate(
+    new: Sequence[float],
+    old: Sequence[float],
+    g: GateConfig,
+    *,
+    paired: bool,
+    wl: str,
+) -> GateResult:
+    more = f"record more shadow pairs: swapsafe route set {wl} --mode shadow --shadow --reason ..."
+    numbers: dict[str, Number] = {
+        "n_new": len(new),
+        "n_old": len(old),
+        "source": "shadow pairs" if paired else "traffic",
+    }
+    if min(len(new), len(old)) < MIN_SAMPLES:
+        return GateResult(
+            "p95_latency",
+            "inconclusive",
+            f"{min(len(new), len(old))} latency samples, need {MIN_SAMPLES} per model: {more}",
+            numbers,
+        )
+    ci = bootstrap_ratio(new, old, p95, g.confidence, paired=paired)
+    numbers.update({"p95_new_ms": float(p95_of(new)), "p95_old_ms": float(p95_of(old))})
+    return _ratio_gate(
+        "p95_latency", "p95 latency", ci, g.p95_latency_ratio_max, numbers,
+        confidence=g.confidence, more=more,
+    )  # fmt: skip
+
+
+def p95_of(values: Sequence[float]) -> float:
+    import numpy as np
+
+    return float(np.quantile(np.asarray(values, dtype=np.float64), 0.95))
+
+
+def cost_gate(
+    new: Sequence[float],
+    old: Sequence[float],
+    g: GateConfig,
+    *,
+    paired: bool,
+    wl: str,
+) -> GateResult:
+    numbers: dict[str, Number] = {"n_new": len(new), "n_old": len(old)}
+    if g.cost_ratio_max is None:
+        return GateResult(
+            "cost",
+            "pass",
+            f"not gated: cost_ratio_max is not set under [workloads.{wl}.gates]",
+            {**numbers, "max": None},
+        )
+    more = "record more shadow pairs with prices known ([models.NAME.price])"
+    if min(len(new), len(old)) < MIN_SAMPLES:
+        return GateResult(
+            "cost",
+            "inconclusive",
+            f"{min(len(new), len(old))} costed requests, need {MIN_SAMPLES} per model: {more}",
+            numbers,
+        )
+    ci = bootstrap_ratio(new, old, mean, g.confidence, paired=paired)
+    numbers.update({"cost_new_usd": sum(new) / len(new), "cost_old_usd": sum(old) / len(old)})
+    return _ratio_gate(
+        "cost", "cost per request", ci, g.cost_ratio_max, numbers,
+        confidence=g.confidence, more=more,
+    )  # fmt: skip
+
+
+def error_gate(
+    errors: int, calls: int, g: GateConfig, *, workload: str, window: str = ""
+) -> GateResult:
+    """Candidate error rate: pass when the Wilson upper bound is within ``error_rate_max``."""
+    limit = g.error_rate_max
+    numbers: dict[str, Number] = {"errors": errors, "calls": calls, "max": limit}
+    if calls == 0:
+        return GateResult(
+            "error_rate",
+            "inconclusive",
+            f"no candidate calls recorded{window}: shadow traffic first "
+            f"(swapsafe route set {workload} --mode shadow --shadow --reason ...)",
+            numbers,
+        )
+    ci = wilson(errors, calls, g.confidence)
+    numbers.update(ci.as_dict("rate"))
+    text = (
+        f"{errors}/{calls} candidate calls failed{window} ({_pct(ci.value)}, "
+        f"{g.confidence:.0%} CI [{_pct(ci.low)}, {_pct(ci.high)}]); max {_pct(limit)}"
+    )
+    if ci.high <= limit:
+        return GateResult("error_rate", "pass", text, numbers)
+    if ci.value > limit:
+        return GateResult("error_rate", "fail", f"{text}: above the max", numbers)
+    return GateResult("error_rate", "inconclusive", f"{text}: need more calls to bound it", numbers)
+
+
+@dataclass(frozen=True)
+class CategoryRates:
+    """Red-team attack successes per model in one category."""
+
+    old_success: int
+    old_total: int
+    new_success: int
+    new_total: int
+
+    @property
+    def old_rate(self) -> float:
+        return self.old_success / self.old_total if self.old_total else math.nan
+
+    @property
+    def new_rate(self) -> float:
+        return self.new_success / self.new_total if self.new_total else math.nan
+
+
+def redteam_gate(
+    categories: Mapping[str, CategoryRates] | None,
+    g: GateConfig,
+    *,
+    workload: str,
+    run_id: int | None = None,
+) -> GateResult:
+    run = f"swapsafe redteam run --workload {workload}"
+    compared = {k: v for k, v in (categories or {}).items() if v.old_total and v.new_total}
+    if not compared:
+        return GateResult(
+            "redteam",
+            "inconclusive",
+            f"no red-team run probed both models: run `{run}`",
+            {"run_id": run_id},
+        )
+    worse = {k: v.new_rate - v.old_rate for k, v in compared.items()}
+    worst = max(worse, key=lambda k: worse[k])
+    numbers: dict[str, Number] = {"run_id": run_id, "margin": g.redteam_margin}
+    for k, v in sorted(compared.items()):
+        numbers[f"{k}.old"] = v.old_rate
+        numbers[f"{k}.new"] = v.new_rate
+    failing = sorted(k for k, d in worse.items() if d > g.redteam_margin)
+    if failing:
+        parts = ", ".join(
+            f"{k} {_pct(compared[k].new_rate)} vs {_pct(compared[k].old_rate)}" for k in failing
+        )
+        return GateResult(
+            "redteam",
+            "fail",
+            f"attack success worse than baseline by more than {_pct(g.redteam_margin)}: {parts}",
+            numbers,
+        )
+    c = compared[worst]
+    return GateResult(
+        "redteam",
+        "pass",
+        f"{len(compared)} categories, none worse than baseline beyond {_pct(g.redteam_margin)} "
+        f"(closest: {worst} {_pct(c.new_rate)} vs {_pct(c.old_rate)})",
+        numbers,
+    )
+
+
+#: review verdict meaning "the old model's answer was better"
+WORSE_VERDICTS = frozenset({"old_better"})
+IGNORED_VERDICTS = frozenset({"skip"})
+
+
+def review_gate(verdicts: Mapping[str, int], g: GateConfig, *, workload: str) -> GateResult:
+    """Share of "old_better" verdicts (skips left out): pass when its Wilson upper bound fits."""
+    counted = {k: v for k, v in verdicts.items() if k not in IGNORED_VERDICTS}
+    total = sum(counted.values())
+    worse = sum(v for k, v in counted.items() if k in WORSE_VERDICTS)
+    numbers: dict[str, Number] = {"reviewed": total, "worse": worse, "max": g.review_worse_max}
+    numbers.update({f"verdict.{k}": v for k, v in sorted(verdicts.items())})
+    if total == 0:
+        return GateResult(
+            "review",
+            "inconclusive",
+            f"no review verdicts: run `swapsafe review sample --workload {workload}` "
+            "and review the pairs",
+            numbers,
+        )
+    ci = wilson(worse, total, g.confidence)
+    numbers.update(ci.as_dict("worse_share"))
+    text = (
+        f"{worse}/{total} reviews say the new model is worse ({_pct(ci.value)}, "
+        f"{g.confidence:.0%} CI [{_pct(ci.low)}, {_pct(ci.high)}]); max {_pct(g.review_worse_max)}"
+    )
+    if ci.high <= g.review_worse_max:
+        return GateResult("review", "pass", text, numbers)
+    if ci.value > g.review_worse_max:
+        return GateResult("review", "fail", f"{text}: above the max", numbers)
+    return GateResult("review", "inconclusive", f"{text}: review more pairs", numbers)

@@ -1,0 +1,40 @@
+"""The go/no-go report (markdown or self-contained HTML) and the criteria document.
+
+>>> html = render_report(config, store, fmt="html")   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
+
+from swapsafe.report.data import ReportData, WorkloadReport, build_report
+
+if TYPE_CHECKING:
+    from swapsafe.config import Config
+    from swapsafe.store import Store
+
+__all__ = ["ReportData", "WorkloadReport", "build_report", "render_report"]
+
+
+def render_report(
+    config: Config,
+    store: Store,
+    workloads: list[str] | None = None,
+    fmt: Literal["md", "html"] = "md",
+    *,
+    now: datetime | None = None,
+) -> str:
+    """The report for ``workloads`` (all by default) as markdown or a standalone HTML page."""
+    data = build_report(config, store, workloads, now=now)
+    if fmt == "html":
+        from swapsafe.report.html import render_html
+
+        return render_html(data)
+    if fmt != "md":
+        from swapsafe.exceptions import ConfigError
+
+        raise ConfigError(f"unknown report format {fmt!r}; use md or html")
+    from swapsafe.report.markdown import render_markdown
+
+    return render_markdown(data)

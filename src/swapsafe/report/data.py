@@ -1,0 +1,177 @@
+"""Gather everything the go/no-go report shows, once, for both renderers (markdown and HTML)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+from swapsafe.baseline import compute_baselines
+from swapsafe.gate_evidence import GATE_WINDOW, redteam_rates, review_counts
+from swapsafe.gates import CategoryRates, Decision, GateReport, decide, evaluate_gates
+from swapsafe.pricing import PriceBook, UnitPrice
+from swapsafe.report.agreement import agrees, daily
+from swapsafe.report.projection import Projection, Usage, project
+from swapsafe.store.sql_report import TrafficQueries
+
+if TYPE_CHECKING:
+    from swapsafe.config import Config
+    from swapsafe.store import Store
+
+LATENCY_SAMPLES = 5000
+
+
+@dataclass
+class WorkloadReport:
+    name: str
+    baseline: str
+    candidate: str | None
+    gates: GateReport
+    sides: dict[str, dict[str, Any]]  # model -> baseline-style figures with CIs
+    latency: dict[str, list[float]] = field(default_factory=dict)
+    agreement: list[tuple[date, int, int]] = field(default_factory=list)
+    projection: Projection | None = None
+    redteam: dict[str, CategoryRates] | None = None
+    redteam_run_id: int | None = None
+    review: dict[str, int] = field(default_factory=dict)
+    evidence: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def decision(self) -> Decision:
+        return self.gates.decision
+
+
+@dataclass
+class ReportData:
+    generated_at: datetime
+    window_days: int
+    workloads: list[WorkloadReport]
+
+    @property
+    def decision(self) -> Decision:
+        """Overall: NO-GO when any workload is NO-GO; GO only when every workload is GO."""
+        if not self.workloads:
+            return "NOT YET"
+        decisions = [w.decision for w in self.workloads]
+        if "NO-GO" in decisions:
+            return "NO-GO"
+        return decide(["pass" if d == "GO" else "inconclusive" for d in decisions])
+
+
+def _price(config: Config, book: PriceBook, model: str) -> UnitPrice | None:
+    m = config.models.get(model)
+    if m is None:
+        return None
+    return book.unit_price(
+        name=model, provider=m.provider, upstream_model=m.model, override=m.price
+    )
+
+
+def _projection(
+    config: Config, q: TrafficQueries, name: str, old: str, new: str, now: datetime
+) -> Projection | None:
+    since = now - GATE_WINDOW
+    groups = q.groups(since=since, until=now, workload=name, with_p95=False)
+    served = [g for g in groups if g.role == "served"]
+    requests = sum(g.requests for g in served)
+    if requests == 0:
+        return None
+    days = GATE_WINDOW.total_seconds() / 86400
+    first = min((g.first_ts for g in served if g.first_ts), default=None)
+    if first is not None:  # traffic younger than the window: per day over its own span
+        days = min(days, max((now - first).total_seconds() / 86400, 1.0))
+    costed = sum(g.costed for g in served)
+    observed = sum(g.cost_usd or 0.0 for g in served) / days if costed == requests else None
+    base = [g for g in served if g.model == old] or served
+    n_base = sum(g.requests for g in base)
+    baseline = Usage(
+        n_base,
+        sum(g.input_tokens for g in base) / n_base,
+        sum(g.output_tokens for g in base) / n_base,
+    )
+    shadow = [g for g in groups if g.model == new and g.role == "shadow" and g.requests]
+    cand = None
+    if shadow:
+        n = sum(g.requests for g in shadow)
+        cand = Usage(
+            n,
+            sum(g.input_tokens for g in shadow) / n,
+            sum(g.output_tokens for g in shadow) / n,
+        )
+    book = PriceBook()
+    return project(
+        requests_per_day=requests / days,
+        observed_cost_per_day=observed,
+        baseline=baseline,
+        candidate_shadow=cand,
+        baseline_price=_price(config, book, old),
+        candidate_price=_price(config, book, new),
+        candidate=new,
+    )
+
+
+def workload_report(config: Config, store: Store, name: str, now: datetime) -> WorkloadReport:
+    wl = config.workloads[name]
+    gates = evaluate_gates(config, store, name, now=now)
+    snaps = compute_baselines(config, store, workloads=[name], window=GATE_WINDOW, now=now)
+    models = [m for m in (wl.baseline, wl.candidate) if m]
+    sides = {s.model: s.data for s in snaps if s.model in models}
+    rep = WorkloadReport(name, wl.baseline, wl.candidate, gates, sides)
+    q = TrafficQueries(store)
+    since = now - GATE_WINDOW
+    for model in models:
+        rep.latency[model] = q.column(
+            "latency_ms", workload=name, model=model, since=since, until=now,
+            limit=LATENCY_SAMPLES,
+        )  # fmt: skip
+    rep.review = review_counts(store, name)
+    if wl.candidate:
+        pairs = q.pair_bodies(
+            workload=name, new_model=wl.candidate, old_model=wl.baseline, since=since, until=now
+        )
+        rep.agreement = daily((ts, ok and agrees(old, new)) for ts, ok, old, new in pairs)
+        rep.projection = _projection(config, q, name, wl.baseline, wl.candidate, now)
+        rep.redteam_run_id, rep.redteam = redteam_rates(store, name, wl.baseline, wl.candidate)
+    rep.evidence = _evidence(store, rep)
+    return rep
+
+
+def _evidence(store: Store, rep: WorkloadReport) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    golden = rep.gates.result("golden_pass_rate").numbers.get("run_id")
+    if golden is not None:
+        out.append(("golden eval run", f"#{golden}"))
+    if rep.redteam_run_id is not None:
+        out.append(("red-team run", f"#{rep.redteam_run_id}"))
+    if rep.review:
+        out.append(("review verdicts", str(sum(rep.review.values()))))
+    if rep.agreement:
+        out.append(("shadow pairs compared", str(sum(n for _, _, n in rep.agreement))))
+    for b in store.list_baselines(rep.name, limit=50):
+        if b.model == rep.baseline:
+            out.append(("stored baseline snapshot", f"#{b.id} ({b.ts:%Y-%m-%d %H:%M} UTC)"))
+            break
+    return out
+
+
+def build_report(
+    config: Config,
+    store: Store,
+    workloads: list[str] | None = None,
+    *,
+    now: datetime | None = None,
+) -> ReportData:
+    """Report data for ``workloads`` (all configured ones by default)."""
+    now = now or datetime.now(UTC)
+    names = workloads if workloads else sorted(config.workloads)
+    unknown = [n for n in names if n not in config.workloads]
+    if unknown:
+        from swapsafe.exceptions import ConfigError
+
+        known = ", ".join(sorted(config.workloads)) or "none"
+        raise ConfigError(f"unknown workload {unknown[0]!r} (configured: {known})")
+    return ReportData(
+        generated_at=now,
+        window_days=GATE_WINDOW.days,
+        workloads=[workload_report(config, store, n, now) for n in names],
+    )

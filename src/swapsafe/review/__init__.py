@@ -1,0 +1,1 @@
+"""Human review of shadow pairs: agreement metrics, sampling, verdicts, results, export."""

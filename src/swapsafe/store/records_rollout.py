@@ -1,0 +1,80 @@
+"""Plain records of the rollout area (controller state, feedback, cohort aggregates)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+RolloutStatus = Literal["running", "paused", "done", "rolled_back", "aborted"]
+ACTIVE: tuple[str, ...] = ("running", "paused")
+
+
+@dataclass(frozen=True)
+class RolloutRecord:
+    """The rollout controller's state for one workload (one row of ``rollout_state``).
+
+    ``steps`` is the ``[rollout] steps`` list as it was when the rollout started
+    (``[{"weight": 1.0, "hold": 172800.0}, ...]``); ``step_index`` points into it.
+    """
+
+    workload: str
+    status: RolloutStatus
+    step_index: int
+    steps: list[dict[str, float]]
+    step_started_at: datetime
+    started_at: datetime
+    updated_at: datetime
+    pause_reason: str | None = None
+    analysis_failures: int = 0
+    last_analysis_at: datetime | None = None
+    last_analysis: dict[str, Any] | None = None
+    promoted_at: datetime | None = None
+    retired_at: datetime | None = None
+    #: last retention health check: {"at", "ok", "latency_ms", "error"}
+    retention: dict[str, Any] | None = None
+    version: int = 0
+
+    @property
+    def weight(self) -> float:
+        return float(self.steps[self.step_index]["weight"])
+
+    @property
+    def hold(self) -> float:
+        return float(self.steps[self.step_index]["hold"])
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+
+@dataclass
+class Feedback:
+    """A user's score for one served response (thumbs up = 1.0, down = 0.0)."""
+
+    request_id: str
+    workload: str
+    model: str
+    response_ts: datetime
+    ts: datetime
+    score: float
+    thumbs: str | None = None
+    comment: str | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class CohortRaw:
+    """SQL aggregates of the served traces of one model over a window."""
+
+    total: int = 0  # served calls that count (client disconnects left out)
+    errors: int = 0
+    ok: int = 0
+    p95_ms: float | None = None
+    cost_sum: float = 0.0
+    cost_n: int = 0
+    pairs: int = 0  # served calls with a shadow call of the other model
+    agree: int = 0  # pairs where both were ok with the same finish reason
+    feedback_n: int = 0
+    feedback_mean: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""The swapsafe web UI (``swapsafe serve``); see :mod:`swapsafe.web.app` for the page contract."""

@@ -1,0 +1,353 @@
+"""The web UI: Starlette + Jinja2 templates + a little vendored JavaScript (no CDN, no network).
+
+``create_web_app(config, ...)`` builds the ASGI app that ``swapsafe serve`` runs; with
+``gateway=True`` the gateway (``swapsafe.gateway.app.create_app``) answers on the same port and
+its runtime (recorder, routing cache, shadow) runs in this app's lifespan.
+
+Page contract (for ``pages/plan.py``, ``pages/rollout.py``, ``pages/report.py``, ...)
+------------------------------------------------------------------------------------
+A page is a module ``swapsafe.web.pages.<name>`` exposing::
+
+    def routes(web: WebContext) -> list[starlette.routing.BaseRoute]: ...
+
+Handlers are ``async def handler(request, session) -> Response`` wrapped with
+``swapsafe.web.auth.guard(role)``: ``guard()`` lets admins and reviewers in, ``guard("admin")``
+answers 403 to reviewers (use it for anything that changes routing, rollout or plans if only
+admins should do it). Unsafe methods (POST/PUT/PATCH/DELETE) are CSRF-checked by ``guard``:
+forms include ``<input type="hidden" name="csrf_token" value="{{ csrf_token }}">``; ``fetch``
+sends the header ``X-CSRF-Token`` (read it from ``<meta name="csrf-token">``, see
+``static/swapsafe.js``: ``swapsafe.post(url, data)``).
+
+Render with ``web.render(request, "plan.html", {...})``: templates ``{% extends "base.html" %}``
+and fill ``{% block title %}``, ``{% block content %}`` and optionally ``{% block scripts %}``
+(``<script src="{{ static('plan.js') }}"></script>``; inline scripts are blocked by the CSP).
+The base template receives ``session`` (``.name``, ``.role``, ``.is_admin``), ``csrf_token``,
+``nav`` and ``active`` (the first path segment, e.g. "plan"). Autoescape is always on: never
+use ``|safe`` on anything a model, a user or a trace wrote.
+
+``WebContext`` gives pages ``config``, ``store`` (sync: call via ``await web.run(fn, ...)``),
+``routing`` (``RoutingService``) and ``render``. Nav entries are fixed in ``NAV``; a page
+module that does not exist yet is served as a placeholder ("not available yet").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from swapsafe.config import Config
+from swapsafe.providers.base import Provider
+from swapsafe.routing.service import RoutingService
+from swapsafe.store import open_store
+from swapsafe.store.protocol import Store
+from swapsafe.web.auth import (
+    Authenticator,
+    LoginThrottle,
+    Session,
+    clean_name,
+    current_session,
+    guard,
+    safe_next,
+    throttle_key,
+)
+
+log = logging.getLogger("swapsafe.web")
+
+HERE = Path(__file__).parent
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    path: str
+    label: str
+    module: str  # swapsafe.web.pages.<module>
+
+
+#: The navigation bar, in order. Pages fill these places.
+NAV: tuple[NavEntry, ...] = (
+    NavEntry("/", "Overview", "overview"),
+    NavEntry("/review", "Review", "review"),
+    NavEntry("/plan", "Plan", "plan"),
+    NavEntry("/rollout", "Rollout", "rollout"),
+    NavEntry("/report", "Report", "report"),
+)
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+@dataclass
+class WebContext:
+    """What every page gets: config, store, routing service, auth and rendering."""
+
+    config: Config
+    store: Store
+    routing: RoutingService
+    auth: Authenticator
+    templates: Jinja2Templates
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run blocking (store) work off the event loop."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    def render(
+        self,
+        request: Request,
+        template: str,
+        context: Mapping[str, Any] | None = None,
+        *,
+        status_code: int = 200,
+    ) -> Response:
+        session = current_session(request)
+        segment = request.url.path.strip("/").split("/", 1)[0]
+        ctx: dict[str, Any] = {
+            "session": session,
+            "csrf_token": session.csrf if session else "",
+            "nav": NAV,
+            "active": segment,
+            "workloads": self.config.workloads,
+        }
+        ctx.update(context or {})
+        return self.templates.TemplateResponse(request, template, ctx, status_code=status_code)
+
+
+def make_templates(extra_dirs: Sequence[Path] = ()) -> Jinja2Templates:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([*extra_dirs, HERE / "templates"]),
+        autoescape=True,  # always, whatever the file extension
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["static"] = lambda name: f"/static/{name}"
+    return Jinja2Templates(env=env)
+
+
+def config_reviewer_tokens(config: Config) -> list[str]:
+    """Reviewer tokens from ``[web] reviewer_tokens`` once the config has a ``[web]`` table."""
+    web = getattr(config, "web", None)
+    return [s.reveal() for s in getattr(web, "reviewer_tokens", None) or []]
+
+
+def config_session_secret(config: Config) -> str | None:
+    web = getattr(config, "web", None)
+    secret = getattr(web, "session_secret", None)
+    return secret.reveal() if secret is not None else None
+
+
+# -- login / logout -----------------------------------------------------------------------------
+
+
+def _auth_routes(web: WebContext) -> list[BaseRoute]:
+    throttle = LoginThrottle()
+
+    async def login_form(request: Request) -> Response:
+        return web.render(
+            request,
+            "login.html",
+            {"next": safe_next(request.query_params.get("next")), "error": None},
+        )
+
+    async def login(request: Request) -> Response:
+        form = await request.form()
+        token, name_raw, target = (str(form.get(k) or "") for k in ("token", "name", "next"))
+        key = throttle_key(request)
+        if throttle.blocked(key):
+            error = "too many failed logins; wait a minute"
+            return web.render(
+                request, "login.html", {"next": target, "error": error}, status_code=429
+            )
+        role = web.auth.role_for(token) if token else None
+        name = clean_name(name_raw, role) if role else None
+        if role is None or name is None:
+            throttle.failed(key)
+            error = (
+                "unknown token" if role is None else "a name may hold letters, digits, . @ + - _"
+            )
+            return web.render(
+                request, "login.html", {"next": safe_next(target), "error": error}, status_code=401
+            )
+        response = RedirectResponse(safe_next(target), status_code=303)
+        web.auth.set_cookie(response, request, web.auth.new_session(role, name))
+        return response
+
+    @guard()
+    async def logout(request: Request, session: Session) -> Response:
+        response = RedirectResponse("/login", status_code=303)
+        web.auth.clear_cookie(response, request)
+        return response
+
+    return [
+        Route("/login", login_form, methods=["GET"]),
+        Route("/login", login, methods=["POST"]),
+        Route("/logout", logout, methods=["POST"]),
+    ]
+
+
+def _placeholder(web: WebContext, entry: NavEntry) -> list[BaseRoute]:
+    @guard()
+    async def page(request: Request, session: Session) -> Response:
+        return web.render(request, "placeholder.html", {"entry": entry})
+
+    return [Route(entry.path, page, methods=["GET"])]
+
+
+def page_routes(web: WebContext) -> list[BaseRoute]:
+    """Routes of every page module in NAV (a placeholder for modules not written yet)."""
+    routes: list[BaseRoute] = []
+    for entry in NAV:
+        try:
+            module = importlib.import_module(f"swapsafe.web.pages.{entry.module}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"swapsafe.web.pages.{entry.module}":
+                raise
+            routes += _placeholder(web, entry)
+            continue
+        routes += module.routes(web)
+    return routes
+
+
+class SecurityHeaders:
+    """CSP, no sniffing, no framing, no caching of pages that show model output."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                extra = {
+                    b"content-security-policy": CSP.encode(),
+                    b"x-content-type-options": b"nosniff",
+                    b"x-frame-options": b"DENY",
+                    b"referrer-policy": b"same-origin",
+                }
+                if not scope["path"].startswith("/static/"):
+                    extra[b"cache-control"] = b"no-store"
+                headers += [(k, v) for k, v in extra.items() if k not in names]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class WebApp:
+    """The ASGI entry point. Gateway proxy routes (when mounted) skip the web stack."""
+
+    def __init__(self, app: Starlette, gateway: Any | None) -> None:
+        self.app = app
+        self.gateway = gateway
+        self.state = app.state
+        self._secured = SecurityHeaders(app)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.gateway is not None and scope["type"] == "http":
+            from swapsafe.gateway.app import _HOT_PATHS
+
+            if scope["method"] == "POST" and scope["path"] in _HOT_PATHS:
+                await self.gateway(scope, receive, send)
+                return
+        if scope["type"] == "lifespan":
+            await self.app(scope, receive, send)
+            return
+        await self._secured(scope, receive, send)
+
+
+def create_web_app(
+    config: Config,
+    *,
+    store: Store | None = None,
+    reviewer_tokens: Sequence[str] = (),
+    session_secret: str | None = None,
+    gateway: bool = False,
+    providers: Mapping[str, Provider] | None = None,
+    spill_path: Path | None = None,
+) -> WebApp:
+    """Build the web UI (and the gateway on the same app when ``gateway=True``)."""
+    owns_store = store is None
+    the_store: Store = store if store is not None else open_store(config.store.url)
+    admin = config.gateway.admin_token
+    auth = Authenticator(
+        admin_token=admin.reveal() if admin is not None else None,
+        reviewer_tokens=[*reviewer_tokens, *config_reviewer_tokens(config)],
+        secret=session_secret or config_session_secret(config),
+    )
+    routing = RoutingService(
+        the_store, {n: w.candidate is not None for n, w in config.workloads.items()}
+    )
+    web = WebContext(
+        config=config, store=the_store, routing=routing, auth=auth, templates=make_templates()
+    )
+    routes: list[BaseRoute] = [
+        Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
+        *_auth_routes(web),
+        *page_routes(web),
+    ]
+    gateway_app: Any | None = None
+    if gateway:
+        from swapsafe.gateway.app import create_app
+
+        gateway_app = create_app(
+            config, store=the_store, providers=providers, spill_path=spill_path
+        )
+        routes.append(Mount("/", app=gateway_app.app))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        runtime = gateway_app.state.runtime if gateway_app is not None else None
+        if runtime is not None:
+            runtime.start()
+        try:
+            yield
+        finally:
+            if runtime is not None:
+                await runtime.aclose()
+            if owns_store:
+                the_store.close()
+
+    async def forbidden(request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status_code", 500)
+        detail = str(getattr(exc, "detail", "error"))
+        if "text/html" in request.headers.get("accept", "") and status in (401, 403, 404):
+            ctx = {"status": status, "detail": detail}
+            return web.render(request, "error.html", ctx, status_code=status)
+        return PlainTextResponse(detail, status_code=status)
+
+    from starlette.exceptions import HTTPException
+
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: forbidden})
+    app.state.web = web
+    return WebApp(app, gateway_app)
+
+
+def html_error(message: str, status: int = 400) -> HTMLResponse:
+    """A minimal escaped HTML error (for handlers outside templates)."""
+    from html import escape
+
+    return HTMLResponse(f"<p>{escape(message)}</p>", status_code=status)

@@ -1,0 +1,1 @@
+"""Web pages: one module per nav entry, each exposing ``routes(web) -> list[BaseRoute]``."""

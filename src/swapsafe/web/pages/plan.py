@@ -1,0 +1,226 @@
+"""Plan page: the 12-item checklist of a migration, ticked by evidence or by hand.
+
+Ticks and unticks are CSRF-checked POSTs (admin only). ``static/plan.js`` sends them with
+``fetch`` and ``?format=json`` and updates the item and the progress bars in place; without
+JavaScript the same forms post normally and the page reloads. The export button downloads the
+same markdown as ``swapsafe plan export``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from swapsafe.exceptions import ConfigError, SwapsafeError
+from swapsafe.plan.export import STATE_TEXT, item_status_text, outlook_lines, render_markdown
+from swapsafe.plan.items import item_by_ref
+from swapsafe.plan.outlook import Outlook, outlook
+from swapsafe.plan.service import PlanService
+from swapsafe.plan.status import ItemState, PlanView
+from swapsafe.store.records import Plan
+from swapsafe.web.app import WebContext
+from swapsafe.web.auth import Session, guard
+
+_FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+MAX_NOTE = 2000
+
+
+def item_json(s: ItemState) -> dict[str, Any]:
+    return {
+        "number": s.item.number,
+        "key": s.item.key,
+        "state": s.state,
+        "state_label": STATE_TEXT[s.state],
+        "status_text": item_status_text(s),
+        "done": s.done,
+        "done_by": s.done_by,
+        "manual": s.has_manual_tick,
+        "note": s.note,
+        "evidence": s.evidence.summary,
+        "evidence_status": s.evidence.status,
+        "history": [
+            {
+                "action": e.action,
+                "actor": e.actor,
+                "ts": f"{e.ts:%Y-%m-%d %H:%M} UTC",
+                "note": e.note,
+            }
+            for e in s.history
+        ],
+    }
+
+
+def view_json(view: PlanView) -> dict[str, Any]:
+    done, total = view.progress()
+    return {
+        "plan": view.plan.name,
+        "progress": {
+            "overall": {"done": done, "total": total, "percent": view.percent()},
+            "phases": [
+                {
+                    "number": p.number,
+                    "done": view.progress(p)[0],
+                    "total": view.progress(p)[1],
+                    "percent": view.percent(p),
+                }
+                for p in view.phases
+            ],
+        },
+        "items": [item_json(s) for s in view.items],
+    }
+
+
+def _wants_json(request: Request) -> bool:
+    return request.query_params.get("format") == "json"
+
+
+def routes(web: WebContext) -> list[BaseRoute]:
+    service = PlanService(web.store, web.config)
+
+    def load(name: str) -> Plan:
+        plan = web.store.get_plan(name)
+        if plan is None:
+            raise HTTPException(404, f"no migration named {name!r}")
+        return plan
+
+    def snapshot(name: str) -> tuple[PlanView, Outlook, list[Plan]]:
+        plan = load(name)
+        view = service.view(plan)
+        look = outlook(
+            web.store,
+            web.config,
+            from_model=plan.from_model,
+            to_model=plan.to_model,
+            now=view.now,
+            workloads=plan.workloads,
+        )
+        return view, look, service.plans()
+
+    @guard()
+    async def index(request: Request, session: Session) -> Response:
+        plans = await web.run(service.plans)
+        if len(plans) == 1 and not request.query_params.get("error"):
+            return RedirectResponse(f"/plan/{quote(plans[0].name, safe='')}", status_code=303)
+        return web.render(
+            request,
+            "plan.html",
+            {"view": None, "plans": plans, "error": request.query_params.get("error")},
+        )
+
+    @guard()
+    async def page(request: Request, session: Session) -> Response:
+        name = request.path_params["name"]
+        view, look, plans = await web.run(snapshot, name)
+        return web.render(
+            request,
+            "plan.html",
+            {
+                "view": view,
+                "plans": plans,
+                "outlook": [line.replace("**", "") for line in outlook_lines(look)],
+                "error": request.query_params.get("error"),
+                "unknown_workloads": service.unknown_workloads(view.plan),
+                "status_text": item_status_text,
+                "state_text": STATE_TEXT,
+            },
+        )
+
+    @guard()
+    async def state(request: Request, session: Session) -> Response:
+        name = request.path_params["name"]
+
+        def read() -> dict[str, Any]:
+            return view_json(service.view(load(name)))
+
+        return JSONResponse(await web.run(read))
+
+    def manual(action: str) -> Any:
+        @guard("admin")
+        async def handler(request: Request, session: Session) -> Response:
+            name, ref = request.path_params["name"], request.path_params["item"]
+            form = await request.form()
+            note = str(form.get("note") or "")[:MAX_NOTE]
+            actor = f"web:{session.name}"
+
+            def write() -> dict[str, Any]:
+                plan = load(name)
+                if action == "tick":
+                    service.tick(plan, ref, note=note, actor=actor)
+                else:
+                    service.untick(plan, ref, note=note, actor=actor)
+                return view_json(service.view(plan, record=False))
+
+            page_url = f"/plan/{quote(name, safe='')}"
+            try:
+                data = await web.run(write)
+            except ConfigError as exc:
+                if _wants_json(request):
+                    return JSONResponse({"error": str(exc)}, status_code=400)
+                return RedirectResponse(
+                    f"{page_url}?{urlencode({'error': str(exc)})}", status_code=303
+                )
+            if _wants_json(request):
+                return JSONResponse(data)
+            number = item_by_ref(ref).number
+            return RedirectResponse(f"{page_url}#item-{number}", status_code=303)
+
+        return handler
+
+    @guard("admin")
+    async def create(request: Request, session: Session) -> Response:
+        form = await request.form()
+        values = {
+            k: str(form.get(k) or "")
+            for k in ("name", "from_model", "to_model", "workloads", "start")
+        }
+
+        def write() -> Plan:
+            start = None
+            if values["start"]:
+                try:
+                    start = date.fromisoformat(values["start"])
+                except ValueError:
+                    raise ConfigError("start must be a date YYYY-MM-DD") from None
+            return service.create(
+                values["name"],
+                from_model=values["from_model"],
+                to_model=values["to_model"],
+                workloads=values["workloads"].split(","),
+                start=start,
+            )
+
+        try:
+            plan = await web.run(write)
+        except SwapsafeError as exc:
+            return RedirectResponse(f"/plan?{urlencode({'error': str(exc)})}", status_code=303)
+        return RedirectResponse(f"/plan/{quote(plan.name, safe='')}", status_code=303)
+
+    @guard()
+    async def export(request: Request, session: Session) -> Response:
+        name = request.path_params["name"]
+        view, look, _ = await web.run(snapshot, name)
+        text = render_markdown(view, look)
+        safe = _FILENAME_UNSAFE.sub("-", name).strip("-") or "plan"
+        filename = f"plan-{safe}-{view.now:%Y%m%d-%H%M}.md"
+        return Response(
+            text,
+            media_type="text/markdown; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+    return [
+        Route("/plan", index, methods=["GET"]),
+        Route("/plan", create, methods=["POST"]),
+        Route("/plan/{name}", page, methods=["GET"]),
+        Route("/plan/{name}/state", state, methods=["GET"]),
+        Route("/plan/{name}/export.md", export, methods=["GET"]),
+        Route("/plan/{name}/items/{item}/tick", manual("tick"), methods=["POST"]),
+        Route("/plan/{name}/items/{item}/untick", manual("untick"), methods=["POST"]),
+    ]

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from swapsafe.store import SqlStore, open_store
+from tests.gateway.harness import harness, make_harness  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[SqlStore]:
+    s = open_store(store_url)
+    try:
+        yield s
+    finally:
+        s.close()

@@ -1,0 +1,186 @@
+"""Durability with real gateway processes: SIGTERM mid-run during a 60 s store outage loses no
+trace row; after kill -9, spilled rows are replayed by the next process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from tests.routing.replicas import free_port
+
+from swapsafe.store import open_store
+from swapsafe.store.records import TraceQuery
+from swapsafe.testing import FakeUpstream
+
+pytestmark = pytest.mark.slow
+OUTAGE_S = 60.0
+
+
+def write_config(tmp: Path, upstream: str, max_buffered: int = 200_000) -> Path:
+    path = tmp / "swapsafe.toml"
+    path.write_text(
+        textwrap.dedent(f"""
+        [store]
+        url = "sqlite:///{tmp}/traces.db"
+        max_buffered_rows = {max_buffered}
+        [models.old]
+        provider = "openai-compatible"
+        model = "old-model"
+        base_url = "{upstream}"
+        [workloads.support]
+        baseline = "old"
+    """)
+    )
+    return path
+
+
+@contextlib.contextmanager
+def locked(db: Path) -> Iterator[None]:
+    """Make the SQLite store unavailable: hold an exclusive lock from another connection."""
+    conn = sqlite3.connect(db, timeout=30, isolation_level=None)
+    conn.execute("BEGIN EXCLUSIVE")
+    try:
+        yield
+    finally:
+        conn.execute("ROLLBACK")
+        conn.close()
+
+
+def start(config: Path, port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "swapsafe",
+            "gateway",
+            "-c",
+            str(config),
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        assert proc.poll() is None and time.monotonic() < deadline, "gateway did not start"
+        time.sleep(0.1)
+
+
+async def send(port: int, n: int, ids: list[str], concurrency: int = 32) -> int:
+    """Send up to n requests; collect the response ids received. Returns failures."""
+    failures = 0
+    sem = asyncio.Semaphore(concurrency)
+    body = {"model": "support", "messages": [{"role": "user", "content": "hello"}]}
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+
+        async def one() -> None:
+            nonlocal failures
+            async with sem:
+                try:
+                    r = await client.post("/v1/chat/completions", json=body)
+                except httpx.HTTPError:
+                    failures += 1
+                    return
+                if r.status_code == 200:
+                    ids.append(r.json()["id"])
+                else:
+                    failures += 1
+
+        await asyncio.gather(*[one() for _ in range(n)])
+    return failures
+
+
+def rows_by_id(db_url: str) -> dict[str, int]:
+    store = open_store(db_url)
+    try:
+        counts: dict[str, int] = {}
+        for row in store.iter_traces(TraceQuery(role="served")):
+            counts[row.request_id] = counts.get(row.request_id, 0) + 1
+        return counts
+    finally:
+        store.close()
+
+
+def test_sigterm_during_store_outage_loses_nothing(tmp_path: Path) -> None:
+    with FakeUpstream("openai").serve_in_thread() as upstream:
+        config = write_config(tmp_path, upstream)
+        db = tmp_path / "traces.db"
+        ids: list[str] = []
+        port = free_port()
+        g1 = start(config, port)
+        assert asyncio.run(send(port, 4000, ids)) == 0
+        with locked(db):
+            outage_started = time.monotonic()
+            assert asyncio.run(send(port, 2000, ids)) == 0
+            # SIGTERM while requests are in flight: those answered are drained to the spill file
+            stopper = threading.Timer(0.5, g1.send_signal, args=(signal.SIGTERM,))
+            stopper.start()
+            asyncio.run(send(port, 2000, ids))  # some of these are refused: the server is going
+            assert g1.wait(timeout=60) in (0, -signal.SIGTERM)  # uvicorn re-raises SIGTERM
+            spills = list((tmp_path / ".swapsafe").glob("spill-*.jsonl"))
+            assert spills, "rows must be spilled when the store is down at shutdown"
+            time.sleep(max(0.0, OUTAGE_S - (time.monotonic() - outage_started)))
+        port2 = free_port()
+        g2 = start(config, port2)
+        remaining = 10_000 - len(ids)
+        assert asyncio.run(send(port2, remaining, ids)) == 0
+        g2.send_signal(signal.SIGTERM)
+        assert g2.wait(timeout=60) in (0, -signal.SIGTERM)
+    assert len(ids) == 10_000
+    counts = rows_by_id(f"sqlite:///{db}")
+    missing = [i for i in ids if counts.get(i) != 1]
+    assert missing == [], f"{len(missing)} response ids without exactly one trace row"
+    assert not list((tmp_path / ".swapsafe").glob("spill-*.jsonl"))
+
+
+def test_kill_9_spilled_rows_replayed_on_next_start(tmp_path: Path) -> None:
+    with FakeUpstream("openai").serve_in_thread() as upstream:
+        config = write_config(tmp_path, upstream, max_buffered=50)
+        db = tmp_path / "traces.db"
+        open_store(f"sqlite:///{db}").close()  # schema in place before the lock
+        port = free_port()
+        ids: list[str] = []
+        g1 = start(config, port)
+        with locked(db):
+            assert asyncio.run(send(port, 400, ids)) == 0
+            spill_dir = tmp_path / ".swapsafe"
+            deadline = time.monotonic() + 30
+            spilled: list[str] = []
+            while len(spilled) < 300:
+                assert time.monotonic() < deadline, f"only {len(spilled)} rows spilled"
+                time.sleep(0.2)
+                spilled = [
+                    json.loads(line)["request_id"]
+                    for f in spill_dir.glob("spill-*.jsonl")
+                    for line in f.read_text().splitlines()
+                    if line.strip()
+                ]
+            os.kill(g1.pid, signal.SIGKILL)
+            g1.wait()
+        g2 = start(config, free_port())
+        deadline = time.monotonic() + 30
+        while any(spill_dir.glob("spill-*.jsonl")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        g2.send_signal(signal.SIGTERM)
+        g2.wait(timeout=60)
+    counts = rows_by_id(f"sqlite:///{db}")
+    assert [i for i in spilled if counts.get(i) != 1] == []
