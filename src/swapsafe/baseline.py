@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from swapsafe.gate_stats import Interval, bootstrap, mean, p50, p95, wilson
+from swapsafe.gate_stats import Interval, mean_ci, quantile_ci, wilson
 from swapsafe.store.records import Baseline
 from swapsafe.store.sql_report import TrafficGroup, TrafficQueries
 
@@ -93,8 +93,8 @@ def traffic_stats(
         "latency_ms", workload=workload, model=model, role=role, since=since, until=until
     )
     if latency:
-        _ci(out, "p50_ms", bootstrap(latency, p50, confidence))
-        _ci(out, "p95_ms", bootstrap(latency, p95, confidence))
+        _ci(out, "p50_ms", quantile_ci(latency, 0.5, confidence))
+        _ci(out, "p95_ms", quantile_ci(latency, 0.95, confidence))
     else:
         out.update({"p50_ms": None, "p95_ms": None})
     costs = queries.column(
@@ -102,7 +102,7 @@ def traffic_stats(
         ok_only=False,
     )  # fmt: skip
     if costs:
-        _ci(out, "cost_per_request", bootstrap(costs, mean, confidence))
+        _ci(out, "cost_per_request", mean_ci(costs, confidence))
         out["costed_requests"] = len(costs)
     else:
         out["cost_per_request"] = None

@@ -89,7 +89,7 @@ def evaluate_gates(
         known = ", ".join(sorted(config.workloads)) or "none"
         raise ConfigError(f"unknown workload {workload!r} (configured: {known})")
     if wl.candidate is None:
-        todo = f'set candidate = "<model>" under [workloads.{workload}] in swapsafe.toml'
+        todo = f'set candidate = "MODEL" under [workloads.{workload}] in swapsafe.toml'
         return GateReport(
             workload,
             [GateResult(n, "inconclusive", f"no candidate model: {todo}", {}) for n in GATE_NAMES],

@@ -108,11 +108,12 @@ def build_inventory(
     """
     until = now or datetime.now(UTC)
     start = None if since is None else until - since
+    upper = until if now is not None else None  # calls stamped "in the future" still count
     old = model
     if model is not None and config is not None:
         upstream = {m.model: name for name, m in config.models.items()}
         old = model if model in config.models else map_model(model, upstream)
-    groups = TrafficQueries(store).groups(since=start, until=until)
+    groups = TrafficQueries(store).groups(since=start, until=upper)
     if since is not None:
         days = since.total_seconds() / DAY
     else:

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.demo.demo_helpers import fake_server_argv, pid_alive, port_open
 
 from swapsafe.demo import servers
 from swapsafe.demo.servers import (
@@ -23,7 +24,6 @@ from swapsafe.demo.servers import (
     free_ports,
     llama_server_argv,
 )
-from tests.demo.demo_helpers import fake_server_argv, pid_alive, port_open
 
 pytestmark = pytest.mark.slow  # spawns processes
 

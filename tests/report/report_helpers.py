@@ -103,12 +103,13 @@ def seed_shadow(
     new_error_every: int = 0,
     days: int = 6,
     seed: int = 7,
+    now: datetime = NOW,
 ) -> None:
     """``n`` shadow pairs over ``days`` days: old served, new shadowed on the same request."""
     rnd = random.Random(seed)
     rows = []
     for i in range(n):
-        ts = NOW - timedelta(days=days) + timedelta(seconds=i * days * 86400 / n)
+        ts = now - timedelta(days=days) + timedelta(seconds=i * days * 86400 / n)
         base = rnd.uniform(200, 400)
         failed = bool(new_error_every) and i % new_error_every == 0
         rows.append(

@@ -83,6 +83,22 @@ def test_paired_bootstrap_ratio_brackets_the_truth() -> None:
     assert unpaired.low < 1.2 < unpaired.high
 
 
+def test_exact_quantile_bootstrap_agrees_with_resampling() -> None:
+    import numpy as np
+
+    from swapsafe.gate_stats import bootstrap, mean_ci, p50, p95, quantile_ci
+
+    x = np.random.default_rng(1).lognormal(5, 1, 2000)
+    for q, stat in ((0.5, p50), (0.95, p95)):
+        exact, resampled = quantile_ci(x, q), bootstrap(x, stat)
+        assert exact.value == resampled.value
+        assert exact.low == pytest.approx(resampled.low, rel=0.03)
+        assert exact.high == pytest.approx(resampled.high, rel=0.03)
+    big = np.random.default_rng(2).exponential(1.0, 50_000)
+    ci = mean_ci(big)
+    assert ci.low < 1.0 < ci.high and ci.high - ci.low == pytest.approx(2 * 1.96 / 50_000**0.5, rel=0.05)
+
+
 # -- each gate ------------------------------------------------------------------------------
 
 

@@ -32,7 +32,7 @@ def test_openai_jsonl_parses_calls_and_reports_bad_lines() -> None:
     assert [c.line for c in calls] == [1, 2, 4, 9, 10]
     first = calls[0]
     assert first.model == "gpt-4o-2024-08-06"
-    assert first.ts == datetime(2026, 11, 30, 9, 15, 2, 120000, tzinfo=UTC)
+    assert first.ts == datetime(2025, 11, 30, 9, 15, 2, 120000, tzinfo=UTC)
     assert (first.latency_ms, first.input_tokens, first.output_tokens) == (812.4, 42, 11)
     assert first.finish_reason == "stop" and first.status == "ok"
     assert calls[1].latency_ms == 650.0  # "latency" is in seconds
@@ -100,7 +100,7 @@ def test_field_helpers() -> None:
     assert map_model("claude-3-5-sonnet-20241022", {"claude-3-5-sonnet": "s"}) == "s"
     assert map_model("mistral", {"gpt-4o": "old"}) == "mistral"
     assert as_time("1764494102000") == datetime.fromtimestamp(1764494102, UTC)  # milliseconds
-    assert as_time("2026-11-30T09:00:00+02:00") == datetime(2026, 11, 30, 7, tzinfo=UTC)
+    assert as_time("2025-11-30T09:00:00+02:00") == datetime(2025, 11, 30, 7, tzinfo=UTC)
     with pytest.raises(RowError, match="missing timestamp"):
         as_time(None)
 

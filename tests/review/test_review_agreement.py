@@ -20,7 +20,9 @@ from swapsafe.store.records import TraceRecord
 
 
 def ok(text: str = "", *calls: tuple[str, str]) -> Output:
-    return Output(ok=True, text=text, tool_calls=tuple((n, normalise_arguments(a)) for n, a in calls))
+    return Output(
+        ok=True, text=text, tool_calls=tuple((n, normalise_arguments(a)) for n, a in calls)
+    )
 
 
 def test_identical_answers_agree() -> None:
@@ -93,7 +95,12 @@ def test_aggregate_per_workload_and_day() -> None:
 
 
 def _row(
-    role: str, model: str, body: dict | None, wire: str = "openai", status: str = "ok", pair: str = "p1"
+    role: str,
+    model: str,
+    body: dict | None,
+    wire: str = "openai",
+    status: str = "ok",
+    pair: str = "p1",
 ) -> TraceRecord:
     return TraceRecord(
         request_id=f"r-{role}-{pair}",
@@ -105,16 +112,28 @@ def _row(
         provider="x",
         status=status,
         inbound_wire=wire,
-        request_body=orjson.dumps({"model": "w", "max_tokens": 10, "system": "be nice",
-                                   "messages": [{"role": "user", "content": "hi"}]}).decode(),
+        request_body=orjson.dumps(
+            {
+                "model": "w",
+                "max_tokens": 10,
+                "system": "be nice",
+                "messages": [{"role": "user", "content": "hi"}],
+            }
+        ).decode(),
         response_body=orjson.dumps(body).decode() if body is not None else None,
     )
 
 
 def test_pairs_use_the_baseline_as_old_and_parse_anthropic_bodies() -> None:
-    body = {"id": "m", "type": "message", "role": "assistant", "model": "c",
-            "content": [{"type": "text", "text": "hello"}], "stop_reason": "end_turn",
-            "usage": {"input_tokens": 1, "output_tokens": 1}}
+    body = {
+        "id": "m",
+        "type": "message",
+        "role": "assistant",
+        "model": "c",
+        "content": [{"type": "text", "text": "hello"}],
+        "stop_reason": "end_turn",
+        "usage": {"input_tokens": 1, "output_tokens": 1},
+    }
     served = _row("served", "new", body, wire="anthropic")  # canary: new model served
     shadow = _row("shadow", "old", body, wire="anthropic")
     [pair] = pair_up([served, shadow, _row("served", "old", None, pair="lonely")], {"w": "old"})
@@ -123,8 +142,10 @@ def test_pairs_use_the_baseline_as_old_and_parse_anthropic_bodies() -> None:
     assert pair.agreement().agree
     ctx = request_context(pair.request_body, "anthropic")
     assert ctx is not None and ctx.system == ("be nice",)
-    assert ctx.as_input() == [{"role": "system", "content": "be nice"},
-                              {"role": "user", "content": "hi"}]
+    assert ctx.as_input() == [
+        {"role": "system", "content": "be nice"},
+        {"role": "user", "content": "hi"},
+    ]
 
 
 def test_incomplete_pairs_and_error_rows() -> None:

@@ -61,9 +61,17 @@ def test_never_the_same_request_twice_and_no_bodies_skipped() -> None:
     keys = [c.request_key for c in chosen]
     assert len(keys) == len(set(keys)) == 10
     assert "nobody" not in {c.pair_id for c in chosen}
-    again = sample(cands, 100, seed=1, exclude_pairs=[cands[1].pair_id],
-                   exclude_requests=[cands[2].request_key])
-    assert {c.pair_id for c in again} == {c.pair_id for c in cands} - {cands[1].pair_id, cands[2].pair_id}
+    again = sample(
+        cands,
+        100,
+        seed=1,
+        exclude_pairs=[cands[1].pair_id],
+        exclude_requests=[cands[2].request_key],
+    )
+    assert {c.pair_id for c in again} == {c.pair_id for c in cands} - {
+        cands[1].pair_id,
+        cands[2].pair_id,
+    }
 
 
 def test_seed_makes_it_reproducible() -> None:

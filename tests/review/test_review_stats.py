@@ -27,8 +27,14 @@ def v(pair: str, reviewer: str, verdict: str, note: str | None = None) -> Review
 
 
 def test_undo_replays_as_a_stack() -> None:
-    rows = [v("p1", "a", "old_better"), v("p2", "a", "same"), v("p3", "a", "skip"),
-            v("p3", "a", "undo"), v("p2", "a", "undo"), v("p2", "a", "new_better", "better tone")]
+    rows = [
+        v("p1", "a", "old_better"),
+        v("p2", "a", "same"),
+        v("p3", "a", "skip"),
+        v("p3", "a", "undo"),
+        v("p2", "a", "undo"),
+        v("p2", "a", "new_better", "better tone"),
+    ]
     eff = effective(rows)
     assert eff[("p1", "a")].verdict == "old_better"
     assert eff[("p2", "a")].verdict == "new_better" and eff[("p2", "a")].note == "better tone"
@@ -55,8 +61,14 @@ def test_wilson_interval() -> None:
 
 
 def test_win_tie_loss_per_workload_counts_each_pair_once() -> None:
-    rows = [v("p1", "a", "new_better"), v("p1", "b", "new_better"), v("p2", "a", "old_better"),
-            v("p3", "a", "same"), v("p4", "a", "both_bad"), v("q1", "a", "new_better")]
+    rows = [
+        v("p1", "a", "new_better"),
+        v("p1", "b", "new_better"),
+        v("p2", "a", "old_better"),
+        v("p3", "a", "same"),
+        v("p4", "a", "both_bad"),
+        v("q1", "a", "new_better"),
+    ]
     verdicts = pair_verdicts(judged(effective(rows)))
     assert verdicts["p1"] == "new_better"
     [q, p] = win_tie_loss(verdicts, {"p1": "w", "p2": "w", "p3": "w", "p4": "w", "q1": "v"})
@@ -67,8 +79,13 @@ def test_win_tie_loss_per_workload_counts_each_pair_once() -> None:
 
 
 def test_majority_and_tie_break_to_the_earliest() -> None:
-    rows = [v("p", "a", "old_better"), v("p", "b", "new_better"), v("p", "c", "new_better"),
-            v("t", "a", "same"), v("t", "b", "old_better")]
+    rows = [
+        v("p", "a", "old_better"),
+        v("p", "b", "new_better"),
+        v("p", "c", "new_better"),
+        v("t", "a", "same"),
+        v("t", "b", "old_better"),
+    ]
     verdicts = pair_verdicts(judged(effective(rows)))
     assert verdicts == {"p": "new_better", "t": "same"}
 
@@ -85,8 +102,13 @@ def test_cohens_kappa() -> None:
 
 
 def test_double_reviewed_and_reviewer_counts() -> None:
-    rows = [v("p1", "a", "same"), v("p1", "b", "same"), v("p1", "c", "old_better"),
-            v("p2", "a", "new_better"), v("p3", "b", "skip")]
+    rows = [
+        v("p1", "a", "same"),
+        v("p1", "b", "same"),
+        v("p1", "c", "old_better"),
+        v("p2", "a", "new_better"),
+        v("p3", "b", "skip"),
+    ]
     eff = effective(rows)
     assert double_reviewed(judged(eff)) == [("same", "same")]
     counts = {c.reviewer: c for c in reviewer_counts(eff.values())}

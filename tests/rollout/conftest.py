@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from tests.gateway.harness import harness, make_harness  # noqa: F401  (fixtures)
 
 from swapsafe.store import SqlStore, open_store
-from tests.gateway.harness import harness, make_harness  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

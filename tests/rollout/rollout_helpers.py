@@ -49,11 +49,15 @@ interval = "{interval}"
 """
 
 
-def write_config(tmp_path: Path, store_url: str, *, interval: str = "5m",
-                 rollout_extra: str = "") -> Path:
+def write_config(
+    tmp_path: Path, store_url: str, *, interval: str = "5m", rollout_extra: str = ""
+) -> Path:
     path = tmp_path / "swapsafe.toml"
-    path.write_text(textwrap.dedent(CONFIG.format(
-        store_url=store_url, interval=interval, rollout_extra=rollout_extra)))
+    path.write_text(
+        textwrap.dedent(
+            CONFIG.format(store_url=store_url, interval=interval, rollout_extra=rollout_extra)
+        )
+    )
     return path
 
 
@@ -84,8 +88,7 @@ def fake_gates(monkeypatch: pytest.MonkeyPatch, ok: bool = True) -> list[tuple[A
         calls.append(args)
         status = "pass" if ok else "fail"
         detail = "pass rate within 2 points" if ok else "pass rate 9 points below baseline"
-        return GateReport(ok, "go" if ok else "no-go",
-                          [GateResult("pass_rate", status, detail)])
+        return GateReport(ok, "go" if ok else "no-go", [GateResult("pass_rate", status, detail)])
 
     module = types.ModuleType("swapsafe.gates")
     module.evaluate_gates = evaluate_gates  # type: ignore[attr-defined]
@@ -119,18 +122,38 @@ def traces(
         ids.append(rid)
         ts = at + spread * (i / max(n, 1))
         failed = i < errors
-        rows.append(TraceRecord(
-            request_id=rid, pair_id=f"pair-{k}", ts=ts, workload=workload, role="served",
-            model=model, provider="openai-compatible", status="error" if failed else "ok",
-            http_status=502 if failed else 200, latency_ms=latency_ms, cost_usd=0.001,
-            finish_reason=None if failed else finish_reason,
-        ))
+        rows.append(
+            TraceRecord(
+                request_id=rid,
+                pair_id=f"pair-{k}",
+                ts=ts,
+                workload=workload,
+                role="served",
+                model=model,
+                provider="openai-compatible",
+                status="error" if failed else "ok",
+                http_status=502 if failed else 200,
+                latency_ms=latency_ms,
+                cost_usd=0.001,
+                finish_reason=None if failed else finish_reason,
+            )
+        )
         if shadow_of is not None:
-            rows.append(TraceRecord(
-                request_id=f"shadow-{k}", pair_id=f"pair-{k}", ts=ts, workload=workload,
-                role="shadow", model=shadow_of, provider="openai-compatible", status="ok",
-                http_status=200, latency_ms=latency_ms, finish_reason="stop",
-            ))
+            rows.append(
+                TraceRecord(
+                    request_id=f"shadow-{k}",
+                    pair_id=f"pair-{k}",
+                    ts=ts,
+                    workload=workload,
+                    role="shadow",
+                    model=shadow_of,
+                    provider="openai-compatible",
+                    status="ok",
+                    http_status=200,
+                    latency_ms=latency_ms,
+                    finish_reason="stop",
+                )
+            )
     store.insert_traces(rows)
     return ids
 
@@ -143,5 +166,8 @@ def healthy(store: SqlStore, at: datetime, n: int = 40) -> None:
 
 def actions(store: SqlStore, action: str, workload: str = "support") -> list[dict[str, Any]]:
     """``after`` of every audit entry with ``action``, oldest first."""
-    return [e.after or {} for e in reversed(store.list_audit(workload=workload, limit=10_000))
-            if e.action == action]
+    return [
+        e.after or {}
+        for e in reversed(store.list_audit(workload=workload, limit=10_000))
+        if e.action == action
+    ]

@@ -6,13 +6,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from tests.rollout.rollout_helpers import actions, fake_gates, healthy, make_config, traces
 
 from swapsafe.exceptions import StoreError
 from swapsafe.rollout.clock import FakeClock
 from swapsafe.rollout.controller import Controller
 from swapsafe.rollout.operations import Rollouts
 from swapsafe.store import SqlStore, open_store
-from tests.rollout.rollout_helpers import actions, fake_gates, healthy, make_config, traces
 
 HOUR = 3600.0
 
@@ -22,8 +22,9 @@ def _gates(monkeypatch: pytest.MonkeyPatch) -> None:
     fake_gates(monkeypatch)
 
 
-async def test_full_rollout_1_to_100_percent(tmp_path: Path, store_url: str,
-                                             store: SqlStore) -> None:
+async def test_full_rollout_1_to_100_percent(
+    tmp_path: Path, store_url: str, store: SqlStore
+) -> None:
     cfg = make_config(tmp_path, store_url, interval="4h")
     clock = FakeClock()
     ro = Rollouts(cfg, store, clock=clock)
@@ -115,9 +116,7 @@ async def test_inconclusive_hold_pauses_and_never_promotes(
     assert store.get_routing_states()["support"].weight == 10.0
 
 
-async def test_restarted_controller_continues_the_hold(
-    tmp_path: Path, store_url: str
-) -> None:
+async def test_restarted_controller_continues_the_hold(tmp_path: Path, store_url: str) -> None:
     cfg = make_config(tmp_path, store_url, interval="1h")
     clock = FakeClock()
     first_store = open_store(store_url)

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.rollout.rollout_helpers import make_config
 
 from swapsafe.rollout.clock import FakeClock
 from swapsafe.rollout.controller import Controller
 from swapsafe.rollout.lock import FileLock, PgAdvisoryLock, controller_lock
 from swapsafe.store import SqlStore
-from tests.rollout.rollout_helpers import make_config
 
 
 def test_lock_kind_follows_the_store(tmp_path: Path) -> None:
@@ -38,8 +38,7 @@ def test_one_of_two_locks_wins_and_the_other_takes_over(store_url: str) -> None:
         b.release()
 
 
-async def test_two_controllers_one_active(tmp_path: Path, store_url: str,
-                                          store: SqlStore) -> None:
+async def test_two_controllers_one_active(tmp_path: Path, store_url: str, store: SqlStore) -> None:
     cfg = make_config(tmp_path, store_url)
     first, second = Controller(cfg, store), Controller(cfg, store)
     try:

@@ -9,6 +9,7 @@ import httpx
 import pytest
 import typer
 from starlette.applications import Starlette
+from tests.rollout.rollout_helpers import actions, fake_gates, healthy, make_config, write_config
 from typer.testing import CliRunner
 
 from swapsafe.cli.rollout_cmd import controller_command, retire_command, rollout_app
@@ -18,7 +19,6 @@ from swapsafe.rollout.controller import rollout_admin_routes
 from swapsafe.rollout.operations import Rollouts
 from swapsafe.rollout.state import RolloutError
 from swapsafe.store import SqlStore
-from tests.rollout.rollout_helpers import actions, fake_gates, healthy, make_config, write_config
 
 TOKEN = "rollout-admin-token-0123456789"
 
@@ -39,8 +39,9 @@ def test_start_refused_by_the_real_gates_without_evidence(
     assert store.list_audit("support", 50)[0].action == "rollout.start"
 
 
-def test_manual_actions(tmp_path: Path, store_url: str, store: SqlStore,
-                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_manual_actions(
+    tmp_path: Path, store_url: str, store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake_gates(monkeypatch)
     clock = FakeClock()
     ro = Rollouts(make_config(tmp_path, store_url), store, clock=clock)
@@ -114,19 +115,29 @@ def test_cli(tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch) ->
     assert result.exit_code == 0, result.output
 
 
-def test_retire_refused_then_allowed(tmp_path: Path, store_url: str, store: SqlStore,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_retire_refused_then_allowed(
+    tmp_path: Path, store_url: str, store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake_gates(monkeypatch)
-    path = write_config(tmp_path, store_url, rollout_extra=(
-        'steps = [{ weight = 100, hold = "0s" }]\nretain_old_for = "30d"'))
+    path = write_config(
+        tmp_path,
+        store_url,
+        rollout_extra=('steps = [{ weight = 100, hold = "0s" }]\nretain_old_for = "30d"'),
+    )
     app = typer.Typer()
     app.command("retire")(retire_command)
     app.command("noop")(lambda: None)
     runner = CliRunner()
     result = runner.invoke(app, ["retire", "support", "-c", str(path)])
     assert result.exit_code == 2 and "not been promoted" in result.output
-    ro = Rollouts(make_config(tmp_path, store_url, rollout_extra=(
-        'steps = [{ weight = 100, hold = "0s" }]\nretain_old_for = "30d"')), store)
+    ro = Rollouts(
+        make_config(
+            tmp_path,
+            store_url,
+            rollout_extra=('steps = [{ weight = 100, hold = "0s" }]\nretain_old_for = "30d"'),
+        ),
+        store,
+    )
     record = ro.start("support", actor="cli:a")
     assert record.promoted_at is not None
     allowed = (record.promoted_at + timedelta(days=30)).strftime("%Y-%m-%d")
@@ -138,47 +149,57 @@ def test_retire_refused_then_allowed(tmp_path: Path, store_url: str, store: SqlS
     past = datetime.now(UTC) - timedelta(days=31)
     import dataclasses
 
-    ro.db.save_rollout(dataclasses.replace(record, promoted_at=past),
-                       expected_version=record.version)
+    ro.db.save_rollout(
+        dataclasses.replace(record, promoted_at=past), expected_version=record.version
+    )
     result = runner.invoke(app, ["retire", "support", "-c", str(path)])
     assert result.exit_code == 0, result.output
     assert "retired" in result.output
     assert actions(store, "rollout.retired")[0]["model"] == "old"
 
 
-async def test_admin_api(tmp_path: Path, store_url: str, store: SqlStore,
-                         monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_admin_api(
+    tmp_path: Path, store_url: str, store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake_gates(monkeypatch)
     cfg = make_config(tmp_path, store_url)
     app = Starlette(routes=rollout_admin_routes(cfg, store, TOKEN))
     auth = {"authorization": f"Bearer {TOKEN}"}
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://gw") as http:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://gw"
+    ) as http:
         r = await http.get("/admin/workloads/support/rollout")
         assert r.status_code == 401
         r = await http.get("/admin/workloads/support/rollout", headers=auth)
         assert r.status_code == 200 and r.json()["status"] == "none"
-        r = await http.post("/admin/workloads/support/rollout/start", headers=auth,
-                            json={"reason": "go"})
+        r = await http.post(
+            "/admin/workloads/support/rollout/start", headers=auth, json={"reason": "go"}
+        )
         assert r.status_code == 200 and r.json()["weight"] == 1.0
-        r = await http.post("/admin/workloads/support/rollout/pause", headers=auth,
-                            json={"reason": "lunch"})
+        r = await http.post(
+            "/admin/workloads/support/rollout/pause", headers=auth, json={"reason": "lunch"}
+        )
         assert r.json()["status"] == "paused" and r.json()["pause_reason"] == "lunch"
         r = await http.post("/admin/workloads/support/rollout/pause", headers=auth)
         assert r.status_code == 409
         r = await http.post("/admin/workloads/support/rollout/resume", headers=auth)
         assert r.json()["status"] == "running"
-        r = await http.post("/admin/workloads/support/rollout/promote", headers=auth,
-                            json={"force": "yes"})
+        r = await http.post(
+            "/admin/workloads/support/rollout/promote", headers=auth, json={"force": "yes"}
+        )
         assert r.status_code == 400
-        r = await http.post("/admin/workloads/support/rollout/promote", headers=auth,
-                            json={"force": True, "reason": "ok"})
+        r = await http.post(
+            "/admin/workloads/support/rollout/promote",
+            headers=auth,
+            json={"force": True, "reason": "ok"},
+        )
         assert r.json()["weight"] == 10.0
         r = await http.post("/admin/workloads/support/rollout/explode", headers=auth)
         assert r.status_code == 404
         r = await http.post("/admin/workloads/nope/rollout/pause", headers=auth)
         assert r.status_code == 404
-        r = await http.post("/admin/workloads/support/rollout/rollback", headers=auth,
-                            json={"reason": "drill"})
+        r = await http.post(
+            "/admin/workloads/support/rollout/rollback", headers=auth, json={"reason": "drill"}
+        )
         assert r.json()["status"] == "rolled_back"
         assert r.json()["routing"]["mode"] == "rolled_back"

@@ -8,11 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from swapsafe.config import Config
-from swapsafe.store import open_store
-from swapsafe.store.protocol import Store
-from swapsafe.web.app import create_web_app
 from tests.web.web_helpers import (
     CHROMIUM,
     REVIEWER_TOKEN,
@@ -20,6 +15,11 @@ from tests.web.web_helpers import (
     launch_browser,
     make_config,
 )
+
+from swapsafe.config import Config
+from swapsafe.store import open_store
+from swapsafe.store.protocol import Store
+from swapsafe.web.app import create_web_app
 
 
 @pytest.fixture
@@ -52,11 +52,21 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    """A fresh browser context (no cookies) whose dialogs are recorded in ``page.dialogs``."""
+    """A fresh browser context (no cookies). Dialogs are recorded in ``page.dialogs`` and
+    dismissed, unless the test sets ``page.accept_dialogs = True``."""
     context = browser.new_context()
     pg = context.new_page()
     dialogs: list[str] = []
-    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    pg.accept_dialogs = False
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        if pg.accept_dialogs:
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+    pg.on("dialog", on_dialog)
     pg.dialogs = dialogs
     yield pg
     context.close()

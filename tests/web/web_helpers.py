@@ -196,17 +196,34 @@ def seed_pairs(
 
 
 REALISTIC = [
-    PairSpec("I was charged twice for March.", "I see a duplicate charge; a refund is on its way.",
-             "I found the duplicate March charge and issued a refund."),
-    PairSpec("How do I reset my password?", "Go to Settings > Security > Reset password.",
-             "Go to Settings > Security > Reset password."),
-    PairSpec("The API returns 503 since 10 minutes.", '{"category": "outage", "urgent": true}',
-             '{"category": "outage", "urgent": "yes", "team": "sre"}'),
-    PairSpec("Cancel my plan please.", "Sure, I cancelled your plan effective today.",
-             "I'm sorry, but I can't help with cancelling plans."),
+    PairSpec(
+        "I was charged twice for March.",
+        "I see a duplicate charge; a refund is on its way.",
+        "I found the duplicate March charge and issued a refund.",
+    ),
+    PairSpec(
+        "How do I reset my password?",
+        "Go to Settings > Security > Reset password.",
+        "Go to Settings > Security > Reset password.",
+    ),
+    PairSpec(
+        "The API returns 503 since 10 minutes.",
+        '{"category": "outage", "urgent": true}',
+        '{"category": "outage", "urgent": "yes", "team": "sre"}',
+    ),
+    PairSpec(
+        "Cancel my plan please.",
+        "Sure, I cancelled your plan effective today.",
+        "I'm sorry, but I can't help with cancelling plans.",
+    ),
     PairSpec("Where is my invoice?", "Invoices are under Billing > History.", None),
-    PairSpec("Look up order 42", None, None, old_tools=[("lookup_order", {"id": 42})],
-             new_tools=[("lookup_order", {"id": 42.0})]),
+    PairSpec(
+        "Look up order 42",
+        None,
+        None,
+        old_tools=[("lookup_order", {"id": 42})],
+        new_tools=[("lookup_order", {"id": 42.0})],
+    ),
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from swapsafe import __version__
-from swapsafe.cli import config_cmd, db, gateway_cmd, route_cmd
+from swapsafe.cli import config_cmd, db, gateway_cmd, plan_cmd, route_cmd, scenarios_cmd
 
 app = typer.Typer(
     name="swapsafe",
@@ -49,6 +49,8 @@ app.command("gateway")(gateway_cmd.gateway)
 app.add_typer(route_cmd.route_app, name="route")
 app.command("rollback")(route_cmd.rollback)
 app.command("audit")(route_cmd.audit)
+app.add_typer(plan_cmd.plan_app, name="plan")
+app.command("scenarios")(scenarios_cmd.scenarios)
 
 
 def main() -> None:

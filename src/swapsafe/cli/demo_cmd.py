@@ -24,15 +24,17 @@ def demo(
     ),
     serve: bool = typer.Option(False, "--serve", help="At the end, serve the web UI until Ctrl-C."),
 ) -> None:
-    """Run a model migration end to end on this machine, no API key and no network.
+    r"""Run a model migration end to end on this machine: no API key, no network.
 
-    Starts two llama.cpp servers (old: SmolLM2-135M-Instruct, new: Gemma 3 270M, both shipped
-    in PyPI packages), writes a config with three workloads and golden sets, then runs shadow
-    traffic through the gateway, golden evals, red-team probes, review sampling (verdicts from
-    a rule, labelled as such), a canary under a compressed clock, a rollback rehearsal, the
-    go/no-go report and the plan export. The scores are whatever the models really get.
+    Two llama.cpp servers play the old model (SmolLM2-135M-Instruct) and the
+    new one (Gemma 3 270M), both shipped in PyPI packages. The demo writes a
+    config with three workloads, replays traffic through the gateway in shadow
+    mode, runs golden evals, red-team probes and review sampling (verdicts from
+    a rule, labelled as such), a canary under a compressed clock and a rollback
+    rehearsal, then writes the go/no-go report and the plan. The scores are
+    whatever the models really get.
 
-    Needs the local extra:  pip install 'swapsafe[local]'
+    Needs the local extra:  pip install 'swapsafe\[local]'
 
     Example:
 
@@ -55,3 +57,11 @@ def demo(
     except SwapsafeError as exc:
         report_error(exc)
         raise typer.Exit(EXIT_USAGE) from None
+
+
+#: ``python -m swapsafe.cli.demo_cmd`` (the ``swapsafe`` app registers :func:`demo` as ``demo``)
+app = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False)
+app.command()(demo)
+
+if __name__ == "__main__":
+    app()

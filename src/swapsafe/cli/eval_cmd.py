@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -44,6 +45,9 @@ golden_app = typer.Typer(
 )
 console = Console()
 err = Console(stderr=True)
+P = ParamSpec("P")
+R = TypeVar("R")
+_open_stores: list[Store] = []
 
 _judge_option: Any = typer.Option(
     None, "--judge", help="Model (name from the config) that grades llm-judge assertions."
@@ -55,7 +59,22 @@ def _judge(cfg: Config, judge: str | None) -> str | None:
 
 
 def _store(cfg: Config) -> Store:
-    return open_store(cfg.store.url)
+    """The store; closed when the command ends (see :func:`_closes_stores`)."""
+    store = open_store(cfg.store.url)
+    _open_stores.append(store)
+    return store
+
+
+def _closes_stores(fn: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            while _open_stores:
+                _open_stores.pop().close()
+
+    return wrapper
 
 
 class _RichProgress:
@@ -150,7 +169,7 @@ def _print_comparison(workload: str, cmp: Comparison, max_flips: int) -> None:
     )
     if r.verdict == "inconclusive":
         verdict += (
-            f" (+{r.extra_cases} cases)" if r.extra_cases else " (more cases won't settle it)"
+            f" (+{r.extra_cases} cases)" if r.extra_cases else " (the delta itself is beyond the margin)"
         )
     for s, first in ((cmp.baseline, True), (cmp.candidate, False)):
         table.add_row(
@@ -214,6 +233,7 @@ def _pick(models: list[str], preferred: str | None, exclude: str | None = None) 
 
 @eval_app.command("run")
 @handle_errors
+@_closes_stores
 def run(
     workload: str | None = typer.Option(None, "--workload", "-w", help="Workload to evaluate."),
     models: str | None = typer.Option(
@@ -319,7 +339,7 @@ def _show(cfg: Config, store: Store, run_id: int, max_flips: int) -> None:
         m for m in grouped if m not in (run_.models or [])
     ]
     conf = _margin(cfg, run_.workload)[1]
-    title = f"run {run_id}: {escape(run_.workload)} [{run_.status}]" + (
+    title = f"run {run_id}: {escape(run_.workload)} " + escape(f"[{run_.status}]") + (
         f" tag {escape(run_.tag)}" if run_.tag else ""
     )
     console.print(_summary_table(title, [summarize(m, grouped[m], conf) for m in order]))
@@ -344,6 +364,7 @@ def _show(cfg: Config, store: Store, run_id: int, max_flips: int) -> None:
 
 @eval_app.command("show")
 @handle_errors
+@_closes_stores
 def show(
     run_id: int = typer.Argument(..., help="Eval run id (see swapsafe eval list)."),
     flips: int = typer.Option(10, "--flips", help="Show at most N flipped cases."),
@@ -361,6 +382,7 @@ def show(
 
 @eval_app.command("compare")
 @handle_errors
+@_closes_stores
 def compare_cmd(
     run_a: int = typer.Argument(..., help="Run with the baseline (or a run with two models)."),
     run_b: int | None = typer.Argument(None, help="Run with the candidate."),
@@ -405,6 +427,7 @@ def compare_cmd(
 
 @eval_app.command("list")
 @handle_errors
+@_closes_stores
 def list_runs(
     workload: str | None = typer.Option(None, "--workload", "-w", help="Only this workload."),
     limit: int = typer.Option(30, "--limit", help="Newest N runs."),
@@ -450,6 +473,7 @@ def list_runs(
 
 @eval_app.command("plan-size")
 @handle_errors
+@_closes_stores
 def plan_size(
     margin: float = typer.Option(
         ..., "--margin", help="Non-inferiority margin in percentage points."
@@ -494,6 +518,7 @@ def plan_size(
 
 @golden_app.command("import")
 @handle_errors
+@_closes_stores
 def import_cmd(
     file: Path = typer.Argument(
         ..., help="promptfoo config (YAML) or OpenAI evals samples (JSONL)."
@@ -541,6 +566,7 @@ def import_cmd(
 
 @golden_app.command("add-from-traces")
 @handle_errors
+@_closes_stores
 def add_from_traces(
     workload: str = typer.Option(
         ..., "--workload", "-w", help="Workload whose served traffic to mine."
@@ -599,6 +625,7 @@ def add_from_traces(
 
 
 @handle_errors
+@_closes_stores
 def scheduler(
     once: bool = typer.Option(False, "--once", help="Do what is due now, then exit."),
     judge: str | None = _judge_option,

@@ -22,7 +22,9 @@ from swapsafe.store.protocol import Store
 from swapsafe.store.records import TraceQuery
 
 route_app = typer.Typer(
-    help="Show and change how each workload's traffic is routed.", no_args_is_help=True
+    help="Show and change how each workload's traffic is routed.\n\n"
+    "Example: swapsafe route set support --mode shadow --reason 'start shadowing'",
+    no_args_is_help=True,
 )
 console = Console()
 

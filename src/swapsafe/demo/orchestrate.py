@@ -32,7 +32,7 @@ class Profile:
     golden_limit: int | None  # cases per golden set; None: all (>= 30)
     traffic: int  # shadow requests replayed
     max_tokens: dict[str, int]  # per workload alias
-    canary_requests: int  # requests sent during each rollout step
+    min_samples: int  # [triggers] min_samples: canary requests needed per step
     redteam_per_category: int | None
     review_sample: int
     server_timeout: float = 180.0
@@ -44,7 +44,7 @@ QUICK = Profile(
     golden_limit=8,
     traffic=12,
     max_tokens={"ticket-sentiment": 6, "order-extract": 48, "quick-facts": 12},
-    canary_requests=12,
+    min_samples=3,
     redteam_per_category=1,
     review_sample=12,
 )
@@ -54,7 +54,7 @@ DEFAULT = Profile(
     golden_limit=None,
     traffic=60,
     max_tokens={"ticket-sentiment": 8, "order-extract": 64, "quick-facts": 24},
-    canary_requests=30,
+    min_samples=5,
     redteam_per_category=3,
     review_sample=60,
 )

@@ -40,7 +40,7 @@ def start_servers(ctx: DemoContext) -> None:
     old_port, new_port = free_ports(2)
     specs = [
         ServerSpec(
-            name=f"old ({old.label})",
+            name=f"{role} ({m.label})",
             argv=llama_server_argv(
                 m.path, port=port, alias=m.served_name, n_ctx=profile.n_ctx, n_threads=threads
             ),
@@ -52,7 +52,7 @@ def start_servers(ctx: DemoContext) -> None:
     group = ServerGroup(specs)
     ctx.servers = group  # stopped by run_demo's finally, whatever happens next
     for spec in specs:
-        ui.info(f"$ {' '.join(spec.argv[1:])}")
+        ui.info(f"$ python {' '.join(spec.argv[1:])}")
     group.start(
         profile.server_timeout,
         on_ready=lambda spec, waited: ui.step(
@@ -72,7 +72,7 @@ def write_config(ctx: DemoContext) -> None:
         old_base_url=old_url,
         new_base_url=new_url,
         golden_limit=profile.golden_limit,
-        min_samples=5 if profile.name == "quick" else 10,
+        min_samples=profile.min_samples,
     )
     ctx.values["config"] = config
     ui.step(f"wrote {ws.config_path}")

@@ -56,6 +56,15 @@ def step_requests(
     return out
 
 
+def gate_summary(ctx: DemoContext, workload: str) -> str:
+    """The gate decision and the gates that do not pass, in one line."""
+    from swapsafe.gates import evaluate_gates
+
+    report = evaluate_gates(ctx.get("config"), ctx.get("store"), workload)
+    open_gates = [f"{r.name} {r.status}" for r in report.results if r.status != "pass"]
+    return f"{report.decision}: " + ", ".join(open_gates)
+
+
 def canary(ctx: DemoContext) -> None:
     from swapsafe.demo.clock import CompressedClock, gateway_on_clock
     from swapsafe.rollout import state as sm
@@ -75,8 +84,8 @@ def canary(ctx: DemoContext) -> None:
             try:
                 controller.rollouts.start(name, actor=ACTOR)
                 ui.step(f"{name}: pre-cutover gates pass; rollout started")
-            except GateError as exc:
-                ui.warn(f"{name}: {exc}")
+            except GateError:
+                ui.warn(f"{name}: the pre-cutover gates do not pass ({gate_summary(ctx, name)})")
                 controller.rollouts.start(
                     name,
                     actor=ACTOR,

@@ -199,7 +199,7 @@ async def run_eval(
             "models": {name: callers[name].settings() for name in chosen},
             **(settings or {}),
         }
-        done_pairs: set[tuple[str, str]] = set()
+        existing: list[EvalResult] = []
         if run_id is None:
             run_id = await asyncio.to_thread(
                 store.create_eval_run,
@@ -213,7 +213,7 @@ async def run_eval(
             )
         else:
             existing = await asyncio.to_thread(store.eval_results, run_id)
-            done_pairs = {(r.case_id, r.model) for r in existing}
+        done_pairs = {(r.case_id, r.model) for r in existing}
         todo = [(c, m) for c in cases for m in chosen if (c.id, m) not in done_pairs]
         system_prompt = config.workloads[workload].system_prompt_text()
         return await _execute(
@@ -221,7 +221,7 @@ async def run_eval(
             run_id,
             todo,
             len(cases) * len(chosen),
-            len(done_pairs),
+            existing,
             chosen,
             callers,
             scorers,
@@ -240,7 +240,7 @@ async def _execute(
     run_id: int,
     todo: list[tuple[Case, str]],
     total: int,
-    already: int,
+    existing: list[EvalResult],
     models: list[str],
     callers: dict[str, ModelCaller],
     scorers: dict[str, list[tuple[Assertion, ScorerFn]]],
@@ -249,9 +249,9 @@ async def _execute(
     progress: EvalProgress | None,
     judge: Judge | None,
 ) -> int:
-    snapshot = Snapshot(
-        run_id=run_id, total=total, done=already, models={m: ModelTally() for m in models}
-    )
+    snapshot = Snapshot(run_id=run_id, total=total, models={m: ModelTally() for m in models})
+    for row in existing:
+        _count(snapshot, row)
     if progress is not None:
         progress.start(snapshot)
     writer = _Writer(store)
@@ -274,28 +274,22 @@ async def _execute(
             details: dict[str, Any] = {"value": scored.value, "assertions": scored.scores}
             if output.tool_calls:
                 details["tool_calls"] = output.tool_calls
-            writer.add(
-                EvalResult(
-                    run_id=run_id,
-                    case_id=case.id,
-                    model=model,
-                    output=output.text,
-                    passed=scored.passed,
-                    score=scored.value,
-                    scores=details,
-                    latency_ms=output.latency_ms,
-                    input_tokens=output.input_tokens,
-                    output_tokens=output.output_tokens,
-                    cost_usd=output.cost_usd,
-                    error=output.error,
-                )
+            row = EvalResult(
+                run_id=run_id,
+                case_id=case.id,
+                model=model,
+                output=output.text,
+                passed=scored.passed,
+                score=scored.value,
+                scores=details,
+                latency_ms=output.latency_ms,
+                input_tokens=output.input_tokens,
+                output_tokens=output.output_tokens,
+                cost_usd=output.cost_usd,
+                error=output.error,
             )
-            tally = snapshot.models[model]
-            tally.done += 1
-            tally.passed += scored.passed
-            tally.errors += output.error is not None
-            tally.cost_usd += output.cost_usd or 0.0
-            snapshot.done += 1
+            writer.add(row)
+            _count(snapshot, row)
             snapshot.judge_cost_usd = judge.cost_usd if judge else 0.0
             if progress is not None:
                 progress.advance(snapshot)
@@ -315,6 +309,17 @@ async def _execute(
         await asyncio.gather(*workers, flusher, return_exceptions=True)
         await asyncio.shield(_finish(store, writer, run_id, status))
     return run_id
+
+
+def _count(snapshot: Snapshot, row: EvalResult) -> None:
+    snapshot.done += 1
+    tally = snapshot.models.get(row.model)
+    if tally is None:
+        return
+    tally.done += 1
+    tally.passed += bool(row.passed)
+    tally.errors += row.error is not None
+    tally.cost_usd += row.cost_usd or 0.0
 
 
 async def _finish(store: Store, writer: _Writer, run_id: int, status: str) -> None:

@@ -11,7 +11,8 @@ STATUS_MARK = {"pass": "✅ pass", "fail": "❌ fail", "inconclusive": "⏳ inco
 
 def cell(text: object) -> str:
     """Text safe inside a markdown table cell."""
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    text = str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _num(value: Any, kind: str) -> str:

@@ -36,8 +36,9 @@ class ShadowPair:
 
     @property
     def has_bodies(self) -> bool:
-        req = self.old.request_body or self.new.request_body
-        return bool(req) and bool(self.old.response_body) and bool(self.new.response_body)
+        """The request was recorded, and each side's answer too (a failed side needs none)."""
+        sides = (self.old, self.new)
+        return bool(self.request_body) and all(r.response_body or r.status != "ok" for r in sides)
 
     @property
     def request_body(self) -> str | None:

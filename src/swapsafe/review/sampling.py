@@ -31,34 +31,32 @@ class Candidate:
         return bool(self.disagreements)
 
 
-def allocate(sizes: Sequence[int], n: int) -> list[int]:
-    """Split ``n`` places over strata of ``sizes`` proportionally, never above a stratum's size."""
+def _largest_remainder(sizes: Sequence[int], n: int) -> list[int]:
     total = sum(sizes)
     if total <= n:
         return list(sizes)
     quotas = [n * s / total for s in sizes]
-    alloc = [min(s, math.floor(q)) for s, q in zip(sizes, quotas, strict=True)]
-    # every non-empty stratum gets one place first, as long as places remain
-    for i in sorted(range(len(sizes)), key=lambda i: -quotas[i]):
-        if sum(alloc) >= n:
-            break
-        if sizes[i] and alloc[i] == 0:
-            alloc[i] = 1
-    order = sorted(range(len(sizes)), key=lambda i: (-(quotas[i] - math.floor(quotas[i])), i))
-    while sum(alloc) < n:
-        progressed = False
-        for i in order:
-            if sum(alloc) >= n:
-                break
-            if alloc[i] < sizes[i]:
-                alloc[i] += 1
-                progressed = True
-        if not progressed:
-            break
-    while sum(alloc) > n:  # only when the one-per-stratum rule overshot
-        i = max(range(len(alloc)), key=lambda i: (alloc[i] - quotas[i], alloc[i]))
-        alloc[i] -= 1
+    alloc = [math.floor(q) for q in quotas]
+    order = sorted(range(len(sizes)), key=lambda i: (-(quotas[i] - alloc[i]), -sizes[i], i))
+    for i in order[: n - sum(alloc)]:
+        alloc[i] += 1
     return alloc
+
+
+def allocate(sizes: Sequence[int], n: int) -> list[int]:
+    """Split ``n`` places over strata of ``sizes`` proportionally, never above a stratum's size;
+    every non-empty stratum gets at least one place while ``n`` allows."""
+    if sum(sizes) <= n:
+        return list(sizes)
+    nonempty = [i for i, s in enumerate(sizes) if s]
+    if n < len(nonempty):
+        alloc = [0] * len(sizes)
+        for i in sorted(nonempty, key=lambda i: (-sizes[i], i))[:n]:
+            alloc[i] = 1
+        return alloc
+    base = [1 if s else 0 for s in sizes]
+    rest = _largest_remainder([s - b for s, b in zip(sizes, base, strict=True)], n - len(nonempty))
+    return [b + r for b, r in zip(base, rest, strict=True)]
 
 
 def _dedupe(

@@ -173,6 +173,8 @@ class Controller:
                 except Exception as exc:  # the store is down: stay on standby, try again
                     log.warning("rollout controller cannot take its lock: %s", exc)
                     active = False
+                if self._stop.is_set():
+                    break
                 if not active:
                     await self._wait(self.standby_poll)
                     continue

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import signal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -74,6 +76,7 @@ class Notifier:
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,  # its own process group: a timeout kills it all
             )
         except OSError as exc:
             self.failures += 1
@@ -84,7 +87,7 @@ class Notifier:
         except TimeoutError:
             self.failures += 1
             with contextlib.suppress(ProcessLookupError):
-                proc.kill()
+                os.killpg(proc.pid, signal.SIGKILL)
             await proc.wait()
             log.warning("rollout command timed out after %.0f s and was killed", self.timeout)
             return

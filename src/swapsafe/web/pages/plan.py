@@ -45,6 +45,7 @@ def item_json(s: ItemState) -> dict[str, Any]:
         "note": s.note,
         "evidence": s.evidence.summary,
         "evidence_status": s.evidence.status,
+        "evidence_label": STATE_TEXT[s.evidence.status],
         "history": [
             {
                 "action": e.action,

@@ -21,7 +21,7 @@
     setText(row.querySelector('[data-role="status"]'), item.status_text);
     setText(row.querySelector('[data-role="evidence"]'), item.evidence);
     setText(row.querySelector('[data-role="evidence-summary"]'),
-      "Evidence (" + item.evidence_status.replace("_", " ") + ")");
+      "Evidence (" + item.evidence_label + ")");
     var note = row.querySelector('[data-role="note"]');
     if (note) {
       note.hidden = !item.note;

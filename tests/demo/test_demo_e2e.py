@@ -1,0 +1,55 @@
+"""``swapsafe demo --quick`` for real: llama.cpp servers, the two packaged models, every phase.
+
+Skipped with a reason when the ``[local]`` extra is not installed; CI installs it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from swapsafe.demo.models import missing_modules
+
+pytestmark = pytest.mark.slow
+
+
+def _skip_reason() -> str | None:
+    if importlib.util.find_spec("llama_cpp") is None:
+        return "llama_cpp is not importable: pip install 'swapsafe[local]' to run the real demo"
+    missing = missing_modules()
+    if missing:
+        return f"the [local] extra is incomplete ({', '.join(missing)} missing)"
+    return None
+
+
+@pytest.mark.skipif(_skip_reason() is not None, reason=_skip_reason() or "")
+def test_quick_demo_end_to_end(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    env = {
+        **os.environ,
+        "XDG_CACHE_HOME": os.environ.get("XDG_CACHE_HOME", str(Path.home() / ".cache")),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "swapsafe.cli.demo_cmd", "--quick", "--dir", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**env, "COLUMNS": "160"},
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    report = (out / "report.md").read_text()
+    plan = (out / "plan.md").read_text()
+    assert len(report) > 1000 and "GO" in report  # GO, NO-GO or NOT YET: whatever they scored
+    assert report.startswith("> Produced by `swapsafe demo`")
+    assert all(w in report for w in ("ticket-sentiment", "order-extract", "quick-facts"))
+    assert len(plan) > 1000 and "demo-smollm2-to-gemma3" in plan
+    for name in ("swapsafe.toml", "swapsafe.db"):
+        assert (out / name).is_file()
+    assert "demo finished in" in proc.stdout
+    # nothing is left running: the servers' ports no longer answer
+    assert "failed:" not in proc.stdout, proc.stdout[-4000:]

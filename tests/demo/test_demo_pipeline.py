@@ -1,0 +1,108 @@
+"""The whole demo pipeline against fake OpenAI-compatible servers (no llama.cpp needed).
+
+The model files and the llama.cpp command are swapped for echo servers
+(``python -m swapsafe.testing``); everything else is the real demo: config, gateway in shadow
+mode, the OpenAI SDK replay, evals, review, canary, rehearsal, report and plan.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+from tests.demo.demo_helpers import fake_model, fake_server_argv, pid_alive
+
+from swapsafe.demo import models, orchestrate, phases_core
+from swapsafe.demo.orchestrate import DemoOptions, run_demo
+from swapsafe.demo.servers import stop_all
+from swapsafe.demo.ui import DemoUI
+from swapsafe.demo.verdict_rule import REVIEWER
+from swapsafe.store import open_store
+from swapsafe.store.records import TraceQuery
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def fake_models(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Any]:
+    started: list[Any] = []
+    monkeypatch.setattr(models, "require_local_extra", lambda: None)
+    monkeypatch.setattr(models, "locate_smollm", lambda: fake_model(tmp_path, "old"))
+    monkeypatch.setattr(models, "locate_gemma", lambda cache=None: fake_model(tmp_path, "new"))
+
+    def argv(path: Path, *, port: int, **kwargs: Any) -> list[str]:
+        started.append(port)
+        return fake_server_argv(port)
+
+    monkeypatch.setattr(phases_core, "llama_server_argv", argv)
+    return started
+
+
+def _run(tmp_path: Path, **options: Any) -> tuple[orchestrate.DemoContext, str]:
+    out = io.StringIO()
+    ui = DemoUI(Console(file=out, width=160, color_system=None))
+    ctx = run_demo(DemoOptions(dir=tmp_path / "demo", quick=True, **options), ui)
+    return ctx, out.getvalue()
+
+
+def test_quick_demo_runs_every_phase_on_fake_servers(
+    tmp_path: Path, fake_models: list[int]
+) -> None:
+    ctx, text = _run(tmp_path)
+    outcomes = {key: status for key, status, _ in ctx.outcomes}
+    assert [k for k, _, _ in ctx.outcomes][:4] == ["models", "servers", "config", "shadow"]
+    assert all(outcomes[k] == "done" for k in ("models", "servers", "config", "shadow"))
+    for key, status, note in ctx.outcomes:  # later phases ran, or say why not
+        assert status in ("done", "skipped", "failed"), key
+        if status == "skipped":
+            assert "not available in this build" in text
+    ws = ctx.values["workspace"]
+    for name in ("swapsafe.toml", "swapsafe.db"):
+        assert (ws.root / name).is_file()
+    assert (ws.root / "prompts").is_dir() and (ws.root / "golden").is_dir()
+    assert "Phase 1/" in text and "demo finished in" in text
+
+    store = open_store(f"sqlite:///{ws.db}")
+    try:
+        served = store.count_traces(TraceQuery(role="served"))
+        shadow = store.count_traces(TraceQuery(role="shadow"))
+        assert served >= 12 and shadow >= 12  # the replay went through the gateway, shadowed
+        if outcomes.get("evals") == "done":
+            runs = store.list_eval_runs()
+            assert len(runs) == 3 and all(
+                set(r.models or []) == {"smollm2-135m", "gemma3-270m"} for r in runs
+            )
+        if outcomes.get("review") == "done":
+            verdicts = store.list_review_verdicts(limit=1000)
+            assert verdicts and {v.reviewer for v in verdicts} == {REVIEWER}
+            assert all((v.note or "").startswith("demo rule:") for v in verdicts)
+        if outcomes.get("rehearsal") == "done":
+            assert any(e.action == "rollback.rehearsal" for e in store.list_audit(limit=1000))
+    finally:
+        store.close()
+    if outcomes.get("report") == "done":
+        report = ws.report.read_text()
+        assert report.startswith("> Produced by `swapsafe demo`")
+        assert "### Human review" not in report
+    if outcomes.get("plan") == "done":
+        assert "demo-smollm2-to-gemma3" in ws.plan.read_text()
+
+
+def test_servers_are_stopped_when_a_phase_is_interrupted(
+    tmp_path: Path, fake_models: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: dict[str, Any] = {}
+
+    def interrupted(ctx: orchestrate.DemoContext) -> None:
+        seen["pids"] = [s.pid for s in ctx.servers.servers] if ctx.servers else []
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(phases_core, "write_config", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _run(tmp_path)
+    assert len(seen["pids"]) == 2
+    assert not any(pid_alive(p) for p in seen["pids"])
+    stop_all()
