@@ -67,7 +67,7 @@ def _fill_pg(store: SqlStore, rows: int) -> None:
     sql = (
         f"INSERT INTO traces ({_COLUMNS}) SELECT "
         + _SELECT.format(ts=ts, w=WORKLOADS, false="false")
-        + f" FROM generate_series(1, {rows}) AS x"
+        + f" FROM generate_series(1::bigint, {rows}::bigint) AS x"
     )
     with store._write() as conn:
         conn.execute(text(sql))

@@ -41,10 +41,17 @@ if [ ! -x .venv/bin/python ]; then
 fi
 # shellcheck disable=SC1091
 . .venv/bin/activate
-log "installing swapsafe[dev,postgres]"
-python -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
-python -m pip install -q --disable-pip-version-check -e ".[dev,postgres]" 2>&1 | grep -v "^WARNING: Location" || true
-python -c "import swapsafe, openai, anthropic, psycopg" # fail loudly when the install did not work
+log "installing pinned dependencies (requirements.lock, hash-checked) and swapsafe"
+pipq() { python -m pip --disable-pip-version-check "$@" 2>&1 | grep -v "^WARNING: Location" || true; }
+set -o pipefail
+python -m pip install -q --disable-pip-version-check --require-hashes -r requirements.lock \
+  2> >(grep -v "^WARNING: Location" >&2)
+python -m pip install -q --disable-pip-version-check --no-deps -e . \
+  2> >(grep -v "^WARNING: Location" >&2)
+python -c "import swapsafe, openai, anthropic, psycopg, llama_cpp" # fail loudly if the install did not work
+
+log "checking site-packages for unexpected .pth files"
+python scripts/check_pth.py
 
 log "ruff"
 ruff check src tests bench

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -24,11 +23,6 @@ COLUMNS = (
     "new_model",
     "disagreements",
 )
-
-
-@dataclass(frozen=True)
-class ExportRow:
-    values: dict[str, Any]
 
 
 def export_rows(

@@ -44,7 +44,7 @@ from typing import Any, ParamSpec, TypeVar
 import jinja2
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -265,14 +265,17 @@ class WebApp:
         self.gateway = gateway
         self.state = app.state
         self._secured = SecurityHeaders(app)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.gateway is not None and scope["type"] == "http":
+        self._hot_paths: frozenset[str] = frozenset()
+        if gateway is not None:
             from swapsafe.gateway.app import _HOT_PATHS
 
-            if scope["method"] == "POST" and scope["path"] in _HOT_PATHS:
-                await self.gateway(scope, receive, send)
-                return
+            self._hot_paths = frozenset(_HOT_PATHS)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        hot = scope["type"] == "http" and scope["path"] in self._hot_paths
+        if hot and scope["method"] == "POST" and self.gateway is not None:
+            await self.gateway(scope, receive, send)
+            return
         if scope["type"] == "lifespan":
             await self.app(scope, receive, send)
             return
@@ -344,10 +347,3 @@ def create_web_app(
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: forbidden})
     app.state.web = web
     return WebApp(app, gateway_app)
-
-
-def html_error(message: str, status: int = 400) -> HTMLResponse:
-    """A minimal escaped HTML error (for handlers outside templates)."""
-    from html import escape
-
-    return HTMLResponse(f"<p>{escape(message)}</p>", status_code=status)
