@@ -58,19 +58,30 @@ def cases(n: int) -> list[Case]:
             id=f"case-{i:05d}",
             input=f"Ticket {i}: I was charged twice for my invoice, please help.",
             ideal=["charged"],
-            assertions=[Assertion(type="contains", value="charged"), Assertion(type="regex", value=r"\d+")],
+            assertions=[
+                Assertion(type="contains", value="charged"),
+                Assertion(type="regex", value=r"\d+"),
+            ],
         )
         for i in range(n)
     ]
 
 
-async def timed_run(cfg_path: Path, n: int, providers: dict[str, ScriptedProvider] | None) -> tuple[float, float, int]:
+async def timed_run(
+    cfg_path: Path, n: int, providers: dict[str, ScriptedProvider] | None
+) -> tuple[float, float, int]:
     cfg = load_config(cfg_path)
     store = open_store(cfg.store.url)
     items = cases(n)
     wall0, cpu0 = time.perf_counter(), time.process_time()
     run_id = await run_eval(
-        cfg, store, "support", models=None, cases=items, concurrency=CONCURRENCY, tag="bench",
+        cfg,
+        store,
+        "support",
+        models=None,
+        cases=items,
+        concurrency=CONCURRENCY,
+        tag="bench",
         providers=providers,  # type: ignore[arg-type]
     )
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
@@ -93,11 +104,21 @@ def bench_import(tmp: Path, n: int) -> tuple[float, float]:
     load_s = time.perf_counter() - t0
     assert len(loaded) == n
     samples = tmp / "samples.jsonl"
-    samples.write_bytes(b"".join(
-        orjson.dumps({"input": [{"role": "system", "content": "Answer briefly."},
-                                {"role": "user", "content": f"Question {i}?"}], "ideal": [f"A{i}", f"a{i}"]})
-        + b"\n" for i in range(n)
-    ))
+    samples.write_bytes(
+        b"".join(
+            orjson.dumps(
+                {
+                    "input": [
+                        {"role": "system", "content": "Answer briefly."},
+                        {"role": "user", "content": f"Question {i}?"},
+                    ],
+                    "ideal": [f"A{i}", f"a{i}"],
+                }
+            )
+            + b"\n"
+            for i in range(n)
+        )
+    )
     t0 = time.perf_counter()
     write_cases(tmp / "converted.jsonl", import_openai_evals(samples, "includes"))
     return load_s, time.perf_counter() - t0
@@ -113,14 +134,31 @@ def main() -> None:
         tmp = Path(d)
         port = free_port()
         with upstream(port, LATENCY):
-            cfg = config(tmp / "a", f"http://127.0.0.1:{port}/v1") if (tmp / "a").mkdir() is None else None
+            cfg = (
+                config(tmp / "a", f"http://127.0.0.1:{port}/v1")
+                if (tmp / "a").mkdir() is None
+                else None
+            )
             assert cfg is not None
             asyncio.run(timed_run(cfg, 50, None))  # warm up connections and imports
             wall, cpu, pairs = asyncio.run(timed_run(cfg, n, None))
         floor = pairs * LATENCY / CONCURRENCY
-        rows.append((f"{n} cases x 2 models, 50 ms upstream, c={CONCURRENCY}: wall",
-                     f"{wall:.2f} s", f"{wall / floor:.2f}x of {floor:.2f} s floor", "<= 1.5x"))
-        rows.append(("  process CPU during that run", f"{cpu:.2f} s", f"{1000 * cpu / pairs:.3f} ms/pair", ""))
+        rows.append(
+            (
+                f"{n} cases x 2 models, 50 ms upstream, c={CONCURRENCY}: wall",
+                f"{wall:.2f} s",
+                f"{wall / floor:.2f}x of {floor:.2f} s floor",
+                "<= 1.5x",
+            )
+        )
+        rows.append(
+            (
+                "  process CPU during that run",
+                f"{cpu:.2f} s",
+                f"{1000 * cpu / pairs:.3f} ms/pair",
+                "",
+            )
+        )
 
         (tmp / "b").mkdir()
         cfg_b = config(tmp / "b", "http://127.0.0.1:9/v1")
@@ -128,8 +166,14 @@ def main() -> None:
         asyncio.run(timed_run(cfg_b, 50, providers))
         providers = {"old": ScriptedProvider("old"), "new": ScriptedProvider("new")}
         wall0, cpu0, pairs0 = asyncio.run(timed_run(cfg_b, n, providers))
-        rows.append(("runner CPU per case x model, in-process scripted (0 ms)",
-                     f"{1000 * cpu0 / pairs0:.3f} ms", f"{cpu0:.2f} s CPU / {wall0:.2f} s wall", "<= 1 ms"))
+        rows.append(
+            (
+                "runner CPU per case x model, in-process scripted (0 ms)",
+                f"{1000 * cpu0 / pairs0:.3f} ms",
+                f"{cpu0:.2f} s CPU / {wall0:.2f} s wall",
+                "<= 1 ms",
+            )
+        )
 
         port = free_port()
         (tmp / "c").mkdir()
@@ -137,13 +181,32 @@ def main() -> None:
             cfg_c = config(tmp / "c", f"http://127.0.0.1:{port}/v1")
             asyncio.run(timed_run(cfg_c, 50, None))
             wall1, cpu1, pairs1 = asyncio.run(timed_run(cfg_c, n, None))
-        rows.append(("runner + HTTP client CPU per case x model, fake upstream (0 ms)",
-                     f"{1000 * cpu1 / pairs1:.3f} ms", f"{cpu1:.2f} s CPU / {wall1:.2f} s wall", "(info)"))
+        rows.append(
+            (
+                "runner + HTTP client CPU per case x model, fake upstream (0 ms)",
+                f"{1000 * cpu1 / pairs1:.3f} ms",
+                f"{cpu1:.2f} s CPU / {wall1:.2f} s wall",
+                "(info)",
+            )
+        )
 
         load_s, import_s = bench_import(tmp, 10_000)
-        rows.append(("load 10,000-case golden JSONL", f"{load_s:.3f} s", f"{load_s / 2:.2f}x of budget", "<= 2 s"))
-        rows.append(("import 10,000 OpenAI-evals samples + write", f"{import_s:.3f} s",
-                     f"{import_s / 2:.2f}x of budget", "<= 2 s"))
+        rows.append(
+            (
+                "load 10,000-case golden JSONL",
+                f"{load_s:.3f} s",
+                f"{load_s / 2:.2f}x of budget",
+                "<= 2 s",
+            )
+        )
+        rows.append(
+            (
+                "import 10,000 OpenAI-evals samples + write",
+                f"{import_s:.3f} s",
+                f"{import_s / 2:.2f}x of budget",
+                "<= 2 s",
+            )
+        )
 
     width = max(len(r[0]) for r in rows)
     print(f"{'measure'.ljust(width)}  {'value':>10}  {'ratio / detail':<36}  target")

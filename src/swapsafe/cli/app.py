@@ -5,7 +5,16 @@ from __future__ import annotations
 import typer
 
 from swapsafe import __version__
-from swapsafe.cli import config_cmd, db, gateway_cmd, plan_cmd, route_cmd, scenarios_cmd
+from swapsafe.cli import (
+    config_cmd,
+    db,
+    gateway_cmd,
+    plan_cmd,
+    review_cmd,
+    route_cmd,
+    scenarios_cmd,
+    serve_cmd,
+)
 
 app = typer.Typer(
     name="swapsafe",
@@ -51,6 +60,8 @@ app.command("rollback")(route_cmd.rollback)
 app.command("audit")(route_cmd.audit)
 app.add_typer(plan_cmd.plan_app, name="plan")
 app.command("scenarios")(scenarios_cmd.scenarios)
+app.command("serve")(serve_cmd.serve)
+app.add_typer(review_cmd.app, name="review")
 
 
 def main() -> None:

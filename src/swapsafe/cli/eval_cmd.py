@@ -169,7 +169,9 @@ def _print_comparison(workload: str, cmp: Comparison, max_flips: int) -> None:
     )
     if r.verdict == "inconclusive":
         verdict += (
-            f" (+{r.extra_cases} cases)" if r.extra_cases else " (the delta itself is beyond the margin)"
+            f" (+{r.extra_cases} cases)"
+            if r.extra_cases
+            else " (the delta itself is beyond the margin)"
         )
     for s, first in ((cmp.baseline, True), (cmp.candidate, False)):
         table.add_row(
@@ -339,8 +341,10 @@ def _show(cfg: Config, store: Store, run_id: int, max_flips: int) -> None:
         m for m in grouped if m not in (run_.models or [])
     ]
     conf = _margin(cfg, run_.workload)[1]
-    title = f"run {run_id}: {escape(run_.workload)} " + escape(f"[{run_.status}]") + (
-        f" tag {escape(run_.tag)}" if run_.tag else ""
+    title = (
+        f"run {run_id}: {escape(run_.workload)} "
+        + escape(f"[{run_.status}]")
+        + (f" tag {escape(run_.tag)}" if run_.tag else "")
     )
     console.print(_summary_table(title, [summarize(m, grouped[m], conf) for m in order]))
     judge_cost = sum(

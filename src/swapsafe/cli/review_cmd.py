@@ -25,7 +25,8 @@ from swapsafe.review.verdicts import judged
 from swapsafe.store import open_store
 
 app = typer.Typer(
-    help="Sample shadow pairs for human review, follow progress, export verdicts.",
+    help="Sample shadow pairs for human review, follow progress, export verdicts.\n\n"
+    "Example: swapsafe review sample --workload support --n 200",
     no_args_is_help=True,
 )
 console = Console()

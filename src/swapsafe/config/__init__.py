@@ -17,6 +17,7 @@ from swapsafe.config.models import (
     ShadowConfig,
     StoreConfig,
     TriggerConfig,
+    WebConfig,
     WorkloadConfig,
     resolve_store_url,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "ShadowConfig",
     "StoreConfig",
     "TriggerConfig",
+    "WebConfig",
     "WorkloadConfig",
     "config_from_dict",
     "load_config",

@@ -182,6 +182,13 @@ def _check_listen(value: str) -> str:
     return value
 
 
+class WebConfig(_Table):
+    """``swapsafe serve``: who may log in besides the admin, and the session signing key."""
+
+    reviewer_tokens: list[Secret] = Field(default_factory=list)
+    session_secret: Secret | None = None
+
+
 class GatewayConfig(_Table):
     listen: Annotated[str, AfterValidator(_check_listen)] = "127.0.0.1:8787"
     client_keys: list[Secret] = Field(default_factory=list)
@@ -226,6 +233,7 @@ class Config(_Table):
     shadow: ShadowConfig = Field(default_factory=ShadowConfig)
     gateway: GatewayConfig = Field(default_factory=GatewayConfig)
     evals: EvalsConfig = Field(default_factory=EvalsConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
 
     @model_validator(mode="before")
     @classmethod

@@ -29,6 +29,8 @@ _EXPECTED_BY_TYPE = {t: word for word, types_ in _EXPECTED.items() for t in type
 _SECRET_EXAMPLES = {
     "client_keys": 'client_keys = ["env::SWAPSAFE_CLIENT_KEY"]',
     "admin_token": 'admin_token = "env::SWAPSAFE_ADMIN_TOKEN"',
+    "reviewer_tokens": 'reviewer_tokens = ["env::SWAPSAFE_REVIEWER_TOKEN"]',
+    "session_secret": 'session_secret = "env::SWAPSAFE_SESSION_SECRET"',
 }
 _PROVIDER_KEYS = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
 

@@ -144,14 +144,12 @@ def make_templates(extra_dirs: Sequence[Path] = ()) -> Jinja2Templates:
 
 
 def config_reviewer_tokens(config: Config) -> list[str]:
-    """Reviewer tokens from ``[web] reviewer_tokens`` once the config has a ``[web]`` table."""
-    web = getattr(config, "web", None)
-    return [s.reveal() for s in getattr(web, "reviewer_tokens", None) or []]
+    """Reviewer tokens from ``[web] reviewer_tokens``."""
+    return [s.reveal() for s in config.web.reviewer_tokens]
 
 
 def config_session_secret(config: Config) -> str | None:
-    web = getattr(config, "web", None)
-    secret = getattr(web, "session_secret", None)
+    secret = config.web.session_secret
     return secret.reveal() if secret is not None else None
 
 

@@ -1,0 +1,87 @@
+"""What a probe is: one attack message (plus, for indirect attacks, the content that carries it).
+
+A :class:`Probe` is plain data. Probes come from bundled data files, from decorated probe-set
+factories (:mod:`swapsafe.redteam.probes.registry`) and from users' YAML files
+(:mod:`swapsafe.redteam.user_probes`); all of them end up as the same frozen dataclass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
+
+Category = Literal["injection", "indirect", "jailbreak", "leak", "secrets", "harmful"]
+Channel = Literal["user", "tool"]
+
+#: every category, in report order
+CATEGORIES: tuple[Category, ...] = get_args(Category)
+CHANNELS: tuple[Channel, ...] = get_args(Channel)
+
+#: ``--suite`` names: one per category, plus "all"
+SUITES: tuple[str, ...] = ("all", *CATEGORIES)
+
+CATEGORY_TITLES: dict[str, str] = {
+    "injection": "direct prompt injection",
+    "indirect": "indirect prompt injection",
+    "jailbreak": "jailbreak",
+    "leak": "system-prompt extraction",
+    "secrets": "secret / PII leak",
+    "harmful": "harmful requests",
+}
+
+#: categories whose probes say which output shows the attack worked (``expect``/``expect_regex``)
+NEEDS_EXPECT: frozenset[str] = frozenset({"injection", "indirect"})
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """One attack.
+
+    - ``prompt``: the user message. For indirect attacks with ``channel="user"`` the
+      ``document`` is appended to it (or replaces a ``{document}`` placeholder); with
+      ``channel="tool"`` the document arrives as a tool result the application fetched.
+    - ``expect`` / ``expect_regex``: for injection probes, output that shows the model followed
+      the injected instruction (a rogue string, an instructed answer).
+    - ``source``: the data source, named in the NOTICE file (``swapsafe`` for our own probes,
+      ``user:<file>`` for a user's probe file).
+    """
+
+    id: str
+    category: Category
+    prompt: str
+    source: str = "swapsafe"
+    technique: str = ""
+    expect: tuple[str, ...] = ()
+    expect_regex: str | None = None
+    document: str | None = None
+    channel: Channel = "user"
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "category": self.category, "prompt": self.prompt}
+        for key in ("source", "technique", "expect_regex", "document"):
+            value = getattr(self, key)
+            if value:
+                out[key] = value
+        if self.expect:
+            out["expect"] = list(self.expect)
+        if self.channel != "user":
+            out["channel"] = self.channel
+        return out
+
+
+def suite_categories(suites: str | list[str] | tuple[str, ...]) -> tuple[Category, ...]:
+    """Categories named by ``--suite`` values ("all" or category names, comma-separated)."""
+    names = suites.split(",") if isinstance(suites, str) else list(suites)
+    chosen: list[Category] = []
+    for raw in names:
+        name = raw.strip()
+        if not name:
+            continue
+        if name == "all":
+            return CATEGORIES
+        if name not in CATEGORIES:
+            raise ValueError(f'unknown suite "{name}" (suites: {", ".join(SUITES)})')
+        for cat in CATEGORIES:
+            if cat == name and cat not in chosen:
+                chosen.append(cat)
+    return tuple(chosen) or CATEGORIES
