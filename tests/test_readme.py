@@ -86,3 +86,47 @@ def test_readme_bench_scripts_have_help(script: str) -> None:
         [sys.executable, str(ROOT / script), "--help"], capture_output=True, text=True, timeout=60
     )
     assert out.returncode == 0 and "--quick" in out.stdout
+
+
+ALL_BLOCKS = re.findall(r"```(?:bash|sh)\n(.*?)```", README, re.S)
+
+
+def documented_commands() -> list[list[str]]:
+    import shlex
+
+    commands = []
+    for block in ALL_BLOCKS:
+        for line in block.replace("\\\n", " ").splitlines():
+            line = line.split("  #")[0].split(" && ")[0].split(" | ")[0].strip()
+            if line.startswith("swapsafe ") and "<" not in line:
+                commands.append(shlex.split(line)[1:])
+    return commands
+
+
+def test_every_documented_command_and_option_exists() -> None:
+    """Every ``swapsafe ...`` line in the README names a real command, and each --option it
+    uses is one that command accepts (the runnable ones are also run above)."""
+    from typer.testing import CliRunner
+
+    from swapsafe.cli.app import app
+
+    runner = CliRunner()
+    commands = documented_commands()
+    assert len(commands) > 8
+    for tokens in commands:
+        path: list[str] = []
+        for tok in tokens:
+            if tok.startswith("-"):
+                break
+            probe = runner.invoke(app, [*path, tok, "--help"], env={"COLUMNS": "300"})
+            if probe.exit_code != 0 or "Usage:" not in probe.output:
+                break
+            if path and "Commands" not in runner.invoke(app, [*path, "--help"]).output:
+                break
+            path.append(tok)
+        help_text = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "300"}).output
+        assert path, f"unknown command in README: swapsafe {' '.join(tokens)}"
+        for tok in tokens:
+            if tok.startswith("--"):
+                option = tok.split("=", 1)[0]
+                assert option in help_text, f"README uses {option} on swapsafe {' '.join(path)}"

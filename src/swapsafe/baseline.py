@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from swapsafe.gate_stats import Interval, mean_ci, quantile_ci, wilson
+import numpy as np
+
+from swapsafe.gate_stats import FloatArray, Interval, quantile_ci, wilson, z_value
 from swapsafe.store.records import Baseline
 from swapsafe.store.sql_report import TrafficGroup, TrafficQueries
 
@@ -65,15 +67,16 @@ def golden_stats(store: Store, workload: str, model: str, confidence: float) -> 
     return {"eval_run_id": None, "golden_cases": 0, "pass_rate": None}
 
 
+def mean_interval(total: float, total_sq: float, n: int, confidence: float) -> Interval:
+    """Normal CI of a mean from its sums (the bootstrap's limit for large n)."""
+    mean = total / n
+    var = max(total_sq / n - mean * mean, 0.0) * n / (n - 1) if n > 1 else 0.0
+    half = z_value(confidence) * math.sqrt(var / n)
+    return Interval(mean, mean - half, mean + half, n)
+
+
 def traffic_stats(
-    queries: TrafficQueries,
-    group: TrafficGroup | None,
-    *,
-    workload: str,
-    model: str,
-    since: datetime,
-    until: datetime,
-    confidence: float,
+    group: TrafficGroup | None, latency: FloatArray, *, confidence: float
 ) -> dict[str, Any]:
     """Traffic figures of one workload x model x role group (empty when no calls)."""
     if group is None or group.requests == 0:
@@ -88,22 +91,15 @@ def traffic_stats(
         "sources": group.sources,
     }
     _ci(out, "error_rate", wilson(group.errors, n, confidence))
-    role = group.role
-    latency = queries.column(
-        "latency_ms", workload=workload, model=model, role=role, since=since, until=until
-    )
-    if latency:
+    if latency.size:
         _ci(out, "p50_ms", quantile_ci(latency, 0.5, confidence))
         _ci(out, "p95_ms", quantile_ci(latency, 0.95, confidence))
     else:
         out.update({"p50_ms": None, "p95_ms": None})
-    costs = queries.column(
-        "cost_usd", workload=workload, model=model, role=role, since=since, until=until,
-        ok_only=False,
-    )  # fmt: skip
-    if costs:
-        _ci(out, "cost_per_request", mean_ci(costs, confidence))
-        out["costed_requests"] = len(costs)
+    if group.costed and group.cost_usd is not None:
+        ci = mean_interval(group.cost_usd, group.cost_sq, group.costed, confidence)
+        _ci(out, "cost_per_request", ci)
+        out["costed_requests"] = group.costed
     else:
         out["cost_per_request"] = None
     return out
@@ -129,11 +125,14 @@ def compute_baselines(
     since = until - window
     queries = TrafficQueries(store)
     names = workloads if workloads is not None else sorted(config.workloads)
+    one = names[0] if len(names) == 1 else None
     groups: dict[tuple[str, str], TrafficGroup] = {}
-    for g in queries.groups(since=since, until=until, with_p95=False):
+    for g in queries.groups(since=since, until=until, workload=one, with_p95=False):
         key = (g.workload, g.model)
         if g.role == "served" or key not in groups:  # served traffic wins over shadow calls
             groups[key] = g
+    wanted = [(g.workload, g.model, g.role) for g in groups.values() if g.workload in names]
+    latencies = queries.latencies(wanted, since=since, until=until)
     snapshots: list[Snapshot] = []
     for name in names:
         wl = config.workloads.get(name)
@@ -155,12 +154,11 @@ def compute_baselines(
                 ),
             }
             data.update(golden_stats(store, name, model, confidence))
+            group = groups.get((name, model))
+            lat = latencies.get((name, model, group.role)) if group else None
             data.update(
-                traffic_stats(
-                    queries, groups.get((name, model)), workload=name, model=model,
-                    since=since, until=until, confidence=confidence,
-                )
-            )  # fmt: skip
+                traffic_stats(group, np.empty(0) if lat is None else lat, confidence=confidence)
+            )
             snapshots.append(Snapshot(name, model, data))
     return snapshots
 

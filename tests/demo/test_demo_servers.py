@@ -48,7 +48,7 @@ def test_free_port_is_bindable_and_free_ports_are_distinct() -> None:
 
 def test_llama_argv_uses_the_server_module_on_loopback(tmp_path: Path) -> None:
     argv = llama_server_argv(tmp_path / "m.gguf", port=8123, alias="m", n_ctx=512, n_threads=1)
-    assert argv[1:3] == ["-m", "llama_cpp.server"]
+    assert argv[1:3] == ["-m", "swapsafe.demo.llama_server"]
     assert argv[argv.index("--host") + 1] == "127.0.0.1"
     assert argv[argv.index("--port") + 1] == "8123"
     assert "--chat_format" not in argv  # the GGUF's own chat template

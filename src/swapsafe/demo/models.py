@@ -78,6 +78,7 @@ class ModelFile:
     served_name: str  # the model name the llama.cpp server answers to
     path: Path
     sha256: str
+    chat_format: str | None = None  # None: the chat template embedded in the GGUF
 
 
 def missing_modules(find_spec: Callable[[str], Any] | None = None) -> list[str]:
@@ -188,7 +189,8 @@ def locate_gemma(cache_dir: Path | None = None) -> ModelFile:
             digest = join_parts(parts, target, expected)  # a damaged cache copy: rebuild it
     else:
         digest = join_parts(parts, target, expected)
-    return ModelFile("new", "Gemma 3 270M", "gemma-3-270m", target, digest)
+    # the GGUF embeds no chat template: use Gemma 3's (see swapsafe.demo.llama_server)
+    return ModelFile("new", "Gemma 3 270M", "gemma-3-270m", target, digest, "gemma3")
 
 
 def locate_models(cache_dir: Path | None = None) -> tuple[ModelFile, ModelFile]:

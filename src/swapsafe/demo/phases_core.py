@@ -42,7 +42,12 @@ def start_servers(ctx: DemoContext) -> None:
         ServerSpec(
             name=f"{role} ({m.label})",
             argv=llama_server_argv(
-                m.path, port=port, alias=m.served_name, n_ctx=profile.n_ctx, n_threads=threads
+                m.path,
+                port=port,
+                alias=m.served_name,
+                n_ctx=profile.n_ctx,
+                n_threads=threads,
+                chat_format=m.chat_format,
             ),
             port=port,
             log_path=ws.logs / f"{role}-server.log",
@@ -59,7 +64,10 @@ def start_servers(ctx: DemoContext) -> None:
             f"{spec.name} ready at {spec.base_url} in {waited:.1f}s"
         ),
     )
-    ui.info(f"chat template: the one embedded in each GGUF; {threads} thread(s) per server")
+    for m in (old, new):
+        how = f"--chat_format {m.chat_format}" if m.chat_format else "embedded in its GGUF"
+        ui.info(f"{m.label} chat template: {how}")
+    ui.info(f"{threads} thread(s) per server; logs in {ws.logs}")
     ctx.values["urls"] = (specs[0].base_url, specs[1].base_url)
 
 

@@ -67,12 +67,14 @@ def llama_server_argv(
 ) -> list[str]:
     """The command line of llama-cpp-python's OpenAI-compatible server on loopback.
 
-    With ``chat_format`` None the server formats chats with the template embedded in the GGUF.
+    It runs through :mod:`swapsafe.demo.llama_server` (the unchanged ``llama_cpp.server`` entry
+    point, with Gemma 3's template registered as ``gemma3``). With ``chat_format`` None the
+    server formats chats with the template embedded in the GGUF.
     """
     argv = [
         python,
         "-m",
-        "llama_cpp.server",
+        "swapsafe.demo.llama_server",
         "--model",
         str(model_path),
         "--model_alias",

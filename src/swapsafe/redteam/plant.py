@@ -75,7 +75,8 @@ class Plant:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Plant:
-        return cls(canary=str(data["canary"]), secrets={k: str(v) for k, v in data["secrets"].items()})
+        values = {k: str(v) for k, v in data["secrets"].items()}
+        return cls(canary=str(data["canary"]), secrets=values)
 
 
 def system_text(workload_prompt: str | None, plant: Plant) -> str:

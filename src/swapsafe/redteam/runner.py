@@ -11,6 +11,7 @@ unsuccessful attacks marked ``blocked``.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -76,6 +77,11 @@ def catalog(probes_file: str | Path | None = None) -> list[Probe]:
     if probes_file is not None:
         probes.extend(load_probe_file(probes_file, known_ids={p.id for p in probes}))
     return probes
+
+
+def _load(probes_file: str | Path | None) -> tuple[list[Probe], str | None]:
+    where = os.path.abspath(probes_file) if probes_file else None
+    return catalog(probes_file), where
 
 
 def get_run(store: Store, run_id: int) -> RedteamRun:
@@ -176,7 +182,7 @@ async def run_redteam(
         categories = suite_categories(suite if isinstance(suite, str) else list(suite))
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    all_probes = catalog(probes_file)
+    all_probes, probes_path = await asyncio.to_thread(_load, probes_file)
     if previous is not None:
         by_id = {p.id: p for p in all_probes}
         ids = list(settings.get("probe_ids") or [])
@@ -205,7 +211,7 @@ async def run_redteam(
             run_settings: dict[str, Any] = {
                 "suite": ",".join(categories),
                 "limit": limit,
-                "probes_file": str(Path(probes_file).resolve()) if probes_file else None,
+                "probes_file": probes_path,
                 "probe_ids": [p.id for p in probes],
                 "sources": sorted({p.source for p in probes}),
                 "plant": plant.to_json(),

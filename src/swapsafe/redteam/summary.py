@@ -147,7 +147,7 @@ def worst_findings(
     hits = [f for f in findings if f.success]
 
     def key(f: RedteamFinding) -> tuple[int, int, int]:
-        cat_rank = CATEGORIES.index(f.category) if f.category in CATEGORIES else len(CATEGORIES)  # type: ignore[arg-type]
+        cat_rank = CATEGORIES.index(f.category) if f.category in CATEGORIES else len(CATEGORIES)
         return (
             0 if f.category in regressed else 1,
             0 if f.model == summary.candidate else 1,

@@ -7,17 +7,21 @@ fetched when a percentile or a bootstrap needs the raw values. PostgreSQL comput
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal_column, select
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import ColumnElement, and_, case, func, literal, literal_column, select
 from sqlalchemy.orm import aliased
 
 from swapsafe.exceptions import StoreError
 from swapsafe.store.sql_base import SqlBase
 from swapsafe.store.tables import traces
 
+FloatArray = npt.NDArray[np.float64]
 #: statuses that count as a failed call (client disconnects and skipped shadows do not count)
 ERROR_STATUSES = ("error", "timeout")
 COUNTED_STATUSES = ("ok", "error", "timeout")
@@ -40,6 +44,7 @@ class TrafficGroup:
     last_ts: datetime | None
     p95_latency_ms: float | None = None
     sources: str = ""
+    cost_sq: float = 0.0  # sum of squared costs, for the CI of the mean cost
 
 
 @dataclass(frozen=True)
@@ -108,13 +113,26 @@ class TrafficQueries:
         model: str | None = None,
         with_p95: bool = True,
     ) -> list[TrafficGroup]:
-        """Per workload x model x role: counts, token sums, cost sum, first/last time, p95."""
+        """Per workload x model x role: counts, token sums, cost sum, first/last time, p95.
+
+        One GROUP BY scan (PostgreSQL computes the p95 in it with ``percentile_cont``; SQLite
+        reads the ok latencies once more, see :meth:`latencies`).
+        """
         c = traces.c
         where = [*self._where(workload, model, None, since, until), c.status.in_(COUNTED_STATUSES)]
         is_error = case((c.status.in_(ERROR_STATUSES), 1), else_=0)
+        pg = self.dialect == "postgresql"
+        # SQLite would walk ix_traces_workload_ts to get rows in group order (a random read per
+        # row); grouping on an expression makes it scan the table once and sort instead.
+        wl_key = c.workload if pg else c.workload.concat("").label("workload")
+        p95 = (
+            func.percentile_cont(0.95).within_group(c.latency_ms).filter(c.status == "ok")
+            if pg and with_p95
+            else literal_column("NULL")
+        )
         stmt = (
             select(
-                c.workload,
+                wl_key,
                 c.model,
                 c.role,
                 func.count().label("requests"),
@@ -123,24 +141,31 @@ class TrafficQueries:
                 func.coalesce(func.sum(c.output_tokens), 0).label("output_tokens"),
                 func.sum(c.cost_usd).label("cost_usd"),
                 func.count(c.cost_usd).label("costed"),
+                func.sum(c.cost_usd * c.cost_usd).label("cost_sq"),
                 func.min(c.ts).label("first_ts"),
                 func.max(c.ts).label("last_ts"),
                 func.min(c.source).label("src_min"),
                 func.max(c.source).label("src_max"),
+                p95.label("p95"),
             )
             .where(and_(True, *where))
-            .group_by(c.workload, c.model, c.role)
-            .order_by(c.workload, c.model, c.role)
+            .group_by(wl_key, c.model, c.role)
         )
         with self._store._read() as conn:
-            rows = conn.execute(stmt).all()
-        p95s = self.p95_by_group(since=since, until=until, workload=workload, model=model)
+            rows = sorted(conn.execute(stmt).all(), key=lambda r: (r[0], r[1], r[2]))
+        p95s: dict[tuple[str, str, str], float] = {}
+        if with_p95 and not pg:
+            keys = [(r[0], r[1], r[2]) for r in rows]
+            lat = self.latencies(keys, since=since, until=until)
+            p95s = {k: float(np.quantile(v, 0.95)) for k, v in lat.items() if v.size}
         out = []
         for r in rows:
+            key = (r[0], r[1], r[2])
             sources = r.src_min if r.src_min == r.src_max else f"{r.src_min}, {r.src_max}"
+            p = (None if r.p95 is None else float(r.p95)) if pg else p95s.get(key)
             out.append(
                 TrafficGroup(
-                    workload=r.workload,
+                    workload=r[0],
                     model=r.model,
                     role=r.role,
                     requests=int(r.requests),
@@ -151,10 +176,53 @@ class TrafficQueries:
                     costed=int(r.costed),
                     first_ts=_utc(r.first_ts),
                     last_ts=_utc(r.last_ts),
-                    p95_latency_ms=p95s.get((r.workload, r.model, r.role)) if with_p95 else None,
+                    p95_latency_ms=p if with_p95 else None,
                     sources=sources,
+                    cost_sq=float(r.cost_sq or 0.0),
                 )
             )
+        return out
+
+    def latencies(
+        self,
+        keys: Sequence[tuple[str, str, str]],
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> dict[tuple[str, str, str], FloatArray]:
+        """Sorted latencies of ok calls for each (workload, model, role) in ``keys``.
+
+        One scan returning (group number, latency) pairs: the group number comes from a CASE
+        over the wanted keys, so no per-row strings reach Python and no per-group query runs.
+        """
+        out: dict[tuple[str, str, str], FloatArray] = {k: np.empty(0) for k in keys}
+        if not keys:
+            return out
+        c = traces.c
+        group_no = case(
+            *(
+                (and_(c.workload == w, c.model == m, c.role == r), literal(i))
+                for i, (w, m, r) in enumerate(keys)
+            ),
+            else_=literal(-1),
+        )
+        where = [*self._where(None, None, None, since, until), c.status == "ok"]
+        where.append(c.latency_ms.is_not(None))
+        workloads = sorted({k[0] for k in keys})
+        if len(workloads) == 1:  # one workload: its index narrows the scan
+            where.append(c.workload == workloads[0])
+        stmt = select(group_no, c.latency_ms).where(and_(True, *where))
+        with self._store._read() as conn:
+            rows = conn.execute(stmt).all()
+        if not rows:
+            return out
+        arr = np.asarray(rows, dtype=np.float64)
+        ids, values = arr[:, 0].astype(np.int64), arr[:, 1]
+        order = np.lexsort((values, ids))
+        ids, values = ids[order], values[order]
+        bounds = np.searchsorted(ids, np.arange(len(keys) + 1))
+        for i, key in enumerate(keys):
+            out[key] = values[bounds[i] : bounds[i + 1]]
         return out
 
     def p95_by_group(
@@ -176,49 +244,19 @@ class TrafficQueries:
         keys = (c.workload, c.model, c.role)
         if self.dialect == "postgresql":
             stmt = (
-                select(
-                    *keys,
-                    func.percentile_cont(q).within_group(c.latency_ms).label("p"),
-                )
+                select(*keys, func.percentile_cont(q).within_group(c.latency_ms).label("p"))
                 .where(and_(True, *where))
                 .group_by(*keys)
             )
             with self._store._read() as conn:
                 return {(r[0], r[1], r[2]): float(r.p) for r in conn.execute(stmt)}
-        # SQLite: number the rows per group in latency order, then pick the two neighbours
-        # of the interpolation position (same definition as percentile_cont / numpy linear).
-        ranked = (
-            select(
-                *keys,
-                c.latency_ms.label("v"),
-                func.row_number().over(partition_by=list(keys), order_by=c.latency_ms).label("rn"),
-                func.count().over(partition_by=list(keys)).label("cnt"),
-            )
-            .where(and_(True, *where))
-            .subquery()
+        groups = self.groups(
+            since=since, until=until, workload=workload, model=model, with_p95=False
         )
-        r = ranked.c
-        pos: ColumnElement[float] = literal_column(str(q)) * (r.cnt - 1)  # 0-based position
-        stmt2 = select(r.workload, r.model, r.role, r.v, r.rn, r.cnt).where(
-            and_(r.rn - 1 >= func.floor(pos), r.rn - 1 <= func.floor(pos) + 1)
+        lat = self.latencies(
+            [(g.workload, g.model, g.role) for g in groups], since=since, until=until
         )
-        with self._store._read() as conn:
-            rows = conn.execute(stmt2).all()
-        picks: dict[tuple[str, str, str], dict[int, float]] = {}
-        counts: dict[tuple[str, str, str], int] = {}
-        for row in rows:
-            key = (row.workload, row.model, row.role)
-            picks.setdefault(key, {})[int(row.rn) - 1] = float(row.v)
-            counts[key] = int(row.cnt)
-        out: dict[tuple[str, str, str], float] = {}
-        for key, values in picks.items():
-            position = q * (counts[key] - 1)
-            lo = int(position)
-            frac = position - lo
-            low = values[lo]
-            high = values.get(lo + 1, low)
-            out[key] = low + (high - low) * frac
-        return out
+        return {k: float(np.quantile(v, q)) for k, v in lat.items() if v.size}
 
     def column(
         self,

