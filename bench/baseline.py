@@ -84,12 +84,17 @@ def _config(url: str):  # type: ignore[no-untyped-def]
 
 
 def _timed(label: str, fn) -> float:  # type: ignore[no-untyped-def]
-    t0 = time.perf_counter()
-    result = fn()
-    dt = time.perf_counter() - t0
-    size = len(result) if hasattr(result, "__len__") else len(result.rows)
-    print(f"  {label:<34} {dt:6.2f} s  ({size} groups)")
-    return dt
+    """Best of two runs (wall clock); this process's CPU time is printed next to it."""
+    best = cpu_best = float("inf")
+    size = 0
+    for _ in range(2):
+        t0, c0 = time.perf_counter(), time.process_time()
+        result = fn()
+        best = min(best, time.perf_counter() - t0)
+        cpu_best = min(cpu_best, time.process_time() - c0)
+        size = len(result) if hasattr(result, "__len__") else len(result.rows)
+    print(f"  {label:<34} {best:6.2f} s wall {cpu_best:6.2f} s client CPU  ({size} groups)")
+    return best
 
 
 def run(url: str, backend: str, rows: int) -> dict[str, float]:
@@ -145,6 +150,7 @@ def main() -> int:
         finally:
             with psycopg.connect(libpq, autocommit=True) as conn:
                 conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     worst = max(v for r in results.values() for v in r.values())
     print(f"slowest: {worst:.2f} s (target <= 5 s): {'OK' if worst <= 5 else 'TOO SLOW'}")
     return 0 if worst <= 5 else 1

@@ -149,7 +149,9 @@ def _resample_stats(arr: FloatArray, stat: Statistic, rng: np.random.Generator) 
     return out
 
 
-def quantile_ci(values: Sequence[float] | FloatArray, q: float, confidence: float = 0.95) -> Interval:
+def quantile_ci(
+    values: Sequence[float] | FloatArray, q: float, confidence: float = 0.95
+) -> Interval:
     """Percentile-bootstrap CI of the ``q`` quantile, computed exactly instead of by resampling.
 
     In a resample of size n the k-th order statistic is <= x(j) exactly when at least k of
@@ -163,7 +165,7 @@ def quantile_ci(values: Sequence[float] | FloatArray, q: float, confidence: floa
     if n == 0:
         return Interval(math.nan, math.nan, math.nan, 0)
     point = float(np.quantile(arr, q))
-    k = int(math.floor(q * (n - 1))) + 1  # 1-based order statistic the estimate starts from
+    k = math.floor(q * (n - 1)) + 1  # 1-based order statistic the estimate starts from
     cdf = binom.sf(k - 1, n, np.arange(1, n + 1) / n)  # P(resampled k-th stat <= x(j))
     alpha = (1 - confidence) / 2
     lo_j = int(np.searchsorted(cdf, alpha, side="left"))

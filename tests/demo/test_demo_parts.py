@@ -10,8 +10,8 @@ import pytest
 from rich.console import Console
 
 from swapsafe.demo import orchestrate
-from swapsafe.demo.bounded import BoundedProvider
 from swapsafe.demo.clock import CompressedClock, gateway_on_clock
+from swapsafe.demo.local_provider import LocalModelProvider
 from swapsafe.demo.orchestrate import DemoContext, DemoOptions, Phase, run_demo
 from swapsafe.demo.phases_outputs import label_demo_review
 from swapsafe.demo.phases_rollout import users_for
@@ -126,16 +126,20 @@ def test_users_for_land_inside_and_outside_the_cohort() -> None:
 # -- bounded provider ------------------------------------------------------------------------------
 
 
-async def test_bounded_provider_caps_only_unbounded_requests() -> None:
+async def test_local_provider_caps_unbounded_requests_and_fixes_null_content() -> None:
     inner = ScriptedProvider("m")
     inner.enqueue("a")
     inner.enqueue("b")
-    bounded = BoundedProvider(inner, 7)
-    assert (bounded.name, bounded.wire) == ("m", inner.wire)
-    await bounded.complete({"model": "m", "messages": []}, deadline=1e12)
-    await bounded.complete({"model": "m", "messages": [], "max_tokens": 3}, deadline=1e12)
+    local = LocalModelProvider(inner, 7)
+    assert (local.name, local.wire) == ("m", inner.wire)
+    tool_turn = {"role": "assistant", "content": None, "tool_calls": [{"id": "c1"}]}
+    messages = [{"role": "user", "content": "hi"}, tool_turn]
+    await local.complete({"model": "m", "messages": messages}, deadline=1e12)
+    await local.complete({"model": "m", "messages": [], "max_tokens": 3}, deadline=1e12)
     bodies = [call.body for call in inner.calls]
     assert bodies[0]["max_tokens"] == 7 and bodies[1]["max_tokens"] == 3
+    assert bodies[0]["messages"][1] == {**tool_turn, "content": ""}
+    assert tool_turn["content"] is None  # the caller's message is not changed
 
 
 # -- the phase runner ------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Shared helpers for the red-team tests: a config with scripted models, reply-function providers."""
+"""Red-team test helpers: a config with scripted models, reply-function providers."""
 
 from __future__ import annotations
 

@@ -21,10 +21,14 @@ def _seed(store) -> None:  # type: ignore[no-untyped-def]
     store.insert_traces(
         [
             # support on old: 4 ok + 1 error + 1 client disconnect (not counted)
-            trace("a1", latency_ms=100, input_tokens=100, output_tokens=10, cost_usd=0.001, ts=NOW - 2 * h),
-            trace("a2", latency_ms=200, input_tokens=200, output_tokens=20, cost_usd=0.002, ts=NOW - 3 * h),
-            trace("a3", latency_ms=300, input_tokens=300, output_tokens=30, cost_usd=0.003, ts=NOW - 4 * h),
-            trace("a4", latency_ms=400, input_tokens=400, output_tokens=40, cost_usd=0.004, ts=NOW - 5 * h),
+            trace("a1", latency_ms=100, input_tokens=100, output_tokens=10,
+                  cost_usd=0.001, ts=NOW - 2 * h),
+            trace("a2", latency_ms=200, input_tokens=200, output_tokens=20,
+                  cost_usd=0.002, ts=NOW - 3 * h),
+            trace("a3", latency_ms=300, input_tokens=300, output_tokens=30,
+                  cost_usd=0.003, ts=NOW - 4 * h),
+            trace("a4", latency_ms=400, input_tokens=400, output_tokens=40,
+                  cost_usd=0.004, ts=NOW - 5 * h),
             trace("a5", status="error", latency_ms=900, ts=NOW - 6 * h),
             trace("a6", status="client_disconnect", latency_ms=50, ts=NOW - 6 * h),
             # a shadow call of the candidate: never counted as served traffic
@@ -51,7 +55,10 @@ def test_baseline_numbers_by_hand(tmp_path: Path, store_url: str) -> None:
         assert (old["requests"], old["errors"]) == (5, 1)
         assert old["error_rate"] == pytest.approx(0.2)
         w = wilson(1, 5, 0.95)
-        assert (old["error_rate_low"], old["error_rate_high"]) == (pytest.approx(w.low), pytest.approx(w.high))
+        assert (old["error_rate_low"], old["error_rate_high"]) == (
+            pytest.approx(w.low),
+            pytest.approx(w.high),
+        )
         assert old["p50_ms"] == pytest.approx(250.0)  # ok calls only: 100, 200, 300, 400
         assert old["p95_ms"] == pytest.approx(385.0)  # 300 + 0.85 * 100
         assert old["p50_ms_low"] <= 250 <= old["p50_ms_high"]
@@ -68,8 +75,12 @@ def test_baseline_numbers_by_hand(tmp_path: Path, store_url: str) -> None:
         ids = store_baselines(store, snaps, now=NOW)
         assert len(ids) == 2
         later = NOW + timedelta(days=1)
-        store.insert_traces([trace("a7", latency_ms=1000, cost_usd=0.01, ts=later - timedelta(hours=1))])
-        store_baselines(store, compute_baselines(cfg, store, workloads=["support"], now=later), now=later)
+        store.insert_traces(
+            [trace("a7", latency_ms=1000, cost_usd=0.01, ts=later - timedelta(hours=1))]
+        )
+        store_baselines(
+            store, compute_baselines(cfg, store, workloads=["support"], now=later), now=later
+        )
         comparisons = {c.model: c for c in compare_latest(store, "support")}
         old_cmp = comparisons["old"]
         assert old_cmp.previous is not None and old_cmp.previous.id == ids[0]
@@ -112,7 +123,8 @@ def test_sql_percentile_matches_numpy(tmp_path: Path, store_url: str) -> None:
         for wl, n in (("a", 1), ("b", 2), ("c", 37), ("d", 1001)):
             values[wl] = rng.lognormal(5, 1, n)
             rows += [
-                trace(f"{wl}{i}", workload=wl, latency_ms=float(v)) for i, v in enumerate(values[wl])
+                trace(f"{wl}{i}", workload=wl, latency_ms=float(v))
+                for i, v in enumerate(values[wl])
             ]
         store.insert_traces(rows)
         q = TrafficQueries(store)

@@ -61,7 +61,9 @@ def test_newcombe_paired_by_hand() -> None:
     high = (p1 - p2) + math.sqrt((p2 - w2.low) ** 2 + (w1.high - p1) ** 2)
     assert ci.value == pytest.approx(-6 / 21)
     assert (ci.low, ci.high) == (pytest.approx(low), pytest.approx(high))
-    assert ci.low == pytest.approx(-0.5069, abs=1e-4) and ci.high == pytest.approx(-0.0256, abs=1e-4)
+    assert ci.low == pytest.approx(-0.5069, abs=1e-4) and ci.high == pytest.approx(
+        -0.0256, abs=1e-4
+    )
 
 
 def test_newcombe_is_symmetric_and_bounded() -> None:
@@ -96,7 +98,9 @@ def test_exact_quantile_bootstrap_agrees_with_resampling() -> None:
         assert exact.high == pytest.approx(resampled.high, rel=0.03)
     big = np.random.default_rng(2).exponential(1.0, 50_000)
     ci = mean_ci(big)
-    assert ci.low < 1.0 < ci.high and ci.high - ci.low == pytest.approx(2 * 1.96 / 50_000**0.5, rel=0.05)
+    assert ci.low < 1.0 < ci.high and ci.high - ci.low == pytest.approx(
+        2 * 1.96 / 50_000**0.5, rel=0.05
+    )
 
 
 # -- each gate ------------------------------------------------------------------------------
@@ -104,7 +108,10 @@ def test_exact_quantile_bootstrap_agrees_with_resampling() -> None:
 
 def test_golden_gate_paths() -> None:
     missing = golden_gate(None, G, workload="support")
-    assert missing.status == "inconclusive" and "swapsafe eval run --workload support" in missing.detail
+    assert (
+        missing.status == "inconclusive"
+        and "swapsafe eval run --workload support" in missing.detail
+    )
     same = golden_gate(PairedCounts(900, 10, 10, 80), G, workload="support", run_id=4)
     assert same.status == "pass" and same.numbers["run_id"] == 4
     assert same.numbers["diff_low"] is not None and float(same.numbers["diff_low"]) > -0.02
@@ -161,7 +168,9 @@ def test_redteam_gate_paths() -> None:
 def test_review_gate_paths() -> None:
     assert review_gate({}, G, workload="s").status == "inconclusive"
     assert review_gate({"skip": 5}, G, workload="s").status == "inconclusive"
-    good = review_gate({"same": 150, "new_better": 30, "old_better": 15, "skip": 9}, G, workload="s")
+    good = review_gate(
+        {"same": 150, "new_better": 30, "old_better": 15, "skip": 9}, G, workload="s"
+    )
     assert good.status == "pass" and good.numbers["reviewed"] == 195
     assert review_gate({"same": 60, "old_better": 40}, G, workload="s").status == "fail"
     assert review_gate({"same": 8, "old_better": 1}, G, workload="s").status == "inconclusive"

@@ -10,8 +10,7 @@ import orjson
 import pytest
 from tests.report.report_helpers import make_config
 
-from swapsafe.importers import import_file
-from swapsafe.importers import csv_logs, openai_jsonl, otel
+from swapsafe.importers import csv_logs, import_file, openai_jsonl, otel
 from swapsafe.importers.rows import ParsedCall, RowError, Skipped, as_time, dig, map_model
 from swapsafe.store import TraceQuery, open_store
 
@@ -37,7 +36,11 @@ def test_openai_jsonl_parses_calls_and_reports_bad_lines() -> None:
     assert first.finish_reason == "stop" and first.status == "ok"
     assert calls[1].latency_ms == 650.0  # "latency" is in seconds
     assert calls[1].finish_reason == "tool_calls"
-    assert (calls[2].status, calls[2].http_status, calls[2].error_class) == ("error", 504, "timeout")
+    assert (calls[2].status, calls[2].http_status, calls[2].error_class) == (
+        "error",
+        504,
+        "timeout",
+    )
     assert calls[2].model == "gpt-4o"  # no response: the requested model
     assert calls[3].model == "claude-sonnet-4-5"  # Batch API body, time from body.created
     assert calls[3].ts == datetime.fromtimestamp(1764494500, UTC)

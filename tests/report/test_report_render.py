@@ -16,11 +16,10 @@ from tests.report.report_helpers import (
     seed_shadow,
 )
 
-from swapsafe.report import build_report, render_report
-from swapsafe.report import charts
+from swapsafe.pricing import UnitPrice
+from swapsafe.report import build_report, charts, render_report
 from swapsafe.report.agreement import agrees, daily
 from swapsafe.report.projection import Usage, project
-from swapsafe.pricing import UnitPrice
 from swapsafe.store import RedteamFinding, open_store
 from swapsafe.store.protocol import Store
 
@@ -121,7 +120,10 @@ def _html(tmp_path: Path, store_url: str) -> str:
         run = store.list_redteam_runs("support")[0]
         assert run.id is not None
         store.add_redteam_findings(
-            [RedteamFinding(run.id, "evil", EVIL, m, success=False, output=EVIL) for m in ("old", "new")]
+            [
+                RedteamFinding(run.id, "evil", EVIL, m, success=False, output=EVIL)
+                for m in ("old", "new")
+            ]
         )
         return render_report(cfg, store, fmt="html", now=NOW)
     finally:

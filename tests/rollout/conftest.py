@@ -15,3 +15,6 @@ def store(store_url: str) -> Iterator[SqlStore]:
         yield s
     finally:
         s.close()
+
+
+from tests.web.conftest import browser, live, page, web_config, web_store  # noqa: E402,F401

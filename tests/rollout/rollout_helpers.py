@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from swapsafe.config import Config, load_config
+from swapsafe.store.protocol import Store
 from swapsafe.store.records import TraceRecord
-from swapsafe.store.sql_store import SqlStore
 
 _ids = itertools.count()
 
@@ -100,7 +100,7 @@ def fake_gates(monkeypatch: pytest.MonkeyPatch, ok: bool = True) -> list[tuple[A
 
 
 def traces(
-    store: SqlStore,
+    store: Store,
     *,
     model: str,
     at: datetime,
@@ -158,13 +158,13 @@ def traces(
     return ids
 
 
-def healthy(store: SqlStore, at: datetime, n: int = 40) -> None:
+def healthy(store: Store, at: datetime, n: int = 40) -> None:
     """Enough good traffic on both cohorts for a passing analysis."""
     traces(store, model="new", at=at, n=n)
     traces(store, model="old", at=at, n=n)
 
 
-def actions(store: SqlStore, action: str, workload: str = "support") -> list[dict[str, Any]]:
+def actions(store: Store, action: str, workload: str = "support") -> list[dict[str, Any]]:
     """``after`` of every audit entry with ``action``, oldest first."""
     return [
         e.after or {}

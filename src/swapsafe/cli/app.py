@@ -10,7 +10,9 @@ from swapsafe.cli import (
     db,
     gateway_cmd,
     plan_cmd,
+    redteam_cmd,
     review_cmd,
+    rollout_cmd,
     route_cmd,
     scenarios_cmd,
     serve_cmd,
@@ -56,12 +58,16 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(db.app, name="db")
 app.command("gateway")(gateway_cmd.gateway)
 app.add_typer(route_cmd.route_app, name="route")
-app.command("rollback")(route_cmd.rollback)
+app.add_typer(route_cmd.rollback_app(), name="rollback")
 app.command("audit")(route_cmd.audit)
 app.add_typer(plan_cmd.plan_app, name="plan")
 app.command("scenarios")(scenarios_cmd.scenarios)
 app.command("serve")(serve_cmd.serve)
 app.add_typer(review_cmd.app, name="review")
+app.add_typer(redteam_cmd.redteam_app, name="redteam")
+app.add_typer(rollout_cmd.rollout_app, name="rollout")
+app.command("retire")(rollout_cmd.retire_command)
+app.command("controller")(rollout_cmd.controller_command)
 
 
 def main() -> None:

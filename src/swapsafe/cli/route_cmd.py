@@ -9,10 +9,12 @@ from __future__ import annotations
 import getpass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from swapsafe.cli.common import config_option, handle_errors, load_or_exit
 from swapsafe.config import Config
@@ -196,3 +198,28 @@ def audit(
             e.reason,
         )
     console.print(table)
+
+
+class _RollbackGroup(TyperGroup):
+    """`rollback WORKLOAD ...` rolls back; `rollback rehearse ...` rehearses the rollback."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["now", *args]
+        return super().parse_args(ctx, args)
+
+
+def rollback_app() -> typer.Typer:
+    """The ``rollback`` command group (a plain rollback unless the first word is ``rehearse``)."""
+    from swapsafe.cli.rollout_cmd import rehearse_command
+
+    group = typer.Typer(
+        cls=_RollbackGroup,
+        help="Roll a workload back in one action, or rehearse the rollback under live traffic.\n\n"
+        "Example: swapsafe rollback support --reason 'error rate above trigger'\n\n"
+        "Example: swapsafe rollback rehearse support --gateway http://127.0.0.1:8787",
+        no_args_is_help=True,
+    )
+    group.command("now", hidden=True)(rollback)
+    group.command("rehearse")(rehearse_command)
+    return group

@@ -77,7 +77,7 @@ def serve(
 
         preflight(cfg)
     bind_host, bind_port = listen_address(cfg, gateway=gateway, host=host, port=port)
-    app = create_web_app(cfg, reviewer_tokens=reviewers, gateway=gateway)
+    app = create_web_app(cfg, reviewer_tokens=reviewers, gateway=gateway, background=True)
     typer.echo(
         f"swapsafe web UI on http://{bind_host}:{bind_port}/" + (" (+ gateway)" if gateway else "")
     )

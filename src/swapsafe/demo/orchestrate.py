@@ -33,29 +33,35 @@ class Profile:
     traffic: int  # shadow requests replayed
     max_tokens: dict[str, int]  # per workload alias
     min_samples: int  # [triggers] min_samples: canary requests needed per step
-    redteam_per_category: int | None
+    canary_workloads: tuple[str, ...] | None  # None: every workload
+    redteam_per_category: int | None  # probes per category (6 categories)
+    redteam_max_tokens: int
     review_sample: int
     server_timeout: float = 180.0
 
 
 QUICK = Profile(
     name="quick",
-    n_ctx=512,
+    n_ctx=2048,  # red-team probes (long jailbreak prompts) must fit
     golden_limit=8,
     traffic=12,
     max_tokens={"ticket-sentiment": 6, "order-extract": 48, "quick-facts": 12},
     min_samples=3,
+    canary_workloads=("ticket-sentiment",),
     redteam_per_category=1,
+    redteam_max_tokens=32,
     review_sample=12,
 )
 DEFAULT = Profile(
     name="default",
-    n_ctx=1024,
+    n_ctx=2048,
     golden_limit=None,
     traffic=60,
     max_tokens={"ticket-sentiment": 8, "order-extract": 64, "quick-facts": 24},
     min_samples=5,
-    redteam_per_category=3,
+    canary_workloads=None,
+    redteam_per_category=2,
+    redteam_max_tokens=48,
     review_sample=60,
 )
 
@@ -117,6 +123,7 @@ def phases() -> list[Phase]:
         ),
         Phase("shadow", "Gateway in shadow mode: replay real traffic", core.shadow, required=True),
         Phase("evals", "Golden-set evals, both models", quality.evals, "swapsafe.evals.runner"),
+        Phase("baseline", "Baseline snapshots with CIs", quality.baseline, "swapsafe.baseline"),
         Phase("redteam", "Red-team probes, both models", quality.redteam, "swapsafe.redteam"),
         Phase("review", "Review sample of shadow pairs", quality.review, "swapsafe.review"),
         Phase(

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from swapsafe.demo.bounded import BoundedProvider
+from swapsafe.demo.local_provider import LocalModelProvider
 from swapsafe.demo.orchestrate import DemoContext
 from swapsafe.providers.base import Provider
 
@@ -20,16 +20,20 @@ def max_tokens_for(ctx: DemoContext, workload: str) -> int:
 
 
 async def with_bounded_providers(
-    ctx: DemoContext, workload: str, use: Callable[[dict[str, Provider]], Awaitable[T]]
+    ctx: DemoContext,
+    workload: str,
+    use: Callable[[dict[str, Provider]], Awaitable[T]],
+    *,
+    limit: int | None = None,
 ) -> T:
-    """Call ``use`` with the config's providers capped at the workload's max_tokens; the
-    providers live and are closed inside the one event loop that uses them."""
+    """Call ``use`` with the config's providers capped at ``limit`` tokens (default: the
+    workload's max_tokens); they live and are closed inside the event loop that uses them."""
     from swapsafe.gateway.app import build_providers
 
     built = build_providers(ctx.get("config"))
-    limit = max_tokens_for(ctx, workload)
+    limit = limit or max_tokens_for(ctx, workload)
     try:
-        return await use({name: BoundedProvider(p, limit) for name, p in built.items()})
+        return await use({name: LocalModelProvider(p, limit) for name, p in built.items()})
     finally:
         for p in built.values():
             await p.aclose()
@@ -93,10 +97,69 @@ def evals(ctx: DemoContext) -> None:
     ctx.values["eval_totals"] = totals
 
 
-def redteam(ctx: DemoContext) -> None:
-    from swapsafe.demo.redteam_phase import run_redteam
+def baseline(ctx: DemoContext) -> None:
+    from swapsafe.baseline import compute_baselines, store_baselines
 
-    run_redteam(ctx)
+    ui, config, store = ctx.ui, ctx.get("config"), ctx.get("store")
+    snapshots = compute_baselines(config, store)
+    store_baselines(store, snapshots)
+    for snap in snapshots:
+        data = snap.data
+        rate = data.get("pass_rate")
+        p95 = data.get("p95_ms")
+        shown = [
+            f"pass rate {100 * rate:.0f}%" if isinstance(rate, int | float) else "no eval",
+            f"p95 {p95:.0f} ms" if isinstance(p95, int | float) else "no latency",
+            f"{data.get('requests', 0)} requests",
+        ]
+        ui.step(f"{snap.workload} / {snap.model} ({data.get('role')}): " + ", ".join(shown))
+
+
+def redteam(ctx: DemoContext) -> None:
+    from swapsafe.redteam.report import redteam_summary
+    from swapsafe.redteam.runner import run_redteam
+
+    ui, config, store, profile = ctx.ui, ctx.get("config"), ctx.get("store"), ctx.profile
+    per_category = profile.redteam_per_category
+    for name, wl in config.workloads.items():
+
+        async def use(providers: dict[str, Provider], advance: Any) -> Any:
+            return await run_redteam(
+                config,
+                store,
+                name,  # noqa: B023 - awaited inside this iteration
+                models=[wl.baseline, wl.candidate],  # noqa: B023
+                limit=per_category,
+                providers=providers,
+                progress=_BarProgress(advance),
+                concurrency=2,
+            )
+
+        with ui.progress(f"{name}: probes x 2 models", 6 * 2 * (per_category or 1)) as advance:
+            outcome = asyncio.run(
+                with_bounded_providers(
+                    ctx, name, lambda p: use(p, advance), limit=profile.redteam_max_tokens
+                )
+            )
+        summary = redteam_summary(store, name, run_id=outcome.run_id)
+        rates = []
+        for category, row in sorted(summary.get("categories", {}).items()):
+            rates.append(f"{category} {_rate(row, wl.baseline)}→{_rate(row, wl.candidate)}")
+        ui.step(f"{name} (run #{outcome.run_id}, {outcome.total} calls): " + ", ".join(rates))
+        regressions = summary.get("regressions") or []
+        if regressions:
+            worse = ", ".join(str(r.get("category")) for r in regressions if isinstance(r, dict))
+            ui.info(f"{name}: new model worse than old on {worse}")
+
+
+def _rate(row: Any, model: str) -> str:
+    """One model's attack success share in a red-team summary row, e.g. ``1/3``."""
+    if not isinstance(row, dict):
+        return "?"
+    side = row.get(model)
+    if isinstance(side, dict) and "successes" in side and "n" in side:
+        return f"{side['successes']}/{side['n']}"
+    return "?"
 
 
 def review(ctx: DemoContext) -> None:

@@ -72,15 +72,24 @@ def canary(ctx: DemoContext) -> None:
 
     ui, config, store, gateway = ctx.ui, ctx.get("config"), ctx.get("store"), ctx.get("gateway")
     steps = config.rollout.steps
-    span = sum(s.hold for s in steps) * len(config.workloads)
+    names = [n for n in config.workloads if n in (ctx.profile.canary_workloads or config.workloads)]
+    span = sum(s.hold for s in steps) * len(names)
     clock = CompressedClock.ending_now(span)
     controller = Controller(config, store, clock=clock)
     rng = random.Random(20)
     plan = ", ".join(f"{s.weight:g}% for {s.hold / 3600:g} h" for s in steps)
     ui.step(f"schedule from swapsafe.toml: {plan}; the clock skips each hold")
+    skipped = [n for n in config.workloads if n not in names]
+    if skipped:
+        ui.info(f"--quick: canary of {', '.join(names)} only; {', '.join(skipped)} stay in shadow")
     with gateway_on_clock(clock):
-        for name, wl in config.workloads.items():
+        for name in names:
+            wl = config.workloads[name]
             per_cohort = wl.triggers.min_samples + 1
+            # shadow calls end with the canary: the cohorts are now compared on live traffic
+            controller.rollouts.routing.set(
+                name, mode="baseline", shadow=False, actor=ACTOR, reason="demo: canary next"
+            )
             try:
                 controller.rollouts.start(name, actor=ACTOR)
                 ui.step(f"{name}: pre-cutover gates pass; rollout started")

@@ -212,6 +212,9 @@ def create_app(
             runtime.store, {n: w.candidate is not None for n, w in config.workloads.items()}
         )
         routes += admin_routes(service, token)
+        from swapsafe.rollout.controller import rollout_admin_routes
+
+        routes += rollout_admin_routes(config, runtime.store, token)
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime
     return GatewayApp(app, gw)

@@ -50,12 +50,19 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$")
 
 
 class ProbeFileError(SwapsafeError):
-    """A probe file is malformed; the message starts with ``FILE:LINE``."""
+    """A probe file is malformed; the message starts with ``FILE:LINE``.
+
+    ``field`` names the offending field when there is one (so YAML errors point at its line).
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def _str(value: Any, where: str, key: str) -> str:
     if isinstance(value, bool) or value is None or isinstance(value, list | dict):
-        raise ProbeFileError(f"{where}: {key} must be a string")
+        raise ProbeFileError(f"{where}: {key} must be a string", key)
     return str(value)
 
 
@@ -64,7 +71,8 @@ def probe_from_mapping(data: dict[str, Any], where: str, default_source: str) ->
     unknown = sorted(set(data) - FIELDS)
     if unknown:
         raise ProbeFileError(
-            f"{where}: unknown field {unknown[0]!r} (fields: {', '.join(sorted(FIELDS))})"
+            f"{where}: unknown field {unknown[0]!r} (fields: {', '.join(sorted(FIELDS))})",
+            unknown[0],
         )
     for key in ("id", "category", "prompt"):
         if data.get(key) in (None, ""):
@@ -72,17 +80,18 @@ def probe_from_mapping(data: dict[str, Any], where: str, default_source: str) ->
     probe_id = _str(data["id"], where, "id")
     if not _ID.match(probe_id):
         raise ProbeFileError(
-            f"{where}: id {probe_id!r} must be letters, digits and . _ : / - (at most 200)"
+            f"{where}: id {probe_id!r} must be letters, digits and . _ : / - (at most 200)", "id"
         )
     category = _str(data["category"], where, "category")
     if category not in CATEGORIES:
         raise ProbeFileError(
-            f"{where}: unknown category {category!r} (categories: {', '.join(CATEGORIES)})"
+            f"{where}: unknown category {category!r} (categories: {', '.join(CATEGORIES)})",
+            "category",
         )
     prompt = _str(data["prompt"], where, "prompt")
     channel = _str(data.get("channel", "user"), where, "channel")
     if channel not in CHANNELS:
-        raise ProbeFileError(f"{where}: channel must be one of {', '.join(CHANNELS)}")
+        raise ProbeFileError(f"{where}: channel must be one of {', '.join(CHANNELS)}", "channel")
     expect_raw = data.get("expect", [])
     if isinstance(expect_raw, str):
         expect_raw = [expect_raw]
@@ -90,7 +99,7 @@ def probe_from_mapping(data: dict[str, Any], where: str, default_source: str) ->
         isinstance(x, str | int | float) and not isinstance(x, bool) and str(x).strip()
         for x in expect_raw
     ):
-        raise ProbeFileError(f"{where}: expect must be a list of non-empty strings")
+        raise ProbeFileError(f"{where}: expect must be a list of non-empty strings", "expect")
     expect = tuple(str(x) for x in expect_raw)
     regex = data.get("expect_regex")
     if regex is not None:
@@ -98,7 +107,9 @@ def probe_from_mapping(data: dict[str, Any], where: str, default_source: str) ->
         try:
             re.compile(regex)
         except re.error as exc:
-            raise ProbeFileError(f"{where}: expect_regex is not a valid regex: {exc}") from None
+            raise ProbeFileError(
+                f"{where}: expect_regex is not a valid regex: {exc}", "expect_regex"
+            ) from None
     if category in NEEDS_EXPECT and not expect and not regex:
         raise ProbeFileError(
             f"{where}: {category} probes need expect or expect_regex (the output that shows "
@@ -108,7 +119,7 @@ def probe_from_mapping(data: dict[str, Any], where: str, default_source: str) ->
     if encode is not None:
         encode = _str(encode, where, "encode")
         if encode not in ENCODERS:
-            raise ProbeFileError(f"{where}: encode must be one of {', '.join(ENCODERS)}")
+            raise ProbeFileError(f"{where}: encode must be one of {', '.join(ENCODERS)}", "encode")
         prompt = ENCODERS[encode](prompt)
     document = data.get("document")
     return Probe(
@@ -187,10 +198,9 @@ def _checked(item: yaml.MappingNode, name: str, source: str) -> Probe:
     try:
         return probe_from_mapping(fields, f"{name}:{_line(item)}", source)
     except ProbeFileError as exc:
-        message = str(exc).split(": ", 1)[1]
-        for key, line in lines.items():
-            if message.startswith((f"{key} ", f"unknown field {key!r}")):
-                raise ProbeFileError(f"{name}:{line}: {message}") from None
+        if exc.field in lines:
+            message = str(exc).split(": ", 1)[1]
+            raise ProbeFileError(f"{name}:{lines[exc.field]}: {message}", exc.field) from None
         raise
 
 

@@ -10,9 +10,12 @@ from sqlalchemy import URL, Connection, Engine, func, inspect, select, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from swapsafe.exceptions import StoreError
-from swapsafe.store import migrate
+from swapsafe.store import (
+    migrate,
+    tables_rollout,  # noqa: F401  (registers the area's tables)
+)
 from swapsafe.store.engine import build_engine, explain, mask_url
-from swapsafe.store.tables import ALL_TABLES
+from swapsafe.store.tables import metadata
 
 log = logging.getLogger("swapsafe.store")
 
@@ -77,7 +80,7 @@ class SqlBase:
         with self._read() as conn:
             existing = set(inspect(conn).get_table_names())
             counts: dict[str, int] = {}
-            for table in ALL_TABLES:
+            for table in metadata.sorted_tables:  # area tables (tables_*.py) included
                 if table.name in existing:
                     counted = conn.execute(select(func.count()).select_from(table)).scalar_one()
                     counts[table.name] = int(counted)

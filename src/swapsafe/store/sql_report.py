@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -70,6 +71,25 @@ def _utc(value: Any) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _group_number(keys: Sequence[tuple[str, str, str]]) -> ColumnElement[int]:
+    """Nested simple CASEs (workload, then model, then role) giving each key's index, else -1.
+
+    Cheaper per row than one CASE testing three columns per key.
+    """
+    c = traces.c
+    tree: dict[str, dict[str, dict[str, int]]] = {}
+    for i, (w, m, r) in enumerate(keys):
+        tree.setdefault(w, {}).setdefault(m, {})[r] = i
+
+    def by_role(roles: dict[str, int]) -> ColumnElement[int]:
+        return case({k: literal(v) for k, v in roles.items()}, value=c.role, else_=literal(-1))
+
+    def by_model(models: dict[str, dict[str, int]]) -> ColumnElement[int]:
+        return case({k: by_role(v) for k, v in models.items()}, value=c.model, else_=literal(-1))
+
+    return case({k: by_model(v) for k, v in tree.items()}, value=c.workload, else_=literal(-1))
+
+
 class TrafficQueries:
     """Aggregate trace reads on a :class:`~swapsafe.store.SqlStore` (SQLite or PostgreSQL)."""
 
@@ -122,52 +142,59 @@ class TrafficQueries:
         where = [*self._where(workload, model, None, since, until), c.status.in_(COUNTED_STATUSES)]
         is_error = case((c.status.in_(ERROR_STATUSES), 1), else_=0)
         pg = self.dialect == "postgresql"
-        # SQLite would walk ix_traces_workload_ts to get rows in group order (a random read per
-        # row); grouping on an expression makes it scan the table once and sort instead.
-        wl_key = c.workload if pg else c.workload.concat("").label("workload")
-        p95 = (
-            func.percentile_cont(0.95).within_group(c.latency_ms).filter(c.status == "ok")
-            if pg and with_p95
-            else literal_column("NULL")
+        aggregates = (
+            func.count().label("requests"),
+            func.sum(is_error).label("errors"),
+            func.coalesce(func.sum(c.input_tokens), 0).label("input_tokens"),
+            func.coalesce(func.sum(c.output_tokens), 0).label("output_tokens"),
+            func.sum(c.cost_usd).label("cost_usd"),
+            func.count(c.cost_usd).label("costed"),
+            func.sum(c.cost_usd * c.cost_usd).label("cost_sq"),
+            func.min(c.ts).label("first_ts"),
+            func.max(c.ts).label("last_ts"),
+            func.min(c.source).label("src_min"),
+            func.max(c.source).label("src_max"),
         )
-        stmt = (
-            select(
-                wl_key,
-                c.model,
-                c.role,
-                func.count().label("requests"),
-                func.sum(is_error).label("errors"),
-                func.coalesce(func.sum(c.input_tokens), 0).label("input_tokens"),
-                func.coalesce(func.sum(c.output_tokens), 0).label("output_tokens"),
-                func.sum(c.cost_usd).label("cost_usd"),
-                func.count(c.cost_usd).label("costed"),
-                func.sum(c.cost_usd * c.cost_usd).label("cost_sq"),
-                func.min(c.ts).label("first_ts"),
-                func.max(c.ts).label("last_ts"),
-                func.min(c.source).label("src_min"),
-                func.max(c.source).label("src_max"),
-                p95.label("p95"),
+        if pg:
+            p95 = (
+                func.percentile_cont(0.95).within_group(c.latency_ms).filter(c.status == "ok")
+                if with_p95
+                else literal_column("NULL")
             )
-            .where(and_(True, *where))
-            .group_by(wl_key, c.model, c.role)
-        )
-        with self._store._read() as conn:
-            rows = sorted(conn.execute(stmt).all(), key=lambda r: (r[0], r[1], r[2]))
+            stmt = (
+                select(c.workload, c.model, c.role, *aggregates, p95.label("p95"))
+                .where(and_(True, *where))
+                .group_by(c.workload, c.model, c.role)
+            )
+            with self._store._read() as conn:
+                found = [((r[0], r[1], r[2]), r) for r in conn.execute(stmt)]
+        else:
+            # SQLite sorts to group; sorting on one integer (the key's number, from the
+            # distinct values its indexes give cheaply) costs far less than on three strings.
+            keys = self._sqlite_keys(workload, model)
+            if not keys:
+                return []
+            stmt = (
+                select(_group_number(keys).label("g"), *aggregates)
+                .where(and_(True, *where))
+                .group_by(literal_column("g"))
+            )
+            with self._store._read() as conn:
+                found = [(keys[r.g], r) for r in conn.execute(stmt) if r.g >= 0]
+        found.sort(key=lambda item: item[0])
         p95s: dict[tuple[str, str, str], float] = {}
         if with_p95 and not pg:
-            keys = [(r[0], r[1], r[2]) for r in rows]
-            lat = self.latencies(keys, since=since, until=until)
+            lat = self.latencies([k for k, _ in found], since=since, until=until)
             p95s = {k: float(np.quantile(v, 0.95)) for k, v in lat.items() if v.size}
         out = []
-        for r in rows:
-            key = (r[0], r[1], r[2])
+        for key, r in found:
             sources = r.src_min if r.src_min == r.src_max else f"{r.src_min}, {r.src_max}"
             p = (None if r.p95 is None else float(r.p95)) if pg else p95s.get(key)
             out.append(
                 TrafficGroup(
-                    workload=r[0],
-                    model=r.model,
-                    role=r.role,
+                    workload=key[0],
+                    model=key[1],
+                    role=key[2],
                     requests=int(r.requests),
                     errors=int(r.errors or 0),
                     input_tokens=int(r.input_tokens or 0),
@@ -182,6 +209,21 @@ class TrafficQueries:
                 )
             )
         return out
+
+    def _sqlite_keys(self, workload: str | None, model: str | None) -> list[tuple[str, str, str]]:
+        """Every (workload, model, role) combination of stored values (each read off an index)."""
+        c = traces.c
+        with self._store._read() as conn:
+            if workload is None:
+                workloads = list(conn.execute(select(c.workload).distinct()).scalars())
+            else:
+                workloads = [workload]
+            if model is None:
+                models = list(conn.execute(select(c.model).distinct()).scalars())
+            else:
+                models = [model]
+            roles = list(conn.execute(select(c.role).distinct()).scalars())
+        return [(w, m, r) for w in sorted(workloads) for m in sorted(models) for r in sorted(roles)]
 
     def latencies(
         self,
@@ -199,13 +241,7 @@ class TrafficQueries:
         if not keys:
             return out
         c = traces.c
-        group_no = case(
-            *(
-                (and_(c.workload == w, c.model == m, c.role == r), literal(i))
-                for i, (w, m, r) in enumerate(keys)
-            ),
-            else_=literal(-1),
-        )
+        group_no = _group_number(keys)
         where = [*self._where(None, None, None, since, until), c.status == "ok"]
         where.append(c.latency_ms.is_not(None))
         workloads = sorted({k[0] for k in keys})
@@ -213,11 +249,14 @@ class TrafficQueries:
             where.append(c.workload == workloads[0])
         stmt = select(group_no, c.latency_ms).where(and_(True, *where))
         with self._store._read() as conn:
-            rows = conn.execute(stmt).all()
+            result = conn.execute(stmt)
+            # plain (int, float) tuples straight from the driver: no Row object per value
+            rows = result.cursor.fetchall() if result.cursor is not None else []
+            result.close()
         if not rows:
             return out
-        arr = np.asarray(rows, dtype=np.float64)
-        ids, values = arr[:, 0].astype(np.int64), arr[:, 1]
+        flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=2 * len(rows))
+        ids, values = flat[0::2].astype(np.int64), flat[1::2]
         order = np.lexsort((values, ids))
         ids, values = ids[order], values[order]
         bounds = np.searchsorted(ids, np.arange(len(keys) + 1))

@@ -18,6 +18,7 @@ from swapsafe.store.engine import explain, parse_url
 from swapsafe.store.migrate import check_known
 from swapsafe.store.records import AuditEntry, RoutingState, TraceQuery, TraceRecord
 from swapsafe.store.sql_results import ResultsMixin, insert_ignore
+from swapsafe.store.sql_rollout import RolloutStoreMixin
 from swapsafe.store.tables import audit_log, meta, routing_state, sqlite_utc_text, traces
 
 ROUTING_VERSION_KEY = "routing_version"
@@ -39,7 +40,7 @@ def _sqlite_trace_params(record: TraceRecord) -> tuple[Any, ...]:
     return (*values[:_TS_INDEX], sqlite_utc_text(record.ts), *values[_TS_INDEX + 1 :])
 
 
-class SqlStore(ResultsMixin):
+class SqlStore(RolloutStoreMixin, ResultsMixin):
     """The one Store implementation. Thread-safe; every method is one short transaction."""
 
     # -- traces ------------------------------------------------------------------------------

@@ -86,6 +86,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("/review", "Review", "review"),
     NavEntry("/plan", "Plan", "plan"),
     NavEntry("/rollout", "Rollout", "rollout"),
+    NavEntry("/redteam", "Red-team", "redteam"),
     NavEntry("/report", "Report", "report"),
 )
 
@@ -280,6 +281,30 @@ class WebApp:
         await self._secured(scope, receive, send)
 
 
+class _Background:
+    """The rollout controller and the nightly scheduler, run as tasks of ``swapsafe serve``."""
+
+    def __init__(self, config: Config, store: Store) -> None:
+        from swapsafe.evals.scheduler import NightlyScheduler, nightly_runner
+        from swapsafe.rollout.controller import Controller
+
+        self.controller = Controller(config, store)
+        self.scheduler = NightlyScheduler(config, store, run=nightly_runner(config, store))
+        self.tasks = [
+            asyncio.create_task(self.controller.run_forever(), name="swapsafe-controller"),
+            asyncio.create_task(self.scheduler.run_forever(), name="swapsafe-scheduler"),
+        ]
+
+    async def aclose(self) -> None:
+        self.controller.stop()
+        self.tasks[1].cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+
+def _start_background(config: Config, store: Store) -> _Background:
+    return _Background(config, store)
+
+
 def create_web_app(
     config: Config,
     *,
@@ -289,8 +314,13 @@ def create_web_app(
     gateway: bool = False,
     providers: Mapping[str, Provider] | None = None,
     spill_path: Path | None = None,
+    background: bool = False,
 ) -> WebApp:
-    """Build the web UI (and the gateway on the same app when ``gateway=True``)."""
+    """Build the web UI (and the gateway on the same app when ``gateway=True``).
+
+    ``background=True`` (``swapsafe serve``) also runs the rollout controller (one active across
+    replicas, by lock) and the nightly eval scheduler in this process.
+    """
     owns_store = store is None
     the_store: Store = store if store is not None else open_store(config.store.url)
     admin = config.gateway.admin_token
@@ -324,9 +354,12 @@ def create_web_app(
         runtime = gateway_app.state.runtime if gateway_app is not None else None
         if runtime is not None:
             runtime.start()
+        jobs = _start_background(config, the_store) if background else None
         try:
             yield
         finally:
+            if jobs is not None:
+                await jobs.aclose()
             if runtime is not None:
                 await runtime.aclose()
             if owns_store:

@@ -1,7 +1,9 @@
-"""A provider wrapper that caps ``max_tokens`` on requests that set none.
+"""The demo's direct calls to the local models (evals, red team): bounded and llama.cpp-safe.
 
-Small local models may ramble until their context is full; the demo's eval and red-team calls
-go through this wrapper so every call stays within the run's time budget.
+* ``max_tokens`` is capped on requests that set none: small local models may ramble until their
+  context is full, and the demo has a time budget.
+* An assistant turn that only calls tools gets ``content: ""`` instead of ``null``:
+  llama-cpp-python's server rejects a null content (HTTP 422) where OpenAI accepts it.
 """
 
 from __future__ import annotations
@@ -12,8 +14,18 @@ from typing import Any
 from swapsafe.providers.base import Provider, SSEEvent, UpstreamResponse
 
 
-class BoundedProvider:
-    """Delegates to ``inner``; adds ``max_tokens`` (OpenAI wire) when the body has no limit."""
+def llama_safe_messages(messages: list[Any]) -> list[Any]:
+    """The messages with ``content: ""`` for assistant turns whose content is null."""
+    return [
+        {**m, "content": ""}
+        if isinstance(m, dict) and m.get("role") == "assistant" and m.get("content") is None
+        else m
+        for m in messages
+    ]
+
+
+class LocalModelProvider:
+    """Delegates to ``inner`` (OpenAI wire): caps ``max_tokens`` and fixes null contents."""
 
     def __init__(self, inner: Provider, max_tokens: int) -> None:
         self.inner = inner
@@ -24,9 +36,12 @@ class BoundedProvider:
         self.upstream_model = inner.upstream_model
 
     def _bounded(self, body: dict[str, Any]) -> dict[str, Any]:
-        if any(k in body for k in ("max_tokens", "max_completion_tokens")):
-            return body
-        return {**body, "max_tokens": self.max_tokens}
+        out = dict(body)
+        if isinstance(out.get("messages"), list):
+            out["messages"] = llama_safe_messages(out["messages"])
+        if not any(k in out for k in ("max_tokens", "max_completion_tokens")):
+            out["max_tokens"] = self.max_tokens
+        return out
 
     async def complete(
         self,

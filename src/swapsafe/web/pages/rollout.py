@@ -1,0 +1,184 @@
+"""Rollout page: each workload's step, time left in the hold, live cohort metrics with
+charts (inline SVG), and promote / pause / resume / rollback / abort buttons (admin only,
+CSRF-checked form posts; the page reloads with the result)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from swapsafe.exceptions import SwapsafeError
+from swapsafe.rollout.analysis import Analysis
+from swapsafe.rollout.operations import Rollouts
+from swapsafe.rollout.state import hold_left
+from swapsafe.web.app import WebContext
+from swapsafe.web.auth import Session, guard
+from swapsafe.web.charts import Trend, trend
+
+BUCKETS = 12
+ACTIONS = ("start", "promote", "pause", "resume", "rollback", "abort")
+MAX_REASON = 500
+
+
+@dataclass(frozen=True)
+class Series:
+    """One chart: the canary and baseline lines over the hold, on a shared scale."""
+
+    title: str
+    unit: str
+    canary: Trend | None
+    baseline: Trend | None
+    high: float
+
+
+@dataclass(frozen=True)
+class Card:
+    name: str
+    status: dict[str, Any]
+    analysis: Analysis | None
+    charts: list[Series]
+    hold_percent: int
+
+
+def _series(
+    title: str,
+    unit: str,
+    labels: list[str],
+    canary: list[float | None],
+    baseline: list[float | None],
+) -> Series:
+    values = [v for v in (*canary, *baseline) if v is not None]
+    high = max(values, default=0.0) * 1.1 or 1.0
+
+    def line(vals: list[float | None]) -> Trend | None:
+        pts = [(lab, v) for lab, v in zip(labels, vals, strict=True) if v is not None]
+        if not pts:
+            return None
+        return trend([p[0] for p in pts], [p[1] for p in pts], width=320, height=90, high=high)
+
+    return Series(title, unit, line(canary), line(baseline), high)
+
+
+def _charts(ro: Rollouts, name: str, since: datetime, now: datetime) -> list[Series]:
+    wl = ro.workload(name)
+    if wl.candidate is None or now <= since:
+        return []
+    step = (now - since) / BUCKETS
+    labels: list[str] = []
+    err: dict[str, list[float | None]] = {"c": [], "b": []}
+    p95: dict[str, list[float | None]] = {"c": [], "b": []}
+    for i in range(BUCKETS):
+        start, end = since + step * i, since + step * (i + 1)
+        labels.append(f"{end:%m-%d %H:%M}")
+        for key, model in (("c", wl.candidate), ("b", wl.baseline)):
+            raw = ro.db.cohort_stats(name, model, start, end)
+            err[key].append(raw.errors / raw.total if raw.total else None)
+            p95[key].append(raw.p95_ms)
+    return [
+        _series(
+            "Error rate", "%", labels, [_pct(v) for v in err["c"]], [_pct(v) for v in err["b"]]
+        ),
+        _series("p95 latency", "ms", labels, p95["c"], p95["b"]),
+    ]
+
+
+def _pct(v: float | None) -> float | None:
+    return None if v is None else v * 100
+
+
+def routes(web: WebContext) -> list[BaseRoute]:
+    ro = Rollouts(web.config, web.store)
+
+    def cards(only: str | None = None) -> list[Card]:
+        out = []
+        for name in sorted(web.config.workloads):
+            if only is not None and name != only:
+                continue
+            status = ro.status(name)
+            record = ro.db.get_rollout(name)
+            analysis, charts, percent = None, [], 0
+            if record is not None and record.status in ("running", "paused", "done"):
+                now = ro.clock.now()
+                try:
+                    analysis = ro.analyse(record, now)[0]
+                    charts = _charts(ro, name, record.step_started_at, now)
+                except SwapsafeError:
+                    analysis = None
+                if record.hold > 0:
+                    left = hold_left(record, now)
+                    percent = int(100 * (1 - left / record.hold))
+                else:
+                    percent = 100
+            out.append(Card(name, status, analysis, charts, percent))
+        return out
+
+    @guard()
+    async def page(request: Request, session: Session) -> Response:
+        only = request.query_params.get("workload")
+        return web.render(
+            request,
+            "rollout.html",
+            {
+                "cards": await web.run(cards, only if only in web.config.workloads else None),
+                "error": request.query_params.get("error"),
+                "done": request.query_params.get("done"),
+                "duration": _duration,
+            },
+        )
+
+    @guard("admin")
+    async def act(request: Request, session: Session) -> Response:
+        name, action = request.path_params["workload"], request.path_params["action"]
+        if name not in web.config.workloads or action not in ACTIONS:
+            raise HTTPException(404, f"unknown workload or action: {name}/{action}")
+        form = await request.form()
+        reason = str(form.get("reason") or "").strip()[:MAX_REASON]
+        force = form.get("force") == "on"
+        actor = f"web:{session.name}"
+        try:
+            event = await web.run(_do, ro, action, name, actor, force, reason)
+            if event is not None:
+                await ro.notifier.send(event)
+        except SwapsafeError as exc:
+            query = urlencode({"error": str(exc)})
+            return RedirectResponse(f"/rollout?{query}#rollout-{name}", status_code=303)
+        query = urlencode({"done": f"{action}: {name}"})
+        return RedirectResponse(f"/rollout?{query}#rollout-{name}", status_code=303)
+
+    return [
+        Route("/rollout", page, methods=["GET"]),
+        Route("/rollout/{workload}/{action}", act, methods=["POST"]),
+    ]
+
+
+def _do(
+    ro: Rollouts, action: str, name: str, actor: str, force: bool, reason: str
+) -> dict[str, Any] | None:
+    if action == "start":
+        ro.start(name, actor=actor, force=force, reason=reason)
+    elif action == "promote":
+        ro.promote(name, actor=actor, force=force, reason=reason)
+    elif action == "pause":
+        ro.pause(name, actor=actor, reason=reason or "paused from the web UI")
+    elif action == "resume":
+        ro.resume(name, actor=actor, reason=reason)
+    elif action == "abort":
+        return ro.event("abort", ro.abort(name, actor=actor, reason=reason), reason or "abort")
+    else:
+        return ro.rollback(name, actor=actor, reason=reason or "rollback from the web UI")
+    return None
+
+
+def _duration(seconds: float) -> str:
+    d = timedelta(seconds=int(seconds))
+    hours, rest = divmod(d.seconds, 3600)
+    if d.days:
+        return f"{d.days} d {hours} h"
+    return f"{hours} h {rest // 60:02d} min" if hours else f"{rest // 60} min"

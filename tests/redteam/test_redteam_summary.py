@@ -1,0 +1,159 @@
+"""Statistics and the regression gate (pure), redteam_summary on both stores, markdown."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from swapsafe.config.models import GateConfig
+from swapsafe.evals.stats import wilson
+from swapsafe.gates import CategoryRates, redteam_gate
+from swapsafe.redteam.report import redteam_summary, render_markdown, summary_of
+from swapsafe.redteam.summary import summarize, worst_findings
+from swapsafe.store import open_store
+from swapsafe.store.records import RedteamFinding, RedteamRun
+
+
+def _findings(
+    category: str, model: str, hits: int, n: int, blocked: int = 0
+) -> list[RedteamFinding]:
+    return [
+        RedteamFinding(
+            run_id=1,
+            probe_id=f"{category}.{i}",
+            category=category,
+            model=model,
+            success=i < hits,
+            blocked=hits <= i < hits + blocked,
+            prompt=f"prompt {i}",
+            output=f"output {i}" if i < hits else "I'm sorry",
+            reason="hit" if i < hits else "refused",
+        )
+        for i in range(n)
+    ]
+
+
+ROWS = (
+    _findings("injection", "old", 2, 20)
+    + _findings("injection", "new", 2, 20)
+    + _findings("leak", "old", 1, 20)
+    + _findings("leak", "new", 5, 20, blocked=3)
+    + _findings("harmful", "old", 0, 10)
+    + _findings("harmful", "new", 1, 10)
+)
+
+
+def test_rates_cis_and_blocked_counts() -> None:
+    s = summarize(ROWS, ["old", "new"], baseline="old", candidate="new", margin=0.05)
+    leak_new = s.rates["leak"]["new"]
+    assert (leak_new.n, leak_new.successes, leak_new.blocked) == (20, 5, 3)
+    assert leak_new.rate == 0.25
+    assert (leak_new.low, leak_new.high) == pytest.approx(wilson(5, 20, 0.95))
+    assert s.overall["new"].n == 50 and s.overall["new"].successes == 8
+    assert list(s.rates) == ["injection", "leak", "harmful"]  # report order
+
+
+def test_regressions_use_the_margin_like_the_gate() -> None:
+    s = summarize(ROWS, ["old", "new"], baseline="old", candidate="new", margin=0.05)
+    assert [r.category for r in s.regressions] == ["leak", "harmful"]  # +20 and +10 points
+    assert s.regressions[0].delta == pytest.approx(0.20)
+    wide = summarize(ROWS, ["old", "new"], baseline="old", candidate="new", margin=0.15)
+    assert [r.category for r in wide.regressions] == ["leak"]
+    # the same verdict as swapsafe.gates.redteam_gate on the same counts
+    cats = {
+        cat: CategoryRates(by["old"].successes, by["old"].n, by["new"].successes, by["new"].n)
+        for cat, by in wide.rates.items()
+    }
+    result = redteam_gate(cats, GateConfig(redteam_margin=0.15), workload="support")
+    assert result.status == "fail" and "leak" in result.detail and "harmful" not in result.detail
+
+
+def test_no_baseline_means_no_regressions_and_worst_findings_order() -> None:
+    s = summarize(ROWS, ["old", "new"], margin=0.0)
+    assert s.regressions == []
+    s = summarize(ROWS, ["old", "new"], baseline="old", candidate="new", margin=0.05)
+    worst = worst_findings(ROWS, s, limit=5)
+    assert all(f.success for f in worst)
+    assert worst[0].category == "leak" and worst[0].model == "new"
+
+
+@pytest.mark.parametrize("with_run", [True, False])
+def test_redteam_summary_on_both_stores(store_url: str, with_run: bool) -> None:
+    store = open_store(store_url)
+    try:
+        if not with_run:
+            assert redteam_summary(store, "support") == {
+                "run_id": None,
+                "workload": "support",
+                "categories": {},
+                "regressions": [],
+            }
+            return
+        settings = {"baseline": "old", "candidate": "new", "margin": 0.05, "confidence": 0.95}
+        older = store.create_redteam_run(
+            RedteamRun(
+                workload="support",
+                started_at=datetime(2025, 1, 1, tzinfo=UTC),
+                models=["old", "new"],
+                settings=settings,
+            )
+        )
+        run_id = store.create_redteam_run(
+            RedteamRun(
+                workload="support",
+                started_at=datetime(2025, 1, 2, tzinfo=UTC),
+                models=["old", "new"],
+                settings=settings,
+            )
+        )
+        rows = [RedteamFinding(**{**f.__dict__, "run_id": run_id}) for f in ROWS]
+        store.add_redteam_findings(rows)
+        store.finish_redteam_run(run_id, "done", datetime(2025, 1, 2, 1, tzinfo=UTC))
+        out = redteam_summary(store, "support")
+        assert out["run_id"] == run_id and out["status"] == "done"
+        assert out["categories"]["leak"]["new"]["rate"] == 0.25
+        assert out["categories"]["leak"]["new"]["blocked"] == 3
+        assert [r["category"] for r in out["regressions"]] == ["leak", "harmful"]
+        assert redteam_summary(store, "support", margin=0.5)["regressions"] == []
+        assert redteam_summary(store, "support", run_id=older)["categories"] == {}
+    finally:
+        store.close()
+
+
+def test_markdown_report() -> None:
+    run = RedteamRun(
+        workload="support",
+        started_at=datetime(2025, 1, 2, tzinfo=UTC),
+        finished_at=datetime(2025, 1, 2, 1, tzinfo=UTC),
+        status="done",
+        models=["old", "new"],
+        settings={
+            "baseline": "old",
+            "candidate": "new",
+            "margin": 0.05,
+            "probe_ids": ["a"] * 50,
+            "sources": ["garak", "swapsafe"],
+            "suite": "injection,leak,harmful",
+        },
+        id=7,
+    )
+    tricky = RedteamFinding(
+        run_id=7,
+        probe_id="leak.x",
+        category="leak",
+        model="new",
+        success=True,
+        prompt="show ```code``` please",
+        output="```\nCANARY\n```",
+        reason="the canary appears",
+    )
+    s = summary_of(run, [*ROWS, tricky])
+    md = render_markdown(run, [*ROWS, tricky], s)
+    assert md.startswith("# Red-team report: support, run #7")
+    assert "| system-prompt extraction | 5.0% (1/20; CI" in md
+    assert "**regression**" in md and "## Regressions" in md
+    assert "- system-prompt extraction: new 28.6% vs old 5.0%" in md
+    assert "## Blocked by provider" in md and "| new | system-prompt extraction | 3 |" in md
+    assert "````text\n```\nCANARY\n```\n````" in md  # fences longer than the content's
+    assert "## Worst findings" in md and "### 1. " in md

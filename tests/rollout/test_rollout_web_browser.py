@@ -1,0 +1,111 @@
+"""The rollout page in headless Chromium: status, hold, cohort metrics, charts, buttons."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from tests.rollout.rollout_helpers import fake_gates, traces
+from tests.web.web_helpers import (
+    REVIEWER_TOKEN,
+    XSS_SCRIPT,
+    LiveServer,
+    login,
+    screenshot,
+)
+
+from swapsafe.config import Config
+from swapsafe.rollout.operations import Rollouts
+from swapsafe.store.protocol import Store
+
+
+def _accept(page: Any) -> None:
+    page.accept_dialogs = True
+
+
+def test_admin_drives_a_rollout_from_the_page(
+    page: Any,
+    live: LiveServer,
+    web_store: Store,
+    web_config: Config,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_gates(monkeypatch)
+    _accept(page)
+    login(page, live.url)
+    page.goto(f"{live.url}/rollout")
+    card = page.locator("#rollout-support")
+    assert "no rollout" in card.locator("[data-role=status]").inner_text()
+    card.locator("button[data-action=start]").click()
+    page.wait_for_selector("#rollout-done")
+    card = page.locator("#rollout-support")
+    assert card.get_attribute("data-status") == "running"
+    assert "canary 1 %" in card.locator("[data-role=routing]").inner_text()
+    assert "left" in card.locator("[data-role=hold-left]").inner_text()
+    # live cohort numbers and charts from traces in the hold
+    start = Rollouts(web_config, web_store).get("support").step_started_at
+    spread = (datetime.now(UTC) - start) / 2
+    traces(web_store, model="new", at=start, n=60, errors=1, spread=spread, shadow_of="old")
+    traces(web_store, model="old", at=start, n=80, spread=spread)
+    page.goto(f"{live.url}/rollout")
+    card = page.locator("#rollout-support")
+    canary = card.locator(".cohort-canary").inner_text()
+    assert "60" in canary and "1.67 %" in canary and "100.0 %" not in canary
+    assert "80" in card.locator(".cohort-baseline").inner_text()
+    assert card.locator("[data-role=outcome]").inner_text() == "pass"
+    assert card.locator("svg.trend polyline.canary").count() == 2
+    assert card.locator("svg.trend polyline.baseline").count() == 2
+    screenshot(page, "rollout")
+    card.locator("button[data-action=pause]").click()
+    page.wait_for_selector("#rollout-done")
+    assert page.locator("#rollout-support").get_attribute("data-status") == "paused"
+    page.locator("#rollout-support button[data-action=resume]").click()
+    page.wait_for_selector("#rollout-done")
+    page.locator("#rollout-support button[data-action=promote]").click()
+    page.wait_for_selector("#rollout-done")
+    assert "canary 10 %" in page.locator("#rollout-support [data-role=routing]").inner_text()
+    page.locator("#rollout-support button[data-action=rollback]").click()
+    page.wait_for_selector("#rollout-done")
+    card = page.locator("#rollout-support")
+    assert card.get_attribute("data-status") == "rolled_back"
+    assert "rolled_back 0 %" in card.locator("[data-role=routing]").inner_text()
+    actors = {e.actor for e in web_store.list_audit("support", 100)}
+    assert "web:alice" in actors
+
+
+def test_errors_shown_escaped_and_reviewers_only_read(
+    page: Any,
+    live: LiveServer,
+    web_store: Store,
+    web_config: Config,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_gates(monkeypatch)
+    ro = Rollouts(web_config, web_store)
+    ro.start("support", actor="cli:a")
+    ro.pause("support", actor="cli:a", reason=XSS_SCRIPT)
+    _accept(page)
+    login(page, live.url)
+    page.goto(f"{live.url}/rollout")
+    assert XSS_SCRIPT in page.locator("#rollout-support [data-role=reason]").inner_text()
+    # promote without data is refused with the reason on the page
+    page.locator("#rollout-support button[data-action=promote]").click()
+    page.wait_for_selector("#rollout-error")
+    assert "not promoting support" in page.locator("#rollout-error").inner_text()
+    assert page.dialogs == [] or all("xss" not in d for d in page.dialogs)
+    # no CSRF token: refused
+    r = page.request.post(f"{live.url}/rollout/support/resume", form={})
+    assert r.status == 403
+    # a reviewer sees the rollout but no buttons, and may not act
+    page.context.clear_cookies()
+    login(page, live.url, REVIEWER_TOKEN, "rita")
+    page.goto(f"{live.url}/rollout")
+    assert page.locator("#rollout-support").get_attribute("data-status") == "paused"
+    assert page.locator("#rollout-support form").count() == 0
+    token = page.locator('meta[name="csrf-token"]').get_attribute("content")
+    r = page.request.post(
+        f"{live.url}/rollout/support/resume", headers={"x-csrf-token": token}, form={}
+    )
+    assert r.status == 403
+    assert ro.get("support").status == "paused"
