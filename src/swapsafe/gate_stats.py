@@ -1,8 +1,8 @@
 """Pure interval statistics the gates and baselines need: Wilson, paired Newcombe, bootstrap.
 
-``swapsafe.evals.stats`` owns the golden-set statistics; the gates use it when it offers what
-they need and fall back to :func:`paired_newcombe` here otherwise. Bootstrap intervals are
-seeded, so the same data always gives the same interval.
+``swapsafe.evals.stats`` owns the golden-set statistics (paired Newcombe CI, non-inferiority
+verdict); this module adds what traffic figures need. Bootstrap intervals are seeded and
+order-independent, so the same data always gives the same interval.
 """
 
 from __future__ import annotations
@@ -10,10 +10,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 from scipy.stats import binom, norm
+
+if TYPE_CHECKING:
+    from swapsafe.evals.stats import PairedCounts as EvalsPairedCounts
 
 FloatArray = npt.NDArray[np.float64]
 #: resamples per bootstrap interval, and the largest sample a bootstrap resamples from
@@ -69,6 +73,11 @@ class PairedCounts:
     def n(self) -> int:
         return self.both + self.new_only + self.old_only + self.neither
 
+    def for_evals(self) -> EvalsPairedCounts:
+        from swapsafe.evals.stats import PairedCounts as Counts
+
+        return Counts(self.both, self.old_only, self.new_only, self.neither)
+
     @classmethod
     def from_pairs(cls, pairs: Sequence[tuple[bool, bool]]) -> PairedCounts:
         """``pairs`` of (old passed, new passed) on the same case."""
@@ -79,41 +88,17 @@ class PairedCounts:
 
 
 def paired_newcombe(counts: PairedCounts, confidence: float = 0.95) -> Interval:
-    """CI of (new pass rate - old pass rate) on paired cases: Newcombe (1998) method 10."""
+    """CI of (new pass rate - old pass rate) on paired cases: Newcombe (1998) method 10.
+
+    Computed by :func:`swapsafe.evals.stats.newcombe_paired_ci`, so evals and gates agree.
+    """
+    from swapsafe.evals import stats
+
     n = counts.n
     if n == 0:
         return Interval(math.nan, -1.0, 1.0, 0)
-    a, b, c, d = counts.both, counts.new_only, counts.old_only, counts.neither
-    p_new, p_old = (a + b) / n, (a + c) / n
-    new = wilson(a + b, n, confidence)
-    old = wilson(a + c, n, confidence)
-    denom = (a + b) * (c + d) * (a + c) * (b + d)
-    # phi: correlation of the two proportions, with Newcombe's continuity correction
-    cross = a * d - b * c
-    if denom == 0 or 0 <= cross <= n / 2:
-        phi = 0.0
-    elif cross > n / 2:
-        phi = (cross - n / 2) / math.sqrt(denom)
-    else:
-        phi = cross / math.sqrt(denom)
-    diff = p_new - p_old
-    dl = math.sqrt(
-        max(
-            0.0,
-            (p_new - new.low) ** 2
-            - 2 * phi * (p_new - new.low) * (old.high - p_old)
-            + (old.high - p_old) ** 2,
-        )
-    )
-    du = math.sqrt(
-        max(
-            0.0,
-            (new.high - p_new) ** 2
-            - 2 * phi * (new.high - p_new) * (p_old - old.low)
-            + (p_old - old.low) ** 2,
-        )
-    )
-    return Interval(diff, max(-1.0, diff - dl), min(1.0, diff + du), n)
+    low, high = stats.newcombe_paired_ci(counts.for_evals(), confidence)
+    return Interval((counts.new_only - counts.old_only) / n, low, high, n)
 
 
 Statistic = Callable[[FloatArray], FloatArray]  # (resamples, n) -> (resamples,)

@@ -123,7 +123,13 @@ def _pts(x: float) -> str:
 def golden_gate(
     counts: PairedCounts | None, g: GateConfig, *, workload: str, run_id: int | None = None
 ) -> GateResult:
-    """Non-inferiority of the paired pass-rate difference (new - old) at ``-margin`` points."""
+    """Non-inferiority of the paired pass-rate difference (new - old) at ``-margin`` points.
+
+    Verdict and Newcombe CI from :func:`swapsafe.evals.stats.non_inferiority`: pass when the
+    CI's lower bound is above -margin, fail when its upper bound is below, else inconclusive.
+    """
+    from swapsafe.evals.stats import non_inferiority
+
     run = f"swapsafe eval run --workload {workload}"
     if counts is None or counts.n == 0:
         return GateResult(
@@ -132,8 +138,8 @@ def golden_gate(
             f"no eval run scored both models on the same cases: run `{run}`",
             {"run_id": run_id, "n": 0},
         )
-    ci = paired_difference(counts, g.confidence)
     margin = g.pass_rate_margin / 100
+    ni = non_inferiority(counts.for_evals(), margin, g.confidence)
     n = counts.n
     old = (counts.both + counts.old_only) / n
     new = (counts.both + counts.new_only) / n
@@ -142,50 +148,31 @@ def golden_gate(
         "n": n,
         "old_pass_rate": old,
         "new_pass_rate": new,
-        "diff": ci.value,
-        "diff_low": ci.low,
-        "diff_high": ci.high,
+        "diff": ni.diff,
+        "diff_low": ni.low,
+        "diff_high": ni.high,
         "margin": margin,
         "confidence": g.confidence,
+        "extra_cases": ni.extra_cases,
     }
     text = (
         f"pass rate {_pct(new)} vs {_pct(old)} on {n} paired cases; difference "
-        f"{_pts(ci.value)} pts, {g.confidence:.0%} CI [{_pts(ci.low)}, {_pts(ci.high)}], "
+        f"{_pts(ni.diff)} pts, {g.confidence:.0%} CI [{_pts(ni.low)}, {_pts(ni.high)}], "
         f"margin -{g.pass_rate_margin:g} pts"
     )
-    if ci.low > -margin:
+    if ni.verdict == "pass":
         return GateResult("golden_pass_rate", "pass", f"{text}: non-inferior", numbers)
-    if ci.value < -margin or ci.high < -margin:
+    if ni.verdict == "fail":
         return GateResult("golden_pass_rate", "fail", f"{text}: worse beyond the margin", numbers)
+    more = (
+        f"about {ni.extra_cases} more cases if the rates hold" if ni.extra_cases else "more cases"
+    )
     return GateResult(
         "golden_pass_rate",
         "inconclusive",
-        f"{text}: CI too wide to show non-inferiority; add golden cases and run `{run}`",
+        f"{text}: CI too wide to show non-inferiority; add {more} and run `{run}`",
         numbers,
     )
-
-
-def paired_difference(counts: PairedCounts, confidence: float) -> Interval:
-    """Newcombe paired CI, from ``swapsafe.evals.stats`` when it provides one."""
-    import importlib
-
-    try:
-        evals_stats: object = importlib.import_module("swapsafe.evals.stats")
-    except ImportError:
-        evals_stats = None
-    fn = getattr(evals_stats, "newcombe_paired", None)
-    if fn is not None:
-        try:
-            low, high = fn(
-                counts.both, counts.new_only, counts.old_only, counts.neither, confidence
-            )
-            diff = (counts.new_only - counts.old_only) / counts.n
-            return Interval(diff, float(low), float(high), counts.n)
-        except TypeError:
-            pass
-    from swapsafe.gate_stats import paired_newcombe
-
-    return paired_newcombe(counts, confidence)
 
 
 def _ratio_gate(
