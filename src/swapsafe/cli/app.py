@@ -11,6 +11,7 @@ from swapsafe.cli import (
     gateway_cmd,
     plan_cmd,
     redteam_cmd,
+    report_cmd,
     review_cmd,
     rollout_cmd,
     route_cmd,
@@ -68,6 +69,11 @@ app.add_typer(redteam_cmd.redteam_app, name="redteam")
 app.add_typer(rollout_cmd.rollout_app, name="rollout")
 app.command("retire")(rollout_cmd.retire_command)
 app.command("controller")(rollout_cmd.controller_command)
+app.command("import-logs")(report_cmd.import_logs)
+app.command("inventory")(report_cmd.inventory)
+app.add_typer(report_cmd.baseline_app, name="baseline")
+app.add_typer(report_cmd.criteria_app, name="criteria")
+app.command("report")(report_cmd.report)
 
 
 def main() -> None:
