@@ -106,3 +106,38 @@ def test_servers_are_stopped_when_a_phase_is_interrupted(
     assert len(seen["pids"]) == 2
     assert not any(pid_alive(p) for p in seen["pids"])
     stop_all()
+
+
+def test_serve_phase_serves_the_web_ui_until_ctrl_c(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx
+
+    from swapsafe.demo import phases_outputs, workspace
+
+    ws = workspace.prepare(tmp_path / "demo")
+    config = workspace.write(
+        ws, old_base_url="http://127.0.0.1:9/v1", new_base_url="http://127.0.0.1:9/v1"
+    )
+    out = io.StringIO()
+    ctx = orchestrate.DemoContext(
+        DemoOptions(dir=ws.root, serve=True),
+        orchestrate.QUICK,
+        DemoUI(Console(file=out, width=200, color_system=None)),
+        values={"config": config, "workspace": ws},
+    )
+    seen: dict[str, Any] = {}
+
+    def look_then_interrupt(seconds: float) -> None:
+        web = ctx.values["web"]
+        seen["login"] = httpx.get(f"{web.url}/login", timeout=10).status_code
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(phases_outputs.time, "sleep", look_then_interrupt)
+    phases_outputs.serve(ctx)
+    orchestrate.close(ctx)
+    assert seen["login"] == 200
+    token_file = ws.root / ".admin-token"
+    assert token_file.stat().st_mode & 0o777 == 0o600
+    assert token_file.read_text().strip() not in out.getvalue()  # never printed
+    assert "web UI: http://127.0.0.1:" in out.getvalue()

@@ -33,7 +33,8 @@ from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
 
 redteam_app = typer.Typer(
-    help="Red-team a workload's models: injection, jailbreak and leak probes.",
+    help="Red-team a workload's models: injection, jailbreak and leak probes.\n\n"
+    "Example: swapsafe redteam run --workload support --suite injection --limit 5",
     no_args_is_help=True,
 )
 console = Console()

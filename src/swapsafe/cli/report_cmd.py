@@ -26,10 +26,14 @@ from swapsafe.store.protocol import Store
 console = Console()
 err_console = Console(stderr=True)
 baseline_app = typer.Typer(
-    help="Take a dated baseline per workload and model, or compare the latest ones.",
+    help="Take a dated baseline per workload and model, or compare the latest ones.\n\n"
+    "Example: swapsafe baseline --workload support && swapsafe baseline show",
     invoke_without_command=True,
 )
-criteria_app = typer.Typer(help="The go/no-go criteria document.", no_args_is_help=True)
+criteria_app = typer.Typer(
+    help="The go/no-go criteria document.\n\nExample: swapsafe criteria export --out criteria.md",
+    no_args_is_help=True,
+)
 
 
 def _actor() -> str:

@@ -22,7 +22,9 @@ from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
 
 rollout_app = typer.Typer(
-    help="Canary rollout: start, watch, pause, resume, promote or abort.", no_args_is_help=True
+    help="Canary rollout: start, watch, pause, resume, promote or abort.\n\n"
+    "Example: swapsafe rollout start support && swapsafe rollout status support",
+    no_args_is_help=True,
 )
 console = Console()
 _reason = typer.Option("", "--reason", "-r", help="Why (written to the audit log).")

@@ -16,6 +16,11 @@ BANNER = (
     f'requests and real analysis). Review verdicts come from the rule "{REVIEWER}", not from '
     "people: they only show the mechanics. Every number below is what the models really did.\n"
 )
+PLAN_BANNER = (
+    "> Produced by `swapsafe demo` in minutes, not weeks: the canary and promotion holds ran "
+    "under a compressed clock, and the review verdicts counted below come from the rule "
+    f'"{REVIEWER}", not from people. A real migration ticks these items over four weeks.\n\n'
+)
 _HUMAN_HEADING = "### Human review"
 _DEMO_HEADING = f"### Review verdicts (from the rule {REVIEWER!r}, not human review)"
 
@@ -58,7 +63,7 @@ def plan(ctx: DemoContext) -> None:
         now=service.clock(),
         workloads=migration.workloads,
     )
-    ws.plan.write_text(render_markdown(view, look), encoding="utf-8")
+    ws.plan.write_text(PLAN_BANNER + render_markdown(view, look), encoding="utf-8")
     done, total = view.progress()
     ui.step(f"plan {PLAN_NAME}: {done}/{total} items done from evidence → {ws.plan}")
     for item in view.items:
