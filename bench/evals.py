@@ -134,12 +134,8 @@ def main() -> None:
         tmp = Path(d)
         port = free_port()
         with upstream(port, LATENCY):
-            cfg = (
-                config(tmp / "a", f"http://127.0.0.1:{port}/v1")
-                if (tmp / "a").mkdir() is None
-                else None
-            )
-            assert cfg is not None
+            (tmp / "a").mkdir()
+            cfg = config(tmp / "a", f"http://127.0.0.1:{port}/v1")
             asyncio.run(timed_run(cfg, 50, None))  # warm up connections and imports
             wall, cpu, pairs = asyncio.run(timed_run(cfg, n, None))
         floor = pairs * LATENCY / CONCURRENCY

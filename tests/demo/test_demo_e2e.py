@@ -35,7 +35,7 @@ def test_quick_demo_end_to_end(tmp_path: Path) -> None:
         "XDG_CACHE_HOME": os.environ.get("XDG_CACHE_HOME", str(Path.home() / ".cache")),
     }
     proc = subprocess.run(
-        [sys.executable, "-m", "swapsafe.cli.demo_cmd", "--quick", "--dir", str(out)],
+        [sys.executable, "-m", "swapsafe", "demo", "--quick", "--dir", str(out)],
         capture_output=True,
         text=True,
         timeout=900,

@@ -128,12 +128,12 @@ def test_serve_phase_serves_the_web_ui_until_ctrl_c(
     )
     seen: dict[str, Any] = {}
 
-    def look_then_interrupt(seconds: float) -> None:
+    def look_then_interrupt() -> None:
         web = ctx.values["web"]
         seen["login"] = httpx.get(f"{web.url}/login", timeout=10).status_code
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(phases_outputs.time, "sleep", look_then_interrupt)
+    monkeypatch.setattr(phases_outputs, "idle", look_then_interrupt)
     phases_outputs.serve(ctx)
     orchestrate.close(ctx)
     assert seen["login"] == 200

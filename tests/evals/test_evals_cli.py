@@ -9,17 +9,18 @@ from pathlib import Path
 import orjson
 import pytest
 import typer
+from tests.evals.evals_helpers import FLIP_CASES, write_config
+from tests.evals.test_evals_importers import OPENAI_EVALS, write_promptfoo
 from typer.testing import CliRunner
 
-from swapsafe.cli.eval_cmd import eval_app, golden_app, scheduler
+from swapsafe.cli.eval_cmd import eval_app, scheduler
+from swapsafe.cli.golden_cmd import golden_app
 from swapsafe.config import load_config
 from swapsafe.evals.datasets import Case, load_cases
 from swapsafe.evals.runner import run_eval
 from swapsafe.store import TraceRecord, open_store
 from swapsafe.store.records import EvalRun
 from swapsafe.testing import ScriptedProvider
-from tests.evals.evals_helpers import FLIP_CASES, write_config
-from tests.evals.test_evals_importers import OPENAI_EVALS, write_promptfoo
 
 runner = CliRunner()
 root = typer.Typer()
@@ -56,8 +57,14 @@ def test_run_show_list_compare(config: Path) -> None:
     code, out = cli("eval", "compare", "1", "-c", str(config))
     assert code == 0 and "new vs old" in out and "McNemar" in out
 
-    assert cli("eval", "run", "-w", "support", "--models", "old", "--limit", "3", "-c", str(config))[0] == 0
-    assert cli("eval", "run", "-w", "support", "--models", "new", "--limit", "3", "-c", str(config))[0] == 0
+    assert (
+        cli("eval", "run", "-w", "support", "--models", "old", "--limit", "3", "-c", str(config))[0]
+        == 0
+    )
+    assert (
+        cli("eval", "run", "-w", "support", "--models", "new", "--limit", "3", "-c", str(config))[0]
+        == 0
+    )
     code, out = cli("eval", "compare", "2", "3", "-c", str(config))
     assert code == 0 and "paired on 3 cases" in out and "no case flipped" in out
     code, out = cli("eval", "compare", "2", "-c", str(config))
@@ -90,24 +97,74 @@ def test_run_malformed_golden_names_file_and_case(config: Path, tmp_path: Path) 
 def test_golden_import_promptfoo_then_run(config: Path, tmp_path: Path) -> None:
     pf = write_promptfoo(tmp_path)
     out_file = tmp_path / "imported.jsonl"
-    code, out = cli("golden", "import", str(pf), "--format", "promptfoo", "--workload", "support",
-                    "--out", str(out_file), "-c", str(config))
+    code, out = cli(
+        "golden",
+        "import",
+        str(pf),
+        "--format",
+        "promptfoo",
+        "--workload",
+        "support",
+        "--out",
+        str(out_file),
+        "-c",
+        str(config),
+    )
     assert code == 0, out
     assert "wrote 8 cases" in out
     cases = load_cases(out_file)
     assert len(cases) == 8 and cases[0].assertions[5].type == "llm-judge"
     # again without --force: refused, file unchanged
     before = out_file.read_bytes()
-    code, out = cli("golden", "import", str(pf), "--format", "promptfoo", "--workload", "support",
-                    "--out", str(out_file), "-c", str(config))
+    code, out = cli(
+        "golden",
+        "import",
+        str(pf),
+        "--format",
+        "promptfoo",
+        "--workload",
+        "support",
+        "--out",
+        str(out_file),
+        "-c",
+        str(config),
+    )
     assert code == 2 and "pass --force" in out and out_file.read_bytes() == before
     # the imported file runs directly (the judge is the scripted "judge" model)
-    code, out = cli("eval", "run", "-w", "support", "--models", "old", "--golden", str(out_file),
-                    "--judge", "judge", "--limit", "1", "-c", str(config))
+    code, out = cli(
+        "eval",
+        "run",
+        "-w",
+        "support",
+        "--models",
+        "old",
+        "--golden",
+        str(out_file),
+        "--judge",
+        "judge",
+        "--limit",
+        "1",
+        "-c",
+        str(config),
+    )
     assert code == 0, out
     # a promptfoo config also runs directly
-    code, out = cli("eval", "run", "-w", "support", "--models", "old", "--golden", str(pf),
-                    "--judge", "judge", "--limit", "2", "-c", str(config))
+    code, out = cli(
+        "eval",
+        "run",
+        "-w",
+        "support",
+        "--models",
+        "old",
+        "--golden",
+        str(pf),
+        "--judge",
+        "judge",
+        "--limit",
+        "2",
+        "-c",
+        str(config),
+    )
     assert code == 0, out
 
 
@@ -118,8 +175,19 @@ def test_golden_import_malformed_writes_nothing(config: Path, tmp_path: Path) ->
         "  - vars: {q: b}\n    assert: [{type: webhook, value: 'http://x'}]\n"
     )
     out_file = tmp_path / "new" / "g.jsonl"
-    code, out = cli("golden", "import", str(pf), "--format", "promptfoo", "--workload", "support",
-                    "--out", str(out_file), "-c", str(config))
+    code, out = cli(
+        "golden",
+        "import",
+        str(pf),
+        "--format",
+        "promptfoo",
+        "--workload",
+        "support",
+        "--out",
+        str(out_file),
+        "-c",
+        str(config),
+    )
     assert code == 2
     assert out.strip().startswith(f'{pf}: case 2: unsupported assertion type "webhook"')
     assert not out_file.exists() and not out_file.parent.exists()
@@ -129,13 +197,38 @@ def test_golden_import_openai_evals(config: Path, tmp_path: Path) -> None:
     samples = tmp_path / "capitals.jsonl"
     samples.write_text(OPENAI_EVALS)
     target = tmp_path / "cap.jsonl"
-    code, out = cli("golden", "import", str(samples), "--format", "openai-evals", "--eval-class",
-                    "fuzzy-match", "-w", "support", "--out", str(target), "-c", str(config))
+    code, out = cli(
+        "golden",
+        "import",
+        str(samples),
+        "--format",
+        "openai-evals",
+        "--eval-class",
+        "fuzzy-match",
+        "-w",
+        "support",
+        "--out",
+        str(target),
+        "-c",
+        str(config),
+    )
     assert code == 0, out
     assert [a.type for c in load_cases(target) for a in c.assertions] == ["fuzzy-match"] * 3
     samples.write_text('{"input": "x"}\n')
-    code, out = cli("golden", "import", str(samples), "--format", "openai-evals", "-w", "support",
-                    "--out", str(target), "--force", "-c", str(config))
+    code, out = cli(
+        "golden",
+        "import",
+        str(samples),
+        "--format",
+        "openai-evals",
+        "-w",
+        "support",
+        "--out",
+        str(target),
+        "--force",
+        "-c",
+        str(config),
+    )
     assert code == 2 and f'{samples}: case 1: "ideal" is missing' in out
     assert len(load_cases(target)) == 3  # the old file is untouched
 
@@ -146,19 +239,48 @@ def test_add_from_traces(config: Path, store_url: str, tmp_path: Path) -> None:
     rows = []
     for i in range(6):
         req = {"model": "support", "messages": [{"role": "user", "content": f"real {i % 3}"}]}
-        resp = {"choices": [{"index": 0, "finish_reason": "stop",
-                             "message": {"role": "assistant", "content": f"[old] real {i % 3}"}}]}
-        rows.append(TraceRecord(
-            request_id=f"r{i}", pair_id=f"p{i}", ts=now - timedelta(hours=i), workload="support",
-            role="served", model="old", provider="scripted", status="ok", inbound_wire="openai",
-            request_body=orjson.dumps(req).decode(), response_body=orjson.dumps(resp).decode(),
-        ))
+        resp = {
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": f"[old] real {i % 3}"},
+                }
+            ]
+        }
+        rows.append(
+            TraceRecord(
+                request_id=f"r{i}",
+                pair_id=f"p{i}",
+                ts=now - timedelta(hours=i),
+                workload="support",
+                role="served",
+                model="old",
+                provider="scripted",
+                status="ok",
+                inbound_wire="openai",
+                request_body=orjson.dumps(req).decode(),
+                response_body=orjson.dumps(resp).decode(),
+            )
+        )
     store.insert_traces(rows)
     store.close()
     golden = tmp_path / "support.jsonl"
     before = len(load_cases(golden))
-    code, out = cli("golden", "add-from-traces", "-w", "support", "--n", "100", "--since", "7d",
-                    "--assert", "includes", "-c", str(config))
+    code, out = cli(
+        "golden",
+        "add-from-traces",
+        "-w",
+        "support",
+        "--n",
+        "100",
+        "--since",
+        "7d",
+        "--assert",
+        "includes",
+        "-c",
+        str(config),
+    )
     assert code == 0, out
     assert "added 3 cases" in out
     cases = load_cases(golden)
@@ -166,14 +288,20 @@ def test_add_from_traces(config: Path, store_url: str, tmp_path: Path) -> None:
     code, out = cli("golden", "add-from-traces", "-w", "support", "-c", str(config))
     assert code == 2 and "no new distinct served requests" in out
     assert len(load_cases(golden)) == before + 3
-    code, out = cli("golden", "add-from-traces", "-w", "support", "--since", "soon", "-c", str(config))
+    code, out = cli(
+        "golden", "add-from-traces", "-w", "support", "--since", "soon", "-c", str(config)
+    )
     assert code == 2 and "--since" in out
 
 
 def test_plan_size() -> None:
-    code, out = cli("eval", "plan-size", "--margin", "2", "--baseline-rate", "0.9", "--discordance", "0.1")
+    code, out = cli(
+        "eval", "plan-size", "--margin", "2", "--baseline-rate", "0.9", "--discordance", "0.1"
+    )
     assert code == 0 and out.startswith("1963 cases")
-    code, out = cli("eval", "plan-size", "--margin", "2", "--baseline-rate", "0.99", "--discordance", "0.5")
+    code, out = cli(
+        "eval", "plan-size", "--margin", "2", "--baseline-rate", "0.99", "--discordance", "0.5"
+    )
     assert code == 2 and "impossible" in out
 
 
@@ -186,9 +314,19 @@ def test_resume_an_interrupted_run(config: Path, store_url: str) -> None:
     async def interrupted() -> None:
         store = open_store(store_url)
         providers = {m: ScriptedProvider(m, latency=0.02) for m in ("old", "new")}
-        task = asyncio.create_task(run_eval(cfg, store, "support", models=None, cases=cases,
-                                            concurrency=2, tag="x", providers=providers,
-                                            golden=golden))
+        task = asyncio.create_task(
+            run_eval(
+                cfg,
+                store,
+                "support",
+                models=None,
+                cases=cases,
+                concurrency=2,
+                tag="x",
+                providers=providers,
+                golden=golden,
+            )
+        )
         await asyncio.sleep(0.1)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -210,9 +348,18 @@ def test_resume_an_interrupted_run(config: Path, store_url: str) -> None:
 
 def test_scheduler_once_records_missed_nights(config: Path, store_url: str) -> None:
     store = open_store(store_url)
-    three_days = (datetime.now(UTC) - timedelta(days=3)).replace(hour=2, minute=0, second=0, microsecond=0)
-    store.create_eval_run(EvalRun(workload="support", started_at=three_days, status="done",
-                                  tag="nightly", settings={"scheduled_for": three_days.isoformat()}))
+    three_days = (datetime.now(UTC) - timedelta(days=3)).replace(
+        hour=2, minute=0, second=0, microsecond=0
+    )
+    store.create_eval_run(
+        EvalRun(
+            workload="support",
+            started_at=three_days,
+            status="done",
+            tag="nightly",
+            settings={"scheduled_for": three_days.isoformat()},
+        )
+    )
     store.close()
     code, out = cli("scheduler", "--once", "-c", str(config))
     assert code == 0, out

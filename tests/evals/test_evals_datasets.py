@@ -23,7 +23,8 @@ def test_jsonl_cases_with_all_fields(tmp_path: Path) -> None:
     path = tmp_path / "g.jsonl"
     path.write_text(
         '{"id": "a", "input": "Hi {{name}}", "ideal": ["x", "y"], "vars": {"name": "Ada"},'
-        ' "metadata": {"k": 1}, "assert": [{"type": "contains", "value": "x", "ignore_case": true}]}\n'
+        ' "metadata": {"k": 1},'
+        ' "assert": [{"type": "contains", "value": "x", "ignore_case": true}]}\n'
         "\n"
         '{"input": [{"role": "user", "content": "weather?"}], "tools": [{"type": "function",'
         ' "function": {"name": "w", "parameters": {}}}]}\n'
@@ -50,7 +51,8 @@ def test_yaml_and_csv(tmp_path: Path) -> None:
     assert [c.id for c in load_cases(tmp_path / "g.yaml")] == ["one", "case-2"]
     (tmp_path / "g.csv").write_text(
         "id,input,ideal,vars.city,metadata.src,assert\n"
-        'w1,Weather in {{city}}?,sunny,Paris,csv,"[{""type"": ""icontains"", ""value"": ""SUN""}]"\n'
+        "w1,Weather in {{city}}?,sunny,Paris,csv,"
+        '"[{""type"": ""icontains"", ""value"": ""SUN""}]"\n'
         "w2,plain,,,,\n"
     )
     w1, w2 = load_cases(tmp_path / "g.csv")

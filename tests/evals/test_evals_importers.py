@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -120,7 +119,8 @@ def test_promptfoo_config(tmp_path: Path) -> None:
     ("tests", "message"),
     [
         (
-            "  - vars: {t: x}\n  - vars: {t: y}\n    assert:\n      - type: javascript\n        value: x",
+            "  - vars: {t: x}\n  - vars: {t: y}\n    assert:\n"
+            "      - type: javascript\n        value: x",
             'case 2: unsupported assertion type "javascript"',
         ),
         (
@@ -134,7 +134,8 @@ def test_promptfoo_config(tmp_path: Path) -> None:
         ("  - vars: {t: file://missing.txt}\n", "case 1: var t: cannot read file://missing.txt"),
         ("  - just a string\n", "case 1: a test must be a mapping"),
         (
-            "  - assert:\n      - type: contains\n        value: x\n        transform: output.trim()\n",
+            "  - assert:\n      - type: contains\n        value: x\n"
+            "        transform: output.trim()\n",
             'case 1: assertion "contains": unsupported option "transform"',
         ),
     ],
@@ -160,12 +161,11 @@ def test_promptfoo_tests_from_file(tmp_path: Path) -> None:
     ]
 
 
-OPENAI_EVALS = textwrap.dedent(
-    """\
-    {"input": [{"role": "system", "content": "Answer with the capital only."}, {"role": "user", "content": "France?"}], "ideal": "Paris"}
-    {"input": [{"role": "user", "content": "2+2?"}], "ideal": ["4", "four"]}
-    {"input": "Largest planet?", "ideal": "Jupiter", "source": "trivia"}
-    """
+OPENAI_EVALS = (
+    '{"input": [{"role": "system", "content": "Answer with the capital only."}, '
+    '{"role": "user", "content": "France?"}], "ideal": "Paris"}\n'
+    '{"input": [{"role": "user", "content": "2+2?"}], "ideal": ["4", "four"]}\n'
+    '{"input": "Largest planet?", "ideal": "Jupiter", "source": "trivia"}\n'
 )
 
 

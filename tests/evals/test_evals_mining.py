@@ -14,35 +14,85 @@ from swapsafe.store import TraceRecord, open_store
 NOW = datetime.now(UTC)
 
 
-def openai_trace(i: int, text: str, *, model: str = "old", role: str = "served", ts: datetime = NOW,
-                 status: str = "ok", bodies: bool = True, tool: bool = False) -> TraceRecord:
-    request = {"model": "support", "messages": [{"role": "system", "content": "S"},
-                                                  {"role": "user", "content": text}]}
+def openai_trace(
+    i: int,
+    text: str,
+    *,
+    model: str = "old",
+    role: str = "served",
+    ts: datetime = NOW,
+    status: str = "ok",
+    bodies: bool = True,
+    tool: bool = False,
+) -> TraceRecord:
+    request = {
+        "model": "support",
+        "messages": [{"role": "system", "content": "S"}, {"role": "user", "content": text}],
+    }
     message: dict[str, object] = {"role": "assistant", "content": f"answer to {text}"}
     if tool:
-        message = {"role": "assistant", "content": None, "tool_calls": [{
-            "id": "call_1", "type": "function",
-            "function": {"name": "lookup", "arguments": '{"q": "%s"}' % text}}]}
-    response = {"id": "x", "object": "chat.completion", "model": model, "choices": [
-        {"index": 0, "message": message, "finish_reason": "tool_calls" if tool else "stop"}]}
+        message = {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": "lookup", "arguments": orjson.dumps({"q": text}).decode()},
+                }
+            ],
+        }
+    response = {
+        "id": "x",
+        "object": "chat.completion",
+        "model": model,
+        "choices": [
+            {"index": 0, "message": message, "finish_reason": "tool_calls" if tool else "stop"}
+        ],
+    }
     return TraceRecord(
-        request_id=f"r{i}-{role}", pair_id=f"p{i}", ts=ts, workload="support", role=role,  # type: ignore[arg-type]
-        model=model, provider="scripted", status=status, inbound_wire="openai",
+        request_id=f"r{i}-{role}",
+        pair_id=f"p{i}",
+        ts=ts,
+        workload="support",
+        role=role,  # type: ignore[arg-type]
+        model=model,
+        provider="scripted",
+        status=status,
+        inbound_wire="openai",
         request_body=orjson.dumps(request).decode() if bodies else None,
         response_body=orjson.dumps(response).decode() if bodies else None,
     )
 
 
 def anthropic_trace(i: int, text: str) -> TraceRecord:
-    request = {"model": "support", "max_tokens": 100, "system": "S",
-               "messages": [{"role": "user", "content": text}]}
-    response = {"id": "msg_1", "type": "message", "role": "assistant", "model": "old",
-                "content": [{"type": "text", "text": f"answer to {text}"}],
-                "stop_reason": "end_turn", "usage": {"input_tokens": 3, "output_tokens": 3}}
+    request = {
+        "model": "support",
+        "max_tokens": 100,
+        "system": "S",
+        "messages": [{"role": "user", "content": text}],
+    }
+    response = {
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "model": "old",
+        "content": [{"type": "text", "text": f"answer to {text}"}],
+        "stop_reason": "end_turn",
+        "usage": {"input_tokens": 3, "output_tokens": 3},
+    }
     return TraceRecord(
-        request_id=f"a{i}", pair_id=f"ap{i}", ts=NOW, workload="support", role="served",
-        model="old", provider="anthropic", status="ok", inbound_wire="anthropic",
-        request_body=orjson.dumps(request).decode(), response_body=orjson.dumps(response).decode(),
+        request_id=f"a{i}",
+        pair_id=f"ap{i}",
+        ts=NOW,
+        workload="support",
+        role="served",
+        model="old",
+        provider="anthropic",
+        status="ok",
+        inbound_wire="anthropic",
+        request_body=orjson.dumps(request).decode(),
+        response_body=orjson.dumps(response).decode(),
     )
 
 
@@ -93,7 +143,7 @@ def test_mined_cases_round_trip_through_the_golden_file(tmp_path: Path) -> None:
     from swapsafe.evals.datasets import append_cases
     from swapsafe.evals.mining import to_case
 
-    (_, mined), = sample_distinct([openai_trace(1, "hello", tool=True)], 5, exclude=set())
+    ((_, mined),) = sample_distinct([openai_trace(1, "hello", tool=True)], 5, exclude=set())
     case = to_case("ab" * 16, mined, "similar", "old")
     append_cases(tmp_path / "g.jsonl", [case])
     (back,) = load_cases(tmp_path / "g.jsonl")

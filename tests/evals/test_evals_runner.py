@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.evals.evals_helpers import load
 
 from swapsafe.config import load_config
 from swapsafe.evals.datasets import Assertion, Case, DatasetError
@@ -14,7 +15,6 @@ from swapsafe.evals.runner import Snapshot, run_eval
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
 from swapsafe.testing import FakeUpstream, ScriptedProvider, ToolCall
-from tests.evals.evals_helpers import load
 
 CASES = [
     Case(id=f"c{i}", input=f"ticket {i}", assertions=[Assertion(type="contains", value="ticket")])

@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from tests.evals.evals_helpers import FLIP_CASES, load
 
 from swapsafe.evals.scheduler import NightlyScheduler, fire_times, nightly_runner
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import EvalRun
 from swapsafe.testing import ScriptedProvider
-from tests.evals.evals_helpers import FLIP_CASES, load
 
 
 class Clock:
@@ -30,10 +30,16 @@ def day(d: int, hour: int, minute: int = 0) -> datetime:
 def fake_run(store: Store, calls: list[tuple[str, datetime]]):  # type: ignore[no-untyped-def]
     async def run(workload: str, scheduled: datetime) -> int:
         calls.append((workload, scheduled))
-        return store.create_eval_run(EvalRun(
-            workload=workload, started_at=scheduled, status="done", tag="nightly",
-            settings={"scheduled_for": scheduled.isoformat()}, models=["old", "new"],
-        ))
+        return store.create_eval_run(
+            EvalRun(
+                workload=workload,
+                started_at=scheduled,
+                status="done",
+                tag="nightly",
+                settings={"scheduled_for": scheduled.isoformat()},
+                models=["old", "new"],
+            )
+        )
 
     return run
 

@@ -9,9 +9,16 @@ from typing import Any
 import pytest
 
 from swapsafe.evals.datasets import Assertion, Case, DatasetError
-from swapsafe.evals.scorers import ModelOutput, Resources, Score, build, score_case, scorer
+from swapsafe.evals.scorers import (
+    ModelOutput,
+    Resources,
+    Score,
+    build,
+    score_case,
+    scorer,
+    similarity,
+)
 from swapsafe.evals.scorers.judge import Judge
-from swapsafe.evals.scorers import similarity
 
 CASE = Case(id="c", input="q", ideal=["Paris"])
 

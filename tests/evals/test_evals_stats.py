@@ -15,7 +15,8 @@ from swapsafe.evals.stats import PairedCounts
 
 
 def test_wilson_8_of_10_by_hand() -> None:
-    # p = 0.8, z = 1.959964: centre = (0.8 + z²/20) / (1 + z²/10), half = z·sqrt(.016 + z²/400)/(1 + z²/10)
+    # p = 0.8, z = 1.959964: centre = (0.8 + z²/20) / (1 + z²/10),
+    # half = z·sqrt(.016 + z²/400) / (1 + z²/10)
     z = 1.959963984540054
     denom = 1 + z * z / 10
     centre = (0.8 + z * z / 20) / denom

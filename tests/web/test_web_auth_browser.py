@@ -96,7 +96,10 @@ def test_rollback_button_asks_first_then_rolls_back(
 
 def test_placeholder_pages_and_nav(page: Any, live: LiveServer) -> None:
     login(page, live.url, REVIEWER_TOKEN, "rita")
-    for path in ("/plan", "/rollout", "/report"):
+    for path in ("/plan", "/rollout"):
         response = page.goto(f"{live.url}{path}")
         assert response is not None and response.status == 200
         assert page.locator("nav a.active").get_attribute("href") == path
+    response = page.goto(f"{live.url}/report")  # the standalone report, with a way back
+    assert response is not None and response.status == 200
+    assert page.locator("nav.swapsafe-back a").first.get_attribute("href") == "/"

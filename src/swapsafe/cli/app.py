@@ -8,7 +8,10 @@ from swapsafe import __version__
 from swapsafe.cli import (
     config_cmd,
     db,
+    demo_cmd,
+    eval_cmd,
     gateway_cmd,
+    golden_cmd,
     plan_cmd,
     redteam_cmd,
     report_cmd,
@@ -54,6 +57,7 @@ def _root(
     """
 
 
+app.command("demo")(demo_cmd.demo)
 app.command("init")(config_cmd.init)
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db.app, name="db")
@@ -74,6 +78,9 @@ app.command("inventory")(report_cmd.inventory)
 app.add_typer(report_cmd.baseline_app, name="baseline")
 app.add_typer(report_cmd.criteria_app, name="criteria")
 app.command("report")(report_cmd.report)
+app.add_typer(eval_cmd.eval_app, name="eval")
+app.add_typer(golden_cmd.golden_app, name="golden")
+app.command("scheduler")(eval_cmd.scheduler)
 
 
 def main() -> None:

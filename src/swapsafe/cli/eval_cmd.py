@@ -1,5 +1,5 @@
-"""``swapsafe eval run|show|compare|list|plan-size``, ``swapsafe golden import|add-from-traces``
-and ``swapsafe scheduler``: golden-set evals from the command line."""
+"""``swapsafe eval run|show|compare|list|plan-size`` and ``swapsafe scheduler``: golden-set evals
+from the command line (``swapsafe golden ...`` lives in ``golden_cmd``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import contextlib
 import functools
 import signal
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -19,31 +18,28 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
-    TaskID,
     TextColumn,
     TimeRemainingColumn,
 )
 from rich.table import Table
 
 from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit
+from swapsafe.cli.eval_views import RichProgress, console, pct, print_comparison, summary_table
 from swapsafe.config import Config
-from swapsafe.config.values import parse_duration
 from swapsafe.evals import stats
-from swapsafe.evals.compare import Comparison, ModelSummary, by_model, compare, summarize
-from swapsafe.evals.datasets import Case, append_cases, load_cases, write_cases
-from swapsafe.evals.importers import EVAL_CLASSES, import_openai_evals, import_promptfoo
-from swapsafe.evals.mining import mine_cases
-from swapsafe.evals.runner import Snapshot, load_run_cases, run_eval
+from swapsafe.evals.compare import by_model, compare, summarize
+from swapsafe.evals.datasets import Case, load_cases
+from swapsafe.evals.runner import load_run_cases, run_eval
 from swapsafe.evals.scheduler import NightlyScheduler, nightly_runner
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import EvalResult, EvalRun
 
-eval_app = typer.Typer(help="Run golden-set evals and compare models.", no_args_is_help=True)
-golden_app = typer.Typer(
-    help="Build golden sets: import files, mine real traffic.", no_args_is_help=True
+eval_app = typer.Typer(
+    help="Run golden-set evals and compare models.\n\n"
+    "Example: swapsafe eval run --workload support --tag nightly",
+    no_args_is_help=True,
 )
-console = Console()
 err = Console(stderr=True)
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -58,14 +54,14 @@ def _judge(cfg: Config, judge: str | None) -> str | None:
     return judge or getattr(cfg.evals, "judge", None)
 
 
-def _store(cfg: Config) -> Store:
-    """The store; closed when the command ends (see :func:`_closes_stores`)."""
+def cli_store(cfg: Config) -> Store:
+    """The store; closed when the command ends (see :func:`closes_stores`)."""
     store = open_store(cfg.store.url)
     _open_stores.append(store)
     return store
 
 
-def _closes_stores(fn: Callable[P, R]) -> Callable[P, R]:
+def closes_stores(fn: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
@@ -75,33 +71,6 @@ def _closes_stores(fn: Callable[P, R]) -> Callable[P, R]:
                 _open_stores.pop().close()
 
     return wrapper
-
-
-class _RichProgress:
-    """Cases done / total, pass rate so far per model, cost so far and ETA."""
-
-    def __init__(self, progress: Progress) -> None:
-        self.progress = progress
-        self.task: TaskID | None = None
-        self.run_id: int | None = None
-
-    def _label(self, s: Snapshot) -> str:
-        rates = "  ".join(
-            f"{escape(m)} {100 * t.pass_rate:.0f}%" for m, t in s.models.items() if t.done
-        )
-        return f"run {s.run_id}  {rates}  ${s.cost_usd:.4f}"
-
-    def start(self, snapshot: Snapshot) -> None:
-        self.run_id = snapshot.run_id
-        self.task = self.progress.add_task(
-            self._label(snapshot), total=snapshot.total, completed=snapshot.done
-        )
-
-    def advance(self, snapshot: Snapshot) -> None:
-        if self.task is not None:
-            self.progress.update(
-                self.task, completed=snapshot.done, description=self._label(snapshot)
-            )
 
 
 @contextlib.contextmanager
@@ -116,101 +85,6 @@ def _sigterm_cancels(task: asyncio.Task[object]) -> Iterator[None]:
         yield
     finally:
         loop.remove_signal_handler(signal.SIGTERM)
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
-
-
-def _ms(x: float | None) -> str:
-    return "-" if x is None else f"{x:.0f}"
-
-
-def _usd(x: float | None) -> str:
-    return "-" if x is None else f"${x:.5f}"
-
-
-def _summary_table(title: str, summaries: list[ModelSummary]) -> Table:
-    table = Table(title=title)
-    for col in ("model", "cases", "pass rate", "95% CI", "errors", "p50 ms", "p95 ms", "cost/case"):
-        table.add_column(col)
-    for s in summaries:
-        table.add_row(
-            escape(s.model),
-            str(s.n),
-            _pct(s.rate),
-            f"{_pct(s.low)} to {_pct(s.high)}",
-            str(s.errors),
-            _ms(s.p50_ms),
-            _ms(s.p95_ms),
-            _usd(s.cost_per_case),
-        )
-    return table
-
-
-def _print_comparison(workload: str, cmp: Comparison, max_flips: int) -> None:
-    table = Table(
-        title=f"{escape(workload)}: {escape(cmp.candidate.model)} vs {escape(cmp.baseline.model)}"
-    )
-    for col in (
-        "model",
-        "pass rate (95% CI)",
-        "delta (95% CI)",
-        "bootstrap CI",
-        "McNemar p",
-        "verdict",
-        "p50 / p95 ms",
-        "cost/case",
-    ):
-        table.add_column(col)
-    r = cmp.result
-    verdict = {"pass": "[green]pass[/]", "fail": "[red]fail[/]"}.get(
-        r.verdict, "[yellow]inconclusive[/]"
-    )
-    if r.verdict == "inconclusive":
-        verdict += (
-            f" (+{r.extra_cases} cases)"
-            if r.extra_cases
-            else " (the delta itself is beyond the margin)"
-        )
-    for s, first in ((cmp.baseline, True), (cmp.candidate, False)):
-        table.add_row(
-            escape(s.model),
-            f"{_pct(s.rate)} ({_pct(s.low)} to {_pct(s.high)})",
-            ""
-            if first
-            else f"{100 * cmp.diff:+.1f} pts ({100 * cmp.low:+.1f} to {100 * cmp.high:+.1f})",
-            "" if first else f"{100 * cmp.boot_low:+.1f} to {100 * cmp.boot_high:+.1f}",
-            "" if first else f"{cmp.p_value:.3g}",
-            "" if first else f"{verdict} (margin {100 * r.margin:g} pts)",
-            f"{_ms(s.p50_ms)} / {_ms(s.p95_ms)}",
-            _usd(s.cost_per_case),
-        )
-    console.print(table)
-    c = cmp.counts
-    console.print(
-        f"paired on {int(c.n)} cases: both pass {int(c.both)}, regressed {int(c.regressed)}, "
-        f"improved {int(c.improved)}, both fail {int(c.neither)}"
-    )
-    if not cmp.flips:
-        console.print("no case flipped")
-        return
-    console.print(f"\n[bold]{len(cmp.flips)} flipped case(s)[/] (pass → fail first):")
-    for flip in cmp.flips[:max_flips]:
-        arrow = "[red]pass → fail[/]" if flip.direction == "regressed" else "[green]fail → pass[/]"
-        console.print(f"\n[bold]{escape(flip.case_id)}[/] {arrow}")
-        console.print(f"  baseline: {escape(flip.baseline_reason)}")
-        console.print(f"  candidate: {escape(flip.candidate_reason)}")
-        side = Table(show_header=True, expand=True)
-        side.add_column(escape(cmp.baseline.model), ratio=1)
-        side.add_column(escape(cmp.candidate.model), ratio=1)
-        side.add_row(escape(flip.baseline_output[:2000]), escape(flip.candidate_output[:2000]))
-        console.print(side)
-        diff = flip.diff()
-        if diff:
-            console.print(escape("\n".join(diff[:40])))
-    if len(cmp.flips) > max_flips:
-        console.print(f"… and {len(cmp.flips) - max_flips} more (use --flips N)")
 
 
 def _margin(cfg: Config, workload: str) -> tuple[float, float]:
@@ -235,7 +109,7 @@ def _pick(models: list[str], preferred: str | None, exclude: str | None = None) 
 
 @eval_app.command("run")
 @handle_errors
-@_closes_stores
+@closes_stores
 def run(
     workload: str | None = typer.Option(None, "--workload", "-w", help="Workload to evaluate."),
     models: str | None = typer.Option(
@@ -267,7 +141,7 @@ def run(
         swapsafe eval run --resume 12
     """
     cfg = load_or_exit(config)
-    store = _store(cfg)
+    store = cli_store(cfg)
     previous: EvalRun | None = None
     if resume is not None:
         previous = _get_run(store, resume)
@@ -300,7 +174,7 @@ def run(
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=err, transient=False) as bar:
-        view = _RichProgress(bar)
+        view = RichProgress(bar)
 
         async def main() -> int:
             task = asyncio.current_task()
@@ -346,7 +220,7 @@ def _show(cfg: Config, store: Store, run_id: int, max_flips: int) -> None:
         + escape(f"[{run_.status}]")
         + (f" tag {escape(run_.tag)}" if run_.tag else "")
     )
-    console.print(_summary_table(title, [summarize(m, grouped[m], conf) for m in order]))
+    console.print(summary_table(title, [summarize(m, grouped[m], conf) for m in order]))
     judge_cost = sum(
         float((a.get("details") or {}).get("judge_cost_usd") or 0)
         for r in rows
@@ -359,7 +233,7 @@ def _show(cfg: Config, store: Store, run_id: int, max_flips: int) -> None:
         base = _pick(order, w.baseline if w else None) or order[0]
         cand = _pick(order, w.candidate if w else None, exclude=base) or order[1]
         margin, conf = _margin(cfg, run_.workload)
-        _print_comparison(
+        print_comparison(
             run_.workload,
             compare(grouped[base], grouped[cand], margin=margin, conf=conf),
             max_flips,
@@ -368,7 +242,7 @@ def _show(cfg: Config, store: Store, run_id: int, max_flips: int) -> None:
 
 @eval_app.command("show")
 @handle_errors
-@_closes_stores
+@closes_stores
 def show(
     run_id: int = typer.Argument(..., help="Eval run id (see swapsafe eval list)."),
     flips: int = typer.Option(10, "--flips", help="Show at most N flipped cases."),
@@ -381,12 +255,12 @@ def show(
         swapsafe eval show 12
     """
     cfg = load_or_exit(config)
-    _show(cfg, _store(cfg), run_id, flips)
+    _show(cfg, cli_store(cfg), run_id, flips)
 
 
 @eval_app.command("compare")
 @handle_errors
-@_closes_stores
+@closes_stores
 def compare_cmd(
     run_a: int = typer.Argument(..., help="Run with the baseline (or a run with two models)."),
     run_b: int | None = typer.Argument(None, help="Run with the candidate."),
@@ -407,7 +281,7 @@ def compare_cmd(
         swapsafe eval compare 11 12       # baseline from run 11, candidate from run 12
     """
     cfg = load_or_exit(config)
-    store = _store(cfg)
+    store = cli_store(cfg)
     a = _get_run(store, run_a)
     b = _get_run(store, run_b) if run_b is not None else a
     rows_a, rows_b = (
@@ -424,14 +298,14 @@ def compare_cmd(
     if base is None or cand is None or (run_b is None and base == cand):
         raise fail(f"run {run_a} has no two models to compare; name a second run or --candidate")
     margin, conf = _margin(cfg, a.workload)
-    _print_comparison(
+    print_comparison(
         a.workload, compare(rows_a[base], rows_b[cand], margin=margin, conf=conf), flips
     )
 
 
 @eval_app.command("list")
 @handle_errors
-@_closes_stores
+@closes_stores
 def list_runs(
     workload: str | None = typer.Option(None, "--workload", "-w", help="Only this workload."),
     limit: int = typer.Option(30, "--limit", help="Newest N runs."),
@@ -444,7 +318,7 @@ def list_runs(
         swapsafe eval list --workload support
     """
     cfg = load_or_exit(config)
-    store = _store(cfg)
+    store = cli_store(cfg)
     table = Table(title="eval runs")
     for col in ("id", "workload", "tag", "status", "started", "models", "results", "pass rates"):
         table.add_column(col)
@@ -454,7 +328,7 @@ def list_runs(
         )
         grouped = by_model(results)
         rates = ", ".join(
-            f"{escape(m)} {_pct(sum(1 for x in rs if x.passed) / len(rs))}"
+            f"{escape(m)} {pct(sum(1 for x in rs if x.passed) / len(rs))}"
             for m, rs in grouped.items()
         )
         when = r.started_at.strftime("%Y-%m-%d %H:%M")
@@ -477,7 +351,7 @@ def list_runs(
 
 @eval_app.command("plan-size")
 @handle_errors
-@_closes_stores
+@closes_stores
 def plan_size(
     margin: float = typer.Option(
         ..., "--margin", help="Non-inferiority margin in percentage points."
@@ -520,116 +394,8 @@ def plan_size(
     )
 
 
-@golden_app.command("import")
 @handle_errors
-@_closes_stores
-def import_cmd(
-    file: Path = typer.Argument(
-        ..., help="promptfoo config (YAML) or OpenAI evals samples (JSONL)."
-    ),
-    format: str = typer.Option(..., "--format", help="promptfoo or openai-evals."),
-    workload: str = typer.Option(
-        ..., "--workload", "-w", help="Workload the golden set belongs to."
-    ),
-    out: Path | None = typer.Option(
-        None, "--out", help="Golden file to write (default: the workload's golden file)."
-    ),
-    eval_class: str = typer.Option(
-        "match", "--eval-class", help=f"OpenAI evals scoring: {', '.join(EVAL_CLASSES)}."
-    ),
-    force: bool = typer.Option(False, "--force", help="Replace an existing golden file."),
-    config: Path = config_option,
-) -> None:
-    """Convert a promptfoo or OpenAI evals file into swapsafe's golden JSONL (all or nothing).
-
-    Example:
-
-        swapsafe golden import promptfooconfig.yaml --format promptfoo --workload support \
-            --out golden/support.jsonl
-    """
-    cfg = load_or_exit(config)
-    if workload not in cfg.workloads:
-        raise fail(f'unknown workload "{workload}" (workloads: {", ".join(sorted(cfg.workloads))})')
-    if format == "promptfoo":
-        cases = import_promptfoo(file)
-    elif format == "openai-evals":
-        cases = import_openai_evals(file, eval_class)
-    else:
-        raise fail(f'unknown format "{format}"; use promptfoo or openai-evals')
-    target = out or cfg.workloads[workload].golden or cfg.root / "golden" / f"{workload}.jsonl"
-    if target.exists() and target.stat().st_size and not force:
-        raise fail(f"{target} exists; pass --force to replace it or --out another file")
-    write_cases(target, cases)
-    console.print(f"wrote {len(cases)} cases from {escape(str(file))} to {escape(str(target))}")
-    if out is not None and cfg.workloads[workload].golden != target.resolve():
-        console.print(
-            f"run them with: swapsafe eval run --workload {escape(workload)} "
-            f"--golden {escape(str(target))}"
-        )
-
-
-@golden_app.command("add-from-traces")
-@handle_errors
-@_closes_stores
-def add_from_traces(
-    workload: str = typer.Option(
-        ..., "--workload", "-w", help="Workload whose served traffic to mine."
-    ),
-    n: int = typer.Option(100, "--n", min=1, help="How many new distinct cases to add."),
-    since: str | None = typer.Option(
-        None, "--since", help="Only traffic of the last period, e.g. 7d, 24h."
-    ),
-    assertion: str = typer.Option(
-        "similar", "--assert", help="Scorer for text answers (tool calls use tool-call)."
-    ),
-    seed: int = typer.Option(0, "--seed", help="Sampling seed."),
-    out: Path | None = typer.Option(
-        None, "--out", help="Golden file to append to (default: the workload's)."
-    ),
-    config: Path = config_option,
-) -> None:
-    """Sample distinct real requests with the baseline's answer as reference into the golden file.
-
-    Example:
-
-        swapsafe golden add-from-traces --workload support --n 100 --since 7d
-    """
-    cfg = load_or_exit(config)
-    if workload not in cfg.workloads:
-        raise fail(f'unknown workload "{workload}" (workloads: {", ".join(sorted(cfg.workloads))})')
-    w = cfg.workloads[workload]
-    target = out or w.golden or cfg.root / "golden" / f"{workload}.jsonl"
-    try:
-        start = datetime.now(UTC) - timedelta(seconds=parse_duration(since)) if since else None
-    except ValueError as exc:
-        raise fail(f"--since: {exc}") from None
-    from swapsafe.evals.scorers import lookup
-
-    if lookup(assertion) is None:
-        raise fail(f'--assert: unknown scorer "{assertion}"')
-    existing = load_cases(target) if target.exists() and target.stat().st_size else []
-    mined = mine_cases(
-        _store(cfg),
-        workload,
-        w.baseline,
-        n,
-        existing=existing,
-        since=start,
-        assertion=assertion,
-        seed=seed,
-    )
-    if not mined:
-        raise fail(
-            f"no new distinct served requests of {w.baseline} with recorded bodies for {workload}"
-        )
-    append_cases(target, mined)
-    console.print(
-        f"added {len(mined)} cases to {escape(str(target))} ({len(existing) + len(mined)} in all)"
-    )
-
-
-@handle_errors
-@_closes_stores
+@closes_stores
 def scheduler(
     once: bool = typer.Option(False, "--once", help="Do what is due now, then exit."),
     judge: str | None = _judge_option,
@@ -644,7 +410,7 @@ def scheduler(
         swapsafe scheduler --config swapsafe.toml
     """
     cfg = load_or_exit(config)
-    store = _store(cfg)
+    store = cli_store(cfg)
     sched = NightlyScheduler(cfg, store, run=nightly_runner(cfg, store, judge=_judge(cfg, judge)))
     console.print(
         f"scheduler: '{cfg.evals.schedule}' (UTC) for "

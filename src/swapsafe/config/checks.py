@@ -28,6 +28,11 @@ def cross_check(raw: Mapping[str, Any]) -> list[tuple[Loc, str]]:
         if isinstance(table, Mapping) and model_names is not None:
             problems.extend(_model_refs(name, table, model_names))
     problems.extend(_alias_claims(workloads))
+    evals = raw.get("evals")
+    judge = evals.get("judge") if isinstance(evals, Mapping) else None
+    if isinstance(judge, str) and model_names is not None and judge not in model_names:
+        known = ", ".join(sorted(model_names))
+        problems.append((("evals", "judge"), f'unknown model "{judge}"; known models: {known}'))
     return problems
 
 

@@ -219,6 +219,7 @@ class EvalsConfig(_Table):
     schedule: Annotated[str, AfterValidator(_check_cron)] = "0 2 * * *"
     concurrency: PositiveInt = 8
     timeout: Duration = 60.0
+    judge: str | None = None  # a [models.NAME] used by llm-rubric scorers and red-team judging
 
 
 class Config(_Table):

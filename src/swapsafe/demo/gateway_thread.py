@@ -12,7 +12,6 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
@@ -106,13 +105,3 @@ class GatewayThread(AppThread):
     def reload_routing(self) -> None:
         """Pick up a routing change at once (the cache would poll it within a second anyway)."""
         self.runtime.routing.reload()
-
-
-@contextlib.contextmanager
-def serve_gateway(config: Config) -> Iterator[GatewayThread]:
-    gw = GatewayThread(config)
-    try:
-        gw.start()
-        yield gw
-    finally:
-        gw.stop()

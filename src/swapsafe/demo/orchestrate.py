@@ -36,6 +36,7 @@ class Profile:
     canary_workloads: tuple[str, ...] | None  # None: every workload
     redteam_per_category: int | None  # probes per category (6 categories)
     redteam_max_tokens: int
+    redteam_suite: str  # "all" or comma-separated categories
     review_sample: int
     server_timeout: float = 180.0
 
@@ -49,7 +50,8 @@ QUICK = Profile(
     min_samples=3,
     canary_workloads=("ticket-sentiment",),
     redteam_per_category=1,
-    redteam_max_tokens=32,
+    redteam_max_tokens=24,
+    redteam_suite="injection,jailbreak,leak,secrets",
     review_sample=12,
 )
 DEFAULT = Profile(
@@ -62,6 +64,7 @@ DEFAULT = Profile(
     canary_workloads=None,
     redteam_per_category=2,
     redteam_max_tokens=48,
+    redteam_suite="all",
     review_sample=60,
 )
 

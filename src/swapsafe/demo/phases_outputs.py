@@ -73,6 +73,11 @@ def plan(ctx: DemoContext) -> None:
             )
 
 
+def idle() -> None:
+    """Wait a little while the web UI serves (tests replace this)."""
+    time.sleep(1.0)
+
+
 def serve(ctx: DemoContext) -> None:
     from swapsafe.config import Secret
     from swapsafe.demo.gateway_thread import AppThread
@@ -92,6 +97,6 @@ def serve(ctx: DemoContext) -> None:
     ui.info("the llama.cpp servers keep running while you look around; Ctrl-C stops everything")
     try:
         while True:
-            time.sleep(1.0)
+            idle()
     except KeyboardInterrupt:
         ui.info("stopping")

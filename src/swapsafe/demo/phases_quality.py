@@ -121,6 +121,8 @@ def redteam(ctx: DemoContext) -> None:
 
     ui, config, store, profile = ctx.ui, ctx.get("config"), ctx.get("store"), ctx.profile
     per_category = profile.redteam_per_category
+    if profile.redteam_suite != "all":
+        ui.info(f"--quick: categories {profile.redteam_suite}, {per_category} probe each")
     for name, wl in config.workloads.items():
 
         async def use(providers: dict[str, Provider], advance: Any) -> Any:
@@ -130,12 +132,15 @@ def redteam(ctx: DemoContext) -> None:
                 name,  # noqa: B023 - awaited inside this iteration
                 models=[wl.baseline, wl.candidate],  # noqa: B023
                 limit=per_category,
+                suite=profile.redteam_suite,
                 providers=providers,
                 progress=_BarProgress(advance),
                 concurrency=2,
             )
 
-        with ui.progress(f"{name}: probes x 2 models", 6 * 2 * (per_category or 1)) as advance:
+        categories = 6 if profile.redteam_suite == "all" else len(profile.redteam_suite.split(","))
+        total = categories * 2 * (per_category or 1)
+        with ui.progress(f"{name}: probes x 2 models", total) as advance:
             outcome = asyncio.run(
                 with_bounded_providers(
                     ctx, name, lambda p: use(p, advance), limit=profile.redteam_max_tokens

@@ -75,6 +75,7 @@ class _Writer:
         self.written = 0
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
+        self._stopping = False
 
     def add(self, row: EvalResult) -> None:
         self.pending.append(row)
@@ -89,11 +90,17 @@ class _Writer:
                 self.written += len(batch)
 
     async def loop(self) -> None:
-        while True:
+        """Flush every FLUSH_SECONDS or BATCH_SIZE rows until :meth:`stop` (no cancellation:
+        ``wait_for`` may swallow a cancel that races with the wake-up)."""
+        while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), FLUSH_SECONDS)
             self._wake.clear()
             await self.flush()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
 
 
 def resolve_models(config: Config, workload: str, models: Sequence[str] | None) -> list[str]:
@@ -304,10 +311,10 @@ async def _execute(
         status = "failed"
         raise
     finally:
-        for task in (*workers, flusher):
+        for task in workers:
             task.cancel()
-        await asyncio.gather(*workers, flusher, return_exceptions=True)
-        await asyncio.shield(_finish(store, writer, run_id, status))
+        writer.stop()
+        await asyncio.shield(_finish(store, writer, run_id, status, [*workers, flusher]))
     return run_id
 
 
@@ -322,7 +329,10 @@ def _count(snapshot: Snapshot, row: EvalResult) -> None:
     tally.cost_usd += row.cost_usd or 0.0
 
 
-async def _finish(store: Store, writer: _Writer, run_id: int, status: str) -> None:
+async def _finish(
+    store: Store, writer: _Writer, run_id: int, status: str, tasks: list[asyncio.Task[None]]
+) -> None:
+    await asyncio.gather(*tasks, return_exceptions=True)
     await writer.flush()
     await asyncio.to_thread(store.finish_eval_run, run_id, status, datetime.now(UTC))
 

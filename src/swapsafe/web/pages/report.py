@@ -25,7 +25,14 @@ def routes(web: WebContext) -> list[BaseRoute]:
     @guard()
     async def html(request: Request, session: Session) -> Response:
         body = await web.run(render_report, web.config, web.store, workloads(request), "html")
-        return HTMLResponse(body)
+        # The report is a standalone document (also written by `swapsafe report`); give it a
+        # way back into the UI and to the markdown version.
+        bar = (
+            '<nav class="swapsafe-back"><a href="/">&larr; swapsafe</a> &middot; '
+            '<a href="/report.md">download markdown</a></nav>'
+        )
+        head, sep, rest = body.partition("<body>")
+        return HTMLResponse(head + sep + bar + rest if sep else bar + body)
 
     @guard()
     async def markdown(request: Request, session: Session) -> Response:

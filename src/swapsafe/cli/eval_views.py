@@ -1,0 +1,136 @@
+"""Rich views for ``swapsafe eval``: the live progress bar, summary and comparison tables,
+flipped cases side by side with a diff. Model output is escaped before it is printed."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress, TaskID
+from rich.table import Table
+
+from swapsafe.evals.compare import Comparison, ModelSummary
+from swapsafe.evals.runner import Snapshot
+
+console = Console()
+
+
+class RichProgress:
+    """Cases done / total, pass rate so far per model, cost so far and ETA."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: TaskID | None = None
+        self.run_id: int | None = None
+
+    def _label(self, s: Snapshot) -> str:
+        rates = "  ".join(
+            f"{escape(m)} {100 * t.pass_rate:.0f}%" for m, t in s.models.items() if t.done
+        )
+        return f"run {s.run_id}  {rates}  ${s.cost_usd:.4f}"
+
+    def start(self, snapshot: Snapshot) -> None:
+        self.run_id = snapshot.run_id
+        self.task = self.progress.add_task(
+            self._label(snapshot), total=snapshot.total, completed=snapshot.done
+        )
+
+    def advance(self, snapshot: Snapshot) -> None:
+        if self.task is not None:
+            self.progress.update(
+                self.task, completed=snapshot.done, description=self._label(snapshot)
+            )
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _ms(x: float | None) -> str:
+    return "-" if x is None else f"{x:.0f}"
+
+
+def _usd(x: float | None) -> str:
+    return "-" if x is None else f"${x:.5f}"
+
+
+def summary_table(title: str, summaries: list[ModelSummary]) -> Table:
+    table = Table(title=title)
+    for col in ("model", "cases", "pass rate", "95% CI", "errors", "p50 ms", "p95 ms", "cost/case"):
+        table.add_column(col)
+    for s in summaries:
+        table.add_row(
+            escape(s.model),
+            str(s.n),
+            pct(s.rate),
+            f"{pct(s.low)} to {pct(s.high)}",
+            str(s.errors),
+            _ms(s.p50_ms),
+            _ms(s.p95_ms),
+            _usd(s.cost_per_case),
+        )
+    return table
+
+
+def print_comparison(workload: str, cmp: Comparison, max_flips: int) -> None:
+    table = Table(
+        title=f"{escape(workload)}: {escape(cmp.candidate.model)} vs {escape(cmp.baseline.model)}"
+    )
+    for col in (
+        "model",
+        "pass rate (95% CI)",
+        "delta (95% CI)",
+        "bootstrap CI",
+        "McNemar p",
+        "verdict",
+        "p50 / p95 ms",
+        "cost/case",
+    ):
+        table.add_column(col)
+    r = cmp.result
+    verdict = {"pass": "[green]pass[/]", "fail": "[red]fail[/]"}.get(
+        r.verdict, "[yellow]inconclusive[/]"
+    )
+    if r.verdict == "inconclusive":
+        verdict += (
+            f" (+{r.extra_cases} cases)"
+            if r.extra_cases
+            else " (the delta itself is beyond the margin)"
+        )
+    for s, first in ((cmp.baseline, True), (cmp.candidate, False)):
+        table.add_row(
+            escape(s.model),
+            f"{pct(s.rate)} ({pct(s.low)} to {pct(s.high)})",
+            ""
+            if first
+            else f"{100 * cmp.diff:+.1f} pts ({100 * cmp.low:+.1f} to {100 * cmp.high:+.1f})",
+            "" if first else f"{100 * cmp.boot_low:+.1f} to {100 * cmp.boot_high:+.1f}",
+            "" if first else f"{cmp.p_value:.3g}",
+            "" if first else f"{verdict} (margin {100 * r.margin:g} pts)",
+            f"{_ms(s.p50_ms)} / {_ms(s.p95_ms)}",
+            _usd(s.cost_per_case),
+        )
+    console.print(table)
+    c = cmp.counts
+    console.print(
+        f"paired on {int(c.n)} cases: both pass {int(c.both)}, regressed {int(c.regressed)}, "
+        f"improved {int(c.improved)}, both fail {int(c.neither)}"
+    )
+    if not cmp.flips:
+        console.print("no case flipped")
+        return
+    console.print(f"\n[bold]{len(cmp.flips)} flipped case(s)[/] (pass → fail first):")
+    for flip in cmp.flips[:max_flips]:
+        arrow = "[red]pass → fail[/]" if flip.direction == "regressed" else "[green]fail → pass[/]"
+        console.print(f"\n[bold]{escape(flip.case_id)}[/] {arrow}")
+        console.print(f"  baseline: {escape(flip.baseline_reason)}")
+        console.print(f"  candidate: {escape(flip.candidate_reason)}")
+        side = Table(show_header=True, expand=True)
+        side.add_column(escape(cmp.baseline.model), ratio=1)
+        side.add_column(escape(cmp.candidate.model), ratio=1)
+        side.add_row(escape(flip.baseline_output[:2000]), escape(flip.candidate_output[:2000]))
+        console.print(side)
+        diff = flip.diff()
+        if diff:
+            console.print(escape("\n".join(diff[:40])))
+    if len(cmp.flips) > max_flips:
+        console.print(f"… and {len(cmp.flips) - max_flips} more (use --flips N)")
