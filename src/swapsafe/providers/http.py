@@ -137,6 +137,10 @@ class HTTPProvider:
     def _auth_headers(self, api_key: str | None) -> dict[str, str]:
         raise NotImplementedError
 
+    def _prepare_body(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Last adjustments an upstream needs before the body is sent (default: none)."""
+        return body
+
     def _stream_event(self, event: SSEEvent) -> bool:
         """True when ``event`` ends the stream; raise ProviderError for an in-stream error."""
         raise NotImplementedError
@@ -172,7 +176,7 @@ class HTTPProvider:
         extra_headers: Mapping[str, str] | None = None,
         retries: int = 2,
     ) -> UpstreamResponse:
-        content = orjson.dumps(body)
+        content = orjson.dumps(self._prepare_body(body))
         headers = self._request_headers(api_key, extra_headers)
         secrets = (api_key, self._api_key)
         attempt = 0
@@ -220,7 +224,7 @@ class HTTPProvider:
     ) -> AsyncIterator[SSEEvent]:
         secrets = (api_key, self._api_key)
         response = await self._open_stream(
-            orjson.dumps(body),
+            orjson.dumps(self._prepare_body(body)),
             self._request_headers(api_key, extra_headers),
             deadline,
             retries,

@@ -7,7 +7,7 @@ llama.cpp, Ollama, Azure-style gateways) needs ``base_url``. Requests go to
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import httpx
 import orjson
@@ -59,6 +59,23 @@ class OpenAIProvider(HTTPProvider):
 
 class OpenAICompatibleProvider(OpenAIProvider):
     type = "openai-compatible"
+
+    def _prepare_body(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Assistant turns with only tool calls carry ``content: null`` in OpenAI's format;
+        llama.cpp's server (and some others) answer 422 to that, so send ``""`` instead."""
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not any(
+            isinstance(m, dict) and m.get("role") == "assistant" and m.get("content") is None
+            for m in messages
+        ):
+            return body
+        fixed = [
+            {**m, "content": ""}
+            if isinstance(m, dict) and m.get("role") == "assistant" and m.get("content") is None
+            else m
+            for m in messages
+        ]
+        return {**body, "messages": fixed}
 
 
 @register_provider("openai")
