@@ -6,6 +6,12 @@ exit code 2; never a traceback.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
+import sys
+import threading
+from collections.abc import Iterator
 from contextlib import ContextDecorator
 from pathlib import Path
 from types import TracebackType
@@ -76,3 +82,21 @@ class _HandleErrors(ContextDecorator):
 
 
 handle_errors = _HandleErrors()
+
+
+@contextlib.contextmanager
+def sigterm_cancels(task: asyncio.Task[Any]) -> Iterator[None]:
+    """While the block runs, SIGTERM cancels ``task`` (finished work is kept by the caller).
+
+    Signal handlers can only be installed from the main thread on POSIX; elsewhere (a worker
+    thread, Windows) SIGTERM keeps its default meaning.
+    """
+    if sys.platform == "win32" or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)

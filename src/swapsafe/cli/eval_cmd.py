@@ -6,8 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -23,7 +22,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit
+from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit, sigterm_cancels
 from swapsafe.cli.eval_views import RichProgress, console, pct, print_comparison, summary_table
 from swapsafe.config import Config
 from swapsafe.evals import stats
@@ -71,20 +70,6 @@ def closes_stores(fn: Callable[P, R]) -> Callable[P, R]:
                 _open_stores.pop().close()
 
     return wrapper
-
-
-@contextlib.contextmanager
-def _sigterm_cancels(task: asyncio.Task[object]) -> Iterator[None]:
-    loop = asyncio.get_running_loop()
-    try:
-        loop.add_signal_handler(signal.SIGTERM, task.cancel)
-    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread / Windows
-        yield
-        return
-    try:
-        yield
-    finally:
-        loop.remove_signal_handler(signal.SIGTERM)
 
 
 def _margin(cfg: Config, workload: str) -> tuple[float, float]:
@@ -179,7 +164,7 @@ def run(
         async def main() -> int:
             task = asyncio.current_task()
             assert task is not None
-            with _sigterm_cancels(task):
+            with sigterm_cancels(task):
                 return await run_eval(
                     cfg,
                     store,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit
+from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit, sigterm_cancels
 from swapsafe.config import Config
 from swapsafe.redteam.probes.base import CATEGORY_TITLES, SUITES, suite_categories
 from swapsafe.redteam.probes.registry import select
@@ -66,20 +65,6 @@ class _RichProgress:
         if self.task is not None:
             done = snapshot.done + snapshot.errors
             self.progress.update(self.task, completed=done, description=self._label(snapshot))
-
-
-@contextlib.contextmanager
-def _sigterm_cancels(task: asyncio.Task[Any]) -> Iterator[None]:
-    loop = asyncio.get_running_loop()
-    try:
-        loop.add_signal_handler(signal.SIGTERM, task.cancel)
-    except (NotImplementedError, RuntimeError, ValueError):
-        yield
-        return
-    try:
-        yield
-    finally:
-        loop.remove_signal_handler(signal.SIGTERM)
 
 
 @contextlib.contextmanager
@@ -201,7 +186,7 @@ def run(
             async def main() -> Any:
                 task = asyncio.current_task()
                 assert task is not None
-                with _sigterm_cancels(task):
+                with sigterm_cancels(task):
                     return await run_redteam(
                         cfg,
                         store,

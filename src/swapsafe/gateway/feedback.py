@@ -20,8 +20,8 @@ from starlette.routing import Route
 
 from swapsafe.exceptions import StoreError
 from swapsafe.gateway.auth import client_key
+from swapsafe.gateway.calls import BodyTooLarge, read_body
 from swapsafe.gateway.errors import error_response
-from swapsafe.gateway.proxy import BodyTooLarge, read_body
 from swapsafe.store.records import TraceRecord
 from swapsafe.store.records_rollout import Feedback
 from swapsafe.store.sql_rollout import rollout_db

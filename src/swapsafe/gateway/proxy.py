@@ -7,7 +7,6 @@ import contextlib
 import os
 import time
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,57 +19,25 @@ from swapsafe.config import Config, ModelConfig, WorkloadConfig
 from swapsafe.exceptions import ProviderError, TranslationError
 from swapsafe.gateway import streaming
 from swapsafe.gateway.auth import ClientAuth, client_key
+from swapsafe.gateway.calls import (
+    ID_PREFIX,
+    MALFORMED,
+    BodyTooLarge,
+    Call,
+    finish_reason,
+    read_body,
+)
 from swapsafe.gateway.errors import error_response, provider_error_response
 from swapsafe.gateway.metrics import GatewayMetrics
 from swapsafe.gateway.recorder import Recorder
-from swapsafe.gateway.redact import redact
 from swapsafe.gateway.router import Route, decide, sticky_key
 from swapsafe.gateway.routing_cache import RoutingCache
 from swapsafe.gateway.shadow import ShadowDispatcher
-from swapsafe.gateway.usage import TokenUsage, from_wire
-from swapsafe.pricing import PriceBook, UnitPrice
+from swapsafe.gateway.tracing import TraceWriter
+from swapsafe.gateway.usage import from_wire
+from swapsafe.pricing import PriceBook
 from swapsafe.providers.base import Provider, SSEEvent
-from swapsafe.store.records import TraceRecord
 from swapsafe.wire import translate
-
-_ID_PREFIX = {"openai": "chatcmpl-", "anthropic": "msg_"}
-_MALFORMED = (AttributeError, TypeError, KeyError, ValueError, IndexError)
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """Read the body, refusing past ``limit`` bytes before parsing anything."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
-    parts: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        parts.append(chunk)
-    return b"".join(parts)
-
-
-@dataclass(slots=True)
-class Call:
-    """One upstream call being made (served or shadow): what to record when it ends."""
-
-    request_id: str
-    pair_id: str
-    workload: str
-    role: str
-    model: ModelConfig
-    inbound: str
-    stream: bool
-    bucket: int
-    request_text: str | None
-    started: float
-    ts: datetime
 
 
 class Gateway:
@@ -96,7 +63,7 @@ class Gateway:
             alias: config.workloads[name] for alias, name in config.alias_map().items()
         }
         self.bodies = config.store.bodies
-        self._prices: dict[str, UnitPrice | None] = {}
+        self.traces = TraceWriter(config, recorder=recorder, metrics=metrics, pricebook=pricebook)
         self.shadow = ShadowDispatcher(
             sample_rate=config.shadow.sample_rate,
             max_concurrency=config.shadow.max_concurrency,
@@ -109,14 +76,6 @@ class Gateway:
     def _reject(self, inbound: str, status: int, reason: str, message: str) -> Response:
         self.metrics.rejected.inc((reason,))
         return error_response(inbound, status, message)
-
-    def _body_text(self, payload: bytes | dict[str, Any] | None) -> str | None:
-        if payload is None or self.bodies == "none":
-            return None
-        text = (payload if isinstance(payload, bytes) else orjson.dumps(payload)).decode(
-            "utf-8", "replace"
-        )
-        return redact(text) if self.bodies == "redacted" else text
 
     def _prepare(
         self, body: dict[str, Any], inbound: str, model: ModelConfig, *, stream: bool
@@ -174,72 +133,6 @@ class Gateway:
             body, request_id=request_id, model=provider.upstream_model
         )
 
-    def _record(
-        self,
-        call: Call,
-        *,
-        status: str,
-        http_status: int | None,
-        usage: TokenUsage | None = None,
-        error_class: str | None = None,
-        ttft: float | None = None,
-        response: bytes | dict[str, Any] | None = None,
-        finish_reason: str | None = None,
-    ) -> float | None:
-        latency = time.perf_counter() - call.started
-        usage = usage or TokenUsage()
-        m = call.model
-        if m.name not in self._prices:
-            self._prices[m.name] = self.pricebook.unit_price(
-                name=m.name, provider=m.provider, upstream_model=m.model, override=m.price
-            )
-        price = self._prices[m.name]
-        cost = (
-            price.cost(usage.input or 0, usage.output or 0, usage.cached or 0)
-            if price is not None and (usage.input is not None or usage.output is not None)
-            else None
-        )
-        labels = (call.workload, m.name, call.role)
-        self.metrics.requests.inc((*labels, status))
-        if error_class:
-            self.metrics.errors.inc((*labels, error_class))
-        self.metrics.latency.observe(labels, latency)
-        if ttft is not None:
-            self.metrics.ttft.observe(labels, ttft)
-        if usage.input:
-            self.metrics.tokens.inc((*labels, "input"), usage.input)
-        if usage.output:
-            self.metrics.tokens.inc((*labels, "output"), usage.output)
-        if cost:
-            self.metrics.cost.inc(labels, cost)
-        self.recorder.record(
-            TraceRecord(
-                request_id=call.request_id,
-                pair_id=call.pair_id,
-                ts=call.ts,
-                workload=call.workload,
-                role=call.role,  # type: ignore[arg-type]
-                model=m.name,
-                provider=m.provider,
-                status=status,
-                http_status=http_status,
-                error_class=error_class,
-                latency_ms=latency * 1000,
-                ttft_ms=None if ttft is None else ttft * 1000,
-                input_tokens=usage.input,
-                output_tokens=usage.output,
-                cached_tokens=usage.cached,
-                cost_usd=cost,
-                bucket=call.bucket,
-                stream=call.stream,
-                inbound_wire=call.inbound,
-                request_body=call.request_text,
-                response_body=self._body_text(response),
-                finish_reason=finish_reason,
-            )
-        )
-        return cost
-
     # -- entry point -------------------------------------------------------------------------
     async def handle(self, request: Request, inbound: str) -> Response:
         headers = request.headers
@@ -292,7 +185,7 @@ class Gateway:
         except TranslationError as exc:
             self.metrics.rejected.inc(("untranslatable",))
             return error_response(inbound, 400, str(exc), param=exc.param)
-        except _MALFORMED as exc:  # a shape the translator could not read: the client's fault
+        except MALFORMED as exc:  # a shape the translator could not read: the client's fault
             return self._reject(
                 inbound,
                 400,
@@ -300,9 +193,9 @@ class Gateway:
                 f"malformed request: {type(exc).__name__} while reading it; check the request "
                 "against the API reference",
             )
-        request_id = _ID_PREFIX[inbound] + os.urandom(16).hex()
+        request_id = ID_PREFIX[inbound] + os.urandom(16).hex()
         pair_id = os.urandom(16).hex()
-        request_text = self._body_text(raw)
+        request_text = self.traces.body_text(raw)
         now = datetime.now(UTC)
         if route.shadow is not None and self.shadow.admit(workload.name):
             self._start_shadow(body, inbound, route, pair_id, request_text, now, key)
@@ -349,26 +242,26 @@ class Gateway:
             )
             out = self._to_client(call.inbound, provider, resp.body, call.request_id, json_tool)
         except ProviderError as exc:
-            self._record(
+            self.traces.record(
                 call, status="error", http_status=exc.status or None, error_class=exc.error_class
             )
             response = provider_error_response(call.inbound, provider.wire, exc)
             response.headers.update(headers)
             return response
         except TranslationError as exc:
-            self._record(call, status="error", http_status=502, error_class="translation")
+            self.traces.record(call, status="error", http_status=502, error_class="translation")
             return error_response(
                 call.inbound, 502, f"cannot translate the upstream response: {exc}", headers=headers
             )
         usage = from_wire(provider.wire, resp.body.get("usage"))
         payload = orjson.dumps(out)
-        self._record(
+        self.traces.record(
             call,
             status="ok",
             http_status=resp.status,
             usage=usage,
             response=payload,  # the bytes the client gets, serialised once
-            finish_reason=_finish_reason(call.inbound, out),
+            finish_reason=finish_reason(call.inbound, out),
         )
         return Response(payload, status_code=200, headers=headers, media_type="application/json")
 
@@ -416,14 +309,14 @@ class Gateway:
         try:
             first = await upstream.__anext__()
         except ProviderError as exc:
-            self._record(
+            self.traces.record(
                 call, status="error", http_status=exc.status or None, error_class=exc.error_class
             )
             response = provider_error_response(call.inbound, provider.wire, exc)
             response.headers.update(headers)
             return response
         except StopAsyncIteration:
-            self._record(call, status="error", http_status=502, error_class="empty_stream")
+            self.traces.record(call, status="error", http_status=502, error_class="empty_stream")
             return error_response(
                 call.inbound,
                 502,
@@ -471,7 +364,7 @@ class Gateway:
                 if aclose is not None:
                     with contextlib.suppress(Exception):  # a broken stream; the trace says why
                         await aclose()
-            self._record(
+            self.traces.record(
                 call,
                 status=status,
                 http_status=200,
@@ -497,7 +390,7 @@ class Gateway:
         model = self.config.models[route.shadow]
         try:
             shadow_body, json_tool = self._prepare(body, inbound, model, stream=False)
-        except (TranslationError, *_MALFORMED):
+        except (TranslationError, *MALFORMED):
             self.metrics.shadow_skipped.inc((route.workload, "untranslatable"))
             return
         call = Call(
@@ -533,37 +426,26 @@ class Gateway:
             )
             out = self._to_client(call.inbound, provider, resp.body, call.request_id, json_tool)
         except TimeoutError:
-            self._record(call, status="error", http_status=None, error_class="timeout")
+            self.traces.record(call, status="error", http_status=None, error_class="timeout")
             return
         except ProviderError as exc:
-            self._record(
+            self.traces.record(
                 call, status="error", http_status=exc.status or None, error_class=exc.error_class
             )
             return
         except TranslationError:
-            self._record(call, status="error", http_status=502, error_class="translation")
+            self.traces.record(call, status="error", http_status=502, error_class="translation")
             return
         except Exception:  # a shadow failure must never escape; it is recorded, not raised
-            self._record(call, status="error", http_status=None, error_class="internal")
+            self.traces.record(call, status="error", http_status=None, error_class="internal")
             return
         usage = from_wire(provider.wire, resp.body.get("usage"))
-        cost = self._record(
+        cost = self.traces.record(
             call,
             status="ok",
             http_status=resp.status,
             usage=usage,
             response=out,
-            finish_reason=_finish_reason(call.inbound, out),
+            finish_reason=finish_reason(call.inbound, out),
         )
         self.shadow.add_cost(cost)
-
-
-def _finish_reason(wire: str, body: dict[str, Any]) -> str | None:
-    if wire == "anthropic":
-        reason = body.get("stop_reason")
-        return reason if isinstance(reason, str) else None
-    choices = body.get("choices")
-    if isinstance(choices, list) and choices and isinstance(choices[0], dict):
-        reason = choices[0].get("finish_reason")
-        return reason if isinstance(reason, str) else None
-    return None

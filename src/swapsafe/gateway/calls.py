@@ -1,0 +1,61 @@
+"""What the request path carries around: the body reader, one call's record, finish reasons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from starlette.requests import Request
+
+from swapsafe.config import ModelConfig
+
+ID_PREFIX = {"openai": "chatcmpl-", "anthropic": "msg_"}
+MALFORMED = (AttributeError, TypeError, KeyError, ValueError, IndexError)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """Read the body, refusing past ``limit`` bytes before parsing anything."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+@dataclass(slots=True)
+class Call:
+    """One upstream call being made (served or shadow): what to record when it ends."""
+
+    request_id: str
+    pair_id: str
+    workload: str
+    role: str
+    model: ModelConfig
+    inbound: str
+    stream: bool
+    bucket: int
+    request_text: str | None
+    started: float
+    ts: datetime
+
+
+def finish_reason(wire: str, body: dict[str, Any]) -> str | None:
+    if wire == "anthropic":
+        reason = body.get("stop_reason")
+        return reason if isinstance(reason, str) else None
+    choices = body.get("choices")
+    if isinstance(choices, list) and choices and isinstance(choices[0], dict):
+        reason = choices[0].get("finish_reason")
+        return reason if isinstance(reason, str) else None
+    return None
