@@ -134,3 +134,49 @@ def test_sql_percentile_matches_numpy(tmp_path: Path, store_url: str) -> None:
                 assert got[(wl, "old", "served")] == pytest.approx(float(np.quantile(v, quantile)))
     finally:
         store.close()
+
+
+def test_latencies_come_back_bit_exact(tmp_path: Path, store_url: str) -> None:
+    """The grouped text aggregation must round-trip every float, not 15 significant digits."""
+    rng = np.random.default_rng(11)
+    values = [0.1 + 0.2, 1 / 3, 123.45678901234567, 1e-9, 98765.4321, *rng.lognormal(5, 2, 300)]
+    store = open_store(store_url)
+    try:
+        store.insert_traces(
+            [trace(f"x{i}", latency_ms=float(v)) for i, v in enumerate(values)]
+            + [trace("other", workload="search", latency_ms=7.0)]
+            + [trace("bad", status="error", latency_ms=5.0)]
+        )
+        got = TrafficQueries(store).latencies([("support", "old", "served")])
+        assert list(got) == [("support", "old", "served")]  # only the keys asked for
+        assert got[("support", "old", "served")].tolist() == sorted(values)  # exact, ok only
+    finally:
+        store.close()
+
+
+def test_sqlite_report_scans_read_only_the_covering_index(tmp_path: Path) -> None:
+    """SQLite has no hash aggregate: the GROUP BY must stream off ix_traces_report, not sort."""
+    from sqlalchemy import event
+
+    store = open_store(f"sqlite:///{tmp_path / 'plan.db'}")
+    seen: list[tuple[str, object]] = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many):  # type: ignore[no-untyped-def]
+        seen.append((statement, parameters))
+
+    try:
+        store.insert_traces([trace("a1", latency_ms=1.0)])
+        event.listen(store._engine, "before_cursor_execute", capture)
+        q = TrafficQueries(store)
+        q.groups(since=NOW - timedelta(days=7), until=NOW)  # the grouped scan and latencies
+        event.remove(store._engine, "before_cursor_execute", capture)
+        grouped = [(s, p) for s, p in seen if "GROUP BY" in s]
+        assert len(grouped) == 2
+        with store._engine.connect() as conn:
+            for statement, params in grouped:
+                rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)
+                plan = " | ".join(row[-1] for row in rows)
+                assert "USING COVERING INDEX ix_traces_report" in plan, plan
+                assert "TEMP B-TREE" not in plan, plan  # no sort for the GROUP BY
+    finally:
+        store.close()

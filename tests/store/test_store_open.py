@@ -14,10 +14,10 @@ from sqlalchemy import create_engine, text
 from swapsafe.exceptions import StoreError
 from swapsafe.store import SqlStore, open_store
 from swapsafe.store.engine import mask_url, parse_url
-from swapsafe.store.migrate import head_revision
+from swapsafe.store.migrate import compare_options, head_revision
 from swapsafe.store.tables import metadata
 
-HEAD = head_revision()  # every area's migration branch, e.g. "0001,rollout_0001"
+HEAD = head_revision()  # every area's migration branch, e.g. "0002,rollout_0001"
 
 
 def test_upgrade_is_idempotent(store: SqlStore, store_url: str) -> None:
@@ -47,9 +47,9 @@ def test_open_without_upgrade_reports_no_revision(store_url: str) -> None:
 
 
 def test_migration_matches_tables_module(store: SqlStore) -> None:
-    """tables.py (what the code queries) and 0001 (what the DB has) must not drift apart."""
+    """tables.py (what the code queries) and the migrations (what the DB has) must agree."""
     with store._engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(conn, opts=compare_options(conn.dialect.name))
         diffs = compare_metadata(ctx, metadata)
     assert diffs == []
 
@@ -136,7 +136,9 @@ def test_unknown_newer_revision_is_refused(tmp_path: Path) -> None:
     open_store(f"sqlite:///{path}").close()
     engine = create_engine(f"sqlite:///{path}")
     with engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        conn.execute(
+            text("UPDATE alembic_version SET version_num = '9999' WHERE version_num = '0002'")
+        )
     engine.dispose()
     for upgrade in (True, False):
         with pytest.raises(StoreError) as exc:

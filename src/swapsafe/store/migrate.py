@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -26,6 +27,19 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return cfg
 
 
+def compare_options(dialect: str) -> dict[str, Any]:
+    """Options for comparing tables.py with a database (autogenerate, drift test).
+
+    Alembic ignores ``Index.ddl_if``: an index meant for another dialect is left out here.
+    """
+
+    def include_object(obj: object, name: str | None, type_: str, *_: object) -> bool:
+        cond = getattr(obj, "_ddl_if", None) if type_ == "index" else None
+        return cond is None or cond.dialect in (None, dialect)
+
+    return {"compare_type": True, "include_object": include_object}
+
+
 def head_revisions() -> tuple[str, ...]:
     """Every head: areas may add their own branch off 0001 (one migration chain per area)."""
     return tuple(sorted(ScriptDirectory.from_config(alembic_config()).get_heads()))
@@ -44,17 +58,21 @@ def current_revision(connection: Connection) -> str | None:
 
 
 def check_known(current: str | None, shown_url: str) -> None:
-    """Refuse a database migrated by a newer swapsafe than this one."""
+    """Refuse a database migrated by a newer swapsafe than this one.
+
+    ``current`` is one revision or several joined by commas (one per area's branch).
+    """
     if current is None:
         return
     script = ScriptDirectory.from_config(alembic_config())
-    try:
-        script.get_revision(current)
-    except Exception:
-        raise StoreError(
-            f"store {shown_url} is at schema revision {current!r}, which this swapsafe "
-            "does not know. Upgrade swapsafe (pip install -U swapsafe)."
-        ) from None
+    for rev in current.split(","):
+        try:
+            script.get_revision(rev)
+        except Exception:
+            raise StoreError(
+                f"store {shown_url} is at schema revision {rev!r}, which this swapsafe "
+                "does not know. Upgrade swapsafe (pip install -U swapsafe)."
+            ) from None
 
 
 def upgrade(engine: Engine, shown_url: str) -> None:
@@ -63,8 +81,7 @@ def upgrade(engine: Engine, shown_url: str) -> None:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
         current = current_revisions(conn)
-        for rev in current:
-            check_known(rev, shown_url)
+        check_known(",".join(current) or None, shown_url)
         if current == head_revisions():
             return
         command.upgrade(alembic_config(conn), "heads")

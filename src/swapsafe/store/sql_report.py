@@ -2,7 +2,9 @@
 
 Everything is computed in SQL (GROUP BY, counts, sums); only latency / cost columns are
 fetched when a percentile or a bootstrap needs the raw values. PostgreSQL computes p95 with
-``percentile_cont``; SQLite with a window function (the same linear interpolation).
+``percentile_cont``; SQLite leaves it to numpy (the same linear interpolation) over the
+latencies of one grouped scan. SQLite's grouped scans stream off the covering index
+``ix_traces_report`` (migration 0002), so they neither sort nor read the table.
 """
 
 from __future__ import annotations
@@ -10,12 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import chain
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import ColumnElement, and_, case, func, literal, literal_column, select
+from sqlalchemy import ColumnElement, Text, and_, case, cast, func, literal, select
 from sqlalchemy.orm import aliased
 
 from swapsafe.exceptions import StoreError
@@ -71,25 +72,6 @@ def _utc(value: Any) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _group_number(keys: Sequence[tuple[str, str, str]]) -> ColumnElement[int]:
-    """Nested simple CASEs (workload, then model, then role) giving each key's index, else -1.
-
-    Cheaper per row than one CASE testing three columns per key.
-    """
-    c = traces.c
-    tree: dict[str, dict[str, dict[str, int]]] = {}
-    for i, (w, m, r) in enumerate(keys):
-        tree.setdefault(w, {}).setdefault(m, {})[r] = i
-
-    def by_role(roles: dict[str, int]) -> ColumnElement[int]:
-        return case({k: literal(v) for k, v in roles.items()}, value=c.role, else_=literal(-1))
-
-    def by_model(models: dict[str, dict[str, int]]) -> ColumnElement[int]:
-        return case({k: by_role(v) for k, v in models.items()}, value=c.model, else_=literal(-1))
-
-    return case({k: by_model(v) for k, v in tree.items()}, value=c.workload, else_=literal(-1))
-
-
 class TrafficQueries:
     """Aggregate trace reads on a :class:`~swapsafe.store.SqlStore` (SQLite or PostgreSQL)."""
 
@@ -135,13 +117,11 @@ class TrafficQueries:
     ) -> list[TrafficGroup]:
         """Per workload x model x role: counts, token sums, cost sum, first/last time, p95.
 
-        One GROUP BY scan (PostgreSQL computes the p95 in it with ``percentile_cont``; SQLite
-        reads the ok latencies once more, see :meth:`latencies`).
+        One GROUP BY scan, and for the p95 one more over the ok latencies (:meth:`latencies`).
         """
         c = traces.c
         where = [*self._where(workload, model, None, since, until), c.status.in_(COUNTED_STATUSES)]
         is_error = case((c.status.in_(ERROR_STATUSES), 1), else_=0)
-        pg = self.dialect == "postgresql"
         aggregates = (
             func.count().label("requests"),
             func.sum(is_error).label("errors"),
@@ -155,41 +135,23 @@ class TrafficQueries:
             func.min(c.source).label("src_min"),
             func.max(c.source).label("src_max"),
         )
-        if pg:
-            p95 = (
-                func.percentile_cont(0.95).within_group(c.latency_ms).filter(c.status == "ok")
-                if with_p95
-                else literal_column("NULL")
-            )
-            stmt = (
-                select(c.workload, c.model, c.role, *aggregates, p95.label("p95"))
-                .where(and_(True, *where))
-                .group_by(c.workload, c.model, c.role)
-            )
-            with self._store._read() as conn:
-                found = [((r[0], r[1], r[2]), r) for r in conn.execute(stmt)]
-        else:
-            # SQLite sorts to group; sorting on one integer (the key's number, from the
-            # distinct values its indexes give cheaply) costs far less than on three strings.
-            keys = self._sqlite_keys(workload, model)
-            if not keys:
-                return []
-            stmt = (
-                select(_group_number(keys).label("g"), *aggregates)
-                .where(and_(True, *where))
-                .group_by(literal_column("g"))
-            )
-            with self._store._read() as conn:
-                found = [(keys[r.g], r) for r in conn.execute(stmt) if r.g >= 0]
+        # On SQLite the GROUP BY streams off ix_traces_report (a covering index in this
+        # order): no sort and no table read. PostgreSQL hash-aggregates.
+        stmt = (
+            select(c.workload, c.model, c.role, *aggregates)
+            .where(and_(True, *where))
+            .group_by(c.workload, c.model, c.role)
+        )
+        with self._store._read() as conn:
+            found = [((r[0], r[1], r[2]), r) for r in conn.execute(stmt)]
         found.sort(key=lambda item: item[0])
         p95s: dict[tuple[str, str, str], float] = {}
-        if with_p95 and not pg:
+        if with_p95:
             lat = self.latencies([k for k, _ in found], since=since, until=until)
             p95s = {k: float(np.quantile(v, 0.95)) for k, v in lat.items() if v.size}
         out = []
         for key, r in found:
             sources = r.src_min if r.src_min == r.src_max else f"{r.src_min}, {r.src_max}"
-            p = (None if r.p95 is None else float(r.p95)) if pg else p95s.get(key)
             out.append(
                 TrafficGroup(
                     workload=key[0],
@@ -203,27 +165,12 @@ class TrafficQueries:
                     costed=int(r.costed),
                     first_ts=_utc(r.first_ts),
                     last_ts=_utc(r.last_ts),
-                    p95_latency_ms=p if with_p95 else None,
+                    p95_latency_ms=p95s.get(key),
                     sources=sources,
                     cost_sq=float(r.cost_sq or 0.0),
                 )
             )
         return out
-
-    def _sqlite_keys(self, workload: str | None, model: str | None) -> list[tuple[str, str, str]]:
-        """Every (workload, model, role) combination of stored values (each read off an index)."""
-        c = traces.c
-        with self._store._read() as conn:
-            if workload is None:
-                workloads = list(conn.execute(select(c.workload).distinct()).scalars())
-            else:
-                workloads = [workload]
-            if model is None:
-                models = list(conn.execute(select(c.model).distinct()).scalars())
-            else:
-                models = [model]
-            roles = list(conn.execute(select(c.role).distinct()).scalars())
-        return [(w, m, r) for w in sorted(workloads) for m in sorted(models) for r in sorted(roles)]
 
     def latencies(
         self,
@@ -234,34 +181,38 @@ class TrafficQueries:
     ) -> dict[tuple[str, str, str], FloatArray]:
         """Sorted latencies of ok calls for each (workload, model, role) in ``keys``.
 
-        One scan returning (group number, latency) pairs: the group number comes from a CASE
-        over the wanted keys, so no per-row strings reach Python and no per-group query runs.
+        One grouped scan in which the database joins each group's latencies into one text
+        (exact: 17 significant digits on SQLite, shortest round-trip on PostgreSQL) that numpy
+        parses: no Python object per value. On SQLite the scan streams off the covering index
+        ``ix_traces_report``, already in group order.
         """
         out: dict[tuple[str, str, str], FloatArray] = {k: np.empty(0) for k in keys}
         if not keys:
             return out
         c = traces.c
-        group_no = _group_number(keys)
         where = [*self._where(None, None, None, since, until), c.status == "ok"]
         where.append(c.latency_ms.is_not(None))
         workloads = sorted({k[0] for k in keys})
-        if len(workloads) == 1:  # one workload: its index narrows the scan
+        if len(workloads) == 1:  # one workload: the index narrows the scan
             where.append(c.workload == workloads[0])
-        stmt = select(group_no, c.latency_ms).where(and_(True, *where))
+        if self.dialect == "postgresql":
+            joined = func.string_agg(cast(c.latency_ms, Text), literal(","))
+        else:
+            # "!" lifts SQLite printf's 16-digit cap: 17 digits round-trip every double
+            joined = func.group_concat(func.printf("%!.17g", c.latency_ms), literal(","))
+        stmt = (
+            select(c.workload, c.model, c.role, joined)
+            .where(and_(True, *where))
+            .group_by(c.workload, c.model, c.role)
+        )
         with self._store._read() as conn:
             result = conn.execute(stmt)
-            # plain (int, float) tuples straight from the driver: no Row object per value
             rows = result.cursor.fetchall() if result.cursor is not None else []
             result.close()
-        if not rows:
-            return out
-        flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=2 * len(rows))
-        ids, values = flat[0::2].astype(np.int64), flat[1::2]
-        order = np.lexsort((values, ids))
-        ids, values = ids[order], values[order]
-        bounds = np.searchsorted(ids, np.arange(len(keys) + 1))
-        for i, key in enumerate(keys):
-            out[key] = values[bounds[i] : bounds[i + 1]]
+        for workload, model, role, text in rows:
+            key = (workload, model, role)
+            if key in out and text:
+                out[key] = np.sort(np.fromstring(text, dtype=np.float64, sep=","))
         return out
 
     def p95_by_group(

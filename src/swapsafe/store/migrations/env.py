@@ -8,6 +8,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from swapsafe.store.migrate import compare_options
 from swapsafe.store.tables import metadata
 
 config = context.config
@@ -21,7 +22,7 @@ def run_migrations_online() -> None:
         connection=connection,
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
-        compare_type=True,
+        **compare_options(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()
