@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -21,6 +22,7 @@ from swapsafe.providers.base import SSEEvent, UpstreamResponse, Wire
 
 if TYPE_CHECKING:
     from swapsafe.providers.aiohttp_transport import AiohttpSender
+    from swapsafe.providers.h1 import H1Sender
 from swapsafe.providers.retry import RetryPolicy, is_retryable_status, next_delay, parse_retry_after
 from swapsafe.providers.sse_reader import SSEDecoder
 
@@ -62,6 +64,19 @@ def make_client(
         follow_redirects=False,
         headers={"user-agent": f"swapsafe/{__version__}"},
     )
+
+
+def _fast_sender(url: str, timeout: float) -> H1Sender | AiohttpSender | None:
+    choice = os.environ.get("SWAPSAFE_UPSTREAM_CLIENT", "h1")
+    if choice != "aiohttp" and importlib.util.find_spec("httptools") is not None:
+        from swapsafe.providers.h1 import H1Sender
+
+        return H1Sender(url, timeout=timeout)
+    if importlib.util.find_spec("aiohttp") is not None:
+        from swapsafe.providers.aiohttp_transport import AiohttpSender
+
+        return AiohttpSender(url, timeout=timeout)
+    return None
 
 
 def _redact(text: str, secrets: tuple[str | None, ...]) -> str:
@@ -115,13 +130,13 @@ class HTTPProvider:
         self._sleep = sleep
         self._clock = clock
         self._url = self._endpoint()
-        # Hot path: raw aiohttp when installed and no client was injected (an injected httpx
-        # client, e.g. over an ASGI transport in tests, is always honoured).
-        self._fast: AiohttpSender | None = None
-        if client is None and importlib.util.find_spec("aiohttp") is not None:
-            from swapsafe.providers.aiohttp_transport import AiohttpSender
-
-            self._fast = AiohttpSender(self._url, timeout=timeout)
+        # Hot path when no client was injected: swapsafe's own HTTP/1.1 pool (httptools), else
+        # raw aiohttp. An injected httpx client (e.g. over an ASGI transport in tests) always
+        # wins. SWAPSAFE_UPSTREAM_CLIENT=aiohttp picks aiohttp (an escape hatch, and the
+        # benchmark's comparison).
+        self._fast: H1Sender | AiohttpSender | None = None
+        if client is None:
+            self._fast = _fast_sender(self._url, timeout)
         self._client: httpx.AsyncClient | None = (
             client if client is not None or self._fast is not None else make_client(timeout)
         )
