@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from swapsafe.background import BACKGROUND_NICE, may_leave_idle_policy
 from swapsafe.gateway.recorder import Recorder
 from swapsafe.store import open_store
 from swapsafe.store.records import TraceQuery, TraceRecord
@@ -126,3 +132,65 @@ def test_unwritable_spill_file_counts_dropped_rows(tmp_path: Path) -> None:
         rec.record(r)
     rec.close()
     assert rec.dropped == 5 and rec.spilled == 0
+
+
+@pytest.mark.skipif(not may_leave_idle_policy(), reason="needs CAP_SYS_NICE or RLIMIT_NICE")
+def test_writer_runs_idle_and_is_raised_while_its_backlog_is_long(tmp_path: Path) -> None:
+    """Idle priority lets requests preempt the writer; a long backlog must lift it again."""
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    flaky = FlakyStore(store)
+    rec = Recorder(flaky, spill_path=tmp_path / "spill.jsonl", batch_size=10, flush_interval=0.01)
+    try:
+        rec.start()
+        wait_for(lambda: rec.priority.tid is not None and rec.priority.idle)
+        tid = rec.priority.tid
+        assert tid is not None
+        assert os.sched_getscheduler(tid) == os.SCHED_IDLE
+        flaky.down = True  # the writer cannot drain: the backlog grows as under saturation
+        for row in rows(rec.urgent_rows):
+            rec.record(row)
+        assert not rec.priority.idle  # raised by the event loop side, not by the writer
+        assert os.sched_getscheduler(tid) == os.SCHED_OTHER
+        flaky.down = False
+        wait_for(lambda: len(stored_ids(store)) == rec.urgent_rows)
+        wait_for(lambda: rec.priority.idle)  # caught up: idle again
+        assert os.sched_getscheduler(tid) == os.SCHED_IDLE
+    finally:
+        rec.close()
+        store.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_routing_poll_runs_at_nice_19(tmp_path: Path) -> None:
+    """The routing poll must yield a shared core to the event loop, without starving."""
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    rec = Recorder(store, spill_path=tmp_path / "spill.jsonl", flush_interval=0.01)
+    caller_nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    stop = store.listen_routing_changes(lambda: None)
+    try:
+        rec.start()
+        wait_for(lambda: {"swapsafe-recorder", "swapsafe-routing-poll"} <= _thread_names())
+        wait_for(lambda: all(_nice(t) == BACKGROUND_NICE for t in _threads(_POLL)))
+        assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == caller_nice
+        rec.record(rows(1)[0])
+        wait_for(lambda: stored_ids(store) == ["r0"])
+    finally:
+        stop()
+        rec.close()
+        store.close()
+
+
+_POLL = ("swapsafe-routing-poll",)
+
+
+def _thread_names() -> set[str]:
+    return {t.name for t in threading.enumerate()}
+
+
+def _threads(names: tuple[str, ...]) -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name in names]
+
+
+def _nice(thread: threading.Thread) -> int:
+    assert thread.native_id is not None
+    return os.getpriority(os.PRIO_PROCESS, thread.native_id)

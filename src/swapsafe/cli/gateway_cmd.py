@@ -35,6 +35,7 @@ def gateway(
     import uvicorn
 
     from swapsafe.gateway.app import preflight
+    from swapsafe.gateway.http_protocol import CoalescingHttpToolsProtocol
 
     cfg = load_or_exit(config)
     preflight(cfg)
@@ -49,4 +50,5 @@ def gateway(
         log_level=log_level,
         access_log=False,
         timeout_graceful_shutdown=30,
+        http=CoalescingHttpToolsProtocol,
     )

@@ -415,15 +415,13 @@ class Gateway:
     ) -> None:
         provider = self.providers[call.model.name]
         try:
-            resp = await asyncio.wait_for(
-                provider.complete(
+            async with asyncio.timeout(self.shadow.timeout):  # no extra task, unlike wait_for
+                resp = await provider.complete(
                     body,
                     deadline=time.monotonic() + self.shadow.timeout,
                     api_key=api_key,
                     retries=0,
-                ),
-                timeout=self.shadow.timeout,
-            )
+                )
             out = self._to_client(call.inbound, provider, resp.body, call.request_id, json_tool)
         except TimeoutError:
             self.traces.record(call, status="error", http_status=None, error_class="timeout")

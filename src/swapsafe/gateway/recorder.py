@@ -7,6 +7,11 @@ the next start after a crash. Inserts are idempotent on ``request_id``, so a rep
 partial write adds nothing twice. ``close()`` (SIGTERM) drains everything: to the store if it
 answers within ``drain_timeout``, else to the spill file. Only a failing spill file drops rows,
 and those are counted and logged.
+
+The writer thread runs at idle CPU priority where the process may raise it again (see
+:mod:`swapsafe.background`): requests preempt it at once. When its backlog reaches
+``urgent_rows`` (a saturated loop starves it), the loop raises it to normal priority until
+it has caught up.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from pathlib import Path
 
 import orjson
 
+from swapsafe.background import IdlePriority
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import TraceRecord
 
@@ -86,12 +92,17 @@ class Recorder:
         self.dropped = 0
         self.store_errors = 0
         self.store_up = True
+        #: backlog at which the writer leaves idle priority (it returns below a quarter of it)
+        self.urgent_rows = 4 * batch_size
+        self.priority = IdlePriority()
 
     # -- event-loop side ---------------------------------------------------------------------
     def record(self, row: TraceRecord) -> None:
         self._queue.append(row)
         if len(self._queue) >= self.batch_size:
             self._wake.set()
+            if self.priority.idle and len(self._queue) >= self.urgent_rows:
+                self.priority.set(idle=False)  # a saturated loop starves an idle writer
 
     @property
     def pending(self) -> int:
@@ -129,12 +140,15 @@ class Recorder:
 
     # -- writer thread -----------------------------------------------------------------------
     def _run(self) -> None:
+        self.priority.attach()  # idle priority: batch writes yield the core to requests at once
         backoff = 0.25
         self._replay_orphans()
         self._replay_spill()
         while not self._stop.is_set():
             self._wake.wait(self.flush_interval)
             self._wake.clear()
+            if len(self._queue) < self.urgent_rows // 4:
+                self.priority.set(idle=True)
             while self._queue and not self._stop.is_set():
                 if self._flush_once():
                     backoff = 0.25

@@ -11,6 +11,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from swapsafe.background import lower_this_thread
+
 CHANNEL = "swapsafe_routing"
 SQLITE_POLL_S = 0.25
 PG_POLL_S = 2.0
@@ -55,7 +57,12 @@ class _Versions:
 
 def _start(target: Callable[[threading.Event], None], name: str) -> Callable[[], None]:
     stop = threading.Event()
-    thread = threading.Thread(target=target, args=(stop,), name=name, daemon=True)
+
+    def run(stop: threading.Event) -> None:
+        lower_this_thread()
+        target(stop)
+
+    thread = threading.Thread(target=run, args=(stop,), name=name, daemon=True)
     thread.start()
 
     def stopper() -> None:
