@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,6 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (
+    Result,
     chat_body,
     free_port,
     load,
@@ -39,8 +41,7 @@ LITELLM_VENV = ROOT / ".bench-venv-litellm"
 LITELLM_VERSION = "1.108.7"
 KEY = "sk-bench-0123456789abcdef0123456789abcdef"  # both proxies authenticate clients
 AUTH = {"authorization": f"Bearer {KEY}"}
-KEY = "sk-bench-0123456789abcdef0123456789abcdef"  # both proxies authenticate clients
-AUTH = {"authorization": f"Bearer {KEY}"}
+ROUNDS = 5  # concurrency-1 runs alternate direct and swapsafe this many times
 
 
 def ensure_litellm() -> Path | None:
@@ -65,16 +66,41 @@ def ensure_litellm() -> Path | None:
     return exe
 
 
-async def measure(
-    name: str, url: str, model: str, headers: dict[str, str], *, quick: bool, slow: bool = False
-) -> dict[str, Any]:
-    n1 = 300 if slow or quick else 2000
-    secs = 5 if quick else 10
-    c1 = await load(name, url, chat_body(model, False), headers, concurrency=1, requests=n1)
-    s1 = await load(name, url, chat_body(model, True), headers, concurrency=1, requests=n1 // 2)
+Target = tuple[str, str, str, dict[str, str]]  # name, url, model, headers
+
+
+async def concurrency_one(targets: list[Target], *, quick: bool) -> dict[str, dict[str, Any]]:
+    """Concurrency 1, non-streaming and streaming, alternating the targets round by round.
+
+    The machine drifts between minutes; alternating keeps direct and swapsafe under the same
+    conditions, and the added latency is the median over rounds of the per-round difference.
+    """
+    n = (300 if quick else 2000) // ROUNDS
+    out: dict[str, dict[str, Any]] = {
+        name: {"c1": Result(name), "s1": Result(name), "rounds": []} for name, *_ in targets
+    }
+    for _ in range(ROUNDS):
+        for name, url, model, headers in targets:
+            c1 = await load(name, url, chat_body(model, False), headers, concurrency=1, requests=n)
+            s1 = await load(
+                name, url, chat_body(model, True), headers, concurrency=1, requests=n // 2
+            )
+            for key, res in (("c1", c1), ("s1", s1)):
+                out[name][key].latencies += res.latencies
+                out[name][key].ttfb += res.ttfb
+                out[name][key].errors += res.errors
+            out[name]["rounds"].append((c1.row(), s1.row()))
+    for name in out:
+        for key in ("c1", "s1"):
+            rows = [r[0 if key == "c1" else 1] for r in out[name]["rounds"]]
+            out[name][key].rps = statistics.median(r["rps"] for r in rows)
+    return out
+
+
+async def concurrency_64(name: str, url: str, model: str, headers: dict[str, str], secs: float):
     c64 = await load(name, url, chat_body(model, False), headers, concurrency=64, seconds=secs)
     s64 = await load(name, url, chat_body(model, True), headers, concurrency=64, seconds=secs)
-    return {"c1": c1, "s1": s1, "c64": c64, "s64": s64}
+    return {"c64": c64, "s64": s64}
 
 
 def main() -> None:
@@ -119,10 +145,9 @@ def main() -> None:
             str(up_port),
             "--uvloop",
         ]
+        secs = 5 if args.quick else 10
+        direct_url = f"{upstream}/chat/completions"
         with process(fake_cmd, f"http://127.0.0.1:{up_port}/healthz", core=1):
-            results["direct"] = asyncio.run(
-                measure("direct", f"{upstream}/chat/completions", "old-model", {}, quick=args.quick)
-            )
             gw_cmd = [
                 sys.executable,
                 "-m",
@@ -138,15 +163,15 @@ def main() -> None:
             gw_url = f"http://127.0.0.1:{gw_port}"
             gw_env = {"BENCH_CLIENT_KEY": KEY}
             with process(gw_cmd, f"{gw_url}/healthz", core=0, env=gw_env) as gw:
-                results["swapsafe"] = asyncio.run(
-                    measure(
-                        "swapsafe",
-                        f"{gw_url}/v1/chat/completions",
-                        "support",
-                        AUTH,
-                        quick=args.quick,
+                targets: list[Target] = [
+                    ("direct", direct_url, "old-model", {}),
+                    ("swapsafe", f"{gw_url}/v1/chat/completions", "support", AUTH),
+                ]
+                results = asyncio.run(concurrency_one(targets, quick=args.quick))
+                for name, url, model, headers in targets:
+                    results[name].update(
+                        asyncio.run(concurrency_64(name, url, model, headers, secs))
                     )
-                )
                 mem = memory_growth(
                     gw.pid,
                     f"{gw_url}/v1/chat/completions",
@@ -186,16 +211,12 @@ def main() -> None:
                     core=0,
                     timeout=180,
                 ):
-                    results["litellm"] = asyncio.run(
-                        measure(
-                            "litellm",
-                            f"http://127.0.0.1:{ll_port}/v1/chat/completions",
-                            "support",
-                            AUTH,
-                            quick=args.quick,
-                            slow=True,
-                        )
-                    )
+                    ll_url = f"http://127.0.0.1:{ll_port}/v1/chat/completions"
+                    ll = asyncio.run(
+                        concurrency_one([("litellm", ll_url, "support", AUTH)], quick=True)
+                    )["litellm"]
+                    ll.update(asyncio.run(concurrency_64("litellm", ll_url, "support", AUTH, secs)))
+                    results["litellm"] = ll
     report(results, mem)
 
 
@@ -220,13 +241,17 @@ def report(results: dict[str, dict[str, Any]], mem: tuple[float, float, int]) ->
     ):
         print_table(title, [r[key].row() for r in results.values()])
     d, s = results["direct"], results["swapsafe"]
-    add = lambda q: s["c1"].row()[q] - d["c1"].row()[q]  # noqa: E731
-    print("\nswapsafe overhead (gateway minus direct), concurrency 1:")
+
+    def added(key: int, q: str) -> float:  # median over rounds of swapsafe minus direct
+        pairs = zip(s["rounds"], d["rounds"], strict=True)
+        return statistics.median(sw[key][q] - di[key][q] for sw, di in pairs)
+
+    print(f"\nswapsafe overhead (gateway minus direct), concurrency 1, median of {ROUNDS} rounds:")
     print(
-        f"  added latency p50 {add('p50'):.2f} ms (target <= 0.5), "
-        f"p99 {add('p99'):.2f} ms (target <= 2)"
+        f"  added latency p50 {added(0, 'p50'):.2f} ms (target <= 0.5), "
+        f"p99 {added(0, 'p99'):.2f} ms (target <= 2)"
     )
-    ttfb = s["s1"].row()["ttfb_p50"] - d["s1"].row()["ttfb_p50"]
+    ttfb = added(1, "ttfb_p50")
     print(f"  added streaming time-to-first-byte p50 {ttfb:.2f} ms (target <= 1)")
     if "litellm" in results:
         ll = results["litellm"]
@@ -236,7 +261,7 @@ def report(results: dict[str, dict[str, Any]], mem: tuple[float, float, int]) ->
                 f"  throughput vs LiteLLM, {label}, c=64: {s[key].rps:.0f} / "
                 f"{ll[key].rps:.0f} req/s = {ratio:.1f}x (target >= 10x)"
             )
-        ll_add = ll["c1"].row()["p50"] - d["c1"].row()["p50"]
+        ll_add = ll["c1"].row()["p50"] - d["c1"].row()["p50"]  # pooled: LiteLLM runs later
         print(f"  LiteLLM added latency p50 {ll_add:.2f} ms")
     a, b, n = mem
     print(

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import os
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ import anyio
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from swapsafe.config import Config, ModelConfig, WorkloadConfig
 from swapsafe.exceptions import ProviderError, TranslationError
@@ -36,8 +37,24 @@ from swapsafe.gateway.shadow import ShadowDispatcher
 from swapsafe.gateway.tracing import TraceWriter
 from swapsafe.gateway.usage import from_wire
 from swapsafe.pricing import PriceBook
-from swapsafe.providers.base import Provider, SSEEvent
+from swapsafe.providers.base import Provider, SSEEvent, UpstreamResponse
 from swapsafe.wire import translate
+
+
+class ThenResponse(Response):
+    """A JSON response that runs ``then()`` once it is sent: the trace is off the latency path."""
+
+    def __init__(
+        self, content: bytes, *, headers: dict[str, str], then: Callable[[], None]
+    ) -> None:
+        super().__init__(content, status_code=200, headers=headers, media_type="application/json")
+        self._then = then
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._then()
 
 
 class Gateway:
@@ -253,17 +270,32 @@ class Gateway:
             return error_response(
                 call.inbound, 502, f"cannot translate the upstream response: {exc}", headers=headers
             )
-        usage = from_wire(provider.wire, resp.body.get("usage"))
         payload = orjson.dumps(out)
+        latency = time.perf_counter() - call.started
+        return ThenResponse(
+            payload,
+            headers=headers,
+            then=lambda: self._record_ok(call, provider, resp, out, payload, latency),
+        )
+
+    def _record_ok(
+        self,
+        call: Call,
+        provider: Provider,
+        resp: UpstreamResponse,
+        out: dict[str, Any],
+        payload: bytes,
+        latency: float,
+    ) -> None:
         self.traces.record(
             call,
             status="ok",
             http_status=resp.status,
-            usage=usage,
+            usage=from_wire(provider.wire, resp.body.get("usage")),
             response=payload,  # the bytes the client gets, serialised once
             finish_reason=finish_reason(call.inbound, out),
+            latency=latency,
         )
-        return Response(payload, status_code=200, headers=headers, media_type="application/json")
 
     # -- streaming ---------------------------------------------------------------------------
     def _relay(

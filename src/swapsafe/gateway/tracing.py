@@ -59,8 +59,14 @@ class TraceWriter:
         ttft: float | None = None,
         response: bytes | dict[str, Any] | None = None,
         finish_reason: str | None = None,
+        latency: float | None = None,
     ) -> float | None:
-        latency = time.perf_counter() - call.started
+        """Count the call in /metrics and queue its trace row; returns its cost (USD or None).
+
+        ``latency`` (seconds) defaults to the time since the call started.
+        """
+        if latency is None:
+            latency = time.perf_counter() - call.started
         usage = usage or TokenUsage()
         m = call.model
         price = self._prices.get(m.name)
