@@ -95,10 +95,6 @@ class ProviderError(SwapsafeError):
         self.body = body
         self.retry_after = retry_after
 
-    @property
-    def retryable(self) -> bool:
-        return self.status in (408, 409, 429) or self.status >= 500 or self.status == 0
-
 
 class ProviderTimeout(ProviderError):
     error_class = "timeout"

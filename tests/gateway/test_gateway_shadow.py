@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import orjson
 import pytest
@@ -135,3 +136,51 @@ async def test_shadow_daily_budget_stops_shadowing(harness: Harness) -> None:
     metrics = (await harness.http.get("/metrics")).text
     assert 'swapsafe_shadow_skipped_total{workload="chat",reason="budget"} 2' in metrics
     assert shadow.spent_today > 0
+
+
+async def test_synthetic_requests_are_traced_but_left_out_of_every_statistic(
+    harness: Harness,
+) -> None:
+    """Rehearsal probes (x-swapsafe-synthetic: rehearsal) must not count as real traffic."""
+    from swapsafe.review.service import ReviewService
+    from swapsafe.store.records import TraceQuery
+    from swapsafe.store.sql_report import TrafficQueries
+
+    set_mode(harness, "chat", "shadow")
+    real = await harness.oai.chat.completions.create(
+        model="chat", messages=[{"role": "user", "content": "real"}]
+    )
+    probe = await harness.oai.chat.completions.with_raw_response.create(
+        model="chat",
+        messages=[{"role": "user", "content": "probe"}],
+        extra_headers={"x-swapsafe-synthetic": "rehearsal"},
+    )
+    other = await harness.oai.chat.completions.create(  # an unknown value changes nothing
+        model="chat",
+        messages=[{"role": "user", "content": "other"}],
+        extra_headers={"x-swapsafe-synthetic": "made-up"},
+    )
+    await wait_shadows(harness)
+    probe_row = harness.trace(probe.parse().id)
+    probe_pair = harness.traces(pair_id=probe_row.pair_id)
+    assert {(r.role, r.source) for r in probe_pair} == {
+        ("served", "rehearsal"),
+        ("shadow", "rehearsal"),
+    }
+    assert harness.trace(real.id).source == "gateway"
+    assert harness.trace(other.id).source == "gateway"
+
+    groups = TrafficQueries(harness.store).groups(workload="chat")
+    assert {(g.role, g.requests) for g in groups} == {("served", 2), ("shadow", 2)}
+    pairs = TrafficQueries(harness.store).shadow_pairs(
+        workload="chat", new_model="claude", old_model="gpt"
+    )
+    assert len(pairs) == 2
+    real_only = harness.store.query_traces(TraceQuery(workload="chat", real_only=True))
+    assert probe_row.pair_id not in {r.pair_id for r in real_only} and len(real_only) == 4
+    review = ReviewService(harness.store, harness.config)
+    assert probe_row.pair_id not in {p.pair_id for p in review.load_pairs("chat")}
+    cohort = harness.store.cohort_stats(  # type: ignore[attr-defined]
+        "chat", "gpt", probe_row.ts - timedelta(hours=1), probe_row.ts + timedelta(hours=1)
+    )
+    assert (cohort.total, cohort.pairs) == (2, 2)  # canary analysis sees the real calls only

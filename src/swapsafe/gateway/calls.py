@@ -48,6 +48,7 @@ class Call:
     request_text: str | None
     started: float
     ts: datetime
+    source: str = "gateway"  # a SYNTHETIC_SOURCES value for swapsafe's own requests
 
 
 def finish_reason(wire: str, body: dict[str, Any]) -> str | None:

@@ -38,6 +38,7 @@ from swapsafe.gateway.tracing import TraceWriter
 from swapsafe.gateway.usage import from_wire
 from swapsafe.pricing import PriceBook
 from swapsafe.providers.base import Provider, SSEEvent, UpstreamResponse
+from swapsafe.store.records import SYNTHETIC_SOURCES
 from swapsafe.wire import translate
 
 
@@ -214,8 +215,10 @@ class Gateway:
         pair_id = os.urandom(16).hex()
         request_text = self.traces.body_text(raw)
         now = datetime.now(UTC)
+        synthetic = headers.get("x-swapsafe-synthetic")
+        source = synthetic if synthetic in SYNTHETIC_SOURCES else "gateway"
         if route.shadow is not None and self.shadow.admit(workload.name):
-            self._start_shadow(body, inbound, route, pair_id, request_text, now, key)
+            self._start_shadow(body, inbound, route, pair_id, request_text, now, key, source)
         call = Call(
             request_id=request_id,
             pair_id=pair_id,
@@ -228,6 +231,7 @@ class Gateway:
             request_text=request_text,
             started=time.perf_counter(),
             ts=now,
+            source=source,
         )
         out_headers = {
             "x-swapsafe-served-by": serving.name,
@@ -417,6 +421,7 @@ class Gateway:
         request_text: str | None,
         ts: datetime,
         key: str | None,
+        source: str,
     ) -> None:
         assert route.shadow is not None
         model = self.config.models[route.shadow]
@@ -437,6 +442,7 @@ class Gateway:
             request_text=request_text,
             started=time.perf_counter(),
             ts=ts,
+            source=source,
         )
         self.shadow.spawn(
             self._shadow_call(call, shadow_body, json_tool, self._api_key(model, inbound, key))

@@ -112,6 +112,7 @@ class TraceWriter:
                 request_body=call.request_text,
                 response_body=self.body_text(response),
                 finish_reason=finish_reason,
+                source=call.source,
             )
         )
         return cost

@@ -55,6 +55,7 @@ def observed_volume(
             until=now,
             limit=limit,
             extra={"order": order},
+            real_only=True,
         )
 
     for name in names:

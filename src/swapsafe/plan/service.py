@@ -167,14 +167,16 @@ class PlanService:
                 gates_explicit="gates" in wl.model_fields_set,
                 triggers_explicit="triggers" in wl.model_fields_set,
             )
-        served = TraceQuery(workload=name, role="served", limit=200)
+        served = TraceQuery(workload=name, role="served", limit=200, real_only=True)
         facts.requests = store.count_traces(served)
         if facts.requests:
             sample = store.query_traces(served) + store.query_traces(
-                TraceQuery(workload=name, role="served", limit=200, extra={"order": "desc"})
+                TraceQuery(
+                    workload=name, role="served", limit=200, extra={"order": "desc"}, real_only=True
+                )
             )
             facts.sources = tuple(sorted({t.source for t in sample}))
-        shadow_q = TraceQuery(workload=name, role="shadow")
+        shadow_q = TraceQuery(workload=name, role="shadow", real_only=True)
         facts.shadow_total = store.count_traces(shadow_q)
         if facts.shadow_total:
             for trace in store.iter_traces(shadow_q, batch=500):

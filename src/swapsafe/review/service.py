@@ -60,7 +60,7 @@ class ReviewService:
         self._workload(workload)
         shadows: list[TraceRecord] = []
         for row in self.store.iter_traces(
-            TraceQuery(workload=workload, role="shadow", since=since)
+            TraceQuery(workload=workload, role="shadow", since=since, real_only=True)
         ):
             shadows.append(row)
             if len(shadows) >= limit:
@@ -71,7 +71,9 @@ class ReviewService:
         low = min(r.ts for r in shadows) - timedelta(minutes=10)
         served = [
             r
-            for r in self.store.iter_traces(TraceQuery(workload=workload, role="served", since=low))
+            for r in self.store.iter_traces(
+                TraceQuery(workload=workload, role="served", since=low, real_only=True)
+            )
             if r.pair_id in wanted
         ]
         return pair_up([*shadows, *served], self.baselines)

@@ -36,7 +36,7 @@ class TraceRecord:
     request_body: str | None = None  # JSON text per [store] bodies
     response_body: str | None = None
     finish_reason: str | None = None
-    source: str = "gateway"  # "gateway" or "import:<format>"
+    source: str = "gateway"  # "gateway", "import:<format>", or a SYNTHETIC_SOURCES value
 
 
 @dataclass
@@ -64,8 +64,16 @@ class AuditEntry:
     reason: str
 
 
+#: trace sources of requests swapsafe made itself (``x-swapsafe-synthetic: <source>``): they are
+#: traced like any call but left out of inventory, baselines, gates, reports, canary analysis
+#: and review samples
+SYNTHETIC_SOURCES = ("rehearsal",)
+
+
 @dataclass
 class TraceQuery:
+    """Which trace rows to read. ``real_only`` leaves out synthetic traffic (rehearsals)."""
+
     workload: str | None = None
     model: str | None = None
     role: Role | None = None
@@ -75,6 +83,7 @@ class TraceQuery:
     request_id: str | None = None
     limit: int = 1000
     extra: dict[str, Any] = field(default_factory=dict)
+    real_only: bool = False
 
 
 # --- records added with the SQL store (later issues build on these) ---------------------------

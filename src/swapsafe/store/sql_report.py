@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Text, and_, case, cast, func, literal, sel
 from sqlalchemy.orm import aliased
 
 from swapsafe.exceptions import StoreError
+from swapsafe.store.records import SYNTHETIC_SOURCES
 from swapsafe.store.sql_base import SqlBase
 from swapsafe.store.tables import traces
 
@@ -93,7 +94,7 @@ class TrafficQueries:
         until: datetime | None = None,
     ) -> list[ColumnElement[bool]]:
         c = traces.c
-        where: list[ColumnElement[bool]] = []
+        where: list[ColumnElement[bool]] = [c.source.not_in(SYNTHETIC_SOURCES)]
         if workload is not None:
             where.append(c.workload == workload)
         if model is not None:
@@ -308,6 +309,8 @@ class TrafficQueries:
             old.c.model == old_model,
             new.c.status.in_(COUNTED_STATUSES),
             old.c.status.in_(COUNTED_STATUSES),
+            new.c.source.not_in(SYNTHETIC_SOURCES),
+            old.c.source.not_in(SYNTHETIC_SOURCES),
         ]
         if since is not None:
             where.append(new.c.ts >= since)
@@ -367,6 +370,8 @@ class TrafficQueries:
             old.c.model == old_model,
             new.c.status.in_(COUNTED_STATUSES),
             old.c.status.in_(COUNTED_STATUSES),
+            new.c.source.not_in(SYNTHETIC_SOURCES),
+            old.c.source.not_in(SYNTHETIC_SOURCES),
         ]
         if since is not None:
             where.append(new.c.ts >= since)

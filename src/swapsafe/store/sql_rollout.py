@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 
 from swapsafe.exceptions import StoreError
 from swapsafe.store.convert import from_row, from_rows, to_row
+from swapsafe.store.records import SYNTHETIC_SOURCES
 from swapsafe.store.records_rollout import CohortRaw, Feedback, RolloutRecord
 from swapsafe.store.sql_base import SqlBase
 from swapsafe.store.tables import traces
@@ -115,6 +116,7 @@ class RolloutStoreMixin(SqlBase):
             c.model == model,
             c.ts >= since,
             c.ts < until,
+            c.source.not_in(SYNTHETIC_SOURCES),
         )
         ok = c.status == "ok"
         timed = and_(ok, c.latency_ms.is_not(None))
@@ -152,6 +154,7 @@ class RolloutStoreMixin(SqlBase):
                 s.model == model,
                 s.ts >= since,
                 s.ts < until,
+                s.source.not_in(SYNTHETIC_SOURCES),
             )
         )
         f = feedback.c

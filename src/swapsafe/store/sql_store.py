@@ -16,7 +16,13 @@ from swapsafe.store import notify
 from swapsafe.store.convert import field_names, from_row, from_rows, jsonable, to_row, utcnow
 from swapsafe.store.engine import explain, parse_url
 from swapsafe.store.migrate import check_known
-from swapsafe.store.records import AuditEntry, RoutingState, TraceQuery, TraceRecord
+from swapsafe.store.records import (
+    SYNTHETIC_SOURCES,
+    AuditEntry,
+    RoutingState,
+    TraceQuery,
+    TraceRecord,
+)
 from swapsafe.store.sql_results import ResultsMixin, insert_ignore
 from swapsafe.store.sql_rollout import RolloutStoreMixin
 from swapsafe.store.tables import audit_log, meta, routing_state, sqlite_utc_text, traces
@@ -82,6 +88,8 @@ class SqlStore(RolloutStoreMixin, ResultsMixin):
             where.append(c.pair_id == q.pair_id)
         if q.request_id is not None:
             where.append(c.request_id == q.request_id)
+        if q.real_only:
+            where.append(c.source.not_in(SYNTHETIC_SOURCES))
         return where
 
     def query_traces(self, q: TraceQuery) -> list[TraceRecord]:
