@@ -1,8 +1,9 @@
 """One model as the eval runner sees it: OpenAI-format request in, :class:`ModelOutput` out.
 
-Requests are built in OpenAI chat format; for a provider speaking the Anthropic wire they are
-translated there and the answer translated back. Failures become ``ModelOutput.error`` (after
-the provider's own retries on 429/5xx), so one bad call never stops a run.
+Requests are built in OpenAI chat format and sent by
+:class:`~swapsafe.providers.openai_format.OpenAIFormatCaller`. Failures become
+``ModelOutput.error`` (after the provider's own retries on 429/5xx), so one bad call never
+stops a run.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from swapsafe.evals.scorers.tools import normalize_arguments
 from swapsafe.exceptions import ProviderError, TranslationError
 from swapsafe.pricing import DEFAULT_PRICEBOOK, PriceBook
 from swapsafe.providers.base import Provider
-from swapsafe.wire import translate
-from swapsafe.wire.openai import parse_response
+from swapsafe.providers.openai_format import OpenAIFormatCaller
 
 
 def _error_text(exc: BaseException) -> str:
@@ -48,7 +48,9 @@ class ModelCaller:
         self.retries = retries
         self.temperature = temperature
         self.pricebook = pricebook
-        self._ids = 0
+        self._caller = OpenAIFormatCaller(
+            provider, model_config, timeout=timeout, retries=retries, id_prefix="eval"
+        )
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -88,29 +90,9 @@ class ModelCaller:
 
     async def complete(self, body: dict[str, Any]) -> ModelOutput:
         """Send an OpenAI-format ``body`` (its ``model`` is replaced by the upstream model)."""
-        body = {**body, "model": self.provider.upstream_model}
         started = time.perf_counter()
         try:
-            if self.provider.wire == "anthropic":
-                max_tokens = self.config.default_max_tokens if self.config else 4096
-                wire_body = translate.openai_to_anthropic_request(
-                    body, model=self.provider.upstream_model, default_max_tokens=max_tokens
-                )
-            else:
-                wire_body = body
-            answer = await self.provider.complete(
-                wire_body, deadline=time.monotonic() + self.timeout, retries=self.retries
-            )
-            data = answer.body
-            if self.provider.wire == "anthropic":
-                self._ids += 1
-                data = translate.anthropic_to_openai_response(
-                    data,
-                    request_id=f"eval-{self._ids}",
-                    model=self.provider.upstream_model,
-                    json_mode_tool=translate.json_mode_tool_for(body),
-                )
-            resp = parse_response(data)
+            resp = await self._caller.send(body)
         except (ProviderError, TranslationError, TimeoutError, ValueError, KeyError) as exc:
             latency = (time.perf_counter() - started) * 1000
             return ModelOutput(latency_ms=latency, error=_error_text(exc))

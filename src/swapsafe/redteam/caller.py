@@ -17,8 +17,7 @@ from typing import Any
 from swapsafe.config.models import ModelConfig
 from swapsafe.exceptions import ProviderError, TranslationError
 from swapsafe.providers.base import Provider
-from swapsafe.wire import translate
-from swapsafe.wire.openai import parse_response
+from swapsafe.providers.openai_format import OpenAIFormatCaller
 
 RETRIES = 2
 _BLOCK_WORDS = re.compile(r"content|polic(?:y|ies)|filter|safety|moderation", re.IGNORECASE)
@@ -81,7 +80,9 @@ class ProbeCaller:
         self.config = model_config
         self.timeout = timeout
         self.retries = retries
-        self._ids = 0
+        self._caller = OpenAIFormatCaller(
+            provider, model_config, timeout=timeout, retries=retries, id_prefix="redteam"
+        )
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -108,25 +109,7 @@ class ProbeCaller:
             return (time.perf_counter() - started) * 1000
 
         try:
-            wire_body = body
-            if self.provider.wire == "anthropic":
-                max_tokens = self.config.default_max_tokens if self.config else 4096
-                wire_body = translate.openai_to_anthropic_request(
-                    body, model=self.provider.upstream_model, default_max_tokens=max_tokens
-                )
-            answer = await self.provider.complete(
-                wire_body, deadline=time.monotonic() + self.timeout, retries=self.retries
-            )
-            data = answer.body
-            if self.provider.wire == "anthropic":
-                self._ids += 1
-                data = translate.anthropic_to_openai_response(
-                    data,
-                    request_id=f"redteam-{self._ids}",
-                    model=self.provider.upstream_model,
-                    json_mode_tool=translate.json_mode_tool_for(body),
-                )
-            resp = parse_response(data)
+            resp = await self._caller.send(body)
         except ProviderError as exc:
             if is_content_block(exc):
                 return Answer(blocked=True, error=block_reason(exc), latency_ms=ms())

@@ -1,0 +1,64 @@
+"""OpenAI-format chat requests to any provider: what the eval runner and red-team send.
+
+The body is built in OpenAI chat format. For a provider speaking the Anthropic wire it is
+translated there and the answer translated back, so callers read one response shape.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from swapsafe.config.models import ModelConfig
+from swapsafe.providers.base import Provider
+from swapsafe.wire import translate
+from swapsafe.wire.canonical import ChatResponse
+from swapsafe.wire.openai import parse_response
+
+
+class OpenAIFormatCaller:
+    """Sends OpenAI-format bodies to one provider with a fixed timeout and retry count.
+
+    Raises what the provider and translators raise (``ProviderError``, ``TranslationError``,
+    ``TimeoutError``, ``ValueError`` / ``KeyError`` for unreadable answers).
+    """
+
+    def __init__(
+        self,
+        provider: Provider,
+        model_config: ModelConfig | None,
+        *,
+        timeout: float,
+        retries: int,
+        id_prefix: str,
+    ) -> None:
+        self.provider = provider
+        self.config = model_config
+        self.timeout = timeout
+        self.retries = retries
+        self._id_prefix = id_prefix
+        self._ids = 0
+
+    async def send(self, body: dict[str, Any]) -> ChatResponse:
+        """Send ``body`` (its ``model`` is replaced by the upstream model)."""
+        provider = self.provider
+        body = {**body, "model": provider.upstream_model}
+        wire_body = body
+        if provider.wire == "anthropic":
+            max_tokens = self.config.default_max_tokens if self.config else 4096
+            wire_body = translate.openai_to_anthropic_request(
+                body, model=provider.upstream_model, default_max_tokens=max_tokens
+            )
+        answer = await provider.complete(
+            wire_body, deadline=time.monotonic() + self.timeout, retries=self.retries
+        )
+        data = answer.body
+        if provider.wire == "anthropic":
+            self._ids += 1
+            data = translate.anthropic_to_openai_response(
+                data,
+                request_id=f"{self._id_prefix}-{self._ids}",
+                model=provider.upstream_model,
+                json_mode_tool=translate.json_mode_tool_for(body),
+            )
+        return parse_response(data)
