@@ -27,7 +27,7 @@ from swapsafe.gateway.admin import admin_routes, check_admin_token
 from swapsafe.gateway.errors import error_response
 from swapsafe.gateway.feedback import feedback_routes
 from swapsafe.gateway.metrics import GatewayMetrics
-from swapsafe.gateway.proxy import Gateway
+from swapsafe.gateway.proxy import Gateway, ThenResponse
 from swapsafe.gateway.recorder import Recorder
 from swapsafe.gateway.routing_cache import RoutingCache
 from swapsafe.pricing import PriceBook
@@ -155,10 +155,10 @@ def create_app(
     runtime = GatewayRuntime(config, store=store, providers=providers, spill_path=spill_path)
     gw = runtime.gateway
 
-    async def chat_completions(request: Request) -> Response:
+    async def chat_completions(request: Request) -> Response | ThenResponse:
         return await gw.handle(request, "openai")
 
-    async def messages(request: Request) -> Response:
+    async def messages(request: Request) -> Response | ThenResponse:
         return await gw.handle(request, "anthropic")
 
     async def models(request: Request) -> Response:

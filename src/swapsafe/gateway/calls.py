@@ -18,9 +18,22 @@ class BodyTooLarge(Exception):
     pass
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """Read the body, refusing past ``limit`` bytes before parsing anything."""
-    declared = request.headers.get("content-length")
+def header_map(request: Request) -> dict[str, str]:
+    """The request headers as a plain dict (ASGI names are lower-case; a repeated header keeps
+    its first value, as Starlette's ``Headers.get`` does). One pass instead of a scan per get."""
+    out: dict[str, str] = {}
+    for name, value in request.scope["headers"]:
+        key = name.decode("latin-1")
+        if key not in out:
+            out[key] = value.decode("latin-1")
+    return out
+
+
+async def read_body(request: Request, limit: int, declared: str | None) -> bytes:
+    """Read the body, refusing past ``limit`` bytes before parsing anything.
+
+    ``declared`` is the request's content-length header, if any.
+    """
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge
     parts: list[bytes] = []

@@ -84,7 +84,9 @@ def feedback_routes(runtime: Any) -> list[Route]:
                 "missing or invalid API key: send a key configured in [gateway] client_keys",
             )
         try:
-            data = orjson.loads(await read_body(request, MAX_BODY))
+            data = orjson.loads(
+                await read_body(request, MAX_BODY, request.headers.get("content-length"))
+            )
             rid, score, thumbs, comment = parse_feedback(data)
         except BodyTooLarge:
             return error_response("openai", 413, f"feedback body exceeds {MAX_BODY} bytes")

@@ -26,6 +26,7 @@ from swapsafe.gateway.calls import (
     BodyTooLarge,
     Call,
     finish_reason,
+    header_map,
     read_body,
 )
 from swapsafe.gateway.errors import error_response, provider_error_response
@@ -42,18 +43,27 @@ from swapsafe.store.records import SYNTHETIC_SOURCES
 from swapsafe.wire import translate
 
 
-class ThenResponse(Response):
-    """A JSON response that runs ``then()`` once it is sent: the trace is off the latency path."""
+class ThenResponse:
+    """A 200 JSON response that runs ``then()`` once it is sent: the trace is off the latency
+    path. Plain ASGI messages (no Starlette header machinery: this is every request)."""
+
+    __slots__ = ("_body", "_raw_headers", "_then")
 
     def __init__(
         self, content: bytes, *, headers: dict[str, str], then: Callable[[], None]
     ) -> None:
-        super().__init__(content, status_code=200, headers=headers, media_type="application/json")
+        self._body = content
+        self._raw_headers = [
+            (b"content-length", b"%d" % len(content)),
+            (b"content-type", b"application/json"),
+            *((k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()),
+        ]
         self._then = then
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            await super().__call__(scope, receive, send)
+            await send({"type": "http.response.start", "status": 200, "headers": self._raw_headers})
+            await send({"type": "http.response.body", "body": self._body})
         finally:
             self._then()
 
@@ -152,8 +162,8 @@ class Gateway:
         )
 
     # -- entry point -------------------------------------------------------------------------
-    async def handle(self, request: Request, inbound: str) -> Response:
-        headers = request.headers
+    async def handle(self, request: Request, inbound: str) -> Response | ThenResponse:
+        headers = header_map(request)
         key = client_key(headers)
         if not self.auth.check(key):
             return self._reject(
@@ -163,7 +173,9 @@ class Gateway:
                 "missing or invalid API key: send a key configured in [gateway] client_keys",
             )
         try:
-            raw = await read_body(request, self.config.gateway.max_body_bytes)
+            raw = await read_body(
+                request, self.config.gateway.max_body_bytes, headers.get("content-length")
+            )
         except BodyTooLarge:
             return self._reject(
                 inbound,
@@ -251,7 +263,7 @@ class Gateway:
         json_tool: str | None,
         api_key: str | None,
         headers: dict[str, str],
-    ) -> Response:
+    ) -> Response | ThenResponse:
         provider = self.providers[call.model.name]
         gw = self.config.gateway
         try:
