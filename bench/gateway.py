@@ -251,6 +251,11 @@ def report(results: dict[str, dict[str, Any]], mem: tuple[float, float, int]) ->
         f"  added latency p50 {added(0, 'p50'):.2f} ms (target <= 0.5), "
         f"p99 {added(0, 'p99'):.2f} ms (target <= 2)"
     )
+    per_round = ", ".join(
+        f"{sw[0]['p50'] - di[0]['p50']:.2f}"
+        for sw, di in zip(s["rounds"], d["rounds"], strict=True)
+    )
+    print(f"  added p50 per round: {per_round} ms")
     ttfb = added(1, "ttfb_p50")
     print(f"  added streaming time-to-first-byte p50 {ttfb:.2f} ms (target <= 1)")
     if "litellm" in results:

@@ -59,6 +59,20 @@ def locked(db: Path) -> Iterator[None]:
         conn.close()
 
 
+_started: list[subprocess.Popen[bytes]] = []
+
+
+@pytest.fixture(autouse=True)
+def _reap_gateways() -> Iterator[None]:
+    """A failing or interrupted test must not leave gateway processes running."""
+    yield
+    while _started:
+        proc = _started.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
 def start(config: Path, port: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
         [
@@ -76,6 +90,7 @@ def start(config: Path, port: int) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    _started.append(proc)
     deadline = time.monotonic() + 30
     while True:
         with contextlib.suppress(httpx.HTTPError):
