@@ -9,14 +9,14 @@ latencies of one grouped scan. SQLite's grouped scans stream off the covering in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import ColumnElement, Text, and_, case, cast, func, literal, select
+from sqlalchemy import ColumnElement, Select, Text, and_, case, cast, func, literal, select
 from sqlalchemy.orm import aliased
 
 from swapsafe.exceptions import StoreError
@@ -290,17 +290,20 @@ class TrafficQueries:
             errors, total = conn.execute(stmt).one()
         return int(errors), int(total)
 
-    def shadow_pairs(
-        self,
+    @staticmethod
+    def _pairs(
+        columns: Callable[[Any, Any], Sequence[ColumnElement[Any]]],
         *,
         workload: str,
         new_model: str,
         old_model: str,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int = 50_000,
-    ) -> list[ShadowPair]:
-        """Calls of both models on the same request (shadow pairs or any shared pair id)."""
+        since: datetime | None,
+        until: datetime | None,
+        limit: int,
+        new_role: str | None = None,
+    ) -> Select[Any]:
+        """Rows joining a call of ``new_model`` with one of ``old_model`` on the same pair id
+        (both counted, neither synthetic), newest first; ``columns(new, old)`` picks what."""
         new = aliased(traces, name="n")
         old = aliased(traces, name="o")
         where: list[ColumnElement[bool]] = [
@@ -312,26 +315,49 @@ class TrafficQueries:
             new.c.source.not_in(SYNTHETIC_SOURCES),
             old.c.source.not_in(SYNTHETIC_SOURCES),
         ]
+        if new_role is not None:
+            where.append(new.c.role == new_role)
         if since is not None:
             where.append(new.c.ts >= since)
         if until is not None:
             where.append(new.c.ts < until)
-        stmt = (
-            select(
-                new.c.latency_ms,
-                old.c.latency_ms,
-                new.c.cost_usd,
-                old.c.cost_usd,
-                new.c.output_tokens,
-                old.c.output_tokens,
-                new.c.status,
-                old.c.status,
-                new.c.ts,
-            )
+        return (
+            select(*columns(new.c, old.c))
             .select_from(new.join(old, new.c.pair_id == old.c.pair_id))
             .where(and_(*where))
             .order_by(new.c.ts.desc())
             .limit(limit)
+        )
+
+    def shadow_pairs(
+        self,
+        *,
+        workload: str,
+        new_model: str,
+        old_model: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50_000,
+    ) -> list[ShadowPair]:
+        """Calls of both models on the same request (shadow pairs or any shared pair id)."""
+        stmt = self._pairs(
+            lambda n, o: (
+                n.latency_ms,
+                o.latency_ms,
+                n.cost_usd,
+                o.cost_usd,
+                n.output_tokens,
+                o.output_tokens,
+                n.status,
+                o.status,
+                n.ts,
+            ),
+            workload=workload,
+            new_model=new_model,
+            old_model=old_model,
+            since=since,
+            until=until,
+            limit=limit,
         )
         with self._store._read() as conn:
             rows = conn.execute(stmt).all()
@@ -361,28 +387,15 @@ class TrafficQueries:
         limit: int = 20_000,
     ) -> list[tuple[datetime, bool, str | None, str | None]]:
         """(time, both ok, old response body, new response body) of shadow pairs, newest first."""
-        new = aliased(traces, name="n")
-        old = aliased(traces, name="o")
-        where: list[ColumnElement[bool]] = [
-            new.c.workload == workload,
-            new.c.role == "shadow",
-            new.c.model == new_model,
-            old.c.model == old_model,
-            new.c.status.in_(COUNTED_STATUSES),
-            old.c.status.in_(COUNTED_STATUSES),
-            new.c.source.not_in(SYNTHETIC_SOURCES),
-            old.c.source.not_in(SYNTHETIC_SOURCES),
-        ]
-        if since is not None:
-            where.append(new.c.ts >= since)
-        if until is not None:
-            where.append(new.c.ts < until)
-        stmt = (
-            select(new.c.ts, new.c.status, old.c.status, old.c.response_body, new.c.response_body)
-            .select_from(new.join(old, new.c.pair_id == old.c.pair_id))
-            .where(and_(*where))
-            .order_by(new.c.ts.desc())
-            .limit(limit)
+        stmt = self._pairs(
+            lambda n, o: (n.ts, n.status, o.status, o.response_body, n.response_body),
+            workload=workload,
+            new_model=new_model,
+            old_model=old_model,
+            since=since,
+            until=until,
+            limit=limit,
+            new_role="shadow",
         )
         with self._store._read() as conn:
             rows = conn.execute(stmt).all()
