@@ -35,6 +35,8 @@ fi
 
 # --- Python environment ---------------------------------------------------------------------------
 PY="${PYTHON:-python3}"
+# llama-cpp-python builds from source (no Linux wheels on PyPI): use every core for it
+export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"
 if [ ! -x .venv/bin/python ]; then
   log "creating .venv"
   "$PY" -m venv .venv
