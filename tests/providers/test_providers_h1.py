@@ -415,3 +415,16 @@ def socket_closed_port() -> object:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     yield port
+
+
+def test_header_blocks_are_reused_only_for_the_same_dict() -> None:
+    sender = H1Sender("http://127.0.0.1:9/v1/chat", timeout=5)
+    plain, stream = {"accept": "application/json"}, {"accept": "text/event-stream"}
+    for _ in range(2):  # alternating: both stay cached
+        assert b"accept: application/json\r\n" in sender._request(b"{}", plain)
+        assert b"accept: text/event-stream\r\n" in sender._request(b"{}", stream)
+    assert sender._header_block(plain) is sender._header_block(plain)
+    other = {"authorization": "Bearer client-key"}  # a per-call dict is encoded afresh
+    request = sender._request(b'{"a":1}', other)
+    assert request.endswith(b'authorization: Bearer client-key\r\ncontent-length: 7\r\n\r\n{"a":1}')
+    assert request.startswith(b"POST /v1/chat HTTP/1.1\r\nhost: 127.0.0.1:9\r\n")

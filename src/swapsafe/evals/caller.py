@@ -44,8 +44,6 @@ class ModelCaller:
         self.name = name
         self.provider = provider
         self.config = model_config
-        self.timeout = timeout
-        self.retries = retries
         self.temperature = temperature
         self.pricebook = pricebook
         self._caller = OpenAIFormatCaller(
@@ -53,14 +51,7 @@ class ModelCaller:
         )
 
     def settings(self) -> dict[str, Any]:
-        return {
-            "provider": self.provider.type,
-            "upstream_model": self.provider.upstream_model,
-            "wire": self.provider.wire,
-            "temperature": self.temperature,
-            "timeout": self.timeout,
-            "retries": self.retries,
-        }
+        return {**self._caller.settings(), "temperature": self.temperature}
 
     def _cost(
         self, input_tokens: int | None, output_tokens: int | None, cached: int | None
@@ -80,7 +71,6 @@ class ModelCaller:
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None
     ) -> ModelOutput:
         body: dict[str, Any] = {
-            "model": self.provider.upstream_model,
             "messages": messages,
             "temperature": self.temperature,
         }

@@ -436,20 +436,34 @@ class H1Sender:
         )
         self._target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         self._read_timeout = timeout
+        self._cached: list[tuple[dict[str, str], bytes]] = []
         self._head = (
             f"POST {self._target} HTTP/1.1\r\nhost: {self._pool.host_header}\r\n"
             f"user-agent: swapsafe/{__version__}\r\n"
         ).encode("latin-1")
 
-    def _request(self, content: bytes, headers: dict[str, str]) -> bytes:
+    def _header_block(self, headers: dict[str, str]) -> bytes:
+        """Request line and headers, encoded. A provider passes the same (never mutated) dicts
+        of default headers on most calls (one for whole answers, one for streams): their
+        blocks are encoded once and kept, the two most recent."""
+        for cached, block in self._cached:
+            if cached is headers:
+                return block
         lines = [self._head]
         for name, value in headers.items():
             if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
                 raise httpx.LocalProtocolError(f"header {name!r} contains a line break")
             lines.append(f"{name}: {value}\r\n".encode("latin-1"))
-        lines.append(b"content-length: %d\r\n\r\n" % len(content))
-        lines.append(content)
-        return b"".join(lines)
+        block = b"".join(lines)
+        self._cached = [(headers, block), *self._cached[:1]]
+        return block
+
+    def _request(self, content: bytes, headers: dict[str, str]) -> bytes:
+        return b"%scontent-length: %d\r\n\r\n%s" % (
+            self._header_block(headers),
+            len(content),
+            content,
+        )
 
     async def send(
         self, url: str, content: bytes, headers: dict[str, str], *, read: bool

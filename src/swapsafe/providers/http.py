@@ -141,6 +141,7 @@ class HTTPProvider:
             client if client is not None or self._fast is not None else make_client(timeout)
         )
         self._default_headers = self._headers(api_key, None)
+        self._default_stream_headers = {**self._default_headers, "accept": "text/event-stream"}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, model={self.upstream_model!r})"
@@ -309,7 +310,10 @@ class HTTPProvider:
         secrets: tuple[str | None, ...],
     ) -> Any:
         """Send the request, retrying until a 2xx with ``text/event-stream`` arrives."""
-        headers = {**headers, "accept": "text/event-stream"}
+        if headers is self._default_headers:  # the same object every call: see H1Sender
+            headers = self._default_stream_headers
+        else:
+            headers = {**headers, "accept": "text/event-stream"}
         attempt = 0
         while True:
             attempt += 1

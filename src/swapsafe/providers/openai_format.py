@@ -39,6 +39,16 @@ class OpenAIFormatCaller:
         self._id_prefix = id_prefix
         self._ids = 0
 
+    def settings(self) -> dict[str, Any]:
+        """What a run records about how this model was called."""
+        return {
+            "provider": self.provider.type,
+            "upstream_model": self.provider.upstream_model,
+            "wire": self.provider.wire,
+            "timeout": self.timeout,
+            "retries": self.retries,
+        }
+
     async def send(self, body: dict[str, Any]) -> ChatResponse:
         """Send ``body`` (its ``model`` is replaced by the upstream model)."""
         provider = self.provider

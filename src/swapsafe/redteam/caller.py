@@ -76,28 +76,17 @@ class ProbeCaller:
         retries: int = RETRIES,
     ) -> None:
         self.name = name
-        self.provider = provider
-        self.config = model_config
-        self.timeout = timeout
-        self.retries = retries
         self._caller = OpenAIFormatCaller(
             provider, model_config, timeout=timeout, retries=retries, id_prefix="redteam"
         )
 
     def settings(self) -> dict[str, Any]:
-        return {
-            "provider": self.provider.type,
-            "upstream_model": self.provider.upstream_model,
-            "wire": self.provider.wire,
-            "timeout": self.timeout,
-            "retries": self.retries,
-        }
+        return self._caller.settings()
 
     async def send(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None
     ) -> Answer:
         body: dict[str, Any] = {
-            "model": self.provider.upstream_model,
             "messages": messages,
             "temperature": 0.0,
         }

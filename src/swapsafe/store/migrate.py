@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -57,15 +58,13 @@ def current_revision(connection: Connection) -> str | None:
     return ",".join(current_revisions(connection)) or None
 
 
-def check_known(current: str | None, shown_url: str) -> None:
+def check_known(current: Iterable[str], shown_url: str) -> None:
     """Refuse a database migrated by a newer swapsafe than this one.
 
-    ``current`` is one revision or several joined by commas (one per area's branch).
+    ``current``: the database's revisions, one per area's migration branch.
     """
-    if current is None:
-        return
     script = ScriptDirectory.from_config(alembic_config())
-    for rev in current.split(","):
+    for rev in current:
         try:
             script.get_revision(rev)
         except Exception:
@@ -81,7 +80,7 @@ def upgrade(engine: Engine, shown_url: str) -> None:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
         current = current_revisions(conn)
-        check_known(",".join(current) or None, shown_url)
+        check_known(current, shown_url)
         if current == head_revisions():
             return
         command.upgrade(alembic_config(conn), "heads")

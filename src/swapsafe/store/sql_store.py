@@ -275,8 +275,8 @@ def open_store(url: str, *, upgrade: bool = True) -> SqlStore:
         if upgrade:
             store.upgrade()
         else:
-            current, _head = store.revision()
-            check_known(current, store.url)
+            current, _head = store.revision()  # comma-joined, one per migration branch
+            check_known(current.split(",") if current else (), store.url)
     except StoreError:
         store.close()
         raise
