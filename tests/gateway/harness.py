@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import socket
 import textwrap
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -14,9 +16,11 @@ import httpx
 import httpx2
 import openai
 import pytest
+import uvicorn
 
 from swapsafe.config import Config, load_config
 from swapsafe.gateway.app import create_app
+from swapsafe.gateway.http_protocol import GatewayHttpProtocol
 from swapsafe.providers.registry import create_provider
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
@@ -78,6 +82,7 @@ max_concurrency = 8
 
 @dataclass
 class Harness:
+    base: str  # the gateway's base URL (no /v1)
     config: Config
     store: Store
     app: Any
@@ -104,8 +109,42 @@ def write_config(tmp_path: Path, extra: str = "", **fmt: Any) -> Path:
     return path
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def serve(app: Any, http: Any = GatewayHttpProtocol) -> AsyncIterator[str]:
+    """Serve ``app`` on a loopback uvicorn server (the gateway's own protocol by default)."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", http=http
+        )
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
 @pytest.fixture
-async def make_harness(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
+def harness_transport() -> str:
+    """How clients reach the gateway: ``asgi`` (in process) or ``socket`` (a real server with
+    the gateway's HTTP protocol). Test folders override this to run both."""
+    return "asgi"
+
+
+@pytest.fixture
+async def make_harness(tmp_path: Path, harness_transport: str) -> AsyncIterator[Callable[..., Any]]:
     opened: list[Harness] = []
     stack = contextlib.AsyncExitStack()
 
@@ -133,18 +172,25 @@ async def make_harness(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
         store = open_store(f"sqlite:///{tmp_path}/gw.db")
         app = create_app(cfg, store=store, providers=providers, spill_path=tmp_path / "spill.jsonl")
         app.state.runtime.start()
-        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw")
-        sdk_http = httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app))
+        if harness_transport == "socket":
+            base = await stack.enter_async_context(serve(app))
+            http = httpx.AsyncClient(base_url=base)
+            sdk_http = httpx2.AsyncClient()
+        else:
+            base = "http://gw"
+            http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base)
+            sdk_http = httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app))
         h = Harness(
+            base=base,
             config=cfg,
             store=store,
             app=app,
             fakes=fakes,
             oai=openai.AsyncOpenAI(
-                base_url="http://gw/v1", api_key=CLIENT_KEY, http_client=sdk_http, max_retries=0
+                base_url=f"{base}/v1", api_key=CLIENT_KEY, http_client=sdk_http, max_retries=0
             ),
             ant=anthropic.AsyncAnthropic(
-                base_url="http://gw", api_key=CLIENT_KEY, http_client=sdk_http, max_retries=0
+                base_url=base, api_key=CLIENT_KEY, http_client=sdk_http, max_retries=0
             ),
             http=http,
             sdk_http=sdk_http,
@@ -154,11 +200,12 @@ async def make_harness(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
 
     yield make
     for h in opened:
-        await h.app.state.runtime.aclose()
         await h.http.aclose()
         await h.sdk_http.aclose()
+    await stack.aclose()  # servers stop before the runtime closes
+    for h in opened:
+        await h.app.state.runtime.aclose()
         h.store.close()
-    await stack.aclose()
 
 
 @pytest.fixture

@@ -51,7 +51,7 @@ async def test_unknown_alias_is_404_listing_aliases(harness: Harness) -> None:
 
 async def test_missing_or_wrong_client_key_is_401(harness: Harness) -> None:
     bad = openai.AsyncOpenAI(
-        base_url="http://gw/v1", api_key="wrong", http_client=harness.sdk_http, max_retries=0
+        base_url=f"{harness.base}/v1", api_key="wrong", http_client=harness.sdk_http, max_retries=0
     )
     with pytest.raises(openai.AuthenticationError):
         await bad.chat.completions.create(model="chat", messages=[{"role": "user", "content": "x"}])

@@ -3,47 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
-from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import orjson
-import uvicorn
-from tests.gateway.harness import CLIENT_KEY
+import pytest
+from tests.gateway.harness import CLIENT_KEY, serve
 
+from swapsafe.gateway.http_protocol import GatewayHttpProtocol
 from swapsafe.testing import Fault
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.asynccontextmanager
-async def serve(app: Any) -> AsyncIterator[str]:
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-
-
+@pytest.mark.parametrize("protocol", [GatewayHttpProtocol, "httptools"], ids=["gateway", "asgi"])
 async def test_client_disconnect_mid_stream_records_one_row_and_cancels_upstream(
     make_harness,  # type: ignore[no-untyped-def]
+    protocol: object,
 ) -> None:
     h = await make_harness(loopback=True)
     h.fakes["claude"].fault = Fault(drip=0.2)
-    async with serve(h.app) as url, httpx.AsyncClient(base_url=url) as client:
+    async with serve(h.app, protocol) as url, httpx.AsyncClient(base_url=url) as client:
         async with client.stream(
             "POST",
             "/v1/chat/completions",

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from tests.gateway.harness import harness, make_harness  # noqa: F401  (fixtures)
+from tests.gateway.harness import harness, harness_transport, make_harness  # noqa: F401
 
 from swapsafe.store import SqlStore, open_store
 

@@ -97,7 +97,7 @@ async def test_no_secret_reaches_any_sink(
         "responses": "\n".join(r.text + str(dict(r.headers)) for r in responses),
         # every log line but the test client's own request log (it knows what it sent)
         "logs": "\n".join(
-            r.getMessage() for r in caplog.records if "http://gw/" not in r.getMessage()
+            r.getMessage() for r in caplog.records if f"{harness.base}/" not in r.getMessage()
         ),
         "traces": "\n".join(str(dataclasses.asdict(t)) for t in harness.traces(limit=10_000)),
         "audit": "\n".join(str(dataclasses.asdict(a)) for a in harness.store.list_audit()),

@@ -35,7 +35,7 @@ def gateway(
     import uvicorn
 
     from swapsafe.gateway.app import preflight
-    from swapsafe.gateway.http_protocol import CoalescingHttpToolsProtocol
+    from swapsafe.gateway.http_protocol import GatewayHttpProtocol
 
     cfg = load_or_exit(config)
     preflight(cfg)
@@ -50,5 +50,5 @@ def gateway(
         log_level=log_level,
         access_log=False,
         timeout_graceful_shutdown=30,
-        http=CoalescingHttpToolsProtocol,
+        http=GatewayHttpProtocol,
     )

@@ -63,6 +63,7 @@ def serve(
     """
     import uvicorn
 
+    from swapsafe.gateway.http_protocol import GatewayHttpProtocol
     from swapsafe.web.app import create_web_app
 
     cfg = load_or_exit(config)
@@ -90,4 +91,5 @@ def serve(
         proxy_headers=forwarded_allow_ips is not None,
         forwarded_allow_ips=forwarded_allow_ips,
         timeout_graceful_shutdown=30,
+        http=GatewayHttpProtocol if gateway else "auto",  # proxy routes skip ASGI
     )

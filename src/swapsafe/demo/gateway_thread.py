@@ -19,6 +19,7 @@ import uvicorn
 from swapsafe.config import Config
 from swapsafe.exceptions import SwapsafeError
 from swapsafe.gateway.app import GatewayRuntime, create_app
+from swapsafe.gateway.http_protocol import GatewayHttpProtocol
 
 
 class AppThread:
@@ -46,6 +47,7 @@ class AppThread:
             access_log=False,
             lifespan="on",
             timeout_graceful_shutdown=10,
+            http=GatewayHttpProtocol,  # as `swapsafe gateway` serves it
         )
         server = uvicorn.Server(config)
         self._server = server

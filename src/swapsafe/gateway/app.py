@@ -17,7 +17,7 @@ from pathlib import Path
 
 import orjson
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -245,6 +245,8 @@ class GatewayApp:
             if inbound is not None:
                 try:
                     response = await self.gateway.handle(Request(scope, receive), inbound)
+                except ClientDisconnect:  # the client left mid-request: nobody to answer
+                    return
                 except Exception:  # never a bare 500 page: answer in the caller's format
                     log.exception("gateway: unexpected error")
                     response = error_response(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,11 +19,15 @@ class BodyTooLarge(Exception):
     pass
 
 
-def header_map(request: Request) -> dict[str, str]:
-    """The request headers as a plain dict (ASGI names are lower-case; a repeated header keeps
+#: reads a request body: ``(limit, declared content-length) -> body``, raising BodyTooLarge
+BodyReader = Callable[[int, str | None], Awaitable[bytes]]
+
+
+def header_map(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """ASGI-style request headers as a plain dict (names are lower-case; a repeated header keeps
     its first value, as Starlette's ``Headers.get`` does). One pass instead of a scan per get."""
     out: dict[str, str] = {}
-    for name, value in request.scope["headers"]:
+    for name, value in raw:
         key = name.decode("latin-1")
         if key not in out:
             out[key] = value.decode("latin-1")

@@ -23,6 +23,7 @@ from swapsafe.gateway.auth import ClientAuth, client_key
 from swapsafe.gateway.calls import (
     ID_PREFIX,
     MALFORMED,
+    BodyReader,
     BodyTooLarge,
     Call,
     finish_reason,
@@ -47,25 +48,26 @@ class ThenResponse:
     """A 200 JSON response that runs ``then()`` once it is sent: the trace is off the latency
     path. Plain ASGI messages (no Starlette header machinery: this is every request)."""
 
-    __slots__ = ("_body", "_raw_headers", "_then")
+    __slots__ = ("body", "raw_headers", "then")
+    status_code = 200
 
     def __init__(
         self, content: bytes, *, headers: dict[str, str], then: Callable[[], None]
     ) -> None:
-        self._body = content
-        self._raw_headers = [
+        self.body = content
+        self.raw_headers = [
             (b"content-length", b"%d" % len(content)),
             (b"content-type", b"application/json"),
             *((k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()),
         ]
-        self._then = then
+        self.then = then
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            await send({"type": "http.response.start", "status": 200, "headers": self._raw_headers})
-            await send({"type": "http.response.body", "body": self._body})
+            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+            await send({"type": "http.response.body", "body": self.body})
         finally:
-            self._then()
+            self.then()
 
 
 class Gateway:
@@ -161,9 +163,22 @@ class Gateway:
             body, request_id=request_id, model=provider.upstream_model
         )
 
-    # -- entry point -------------------------------------------------------------------------
+    # -- entry points ------------------------------------------------------------------------
     async def handle(self, request: Request, inbound: str) -> Response | ThenResponse:
-        headers = header_map(request)
+        """Serve one proxy request that came through ASGI."""
+
+        async def read(limit: int, declared: str | None) -> bytes:
+            return await read_body(request, limit, declared)
+
+        return await self.serve(inbound, header_map(request.scope["headers"]), read)
+
+    async def serve(
+        self, inbound: str, headers: Mapping[str, str], read: BodyReader
+    ) -> Response | ThenResponse:
+        """Serve one proxy request: ``headers`` by lower-case name, ``read`` gives the body.
+
+        The gateway's own HTTP protocol calls this directly (no ASGI scope or messages).
+        """
         key = client_key(headers)
         if not self.auth.check(key):
             return self._reject(
@@ -173,9 +188,7 @@ class Gateway:
                 "missing or invalid API key: send a key configured in [gateway] client_keys",
             )
         try:
-            raw = await read_body(
-                request, self.config.gateway.max_body_bytes, headers.get("content-length")
-            )
+            raw = await read(self.config.gateway.max_body_bytes, headers.get("content-length"))
         except BodyTooLarge:
             return self._reject(
                 inbound,
