@@ -253,6 +253,66 @@ async def _read_timeout_counts_silence_not_total_time() -> None:
             await sender.aclose()
 
 
+def test_the_call_deadline_holds_even_while_bytes_keep_coming(run: Run) -> None:
+    run(_the_call_deadline_holds_even_while_bytes_keep_coming())
+
+
+async def _the_call_deadline_holds_even_while_bytes_keep_coming() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            request = await read_request(reader)
+            if b"quick" in request:
+                writer.write(ok())
+                continue
+            writer.write(
+                b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 9\r\n\r\n"
+            )
+            for byte in b"abcdefghi":  # never silent for the 5 s read timeout
+                await asyncio.sleep(0.1)
+                writer.write(bytes([byte]))
+                await writer.drain()
+
+    async with raw_server(handler) as (url, connections):
+        sender = H1Sender(url, timeout=5)
+        try:
+            quick = await sender.send("", b'"quick"', JSON, read=True, within=5)
+            assert quick.content == b'{"ok":true}'  # a deadline that is not reached: no effect
+            with pytest.raises(httpx.ReadTimeout, match="deadline"):
+                await sender.send("", b'"slow"', JSON, read=True, within=0.35)
+            assert len(connections) == 1  # the deadline hit on the kept-alive connection
+            assert sender._pool._open == 0  # ... which was closed, its answer unread
+            again = await sender.send("", b'"quick"', JSON, read=True, within=5)
+            assert again.content == b'{"ok":true}' and len(connections) == 2
+        finally:
+            await sender.aclose()
+
+
+def test_the_call_deadline_covers_waiting_for_a_connection(run: Run) -> None:
+    run(_the_call_deadline_covers_waiting_for_a_connection())
+
+
+async def _the_call_deadline_covers_waiting_for_a_connection() -> None:
+    release = asyncio.Event()
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        await release.wait()
+        writer.write(ok())
+        await writer.drain()
+
+    async with raw_server(handler) as (url, _):
+        sender = H1Sender(url, timeout=5, limit=1)  # one connection at most
+        try:
+            first = asyncio.ensure_future(sender.send("", b"{}", JSON, read=True))
+            await asyncio.sleep(0.05)  # it holds the only connection
+            with pytest.raises(httpx.ConnectTimeout, match="deadline"):
+                await sender.send("", b"{}", JSON, read=True, within=0.2)
+            release.set()
+            assert (await first).content == b'{"ok":true}'
+        finally:
+            await sender.aclose()
+
+
 def test_connect_errors_and_garbage_map_to_httpx_exceptions(run: Run) -> None:
     run(_connect_errors_and_garbage_map_to_httpx_exceptions())
 

@@ -159,6 +159,21 @@ class AiohttpSender:
         )
 
     async def send(
+        self,
+        url: str,
+        content: bytes,
+        headers: dict[str, str],
+        *,
+        read: bool,
+        within: float | None = None,
+    ) -> FastResponse:
+        """POST ``content``; ``within`` (seconds) bounds the whole call."""
+        if within is None:
+            return await self._send(url, content, headers, read=read)
+        async with asyncio.timeout(within):
+            return await self._send(url, content, headers, read=read)
+
+    async def _send(
         self, url: str, content: bytes, headers: dict[str, str], *, read: bool
     ) -> FastResponse:
         session = self._transport._session or self._transport._open()

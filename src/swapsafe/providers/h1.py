@@ -168,7 +168,8 @@ class H1Response:
     """The slice of ``httpx.Response`` the providers use: status, headers, body, stream.
 
     While a response is open one timer watches the upstream: no byte for ``read_timeout``
-    seconds (with nothing buffered for the reader) fails it with ``httpx.ReadTimeout``.
+    seconds (with nothing buffered for the reader) fails it with ``httpx.ReadTimeout``, and so
+    does reaching ``deadline`` (loop time), when one is given.
     """
 
     __slots__ = (
@@ -176,6 +177,7 @@ class H1Response:
         "_chunks",
         "_complete",
         "_conn",
+        "_deadline",
         "_error",
         "_head",
         "_keep_alive",
@@ -189,11 +191,14 @@ class H1Response:
         "status_code",
     )
 
-    def __init__(self, conn: _Connection, *, read_timeout: float) -> None:
+    def __init__(
+        self, conn: _Connection, *, read_timeout: float, deadline: float | None = None
+    ) -> None:
         loop = conn._pool.loop
         self._loop = loop
         self._conn: _Connection | None = conn
         self._read_timeout = read_timeout
+        self._deadline = deadline
         self._head: asyncio.Future[None] = loop.create_future()
         self._waiter: asyncio.Future[None] | None = None
         self._chunks: deque[bytes] = deque()
@@ -202,9 +207,7 @@ class H1Response:
         self._keep_alive = False
         self._error: BaseException | None = None
         self._last_data = loop.time()
-        self._timer: asyncio.TimerHandle | None = loop.call_at(
-            self._last_data + read_timeout, self._check_timeout
-        )
+        self._timer: asyncio.TimerHandle | None = loop.call_at(self._due(), self._check_timeout)
         self.status_code = 0
         self.headers: dict[str, str] = {}  # lower-case names
         self.content = b""
@@ -236,15 +239,23 @@ class H1Response:
         chunked = "chunked" in self.headers.get("transfer-encoding", "").lower()
         return "content-length" not in self.headers and not chunked
 
+    def _due(self) -> float:
+        silent = self._last_data + self._read_timeout
+        deadline = self._deadline
+        return silent if deadline is None or silent < deadline else deadline
+
     def _check_timeout(self) -> None:
         self._timer = None
         if self._complete or self._error is not None:
             return
-        due = self._last_data + self._read_timeout
-        if self._chunks or self._loop.time() < due:  # the reader is behind, or data came
-            self._timer = self._loop.call_at(
-                max(due, self._loop.time() + 0.01), self._check_timeout
-            )
+        now = self._loop.time()
+        if self._deadline is not None and now >= self._deadline:
+            self._fail(httpx.ReadTimeout("the request's deadline was reached"))
+            self._discard()
+            return
+        due = self._due()
+        if self._chunks or now < due:  # the reader is behind, or data came
+            self._timer = self._loop.call_at(max(due, now + 0.01), self._check_timeout)
             return
         self._fail(httpx.ReadTimeout(f"no data from upstream for {self._read_timeout:g}s"))
         self._discard()
@@ -359,12 +370,10 @@ class H1Pool:
         if self._closed:
             raise httpx.ConnectError("the upstream connection pool is closed")
         self._loop = asyncio.get_running_loop()
-        now = self._loop.time()
-        while self._idle and not fresh:
-            conn, since = self._idle.pop()
-            if not conn.closed and now - since < self.keepalive:
-                return conn
-            conn.close()
+        if not fresh:
+            idle = self.take_idle()
+            if idle is not None:
+                return idle
         await self._slots.acquire()
         made: list[_Connection] = []
 
@@ -392,6 +401,18 @@ class H1Pool:
                 raise httpx.ConnectError(f"cannot connect to {self.host_header}: {exc}") from None
             raise
         return conn
+
+    def take_idle(self) -> _Connection | None:
+        """The warmest live keep-alive connection, if any (no waiting)."""
+        if self._closed or self._loop is None:
+            return None
+        now = self._loop.time()
+        while self._idle:
+            conn, since = self._idle.pop()
+            if not conn.closed and now - since < self.keepalive:
+                return conn
+            conn.close()
+        return None
 
     def _release(self, conn: _Connection) -> None:
         if self._closed:
@@ -466,17 +487,28 @@ class H1Sender:
         )
 
     async def send(
-        self, url: str, content: bytes, headers: dict[str, str], *, read: bool
+        self,
+        url: str,
+        content: bytes,
+        headers: dict[str, str],
+        *,
+        read: bool,
+        within: float | None = None,
     ) -> H1Response:
         """POST ``content``; with ``read`` the whole body is read, else only status + headers.
 
         ``url`` must be the URL the sender was made for (kept for the sender interface).
+        ``within`` (seconds) bounds the whole call, raising ``httpx.TimeoutException``: on a
+        kept-alive connection the response's own timer enforces it (no extra timer per call).
         """
         request = self._request(content, headers)
+        deadline = None if within is None else asyncio.get_running_loop().time() + within
         fresh = False
         while True:
-            conn = await self._pool.acquire(fresh=fresh)
-            resp = H1Response(conn, read_timeout=self._read_timeout)
+            conn = None if fresh else self._pool.take_idle()
+            if conn is None:
+                conn = await self._connect(fresh, deadline)
+            resp = H1Response(conn, read_timeout=self._read_timeout, deadline=deadline)
             conn.start(resp, request)
             try:
                 await resp._head_received()
@@ -489,6 +521,15 @@ class H1Sender:
                         "upstream closed a new connection without answering"
                     ) from None
                 fresh = True
+
+    async def _connect(self, fresh: bool, deadline: float | None) -> _Connection:
+        if deadline is None:
+            return await self._pool.acquire(fresh=fresh)
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await self._pool.acquire(fresh=fresh)
+        except TimeoutError:
+            raise httpx.ConnectTimeout("the request's deadline was reached") from None
 
     async def aclose(self) -> None:
         await self._pool.aclose()

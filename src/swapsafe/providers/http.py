@@ -168,12 +168,14 @@ class HTTPProvider:
         if self._owns_client and self._client is not None:
             await self._client.aclose()
 
-    async def _post(self, content: bytes, headers: dict[str, str]) -> Any:
-        """POST and read the whole answer (an httpx.Response or the aiohttp FastResponse)."""
+    async def _post(self, content: bytes, headers: dict[str, str], within: float) -> Any:
+        """POST and read the whole answer within ``within`` seconds (an httpx.Response, or
+        the fast sender's response; the fast sender enforces the limit itself)."""
         if self._fast is not None:
-            return await self._fast.send(self._url, content, headers, read=True)
+            return await self._fast.send(self._url, content, headers, read=True, within=within)
         assert self._client is not None
-        return await self._client.post(self._url, content=content, headers=headers)
+        async with asyncio.timeout(within):
+            return await self._client.post(self._url, content=content, headers=headers)
 
     async def _post_stream(self, content: bytes, headers: dict[str, str]) -> Any:
         """POST and return once the status and headers arrived; the body is read later."""
@@ -204,8 +206,7 @@ class HTTPProvider:
             err: ProviderError
             retryable = True
             try:
-                async with asyncio.timeout(remaining):
-                    resp = await self._post(content, headers)
+                resp = await self._post(content, headers, remaining)
             except (TimeoutError, httpx.TimeoutException) as exc:
                 err = self._timeout_error(exc, attempt, deadline)
             except httpx.TransportError as exc:
