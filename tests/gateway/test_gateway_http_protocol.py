@@ -8,6 +8,7 @@ a shutdown with a request in flight, and a client that leaves early.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import httptools
@@ -93,6 +94,42 @@ class Connection:
                 raise ConnectionError(f"closed with {want - self.complete} replies missing")
             self.parser.feed_data(data)
         return self.replies[want - n : want]
+
+
+@contextlib.asynccontextmanager
+async def server_for(app: object, **config: object) -> AsyncIterator[uvicorn.Server]:
+    """A loopback uvicorn server on the gateway's protocol, for tests that need its state."""
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            port=free_port(),
+            lifespan="off",
+            log_level="warning",
+            http=GatewayHttpProtocol,
+            **config,  # type: ignore[arg-type]
+        )
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    try:
+        yield server
+    finally:
+        server.should_exit = True
+        await task
+
+
+def url_of(server: uvicorn.Server) -> str:
+    return f"http://127.0.0.1:{server.config.port}"
+
+
+async def until_row(h: Harness, **query: object) -> list[object]:
+    for _ in range(100):
+        rows = h.traces(**query)
+        if rows:
+            return list(rows)
+        await asyncio.sleep(0.05)
+    return []
 
 
 async def connect(url: str) -> Connection:
@@ -325,3 +362,58 @@ async def test_a_client_gone_mid_body_is_not_an_error(
     assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
     assert harness.fakes["gpt"].requests[-1].body["messages"][0]["content"].endswith("socket")
     assert len(harness.fakes["gpt"].requests) == 1  # the cut-off request never went upstream
+
+
+STREAM_LONG = {"model": "xchat", "stream": True}
+
+
+async def test_a_long_prompt_does_not_leave_reading_paused_during_the_stream(
+    make_harness,  # type: ignore[no-untyped-def]
+) -> None:
+    """A body over 64 KiB pauses reading; the stream must read again to notice a hang-up."""
+    h = await make_harness(loopback=True)
+    h.fakes["claude"].fault = Fault(drip=0.2)
+    body = orjson.dumps(
+        {**STREAM_LONG, "messages": [{"role": "user", "content": "long " * 60_000}]}
+    )
+    async with server_for(h.app) as server:
+        conn = await connect(url_of(server))
+        conn.write(post("/v1/chat/completions", body))
+        await asyncio.wait_for(conn.reader.readuntil(b"data: "), 10)  # the stream is flowing
+        (protocol,) = server.server_state.connections
+        assert not protocol.flow.read_paused  # type: ignore[attr-defined]
+        conn.close()
+        rows = await until_row(h, workload="xchat")
+    assert [r.status for r in rows] == ["client_disconnect"]  # type: ignore[attr-defined]
+
+
+async def test_a_hang_up_mid_stream_is_seen_with_a_request_queued_behind_it(
+    make_harness,  # type: ignore[no-untyped-def]
+) -> None:
+    h = await make_harness(loopback=True)
+    h.fakes["claude"].fault = Fault(drip=0.2)
+    body = orjson.dumps({**STREAM_LONG, "messages": [{"role": "user", "content": "a story " * 5}]})
+    async with server_for(h.app) as server:
+        conn = await connect(url_of(server))
+        conn.write(post("/v1/chat/completions", body) + get("/healthz"))  # pipelined
+        await asyncio.wait_for(conn.reader.readuntil(b"data: "), 10)
+        conn.close()
+        rows = await until_row(h, workload="xchat")
+    assert [r.status for r in rows] == ["client_disconnect"]  # type: ignore[attr-defined]
+
+
+async def test_a_request_cut_by_the_shutdown_deadline_gets_a_500_in_its_format(
+    make_harness,  # type: ignore[no-untyped-def]
+) -> None:
+    h = await make_harness(loopback=True)
+    h.fakes["claude"].fault = Fault(latency=3)
+    body = orjson.dumps({"model": "xchat", "messages": [{"role": "user", "content": "slow"}]})
+    async with server_for(h.app, timeout_graceful_shutdown=0.3) as server:
+        conn = await connect(url_of(server))
+        conn.write(post("/v1/chat/completions", body))
+        await asyncio.sleep(0.2)  # the upstream call is under way
+        server.should_exit = True
+        (reply,) = await conn.read()
+        conn.close()
+    assert reply.status == 500 and reply.headers["connection"] == "close"
+    assert "shutting down" in orjson.loads(reply.body)["error"]["message"]

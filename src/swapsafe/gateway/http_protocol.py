@@ -47,6 +47,7 @@ PROXY_PATHS = {
     b"/v1/messages": "anthropic",
 }
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+_INTERNAL = "internal gateway error; see the gateway log"
 _LAST_CHUNK = b"0\r\n\r\n"
 
 
@@ -81,9 +82,6 @@ class _DefaultHead:
         return self._bytes
 
 
-_default_head = _DefaultHead()
-
-
 def _head(
     status: int, headers: Sequence[tuple[bytes, bytes]], defaults: bytes, *, close: bool
 ) -> tuple[bytes, bool]:
@@ -92,7 +90,7 @@ def _head(
     for name, value in headers:
         if HEADER_RE.search(name) or HEADER_VALUE_RE.search(value):
             raise RuntimeError(f"invalid response header {name!r}")
-        if name == b"connection" and b"close" in value.lower():
+        if name == b"connection" and b"close" in [t.strip() for t in value.lower().split(b",")]:
             close = True
         parts += (name, b": ", value, b"\r\n")
     if close:
@@ -111,6 +109,7 @@ class ProxyExchange:
     """
 
     __slots__ = (
+        "_answered",
         "_held",
         "_streaming",
         "_task",
@@ -155,6 +154,7 @@ class ProxyExchange:
         self._task: asyncio.Task[None] | None = None
         self._streaming = False
         self._held: bytes | None = None
+        self._answered = False  # a response head was written (or is about to be)
 
     # -- what the protocol calls -------------------------------------------------------------
     def set(self) -> None:
@@ -168,25 +168,41 @@ class ProxyExchange:
 
     async def run_asgi(self, app: object) -> None:  # the name uvicorn's pipeline calls
         self._task = asyncio.current_task()
+        protocol = self.protocol
+        protocol.running = self
         try:
             try:
                 response = await self.gateway.serve(self.inbound, self.headers, self.read_body)
             except Exception:  # never a bare 500 page: answer in the caller's format
                 if self.disconnected:  # the client left mid-request: nobody to answer
+                    log.debug("gateway: the client left mid-request", exc_info=True)
                     return
                 log.exception("gateway: unexpected error")
-                response = error_response(
-                    self.inbound, 500, "internal gateway error; see the gateway log"
-                )
+                response = error_response(self.inbound, 500, _INTERNAL)
             await self._respond(response)
         except asyncio.CancelledError:
-            if not self.disconnected:
+            if not self.disconnected:  # the server's graceful-shutdown time ran out
+                self._abort("the gateway is shutting down; retry the request")
                 raise
         except Exception:
-            log.exception("gateway: cannot write the response")
-            self.protocol.transport.close()
+            log.exception("gateway: relaying the response failed")
+            self._abort(_INTERNAL)
         finally:
             self.on_response = _nothing
+            if protocol.running is self:
+                protocol.running = None
+
+    def _abort(self, message: str) -> None:
+        """End an exchange that cannot finish: a 500 in the caller's format if nothing was
+        sent yet, and the connection closed either way."""
+        transport = self.protocol.transport
+        if not self._answered and not self.disconnected and not transport.is_closing():
+            self._answered = True
+            self.keep_alive = False
+            response = error_response(self.inbound, 500, message)
+            with contextlib.suppress(Exception):
+                transport.write(self._head(500, response.raw_headers) + bytes(response.body))
+        transport.close()
 
     # -- request body --------------------------------------------------------------------------
     async def read_body(self, limit: int, declared: str | None) -> bytes:
@@ -203,6 +219,7 @@ class ProxyExchange:
                 parts.append(bytes(self.body))
                 self.body.clear()
             if not self.more_body:
+                self.protocol.flow.resume_reading()  # keep reading: a hang-up must be seen
                 return parts[0] if len(parts) == 1 else b"".join(parts)
             if self.disconnected:
                 raise ConnectionResetError("the client closed the connection mid-request")
@@ -233,13 +250,14 @@ class ProxyExchange:
                 await response.background()
 
     def _head(self, status: int, headers: Sequence[tuple[bytes, bytes]]) -> bytes:
-        defaults = _default_head.get(self.protocol.server_state.default_headers)
+        defaults = self.protocol.default_head.get(self.protocol.server_state.default_headers)
         head, close = _head(status, headers, defaults, close=not self.keep_alive)
         self.keep_alive = not close
         return head
 
     def _send_whole(self, status: int, headers: Sequence[tuple[bytes, bytes]], body: bytes) -> None:
         head = self._head(status, headers)
+        self._answered = True
         if not self.disconnected:
             self.protocol.transport.write(head + body)
         self._complete()
@@ -248,10 +266,15 @@ class ProxyExchange:
         self, status: int, headers: Sequence[tuple[bytes, bytes]], response: StreamingResponse
     ) -> None:
         chunks: AsyncIterable[str | bytes | memoryview] = response.body_iterator
-        head = self._head(status, [*headers, (b"transfer-encoding", b"chunked")])
+        try:
+            head = self._head(status, [*headers, (b"transfer-encoding", b"chunked")])
+        except Exception:
+            await _close_early(chunks)  # its cleanup closes the upstream call and records it
+            raise
         if self.disconnected:  # gone before the first event: start the stream to close it
             await _close_early(chunks)
             return
+        self._answered = True
         self._held = head  # goes out with the first event, or alone at the loop's next turn
         self.protocol.loop.call_soon(self._flush_held)
         self._streaming = True
@@ -327,6 +350,16 @@ class GatewayHttpProtocol(HttpToolsProtocol):
         gateway = find_gateway(self.app)
         plain = self.limit_concurrency is None and not self.root_path
         self.gateway = gateway if plain else None
+        self.default_head = _DefaultHead()
+        #: the fast-lane exchange being answered (requests pipelined behind it may be queued)
+        self.running: ProxyExchange | None = None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        running = self.running
+        super().connection_lost(exc)  # marks only the newest request, maybe a queued one
+        if running is not None and not running.response_complete and not running.disconnected:
+            running.disconnected = True
+            running.set()
 
     def on_headers_complete(self) -> None:
         gateway = self.gateway

@@ -420,11 +420,8 @@ class Gateway:
                 502, f"upstream {call.model.name} sent an unreadable event: {type(exc).__name__}"
             )
         finally:
-            with anyio.CancelScope(shield=True):
-                aclose = getattr(upstream, "aclose", None)
-                if aclose is not None:
-                    with contextlib.suppress(Exception):  # a broken stream; the trace says why
-                        await aclose()
+            # recorded first: closing the upstream awaits, and a second cancellation there
+            # (which a shield does not stop for plain asyncio cancels) must not lose the row
             self.traces.record(
                 call,
                 status=status,
@@ -435,6 +432,11 @@ class Gateway:
                 response=relay.body(),
                 finish_reason=relay.finish_reason,
             )
+            with anyio.CancelScope(shield=True):
+                aclose = getattr(upstream, "aclose", None)
+                if aclose is not None:
+                    with contextlib.suppress(Exception):  # a broken stream; the trace says why
+                        await aclose()
 
     # -- shadow ------------------------------------------------------------------------------
     def _start_shadow(
