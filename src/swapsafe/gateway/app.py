@@ -24,10 +24,10 @@ from starlette.types import Receive, Scope, Send
 
 from swapsafe.config import Config, load_config
 from swapsafe.gateway.admin import admin_routes, check_admin_token
-from swapsafe.gateway.errors import error_response
+from swapsafe.gateway.errors import INTERNAL_ERROR, error_response
 from swapsafe.gateway.feedback import feedback_routes
 from swapsafe.gateway.metrics import GatewayMetrics
-from swapsafe.gateway.proxy import Gateway, ThenResponse
+from swapsafe.gateway.proxy import PROXY_ROUTES, Gateway, ThenResponse
 from swapsafe.gateway.recorder import Recorder
 from swapsafe.gateway.routing_cache import RoutingCache
 from swapsafe.pricing import PriceBook
@@ -222,13 +222,6 @@ def create_app(
     return GatewayApp(app, gw)
 
 
-_HOT_PATHS = {
-    "/v1/chat/completions": "openai",
-    "/chat/completions": "openai",
-    "/v1/messages": "anthropic",
-}
-
-
 class GatewayApp:
     """The ASGI entry point: the two proxy routes skip Starlette's router and middleware stack
     (about a sixth of the per-request CPU); everything else goes through the Starlette app."""
@@ -241,7 +234,7 @@ class GatewayApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST":
-            inbound = _HOT_PATHS.get(scope["path"])
+            inbound = PROXY_ROUTES.get(scope["path"])
             if inbound is not None:
                 try:
                     response = await self.gateway.handle(Request(scope, receive), inbound)
@@ -249,9 +242,7 @@ class GatewayApp:
                     return
                 except Exception:  # never a bare 500 page: answer in the caller's format
                     log.exception("gateway: unexpected error")
-                    response = error_response(
-                        inbound, 500, "internal gateway error; see the gateway log"
-                    )
+                    response = error_response(inbound, 500, INTERNAL_ERROR)
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)

@@ -34,13 +34,18 @@ def header_map(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
     return out
 
 
+def refuse_declared(limit: int, declared: str | None) -> None:
+    """Raise BodyTooLarge when the declared content-length is over ``limit`` (nothing read)."""
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+
+
 async def read_body(request: Request, limit: int, declared: str | None) -> bytes:
     """Read the body, refusing past ``limit`` bytes before parsing anything.
 
     ``declared`` is the request's content-length header, if any.
     """
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
+    refuse_declared(limit, declared)
     parts: list[bytes] = []
     size = 0
     async for chunk in request.stream():

@@ -10,6 +10,9 @@ from starlette.responses import Response
 from swapsafe.exceptions import ProviderError, ProviderTimeout
 from swapsafe.wire import errors as wire_errors
 
+#: the message of a 500 the gateway answers for its own failure (details go to its log)
+INTERNAL_ERROR = "internal gateway error; see the gateway log"
+
 
 def error_response(
     inbound: str,

@@ -34,20 +34,15 @@ from uvicorn.protocols.http.httptools_impl import (
     HttpToolsProtocol,
 )
 
-from swapsafe.gateway.calls import BodyTooLarge, header_map
-from swapsafe.gateway.errors import error_response
-from swapsafe.gateway.proxy import Gateway, ThenResponse
+from swapsafe.gateway.calls import BodyTooLarge, header_map, refuse_declared
+from swapsafe.gateway.errors import INTERNAL_ERROR, error_response
+from swapsafe.gateway.proxy import PROXY_ROUTES, Gateway, ThenResponse
 
 log = logging.getLogger("swapsafe.gateway")
 
-#: raw request path -> inbound wire format (the routes ``GatewayApp`` also short-cuts)
-PROXY_PATHS = {
-    b"/v1/chat/completions": "openai",
-    b"/chat/completions": "openai",
-    b"/v1/messages": "anthropic",
-}
+#: raw request path -> inbound wire format
+PROXY_PATHS = {path.encode(): inbound for path, inbound in PROXY_ROUTES.items()}
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
-_INTERNAL = "internal gateway error; see the gateway log"
 _LAST_CHUNK = b"0\r\n\r\n"
 
 
@@ -178,7 +173,7 @@ class ProxyExchange:
                     log.debug("gateway: the client left mid-request", exc_info=True)
                     return
                 log.exception("gateway: unexpected error")
-                response = error_response(self.inbound, 500, _INTERNAL)
+                response = error_response(self.inbound, 500, INTERNAL_ERROR)
             await self._respond(response)
         except asyncio.CancelledError:
             if not self.disconnected:  # the server's graceful-shutdown time ran out
@@ -186,7 +181,7 @@ class ProxyExchange:
                 raise
         except Exception:
             log.exception("gateway: relaying the response failed")
-            self._abort(_INTERNAL)
+            self._abort(INTERNAL_ERROR)
         finally:
             self.on_response = _nothing
             if protocol.running is self:
@@ -207,8 +202,7 @@ class ProxyExchange:
     # -- request body --------------------------------------------------------------------------
     async def read_body(self, limit: int, declared: str | None) -> bytes:
         """The whole body, refused past ``limit`` bytes (before reading, when declared)."""
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise BodyTooLarge
+        refuse_declared(limit, declared)
         parts: list[bytes] = []
         size = 0
         while True:

@@ -43,6 +43,13 @@ from swapsafe.providers.base import Provider, SSEEvent, UpstreamResponse
 from swapsafe.store.records import SYNTHETIC_SOURCES
 from swapsafe.wire import translate
 
+#: the proxy routes (request path -> inbound wire format); every entry point short-cuts them
+PROXY_ROUTES = {
+    "/v1/chat/completions": "openai",
+    "/chat/completions": "openai",
+    "/v1/messages": "anthropic",
+}
+
 
 class ThenResponse:
     """A 200 JSON response that runs ``then()`` once it is sent: the trace is off the latency

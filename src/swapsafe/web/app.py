@@ -266,9 +266,9 @@ class WebApp:
         self._secured = SecurityHeaders(app)
         self._hot_paths: frozenset[str] = frozenset()
         if gateway is not None:
-            from swapsafe.gateway.app import _HOT_PATHS
+            from swapsafe.gateway.proxy import PROXY_ROUTES
 
-            self._hot_paths = frozenset(_HOT_PATHS)
+            self._hot_paths = frozenset(PROXY_ROUTES)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         hot = scope["type"] == "http" and scope["path"] in self._hot_paths
