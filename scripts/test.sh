@@ -44,7 +44,8 @@ fi
 # shellcheck disable=SC1091
 . .venv/bin/activate
 log "installing pinned dependencies (requirements.lock, hash-checked) and swapsafe"
-pipq() { python -m pip --disable-pip-version-check "$@" 2>&1 | grep -v "^WARNING: Location" || true; }
+python -m pip install -q --disable-pip-version-check --require-hashes -r scripts/pip.lock \
+  2> >(grep -v "^WARNING: Location" >&2)
 set -o pipefail
 python -m pip install -q --disable-pip-version-check --require-hashes -r requirements.lock \
   2> >(grep -v "^WARNING: Location" >&2)

@@ -25,6 +25,11 @@ def test_lock_pins_every_package_with_hashes() -> None:
 def test_ci_installs_from_the_lock_and_checks_pth_files() -> None:
     script = (ROOT / "scripts" / "test.sh").read_text()
     assert "--require-hashes -r requirements.lock" in script
+    # the installer is pinned too, and installed before the lock (an old pip misreads the lock)
+    assert script.index("--require-hashes -r scripts/pip.lock") < script.index(
+        "--require-hashes -r requirements.lock"
+    )
+    assert "--hash=sha256:" in (ROOT / "scripts" / "pip.lock").read_text()
     assert "scripts/check_pth.py" in script
 
 
