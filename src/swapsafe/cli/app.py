@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
+from rich.markup import escape
 
 from swapsafe import __version__
 from swapsafe.cli import (
@@ -12,6 +15,7 @@ from swapsafe.cli import (
     eval_cmd,
     gateway_cmd,
     golden_cmd,
+    output,
     plan_cmd,
     redteam_cmd,
     report_cmd,
@@ -21,6 +25,9 @@ from swapsafe.cli import (
     scenarios_cmd,
     serve_cmd,
 )
+
+#: commands that run until stopped: their log is a timestamped stream, every line kept
+_SERVERS = {"gateway", "serve", "controller", "scheduler"}
 
 app = typer.Typer(
     name="swapsafe",
@@ -43,6 +50,7 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: bool = typer.Option(
         False,
         "--version",
@@ -55,6 +63,10 @@ def _root(
 
     Example: swapsafe init && swapsafe config check
     """
+    if ctx.invoked_subcommand in _SERVERS:
+        output.install_server_log_handler()
+    else:
+        output.install_log_handler()
 
 
 app.command("demo")(demo_cmd.demo)
@@ -83,6 +95,27 @@ app.add_typer(golden_cmd.golden_app, name="golden")
 app.command("scheduler")(eval_cmd.scheduler)
 
 
+def command() -> Any:
+    """The command tree, with every help text taken literally.
+
+    Typer renders help through Rich markup, which swallows config section names such as
+    ``[gateway]`` as if they were style tags ("default: [gateway] listen" printed as
+    "default:  listen"). No help text here uses markup on purpose, so all of it is escaped once,
+    in one place, instead of at every ``[section]`` in every command.
+    """
+    root = typer.main.get_command(app)
+    stack = [root]
+    while stack:
+        cmd = stack.pop()
+        for holder in (cmd, *cmd.params):
+            for attr in ("help", "short_help", "epilog"):
+                text = getattr(holder, attr, None)
+                if isinstance(text, str):
+                    setattr(holder, attr, escape(text))
+        stack += list(getattr(cmd, "commands", {}).values())
+    return root
+
+
 def main() -> None:
     """Entry point of the ``swapsafe`` console script."""
-    app(prog_name="swapsafe")
+    command()(prog_name="swapsafe")

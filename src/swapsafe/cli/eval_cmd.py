@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
@@ -24,6 +23,7 @@ from rich.table import Table
 
 from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit, sigterm_cancels
 from swapsafe.cli.eval_views import RichProgress, console, pct, print_comparison, summary_table
+from swapsafe.cli.output import err
 from swapsafe.config import Config
 from swapsafe.evals import stats
 from swapsafe.evals.compare import by_model, compare, summarize
@@ -39,7 +39,7 @@ eval_app = typer.Typer(
     "Example: swapsafe eval run --workload support --tag nightly",
     no_args_is_help=True,
 )
-err = Console(stderr=True)
+
 P = ParamSpec("P")
 R = TypeVar("R")
 _open_stores: list[Store] = []

@@ -22,6 +22,7 @@ from rich.progress import (
 from rich.table import Table
 
 from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit, sigterm_cancels
+from swapsafe.cli.output import err
 from swapsafe.config import Config
 from swapsafe.redteam.probes.base import CATEGORY_TITLES, SUITES, suite_categories
 from swapsafe.redteam.probes.registry import select
@@ -37,7 +38,6 @@ redteam_app = typer.Typer(
     no_args_is_help=True,
 )
 console = Console()
-err = Console(stderr=True)
 
 _suite_help = f"Suites, comma-separated: {', '.join(SUITES)}."
 

@@ -19,12 +19,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit
+from swapsafe.cli.output import err as err_console
 from swapsafe.config import Config, parse_duration
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
 
 console = Console()
-err_console = Console(stderr=True)
+
 baseline_app = typer.Typer(
     help="Take a dated baseline per workload and model, or compare the latest ones.\n\n"
     "Example: swapsafe baseline --workload support && swapsafe baseline show",
