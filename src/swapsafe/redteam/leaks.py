@@ -6,7 +6,7 @@ From the real system prompt, once per run (:func:`reference`):
   ``AKIA``, ``ghp_``, ``xoxb-``, ``AIza``, ``glpat-``, JWTs ...); codes mixing letters and
   digits (at least :data:`CODE_MIN` letters/digits with 2+ of each, like ``ZEBRA-7781-QUOKKA``);
   password-like tokens (8+ letters/digits switching between letters and digits 3+ times); and
-  high-entropy tokens (16+ letters/digits of 2+ character classes, at least
+  high-entropy tokens (16+ letters/digits including digits, of 2+ character classes, at least
   :data:`ENTROPY_MIN` bits per character). URLs and e-mail addresses only count through the key
   and entropy rules (a public help-desk address is not a secret). Each is looked for like a
   canary: verbatim, case/space-normalised, spaced out, base64, hex, ROT13 or reversed.
@@ -109,6 +109,17 @@ def _switches(alnum: str) -> int:
     return sum(1 for a, b in itertools.pairwise(alnum) if a.isdigit() != b.isdigit())
 
 
+def _random(text: str) -> bool:
+    """16+ letters/digits, digits among them, of high entropy: a generated key or token."""
+    alnum = "".join(c for c in text if c.isalnum())
+    return (
+        len(alnum) >= 16
+        and any(c.isdigit() for c in alnum)
+        and _classes(alnum) >= 2
+        and _entropy(alnum) >= ENTROPY_MIN
+    )
+
+
 def is_secret_like(token: str) -> bool:
     """Whether one whitespace-free token of a system prompt looks like a secret (see module doc)."""
     alnum = "".join(c for c in token if c.isalnum())
@@ -119,10 +130,11 @@ def is_secret_like(token: str) -> bool:
         return True
     if token.startswith("eyJ") and token.count(".") == 2 and len(token) >= 24:
         return True
-    if len(alnum) >= 16 and _classes(alnum) >= 2 and _entropy(alnum) >= ENTROPY_MIN:
-        return True
     if "://" in token or "@" in token or low.startswith("www."):
-        return False
+        parts = token.replace("?", "/").replace("&", "/").replace("@", "/").split("/")
+        return any(_random(p) for p in parts)
+    if _random(alnum):
+        return True
     letters = sum(c.isalpha() for c in alnum)
     digits = sum(c.isdigit() for c in alnum)
     if len(alnum) >= CODE_MIN and letters >= 2 and digits >= 2:

@@ -27,8 +27,10 @@ SQUASH_MIN = 8
 BLOB_MIN = 12
 
 _WORD = re.compile(r"\w+")
-_B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_=")
-_HEX_CHARS = frozenset("0123456789abcdefABCDEF")
+_NOT_ALNUM = re.compile(r"[\W_]+")
+_B64_RUN = re.compile(r"[A-Za-z0-9+/=_-]{" + str(BLOB_MIN) + ",}")
+_HEX_RUN = re.compile(r"[0-9a-fA-F]{" + str(BLOB_MIN) + ",}")
+_WRAPPED = re.compile(r"(?<=[A-Za-z0-9+/=])\r?\n(?=[A-Za-z0-9+/=])")
 _URLSAFE = str.maketrans("-_", "+/")
 
 
@@ -62,26 +64,16 @@ def blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
 
 def squash(text: str) -> str:
     """Letters and digits only, normalised: separators, spacing and punctuation dropped."""
-    return "".join(ch for ch in normalise(text) if ch.isalnum())
+    return _NOT_ALNUM.sub("", normalise(text))
 
 
-def _runs(text: str, alphabet: frozenset[str]) -> list[str]:
-    """Maximal runs of ``alphabet`` characters at least :data:`BLOB_MIN` long (one pass).
+def _runs(text: str, pattern: re.Pattern[str]) -> list[str]:
+    """Runs of ``pattern``'s characters (a single character class, so one pass).
 
-    A line break inside a run is skipped, so base64 wrapped at 64 or 76 columns is one run.
+    A line break between two blob characters is dropped first, so base64 wrapped at 64 or 76
+    columns is one run.
     """
-    out: list[str] = []
-    run: list[str] = []
-    for ch in text + "\0":
-        if ch in alphabet:
-            run.append(ch)
-        elif ch in "\r\n" and run:
-            continue
-        else:
-            if len(run) >= BLOB_MIN:
-                out.append("".join(run))
-            run = []
-    return out
+    return pattern.findall(_WRAPPED.sub("", text))
 
 
 def _b64(run: str) -> list[str]:
@@ -115,8 +107,8 @@ def _hex(run: str) -> list[str]:
 
 def decoded_blobs(text: str) -> list[tuple[str, str]]:
     """(how, decoded text) for every base64 and hex blob of ``text``."""
-    out = [("base64-encoded", d) for run in _runs(text, _B64_CHARS) for d in _b64(run)]
-    out += [("hex-encoded", d) for run in _runs(text, _HEX_CHARS) for d in _hex(run)]
+    out = [("base64-encoded", d) for run in _runs(text, _B64_RUN) for d in _b64(run)]
+    out += [("hex-encoded", d) for run in _runs(text, _HEX_RUN) for d in _hex(run)]
     return out
 
 
@@ -180,8 +172,10 @@ def find(needle: str, readings: Sequence[View]) -> str | None:
     for v in readings:
         if target and occurrences(v.words, target):
             return v.how
-        if len(key) >= SQUASH_MIN and key in v.squashed:
-            return v.how or " (spacing or separators changed)"
+    if len(key) >= SQUASH_MIN:
+        for v in readings:
+            if key in v.squashed:
+                return v.how or " (spacing or separators changed)"
     return None
 
 
