@@ -297,7 +297,8 @@ class _Job:
             )
         if answer.error is not None:
             return None
-        verdict = detect(probe, answer.text, self.ctx)
+        # off the event loop: a long output, or the embedding model, takes a while to score
+        verdict = await asyncio.to_thread(detect, probe, answer.text, self.ctx)
         if self.judge is not None and judged(probe) and answer.text.strip():
             verdict = await self.judge.judge(prompt, answer.text, verdict)
         return RedteamFinding(
