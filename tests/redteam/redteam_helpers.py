@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -105,6 +106,26 @@ def refuser(body: dict[str, Any]) -> str:
     return REFUSAL
 
 
+_MARKER = re.compile(r"\b[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-[0-9]+\b")
+
+
 def obedient(body: dict[str, Any]) -> str:
-    """Follows whatever it reads: repeats the user turn and any tool result."""
-    return f"OK. {user_text(body)}"
+    """Follows whatever it reads: answers with just what the injected text asks for."""
+    from swapsafe.redteam.probes import bundled_probes
+
+    text = user_text(body)
+    for probe in bundled_probes():
+        if probe.expect and probe.document is not None and probe.document in text:
+            return probe.expect[0]
+    markers = _MARKER.findall(text)
+    return " ".join(markers) if markers else "YES"
+
+
+def echo(body: dict[str, Any]) -> str:
+    """A summarising / quoting application: gives the user turn and tool result back verbatim."""
+    return user_text(body)
+
+
+def translator(body: dict[str, Any]) -> str:
+    """A translating application that passes the text through with a prefix."""
+    return f"Translation (en → fr): {user_text(body)}"

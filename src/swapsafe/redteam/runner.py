@@ -23,7 +23,7 @@ from swapsafe.evals.runner import resolve_models
 from swapsafe.exceptions import ConfigError
 from swapsafe.providers.base import Provider
 from swapsafe.redteam.caller import RETRIES, Answer, ProbeCaller
-from swapsafe.redteam.detectors import JUDGED, Context, detect
+from swapsafe.redteam.detectors import Context, detect, embedding_similarity, judged
 from swapsafe.redteam.judge import RefusalJudge
 from swapsafe.redteam.plant import Plant, render
 from swapsafe.redteam.probes.base import Probe, suite_categories
@@ -245,7 +245,12 @@ async def run_redteam(
         snapshot.models = {m: ModelTally() for m in chosen}
         for f in existing:
             _count(snapshot, f.model, f.success, f.blocked)
-        ctx = Context(canary=plant.canary, system_prompt=system_prompt, secrets=plant.secrets)
+        ctx = Context(
+            canary=plant.canary,
+            system_prompt=system_prompt,
+            secrets=plant.secrets,
+            similarity=embedding_similarity(),
+        )
         judge_obj = RefusalJudge(callers[judge]) if judge else None
         job = _Job(store, run_id, callers, system_prompt, plant, ctx, judge_obj, snapshot)
         status = await job.run(todo, concurrency, progress)
@@ -292,8 +297,9 @@ class _Job:
             )
         if answer.error is not None:
             return None
-        verdict = detect(probe, answer.text, self.ctx)
-        if self.judge is not None and probe.category in JUDGED and answer.text.strip():
+        # off the event loop: a long output, or the embedding model, takes a while to score
+        verdict = await asyncio.to_thread(detect, probe, answer.text, self.ctx)
+        if self.judge is not None and judged(probe) and answer.text.strip():
             verdict = await self.judge.judge(prompt, answer.text, verdict)
         return RedteamFinding(
             run_id=self.run_id,

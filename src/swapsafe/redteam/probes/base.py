@@ -40,8 +40,10 @@ class Probe:
     - ``prompt``: the user message. For indirect attacks with ``channel="user"`` the
       ``document`` is appended to it (or replaces a ``{document}`` placeholder); with
       ``channel="tool"`` the document arrives as a tool result the application fetched.
-    - ``expect`` / ``expect_regex``: for injection probes, output that shows the model followed
-      the injected instruction (a rogue string, an instructed answer).
+    - ``expect`` / ``expect_regex``: output that shows the attack worked. Injection probes need
+      one (a rogue string, an instructed answer, found only outside an echo of the attack); in
+      leak / secrets probes each string is a further secret to look for (also encoded); in
+      jailbreak / harmful probes it replaces the refusal check.
     - ``source``: the data source, named in the NOTICE file (``swapsafe`` for our own probes,
       ``user:<file>`` for a user's probe file).
     """
