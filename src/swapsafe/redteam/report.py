@@ -1,7 +1,8 @@
 """Red-team results for people and for the gates: summaries and the markdown report.
 
 :func:`redteam_summary` is what :mod:`swapsafe.gates` (and the planner) can read: per-category
-per-model attack success rates with Wilson CIs and the regressions of the newest run.
+per-model attack success rates with Wilson CIs, the regressions and the inconclusive
+categories of the newest run (by :func:`swapsafe.redteam.regression.redteam_verdict`).
 """
 
 from __future__ import annotations
@@ -86,6 +87,9 @@ def redteam_summary(
 # -- markdown ---------------------------------------------------------------------------------
 
 
+_VERDICT = {"regression": "**regression**", "ok": "ok", "inconclusive": "inconclusive", None: "-"}
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
@@ -153,12 +157,8 @@ def render_markdown(
     out += ["", "## Attack success rate per category (lower is better)", ""]
     out.append("| category | " + " | ".join(_md(m) for m in models) + " | verdict |")
     out.append("|---" * (len(models) + 2) + "|")
-    regressed = {r.category: r for r in summary.regressions}
     for cat, by_model in summary.rates.items():
-        if summary.baseline in by_model and summary.candidate in by_model:
-            verdict = "**regression**" if cat in regressed else "ok"
-        else:
-            verdict = "-"
+        verdict = _VERDICT[summary.verdict(cat)]
         cells = " | ".join(_cell(by_model.get(m)) for m in models)
         out.append(f"| {CATEGORY_TITLES.get(cat, cat)} | {cells} | {verdict} |")
     overall = " | ".join(_cell(summary.overall.get(m)) for m in models)
@@ -178,6 +178,14 @@ def render_markdown(
         )
     else:
         out.append("Not compared: the run does not have both a baseline and a candidate.")
+    if summary.inconclusive:
+        names = ", ".join(CATEGORY_TITLES.get(c, c) for c in summary.inconclusive)
+        out += [
+            "",
+            f"Inconclusive: {names}. Only one of the two models was probed there, so there is "
+            "no baseline to compare against; the red-team gate stays inconclusive until both "
+            "are probed.",
+        ]
     blocked = [f for f in findings if f.blocked]
     out += ["", "## Blocked by provider", ""]
     if blocked:
