@@ -52,6 +52,7 @@ def test_no_other_module_defines_a_statistic_or_the_red_team_rule() -> None:
         "mean_interval": "stats/quantiles.py",
         "non_inferiority": "stats/noninferiority.py",
         "redteam_verdict": "redteam/regression.py",
+        "agrees": None,
         "category_verdict": "redteam/regression.py",
         "redteam_regressions": None,
     }

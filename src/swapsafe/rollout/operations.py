@@ -13,6 +13,8 @@ from typing import Any
 
 from swapsafe.config import Config, WorkloadConfig
 from swapsafe.exceptions import GateError
+from swapsafe.review.agreement import Agreement, agreement_counts
+from swapsafe.review.service import load_shadow_pairs
 from swapsafe.rollout import state as sm
 from swapsafe.rollout.analysis import Analysis, CohortMetrics, analyse
 from swapsafe.rollout.clock import Clock, SystemClock
@@ -94,10 +96,13 @@ class Rollouts:
             canary = self.db.cohort_stats(wl.name, wl.candidate, start, now)
             base = self.db.cohort_stats(wl.name, wl.baseline, start, now)
             baseline = None if record.weight >= 100 and base.total == 0 else base
+            agreement = self.agreement(wl, start, now)
             out.append(
                 analyse(
-                    CohortMetrics.from_raw(wl.candidate, canary),
-                    None if baseline is None else CohortMetrics.from_raw(wl.baseline, baseline),
+                    CohortMetrics.from_raw(wl.candidate, canary, agreement[wl.candidate]),
+                    None
+                    if baseline is None
+                    else CohortMetrics.from_raw(wl.baseline, baseline, agreement[wl.baseline]),
                     wl.triggers,
                     since=start,
                     until=now,
@@ -105,6 +110,20 @@ class Rollouts:
                 )
             )
         return out[0], out[1]
+
+    def agreement(
+        self, wl: WorkloadConfig, since: datetime, until: datetime
+    ) -> dict[str, tuple[int, int]]:
+        """Per served model: (agreeing, pairs) of its served calls in ``[since, until)`` that have
+        a shadow call, by the one shadow agreement (:mod:`swapsafe.review.agreement`)."""
+        pairs = load_shadow_pairs(self.store, {wl.name: wl.baseline}, wl.name, since=since)
+        by_model: dict[str, list[Agreement]] = {}
+        for p in pairs:
+            served = p.old if p.old.role == "served" else p.new
+            if since <= served.ts < until:
+                by_model.setdefault(served.model, []).append(p.agreement())
+        models = (wl.baseline, wl.candidate or "")
+        return {m: agreement_counts(by_model.get(m, [])) for m in models}
 
     def status(self, name: str) -> dict[str, Any]:
         """Everything the CLI, API and web page show, JSON-ready."""
