@@ -37,6 +37,7 @@ from swapsafe.stats import (
     mean,
     non_inferiority,
     p95,
+    percentile,
     wilson_interval,
 )
 
@@ -231,17 +232,11 @@ def latency_gate(
             numbers,
         )
     ci = bootstrap_ratio(new, old, p95, g.confidence, paired=paired)
-    numbers.update({"p95_new_ms": float(p95_of(new)), "p95_old_ms": float(p95_of(old))})
+    numbers.update({"p95_new_ms": percentile(new, 95), "p95_old_ms": percentile(old, 95)})
     return _ratio_gate(
         "p95_latency", "p95 latency", ci, g.p95_latency_ratio_max, numbers,
         confidence=g.confidence, more=more,
     )  # fmt: skip
-
-
-def p95_of(values: Sequence[float]) -> float:
-    import numpy as np
-
-    return float(np.quantile(np.asarray(values, dtype=np.float64), 0.95))
 
 
 def cost_gate(
