@@ -21,6 +21,7 @@ from swapsafe.rollout.clock import Clock, SystemClock
 from swapsafe.rollout.notify import Notifier
 from swapsafe.routing.service import RoutingService, describe
 from swapsafe.store.protocol import Store
+from swapsafe.store.records import TraceRecord
 from swapsafe.store.records_rollout import RolloutRecord
 from swapsafe.store.sql_rollout import rollout_db
 
@@ -92,11 +93,13 @@ class Rollouts:
         since = record.step_started_at
         recent_since = max(since, now - timedelta(seconds=self.config.rollout.interval))
         out = []
+        pairs = load_shadow_pairs(self.store, {wl.name: wl.baseline}, wl.name, since=since)
+        judged = [(p.old if p.old.role == "served" else p.new, p.agreement()) for p in pairs]
         for label, start in (("hold", since), ("recent", recent_since)):
             canary = self.db.cohort_stats(wl.name, wl.candidate, start, now)
             base = self.db.cohort_stats(wl.name, wl.baseline, start, now)
             baseline = None if record.weight >= 100 and base.total == 0 else base
-            agreement = self.agreement(wl, start, now)
+            agreement = cohort_agreement(wl, judged, start, now)
             out.append(
                 analyse(
                     CohortMetrics.from_raw(wl.candidate, canary, agreement[wl.candidate]),
@@ -110,20 +113,6 @@ class Rollouts:
                 )
             )
         return out[0], out[1]
-
-    def agreement(
-        self, wl: WorkloadConfig, since: datetime, until: datetime
-    ) -> dict[str, tuple[int, int]]:
-        """Per served model: (agreeing, pairs) of its served calls in ``[since, until)`` that have
-        a shadow call, by the one shadow agreement (:mod:`swapsafe.review.agreement`)."""
-        pairs = load_shadow_pairs(self.store, {wl.name: wl.baseline}, wl.name, since=since)
-        by_model: dict[str, list[Agreement]] = {}
-        for p in pairs:
-            served = p.old if p.old.role == "served" else p.new
-            if since <= served.ts < until:
-                by_model.setdefault(served.model, []).append(p.agreement())
-        models = (wl.baseline, wl.candidate or "")
-        return {m: agreement_counts(by_model.get(m, [])) for m in models}
 
     def status(self, name: str) -> dict[str, Any]:
         """Everything the CLI, API and web page show, JSON-ready."""
@@ -356,6 +345,22 @@ class Rollouts:
     def notify_blocking(self, event: dict[str, Any]) -> None:
         """Send a notification from synchronous code (CLI)."""
         asyncio.run(self.notifier.send(event))
+
+
+def cohort_agreement(
+    wl: WorkloadConfig,
+    judged: list[tuple[TraceRecord, Agreement]],
+    since: datetime,
+    until: datetime,
+) -> dict[str, tuple[int, int]]:
+    """Per served model: (agreeing, pairs) over ``judged`` (each shadow pair's served call and
+    its :class:`~swapsafe.review.agreement.Agreement`) served in ``[since, until)``."""
+    by_model: dict[str, list[Agreement]] = {}
+    for served, agreement in judged:
+        if since <= served.ts < until:
+            by_model.setdefault(served.model, []).append(agreement)
+    models = (wl.baseline, wl.candidate or "")
+    return {m: agreement_counts(by_model.get(m, [])) for m in models}
 
 
 def _iso(value: datetime | None) -> str | None:
