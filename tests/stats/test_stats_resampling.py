@@ -6,6 +6,8 @@ import random
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import norm
 
 from swapsafe.stats import (
@@ -60,6 +62,17 @@ def test_exact_quantile_bootstrap_agrees_with_resampling() -> None:
         assert exact.value == resampled.value == pytest.approx(float(np.quantile(x, q)))
         assert exact.low == pytest.approx(resampled.low, rel=0.03)
         assert exact.high == pytest.approx(resampled.high, rel=0.03)
+
+
+@given(
+    st.lists(st.floats(0, 1e4, allow_nan=False), min_size=1, max_size=300),
+    st.sampled_from([0.5, 0.9, 0.95, 0.99]),
+)
+@settings(max_examples=200, deadline=None)
+def test_quantile_ci_brackets_the_numpy_quantile(values: list[float], q: float) -> None:
+    ci = quantile_ci(values, q)
+    assert ci.value == pytest.approx(float(np.quantile(values, q)))
+    assert min(values) <= ci.low <= ci.value <= ci.high <= max(values)
 
 
 def test_mean_intervals_reach_the_normal_limit() -> None:
