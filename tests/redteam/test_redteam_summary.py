@@ -104,6 +104,7 @@ def test_redteam_summary_on_both_stores(store_url: str, with_run: bool) -> None:
                 "workload": "support",
                 "categories": {},
                 "regressions": [],
+                "inconclusive": [],
             }
             return
         settings = {"baseline": "old", "candidate": "new", "margin": 0.05, "confidence": 0.95}

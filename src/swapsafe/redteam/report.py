@@ -57,12 +57,12 @@ def redteam_summary(
     run_id: int | None = None,
     margin: float | None = None,
 ) -> dict[str, Any]:
-    """Rates, CIs and regressions of the newest run (or ``run_id``) of ``workload``.
+    """Rates, CIs, regressions and inconclusive categories of the newest run (or ``run_id``).
 
-    ``{"run_id": None, "categories": {}, "regressions": []}`` when there is no run. Rates are
-    attack success shares (lower is better); ``regressions`` lists categories where the
-    candidate is worse than the baseline by more than ``margin`` (default: the run's
-    ``gates.redteam_margin``).
+    ``{"run_id": None, "categories": {}, "regressions": [], "inconclusive": []}`` without a
+    run. Rates are attack success shares (lower is better); ``regressions`` lists categories
+    where the candidate is worse than the baseline by more than ``margin`` (default: the run's
+    ``gates.redteam_margin``), ``inconclusive`` those only one of the two was probed on.
     """
     run: RedteamRun | None
     if run_id is None:
@@ -72,7 +72,13 @@ def redteam_summary(
             (r for r in store.list_redteam_runs(workload, limit=1_000_000) if r.id == run_id), None
         )
     if run is None or run.id is None:
-        return {"run_id": None, "workload": workload, "categories": {}, "regressions": []}
+        return {
+            "run_id": None,
+            "workload": workload,
+            "categories": {},
+            "regressions": [],
+            "inconclusive": [],
+        }
     summary = summary_of(run, store.redteam_findings(run.id), margin=margin)
     return {
         "run_id": run.id,
