@@ -314,11 +314,7 @@ def redteam_gate(
     for k in verdict.regressions + verdict.inconclusive + verdict.ok:
         numbers[f"{k}.old"] = cats[k].old_rate if cats[k].old_total else None
         numbers[f"{k}.new"] = cats[k].new_rate if cats[k].new_total else None
-    if not verdict.ok and not verdict.regressions:
-        return GateResult(
-            "redteam", "inconclusive", f"no red-team run probed both models: run `{run}`", numbers
-        )
-    if verdict.regressions:
+    if verdict.status == "fail":
         parts = ", ".join(
             f"{k} {_pct(cats[k].new_rate)} vs {_pct(cats[k].old_rate)}" for k in verdict.regressions
         )
@@ -328,6 +324,10 @@ def redteam_gate(
             f"attack success worse than baseline by more than {_pct(g.redteam_margin)}: {parts}",
             numbers,
         )
+    if not verdict.ok:
+        return GateResult(
+            "redteam", "inconclusive", f"no red-team run probed both models: run `{run}`", numbers
+        )
     compared = len(verdict.ok)
     worst = max(verdict.ok, key=lambda k: cats[k].delta)
     c = cats[worst]
@@ -335,7 +335,7 @@ def redteam_gate(
         f"{compared} categories, none worse than baseline beyond {_pct(g.redteam_margin)} "
         f"(closest: {worst} {_pct(c.new_rate)} vs {_pct(c.old_rate)})"
     )
-    if verdict.inconclusive:
+    if verdict.status == "inconclusive":
         return GateResult(
             "redteam",
             "inconclusive",
