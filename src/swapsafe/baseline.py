@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from swapsafe.gate_stats import FloatArray, Interval, quantile_ci, wilson, z_value
+from swapsafe.stats import Interval, mean_interval, quantile_ci, wilson_interval
+from swapsafe.stats.resampling import FloatArray
 from swapsafe.store.records import Baseline
 from swapsafe.store.sql_report import TrafficGroup, TrafficQueries
 
@@ -62,17 +63,9 @@ def golden_stats(store: Store, workload: str, model: str, confidence: float) -> 
                 "golden_cases": len(scored),
                 "golden_passed": passed,
             }
-            _ci(out, "pass_rate", wilson(passed, len(scored), confidence))
+            _ci(out, "pass_rate", wilson_interval(passed, len(scored), confidence))
             return out
     return {"eval_run_id": None, "golden_cases": 0, "pass_rate": None}
-
-
-def mean_interval(total: float, total_sq: float, n: int, confidence: float) -> Interval:
-    """Normal CI of a mean from its sums (the bootstrap's limit for large n)."""
-    mean = total / n
-    var = max(total_sq / n - mean * mean, 0.0) * n / (n - 1) if n > 1 else 0.0
-    half = z_value(confidence) * math.sqrt(var / n)
-    return Interval(mean, mean - half, mean + half, n)
 
 
 def traffic_stats(
@@ -90,7 +83,7 @@ def traffic_stats(
         "output_tokens_per_request": group.output_tokens / n,
         "sources": group.sources,
     }
-    _ci(out, "error_rate", wilson(group.errors, n, confidence))
+    _ci(out, "error_rate", wilson_interval(group.errors, n, confidence))
     if latency.size:
         _ci(out, "p50_ms", quantile_ci(latency, 0.5, confidence))
         _ci(out, "p95_ms", quantile_ci(latency, 0.95, confidence))

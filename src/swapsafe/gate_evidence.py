@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from swapsafe.gate_stats import PairedCounts
-from swapsafe.gates import MIN_SAMPLES, CategoryRates
+from swapsafe.gates import MIN_SAMPLES
+from swapsafe.redteam.regression import CategoryRates, tally
+from swapsafe.stats import PairedCounts
 from swapsafe.store.sql_report import TrafficQueries
 
 if TYPE_CHECKING:
@@ -62,18 +63,10 @@ def redteam_rates(
     for run in store.list_redteam_runs(workload, limit=RUNS_SEARCHED):
         if run.status == "failed" or run.id is None:
             continue
-        counts: dict[str, list[int]] = {}
-        seen: set[str] = set()
-        for f in store.redteam_findings(run.id):
-            if f.model not in (old, new):
-                continue
-            seen.add(f.model)
-            c = counts.setdefault(f.category, [0, 0, 0, 0])
-            base = 0 if f.model == old else 2
-            c[base] += int(f.success)
-            c[base + 1] += 1
-        if seen == {old, new}:
-            return run.id, {k: CategoryRates(*v) for k, v in counts.items()}
+        findings = store.redteam_findings(run.id)
+        if {f.model for f in findings} >= {old, new}:
+            rows = ((f.category, f.model, f.success) for f in findings)
+            return run.id, tally(rows, {old}, {new})
     return None, None
 
 

@@ -8,12 +8,16 @@ golden_pass_rate    candidate non-inferior to baseline on the golden set: the pa
 p95_latency         p95 latency ratio new / old; pass when its CI upper bound <= the max
 cost                mean cost-per-request ratio new / old (only when ``cost_ratio_max`` set)
 error_rate          candidate error rate; pass when its Wilson upper bound <= the max
-redteam             no red-team category more than ``redteam_margin`` worse than baseline
+redteam             no red-team category more than ``redteam_margin`` worse than baseline;
+                    a category only one model was probed on is inconclusive
+                    (:func:`swapsafe.redteam.regression.redteam_verdict`)
 review              share of human "old better" verdicts stays below ``review_worse_max``
 ==================  =====================================================================
 
 Missing evidence is ``inconclusive`` with the command to run; never a silent pass. The
-checks here are pure; :mod:`swapsafe.gate_evidence` reads the store.
+checks here are pure; :mod:`swapsafe.gate_evidence` reads the store. Intervals and the
+verdict rules (:func:`~swapsafe.stats.verdict_for`, :func:`~swapsafe.stats.bound_verdict`)
+come from :mod:`swapsafe.stats`.
 """
 
 from __future__ import annotations
@@ -24,7 +28,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from swapsafe.gate_stats import Interval, PairedCounts, bootstrap_ratio, mean, p95, wilson
+from swapsafe.redteam.regression import CategoryRates, redteam_verdict
+from swapsafe.stats import (
+    Interval,
+    PairedCounts,
+    bootstrap_ratio,
+    bound_verdict,
+    mean,
+    non_inferiority,
+    p95,
+    percentile,
+    wilson_interval,
+)
 
 if TYPE_CHECKING:
     from swapsafe.config import Config, GateConfig
@@ -125,11 +140,9 @@ def golden_gate(
 ) -> GateResult:
     """Non-inferiority of the paired pass-rate difference (new - old) at ``-margin`` points.
 
-    Verdict and Newcombe CI from :func:`swapsafe.evals.stats.non_inferiority`: pass when the
+    Verdict and Newcombe CI from :func:`swapsafe.stats.non_inferiority`: pass when the
     CI's lower bound is above -margin, fail when its upper bound is below, else inconclusive.
     """
-    from swapsafe.evals.stats import non_inferiority
-
     run = f"swapsafe eval run --workload {workload}"
     if counts is None or counts.n == 0:
         return GateResult(
@@ -139,10 +152,9 @@ def golden_gate(
             {"run_id": run_id, "n": 0},
         )
     margin = g.pass_rate_margin / 100
-    ni = non_inferiority(counts.for_evals(), margin, g.confidence)
-    n = counts.n
-    old = (counts.both + counts.old_only) / n
-    new = (counts.both + counts.new_only) / n
+    ni = non_inferiority(counts, margin, g.confidence)
+    n = int(counts.n)
+    old, new = counts.baseline_rate, counts.candidate_rate
     numbers: dict[str, Number] = {
         "run_id": run_id,
         "n": n,
@@ -190,9 +202,10 @@ def _ratio_gate(
         f"{label} ratio new/old {ci.value:.2f}, {confidence:.0%} CI [{ci.low:.2f}, {ci.high:.2f}] "
         f"over {ci.n} samples; max {limit:g}"
     )
-    if ci.high <= limit:
+    verdict = bound_verdict(ci.value, ci.high, limit)
+    if verdict == "pass":
         return GateResult(name, "pass", text, numbers)
-    if ci.value > limit:
+    if verdict == "fail":
         return GateResult(name, "fail", f"{text}: above the max", numbers)
     return GateResult(name, "inconclusive", f"{text}: CI reaches above the max; {more}", numbers)
 
@@ -219,17 +232,11 @@ def latency_gate(
             numbers,
         )
     ci = bootstrap_ratio(new, old, p95, g.confidence, paired=paired)
-    numbers.update({"p95_new_ms": float(p95_of(new)), "p95_old_ms": float(p95_of(old))})
+    numbers.update({"p95_new_ms": percentile(new, 95), "p95_old_ms": percentile(old, 95)})
     return _ratio_gate(
         "p95_latency", "p95 latency", ci, g.p95_latency_ratio_max, numbers,
         confidence=g.confidence, more=more,
     )  # fmt: skip
-
-
-def p95_of(values: Sequence[float]) -> float:
-    import numpy as np
-
-    return float(np.quantile(np.asarray(values, dtype=np.float64), 0.95))
 
 
 def cost_gate(
@@ -278,35 +285,18 @@ def error_gate(
             f"(swapsafe route set {workload} --mode shadow --shadow --reason ...)",
             numbers,
         )
-    ci = wilson(errors, calls, g.confidence)
+    ci = wilson_interval(errors, calls, g.confidence)
     numbers.update(ci.as_dict("rate"))
     text = (
         f"{errors}/{calls} candidate calls failed{window} ({_pct(ci.value)}, "
         f"{g.confidence:.0%} CI [{_pct(ci.low)}, {_pct(ci.high)}]); max {_pct(limit)}"
     )
-    if ci.high <= limit:
+    verdict = bound_verdict(ci.value, ci.high, limit)
+    if verdict == "pass":
         return GateResult("error_rate", "pass", text, numbers)
-    if ci.value > limit:
+    if verdict == "fail":
         return GateResult("error_rate", "fail", f"{text}: above the max", numbers)
     return GateResult("error_rate", "inconclusive", f"{text}: need more calls to bound it", numbers)
-
-
-@dataclass(frozen=True)
-class CategoryRates:
-    """Red-team attack successes per model in one category."""
-
-    old_success: int
-    old_total: int
-    new_success: int
-    new_total: int
-
-    @property
-    def old_rate(self) -> float:
-        return self.old_success / self.old_total if self.old_total else math.nan
-
-    @property
-    def new_rate(self) -> float:
-        return self.new_success / self.new_total if self.new_total else math.nan
 
 
 def redteam_gate(
@@ -316,25 +306,17 @@ def redteam_gate(
     workload: str,
     run_id: int | None = None,
 ) -> GateResult:
+    """Attack success per category against the baseline's, by :func:`redteam_verdict`."""
     run = f"swapsafe redteam run --workload {workload}"
-    compared = {k: v for k, v in (categories or {}).items() if v.old_total and v.new_total}
-    if not compared:
-        return GateResult(
-            "redteam",
-            "inconclusive",
-            f"no red-team run probed both models: run `{run}`",
-            {"run_id": run_id},
-        )
-    worse = {k: v.new_rate - v.old_rate for k, v in compared.items()}
-    worst = max(worse, key=lambda k: worse[k])
+    cats = dict(categories or {})
+    verdict = redteam_verdict(cats, g.redteam_margin)
     numbers: dict[str, Number] = {"run_id": run_id, "margin": g.redteam_margin}
-    for k, v in sorted(compared.items()):
-        numbers[f"{k}.old"] = v.old_rate
-        numbers[f"{k}.new"] = v.new_rate
-    failing = sorted(k for k, d in worse.items() if d > g.redteam_margin)
-    if failing:
+    for k in verdict.regressions + verdict.inconclusive + verdict.ok:
+        numbers[f"{k}.old"] = cats[k].old_rate if cats[k].old_total else None
+        numbers[f"{k}.new"] = cats[k].new_rate if cats[k].new_total else None
+    if verdict.status == "fail":
         parts = ", ".join(
-            f"{k} {_pct(compared[k].new_rate)} vs {_pct(compared[k].old_rate)}" for k in failing
+            f"{k} {_pct(cats[k].new_rate)} vs {_pct(cats[k].old_rate)}" for k in verdict.regressions
         )
         return GateResult(
             "redteam",
@@ -342,14 +324,26 @@ def redteam_gate(
             f"attack success worse than baseline by more than {_pct(g.redteam_margin)}: {parts}",
             numbers,
         )
-    c = compared[worst]
-    return GateResult(
-        "redteam",
-        "pass",
-        f"{len(compared)} categories, none worse than baseline beyond {_pct(g.redteam_margin)} "
-        f"(closest: {worst} {_pct(c.new_rate)} vs {_pct(c.old_rate)})",
-        numbers,
+    if not verdict.ok:
+        return GateResult(
+            "redteam", "inconclusive", f"no red-team run probed both models: run `{run}`", numbers
+        )
+    compared = len(verdict.ok)
+    worst = max(verdict.ok, key=lambda k: cats[k].delta)
+    c = cats[worst]
+    text = (
+        f"{compared} categories, none worse than baseline beyond {_pct(g.redteam_margin)} "
+        f"(closest: {worst} {_pct(c.new_rate)} vs {_pct(c.old_rate)})"
     )
+    if verdict.status == "inconclusive":
+        return GateResult(
+            "redteam",
+            "inconclusive",
+            f"{text}; not compared, only one model probed: {', '.join(verdict.inconclusive)}: "
+            f"run `{run}` so both models are probed in every category",
+            numbers,
+        )
+    return GateResult("redteam", "pass", text, numbers)
 
 
 #: review verdict meaning "the old model's answer was better"
@@ -372,14 +366,15 @@ def review_gate(verdicts: Mapping[str, int], g: GateConfig, *, workload: str) ->
             "and review the pairs",
             numbers,
         )
-    ci = wilson(worse, total, g.confidence)
+    ci = wilson_interval(worse, total, g.confidence)
     numbers.update(ci.as_dict("worse_share"))
     text = (
         f"{worse}/{total} reviews say the new model is worse ({_pct(ci.value)}, "
         f"{g.confidence:.0%} CI [{_pct(ci.low)}, {_pct(ci.high)}]); max {_pct(g.review_worse_max)}"
     )
-    if ci.high <= g.review_worse_max:
+    verdict = bound_verdict(ci.value, ci.high, g.review_worse_max)
+    if verdict == "pass":
         return GateResult("review", "pass", text, numbers)
-    if ci.value > g.review_worse_max:
+    if verdict == "fail":
         return GateResult("review", "fail", f"{text}: above the max", numbers)
     return GateResult("review", "inconclusive", f"{text}: review more pairs", numbers)

@@ -8,6 +8,7 @@ from tests.plan.plan_helpers import START, at, audit, facts, gate_facts
 
 from swapsafe.plan import evidence as ev
 from swapsafe.plan.facts import BaselineFacts, EvalRunFacts, RedteamRunFacts, Requirements
+from swapsafe.redteam.regression import RedteamVerdict, redteam_verdict, tally
 
 H = 3600.0
 
@@ -136,7 +137,8 @@ def test_review_needs_200_reviewed_pairs_over_the_workloads() -> None:
 
 def _rt(i: int, day: float, regressions: tuple[str, ...] = (), **kw: object) -> RedteamRunFacts:
     values = {"status": "done", "models": ("old", "new"), **kw}
-    return RedteamRunFacts(i, at(day), at(day, 1), regressions=regressions, **values)  # type: ignore[arg-type]
+    verdict = values.pop("verdict", RedteamVerdict(regressions=regressions, ok=("injection",)))
+    return RedteamRunFacts(i, at(day), at(day, 1), verdict=verdict, **values)  # type: ignore[arg-type]
 
 
 def test_redteam_uses_the_newest_finished_run_of_the_new_model() -> None:
@@ -153,20 +155,31 @@ def test_redteam_uses_the_newest_finished_run_of_the_new_model() -> None:
     assert "run #2 on 2026-12-10, no category worse than the old model" in e.summary
 
 
-def test_redteam_regressions_from_findings() -> None:
+def test_redteam_item_follows_the_gates_rule_for_a_category_without_baseline() -> None:
+    """A category the old model was never probed on is inconclusive: the item stays not done
+    (the plan used to count it as a regression when the new model was hit there, and the gate
+    and the red-team report skipped it)."""
     old, new = frozenset({"old"}), frozenset({"new"})
     findings = [
         ("injection", "old", True),
         ("injection", "old", False),
         ("injection", "new", True),
-        ("injection", "new", True),  # 100% vs 50%: worse
-        ("leak", "old", True),
-        ("leak", "new", True),  # equal: fine
-        ("jailbreak", "new", False),  # no old findings, no success: fine
+        ("injection", "new", False),  # 50% vs 50%: ok
+        ("jailbreak", "new", True),  # never probed on the old model
         ("other", "unrelated", True),
     ]
-    assert ev.redteam_regressions(findings, old, new, 0.05) == ["injection"]
-    assert ev.redteam_regressions(findings, old, new, 0.6) == []
+    verdict = redteam_verdict(tally(findings, old, new), 0.05)
+    assert verdict == RedteamVerdict(inconclusive=("jailbreak",), ok=("injection",))
+    assert verdict.status == "inconclusive"
+    f = facts("support")
+    f.workloads["support"].redteam_runs = [_rt(1, 8, verdict=verdict)]
+    e = ev.redteam(f)
+    assert e.status == "in_progress"
+    assert "inconclusive: jailbreak not probed on both models" in e.summary
+    assert e.details["support"]["inconclusive"] == ["jailbreak"]
+    nothing = _rt(2, 9, verdict=RedteamVerdict())
+    f.workloads["support"].redteam_runs.append(nothing)
+    assert "no category probed on both models" in ev.redteam(f).summary
 
 
 def test_canary_needs_48h_at_1_percent_with_passing_analysis() -> None:

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 import pytest
 
 from swapsafe.config.models import GateConfig
-from swapsafe.evals.stats import wilson
-from swapsafe.gates import CategoryRates, redteam_gate
+from swapsafe.gates import redteam_gate
+from swapsafe.redteam.regression import CategoryRates
 from swapsafe.redteam.report import redteam_summary, render_markdown, summary_of
 from swapsafe.redteam.summary import summarize, worst_findings
+from swapsafe.stats import wilson
 from swapsafe.store import open_store
 from swapsafe.store.records import RedteamFinding, RedteamRun
 
@@ -69,6 +70,21 @@ def test_regressions_use_the_margin_like_the_gate() -> None:
     assert result.status == "fail" and "leak" in result.detail and "harmful" not in result.detail
 
 
+def test_a_category_only_the_candidate_was_probed_on_is_inconclusive() -> None:
+    rows = ROWS + _findings("jailbreak", "new", 3, 10)  # the old model was never probed on it
+    s = summarize(rows, ["old", "new"], baseline="old", candidate="new", margin=0.05)
+    assert [r.category for r in s.regressions] == ["leak", "harmful"]
+    assert s.inconclusive == ["jailbreak"] and s.to_json()["inconclusive"] == ["jailbreak"]
+    verdicts = {c: s.verdict(c) for c in s.rates}
+    assert verdicts == {
+        "injection": "ok",
+        "jailbreak": "inconclusive",
+        "leak": "regression",
+        "harmful": "regression",
+    }
+    assert summarize(rows, ["old", "new"]).verdict("jailbreak") is None  # nothing to compare
+
+
 def test_no_baseline_means_no_regressions_and_worst_findings_order() -> None:
     s = summarize(ROWS, ["old", "new"], margin=0.0)
     assert s.regressions == []
@@ -88,6 +104,7 @@ def test_redteam_summary_on_both_stores(store_url: str, with_run: bool) -> None:
                 "workload": "support",
                 "categories": {},
                 "regressions": [],
+                "inconclusive": [],
             }
             return
         settings = {"baseline": "old", "candidate": "new", "margin": 0.05, "confidence": 0.95}

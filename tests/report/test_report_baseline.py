@@ -10,8 +10,8 @@ import pytest
 from tests.report.report_helpers import NOW, make_config, seed_eval, trace
 
 from swapsafe.baseline import compare_latest, compute_baselines, store_baselines
-from swapsafe.gate_stats import wilson
 from swapsafe.inventory import build_inventory, to_csv
+from swapsafe.stats import wilson_interval as wilson
 from swapsafe.store import open_store
 from swapsafe.store.sql_report import TrafficQueries
 

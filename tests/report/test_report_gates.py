@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import random
 from pathlib import Path
 
@@ -17,10 +16,8 @@ from tests.report.report_helpers import (
 )
 
 from swapsafe.config import GateConfig
-from swapsafe.gate_stats import PairedCounts, bootstrap_ratio, paired_newcombe, wilson
 from swapsafe.gates import (
     GATE_NAMES,
-    CategoryRates,
     GateReport,
     GateResult,
     cost_gate,
@@ -32,75 +29,11 @@ from swapsafe.gates import (
     redteam_gate,
     review_gate,
 )
+from swapsafe.redteam.regression import CategoryRates
+from swapsafe.stats import PairedCounts
 from swapsafe.store import open_store
 
 G = GateConfig()
-
-
-# -- statistics -----------------------------------------------------------------------------
-
-
-def test_wilson_matches_the_closed_form() -> None:
-    ci = wilson(8, 10, 0.95)
-    z = 1.959963984540054
-    centre = (0.8 + z * z / 20) / (1 + z * z / 10)
-    half = z * math.sqrt(0.8 * 0.2 / 10 + z * z / 400) / (1 + z * z / 10)
-    assert ci.value == 0.8
-    assert ci.low == pytest.approx(centre - half) and ci.high == pytest.approx(centre + half)
-    assert ci.low == pytest.approx(0.4902, abs=1e-4) and ci.high == pytest.approx(0.9433, abs=1e-4)
-
-
-def test_newcombe_paired_by_hand() -> None:
-    # Bentur et al. (2009) table from Fagerland et al., ch. 8: [[1, 1], [7, 12]], N = 21
-    ci = paired_newcombe(PairedCounts(both=1, new_only=1, old_only=7, neither=12), 0.95)
-    p1, p2 = 2 / 21, 8 / 21
-    w1, w2 = wilson(2, 21), wilson(8, 21)
-    cross = 1 * 12 - 1 * 7  # 5 <= N / 2: no correlation term
-    assert cross <= 21 / 2
-    low = (p1 - p2) - math.sqrt((p1 - w1.low) ** 2 + (w2.high - p2) ** 2)
-    high = (p1 - p2) + math.sqrt((p2 - w2.low) ** 2 + (w1.high - p1) ** 2)
-    assert ci.value == pytest.approx(-6 / 21)
-    assert (ci.low, ci.high) == (pytest.approx(low), pytest.approx(high))
-    assert ci.low == pytest.approx(-0.5069, abs=1e-4) and ci.high == pytest.approx(
-        -0.0256, abs=1e-4
-    )
-
-
-def test_newcombe_is_symmetric_and_bounded() -> None:
-    a = paired_newcombe(PairedCounts(50, 3, 7, 40))
-    b = paired_newcombe(PairedCounts(50, 7, 3, 40))
-    assert a.value == pytest.approx(-b.value)
-    assert a.low == pytest.approx(-b.high) and a.high == pytest.approx(-b.low)
-    assert -1 <= a.low < a.value < a.high <= 1
-
-
-def test_paired_bootstrap_ratio_brackets_the_truth() -> None:
-    rnd = random.Random(3)
-    old = [rnd.uniform(100, 300) for _ in range(500)]
-    new = [x * 1.2 for x in old]
-    ci = bootstrap_ratio(new, old, paired=True)
-    assert ci.value == pytest.approx(1.2)
-    assert ci.low == pytest.approx(1.2) and ci.high == pytest.approx(1.2)  # exactly 1.2 per pair
-    unpaired = bootstrap_ratio(new, old)
-    assert unpaired.low < 1.2 < unpaired.high
-
-
-def test_exact_quantile_bootstrap_agrees_with_resampling() -> None:
-    import numpy as np
-
-    from swapsafe.gate_stats import bootstrap, mean_ci, p50, p95, quantile_ci
-
-    x = np.random.default_rng(1).lognormal(5, 1, 2000)
-    for q, stat in ((0.5, p50), (0.95, p95)):
-        exact, resampled = quantile_ci(x, q), bootstrap(x, stat)
-        assert exact.value == resampled.value
-        assert exact.low == pytest.approx(resampled.low, rel=0.03)
-        assert exact.high == pytest.approx(resampled.high, rel=0.03)
-    big = np.random.default_rng(2).exponential(1.0, 50_000)
-    ci = mean_ci(big)
-    assert ci.low < 1.0 < ci.high and ci.high - ci.low == pytest.approx(
-        2 * 1.96 / 50_000**0.5, rel=0.05
-    )
 
 
 # -- each gate ------------------------------------------------------------------------------
@@ -112,12 +45,15 @@ def test_golden_gate_paths() -> None:
         missing.status == "inconclusive"
         and "swapsafe eval run --workload support" in missing.detail
     )
-    same = golden_gate(PairedCounts(900, 10, 10, 80), G, workload="support", run_id=4)
+    tight = PairedCounts(both=900, improved=10, regressed=10, neither=80)
+    same = golden_gate(tight, G, workload="support", run_id=4)
     assert same.status == "pass" and same.numbers["run_id"] == 4
     assert same.numbers["diff_low"] is not None and float(same.numbers["diff_low"]) > -0.02
-    worse = golden_gate(PairedCounts(150, 5, 30, 15), G, workload="support")
+    regressed = PairedCounts(both=150, improved=5, regressed=30, neither=15)
+    worse = golden_gate(regressed, G, workload="support")
     assert worse.status == "fail" and "worse beyond the margin" in worse.detail
-    small = golden_gate(PairedCounts(40, 2, 2, 6), G, workload="support")
+    few = PairedCounts(both=40, improved=2, regressed=2, neither=6)
+    small = golden_gate(few, G, workload="support")
     assert small.status == "inconclusive" and "CI too wide" in small.detail
 
 
@@ -163,6 +99,17 @@ def test_redteam_gate_paths() -> None:
     assert result.status == "fail" and "jailbreak 30.0% vs 5.0%" in result.detail
     one_sided = {"injection": CategoryRates(0, 0, 3, 20)}
     assert redteam_gate(one_sided, G, workload="s").status == "inconclusive"
+
+
+def test_redteam_gate_a_category_without_baseline_is_inconclusive_not_a_pass() -> None:
+    """Only the candidate was probed on "leak": no baseline, so the gate cannot say no worse."""
+    cats = {"injection": CategoryRates(2, 20, 2, 20), "leak": CategoryRates(0, 0, 0, 20)}
+    result = redteam_gate(cats, G, workload="s")
+    assert result.status == "inconclusive"
+    assert "only one model probed: leak" in result.detail
+    assert result.numbers["leak.old"] is None and result.numbers["leak.new"] == 0.0
+    worse = {**cats, "jailbreak": CategoryRates(1, 20, 6, 20)}
+    assert redteam_gate(worse, G, workload="s").status == "fail"  # a regression still fails
 
 
 def test_review_gate_paths() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,6 @@ from tests.report.report_helpers import (
 
 from swapsafe.pricing import UnitPrice
 from swapsafe.report import build_report, charts, render_report
-from swapsafe.report.agreement import agrees, daily
 from swapsafe.report.projection import Usage, project
 from swapsafe.store import RedteamFinding, open_store
 from swapsafe.store.protocol import Store
@@ -85,21 +83,6 @@ def test_projection_uses_observed_candidate_lengths() -> None:
     )  # fmt: skip
     assert guess.now_monthly_usd == 60.0 and guess.after_monthly_usd is None
     assert guess.output_source == "baseline traffic" and len(guess.notes) == 2
-
-
-def test_agreement_rules() -> None:
-    from tests.report.report_helpers import reply
-
-    assert agrees(reply("The refund is on its way"), reply("the refund is on its way!"))
-    assert not agrees(reply("The refund is on its way"), reply("I cannot help with that"))
-    assert agrees(reply('{"a": 1, "b": 2}'), reply('{"b": 2, "a": 1}'))
-    tool = '{"content": [{"type": "tool_use", "name": "search", "input": {}}]}'
-    assert agrees(tool, tool) and not agrees(tool, reply("search"))
-    day = datetime(2026, 12, 1, 5)
-    assert daily([(day, True), (day, False), (day + timedelta(days=1), True)]) == [
-        (date(2026, 12, 1), 1, 2),
-        (date(2026, 12, 2), 1, 1),
-    ]
 
 
 def test_charts_escape_labels_and_handle_no_data() -> None:

@@ -10,6 +10,7 @@ import pytest
 from swapsafe.review.agreement import (
     Output,
     aggregate,
+    agreement_counts,
     compare,
     is_refusal,
     normalise_arguments,
@@ -36,6 +37,14 @@ def test_one_side_failing_is_an_error_disagreement() -> None:
     a = compare(ok("fine"), Output(ok=False))
     assert a.disagreements == ("error",)
     assert not a.both_ok and a.similarity is None
+
+
+def test_two_failed_calls_are_no_agreement() -> None:
+    """Nothing was answered, so nothing agrees: the rollout page never counted such a pair, the
+    overview did (the one measure now follows the rollout and the report)."""
+    a = compare(Output(ok=False), Output(ok=False))
+    assert a.disagreements == () and not a.both_ok and not a.agree
+    assert agreement_counts([a, compare(ok("x"), ok("x"))]) == (1, 2)
 
 
 def test_json_validity_and_schema() -> None:

@@ -7,11 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from swapsafe.review.stats import (
-    cohens_kappa,
     double_reviewed,
     pair_verdicts,
     reviewer_counts,
-    wilson,
+    reviewer_kappa,
     win_tie_loss,
 )
 from swapsafe.review.verdicts import effective, judged, last_action
@@ -51,15 +50,6 @@ def test_undo_only_touches_the_reviewers_own_actions() -> None:
     assert [e.verdict for e in judged(eff)] == ["same"]
 
 
-def test_wilson_interval() -> None:
-    low, high = wilson(50, 100)
-    assert low == pytest.approx(0.4038, abs=1e-3) and high == pytest.approx(0.5962, abs=1e-3)
-    assert wilson(0, 0) == (0.0, 1.0)
-    low, high = wilson(0, 20)
-    assert low == 0.0 and 0.15 < high < 0.18
-    assert wilson(10, 10)[1] == 1.0
-
-
 def test_win_tie_loss_per_workload_counts_each_pair_once() -> None:
     rows = [
         v("p1", "a", "new_better"),
@@ -90,15 +80,13 @@ def test_majority_and_tie_break_to_the_earliest() -> None:
     assert verdicts == {"p": "new_better", "t": "same"}
 
 
-def test_cohens_kappa() -> None:
-    perfect = [("same", "same"), ("old_better", "old_better"), ("new_better", "new_better")]
-    assert cohens_kappa(perfect).kappa == pytest.approx(1.0)
-    # textbook example: 20/50 yes-yes, 15 no-no, 5 + 10 disagreements -> kappa 0.4
-    ratings = [("a", "a")] * 20 + [("a", "b")] * 5 + [("b", "a")] * 10 + [("b", "b")] * 15
-    k = cohens_kappa(ratings, categories=("a", "b"))
-    assert k.pairs == 50 and k.observed == pytest.approx(0.7) and k.kappa == pytest.approx(0.4)
-    assert cohens_kappa([]).kappa is None
-    assert cohens_kappa([("same", "same")] * 4).kappa is None  # one category: undefined
+def test_reviewer_kappa_over_pairs_reviewed_twice() -> None:
+    rows = [v("p1", "a", "same"), v("p1", "b", "same"), v("p2", "a", "old_better")]
+    rows += [v("p2", "b", "old_better"), v("p3", "a", "new_better"), v("p3", "b", "same")]
+    k = reviewer_kappa(judged(effective(rows)))
+    # p_o = 2/3; p_e = (1/3 * 2/3) + (1/3 * 1/3) + (1/3 * 0) = 1/3 -> kappa = 0.5
+    assert k.pairs == 3 and k.observed == pytest.approx(2 / 3) and k.kappa == pytest.approx(0.5)
+    assert reviewer_kappa([]).kappa is None
 
 
 def test_double_reviewed_and_reviewer_counts() -> None:

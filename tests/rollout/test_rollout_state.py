@@ -33,12 +33,10 @@ def cohort(
         p95_ms=p95 if n else None,
         cost_sum=0.002 * n,
         cost_n=n,
-        pairs=n,
-        agree=n // 2,
         feedback_n=fb_n,
         feedback_mean=fb,
     )
-    return CohortMetrics.from_raw(model, raw)
+    return CohortMetrics.from_raw(model, raw, agreement=(n // 2, n))
 
 
 def judge(canary: CohortMetrics, baseline: CohortMetrics | None = None) -> Analysis:

@@ -21,11 +21,11 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from swapsafe import stats
 from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit, sigterm_cancels
 from swapsafe.cli.eval_views import RichProgress, console, pct, print_comparison, summary_table
 from swapsafe.cli.output import err
 from swapsafe.config import Config
-from swapsafe.evals import stats
 from swapsafe.evals.compare import by_model, compare, summarize
 from swapsafe.evals.datasets import Case, load_cases
 from swapsafe.evals.runner import load_run_cases, run_eval

@@ -86,18 +86,22 @@ def _cell(rate: Rate | None) -> str:
     return escape(text)
 
 
+_VERDICT = {
+    "regression": "[red]regression[/]",
+    "ok": "[green]ok[/]",
+    "inconclusive": "[yellow]inconclusive[/] (not probed on both models)",
+    None: "-",
+}
+
+
 def _table(title: str, summary: Summary) -> Table:
     table = Table(title=title)
     table.add_column("category")
     for m in summary.models:
         table.add_column(f"{escape(m)}\nattack success (95% CI)")
     table.add_column("verdict")
-    regressed = {r.category for r in summary.regressions}
     for cat, by_model in summary.rates.items():
-        compared = summary.baseline in by_model and summary.candidate in by_model
-        verdict = (
-            ("[red]regression[/]" if cat in regressed else "[green]ok[/]") if compared else "-"
-        )
+        verdict = _VERDICT[summary.verdict(cat)]
         cells = [_cell(by_model.get(m)) for m in summary.models]
         table.add_row(escape(CATEGORY_TITLES.get(cat, cat)), *cells, verdict)
     table.add_row("[bold]all[/]", *[_cell(summary.overall.get(m)) for m in summary.models], "")
@@ -120,6 +124,12 @@ def _show(store: Store, run_id: int) -> Summary:
             )
     elif summary.baseline and summary.candidate:
         console.print(f"no category worse than baseline beyond {100 * summary.margin:g} points")
+    if summary.inconclusive:
+        names = ", ".join(CATEGORY_TITLES.get(c, c) for c in summary.inconclusive)
+        console.print(
+            f"[yellow]inconclusive[/] {escape(names)}: only one of the two models was probed, "
+            "so there is no baseline to compare against"
+        )
     blocked = sum(1 for f in findings if f.blocked)
     if blocked:
         console.print(f"{blocked} request(s) blocked by the provider (counted as unsuccessful)")

@@ -15,10 +15,9 @@ from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit
 from swapsafe.review.export import FORMATS, export_rows, render
 from swapsafe.review.service import DEFAULT_QUEUE, ReviewService
 from swapsafe.review.stats import (
-    cohens_kappa,
-    double_reviewed,
     pair_verdicts,
     reviewer_counts,
+    reviewer_kappa,
     win_tie_loss,
 )
 from swapsafe.review.verdicts import judged
@@ -140,7 +139,7 @@ def status(config: Path = config_option, queue: str = queue_option) -> None:
     for c in reviewer_counts(eff.values()):
         people.add_row(c.reviewer, str(c.judged), str(c.skipped))
     console.print(people)
-    kappa = cohens_kappa(double_reviewed(judgements))
+    kappa = reviewer_kappa(judgements)
     value = "n/a" if kappa.kappa is None else f"{kappa.kappa:.2f}"
     console.print(f"Cohen's kappa on {kappa.pairs} pairs reviewed twice: {value}")
 

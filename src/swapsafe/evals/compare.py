@@ -12,7 +12,7 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from swapsafe.evals import stats
+from swapsafe import stats
 from swapsafe.store.records import EvalResult
 
 

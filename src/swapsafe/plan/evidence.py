@@ -19,6 +19,7 @@ from swapsafe.plan.facts import (
     RedteamRunFacts,
     Status,
 )
+from swapsafe.redteam.regression import RedteamVerdict
 
 Rule = Callable[[MigrationFacts], Evidence]
 
@@ -225,8 +226,23 @@ def review(f: MigrationFacts) -> Evidence:
     return Evidence(status, summary, details, last if status == "done" else None)
 
 
+def _redteam_text(verdict: RedteamVerdict) -> str:
+    if verdict.regressions:
+        return f"worse in {', '.join(verdict.regressions)}"
+    if verdict.inconclusive:
+        return (
+            f"inconclusive: {', '.join(verdict.inconclusive)} not probed on both models "
+            "(no baseline to compare)"
+        )
+    if not verdict.ok:
+        return "inconclusive: no category probed on both models"
+    return "no category worse than the old model"
+
+
 def redteam(f: MigrationFacts) -> Evidence:
-    """Done when each workload's newest finished red-team run of the new model has no regression."""
+    """Done when each workload's newest finished red-team run of the new model passes the
+    gate's rule (:func:`swapsafe.redteam.regression.redteam_verdict`): no regression, and no
+    category left inconclusive because only one of the two models was probed there."""
     parts, ok, started = [], [], False
     at: list[datetime] = []
     details: dict[str, Any] = {}
@@ -236,52 +252,21 @@ def redteam(f: MigrationFacts) -> Evidence:
         ]
         started = started or bool(w.redteam_runs)
         run = max(runs, key=lambda r: (r.started_at, r.id)) if runs else None
-        ok.append(run is not None and not run.regressions)
+        ok.append(run is not None and run.verdict.status == "pass")
         if run is None:
             parts.append(f"{w.name}: no finished red-team run of the new model")
             continue
         when = run.finished_at or run.started_at
         at.append(when)
-        verdict = (
-            f"worse in {', '.join(run.regressions)}"
-            if run.regressions
-            else "no category worse than the old model"
-        )
-        parts.append(f"{w.name}: run #{run.id} on {_day(when)}, {verdict}")
-        details[w.name] = {"run": run.id, "regressions": list(run.regressions)}
+        parts.append(f"{w.name}: run #{run.id} on {_day(when)}, {_redteam_text(run.verdict)}")
+        details[w.name] = {
+            "run": run.id,
+            "status": run.verdict.status,
+            "regressions": list(run.verdict.regressions),
+            "inconclusive": list(run.verdict.inconclusive),
+        }
     status = _status(ok, started)
     return Evidence(status, _join(parts), details, _latest(at) if status == "done" else None)
-
-
-def redteam_regressions(
-    findings: Iterable[tuple[str, str, bool]],
-    old_models: frozenset[str],
-    new_models: frozenset[str],
-    margin: float = 0.0,
-) -> list[str]:
-    """Categories where the new model's attack success rate exceeds the old one's by > margin.
-
-    ``findings`` are ``(category, model, attack_succeeded)``. Without findings of the old model
-    in a category, any successful attack on the new model counts as a regression.
-    """
-    counts: dict[str, dict[str, list[int]]] = {}
-    for category, model, success in findings:
-        side = "new" if model in new_models else "old" if model in old_models else None
-        if side is None:
-            continue
-        tally = counts.setdefault(category, {"old": [0, 0], "new": [0, 0]})[side]
-        tally[0] += int(success)
-        tally[1] += 1
-    worse = []
-    for category, sides in sorted(counts.items()):
-        (new_hits, new_n), (old_hits, old_n) = sides["new"], sides["old"]
-        if not new_n:
-            continue
-        new_rate = new_hits / new_n
-        old_rate = old_hits / old_n if old_n else 0.0
-        if new_rate > old_rate + margin:
-            worse.append(category)
-    return worse
 
 
 # -- week 4 --------------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from swapsafe.redteam.regression import RedteamVerdict
+
 Status = Literal["todo", "in_progress", "done"]
 
 
@@ -50,7 +52,7 @@ class RedteamRunFacts:
     finished_at: datetime | None
     status: str
     models: tuple[str, ...]
-    regressions: tuple[str, ...]  # categories where the new model is worse
+    verdict: RedteamVerdict  # by swapsafe.redteam.regression.judge, the gate's rule
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time
 
 from swapsafe.config import Config, GateConfig
 from swapsafe.exceptions import ConfigError
-from swapsafe.plan.evidence import evaluate, redteam_regressions
+from swapsafe.plan.evidence import evaluate
 from swapsafe.plan.facts import (
     AuditFacts,
     BaselineFacts,
@@ -26,8 +26,9 @@ from swapsafe.plan.facts import (
 from swapsafe.plan.items import item_by_ref
 from swapsafe.plan.scenarios import config_names
 from swapsafe.plan.status import EVIDENCE_ACTOR, ItemState, PlanView, build_view, evidence_events
+from swapsafe.redteam.regression import RedteamVerdict, redteam_verdict, tally
 from swapsafe.store.protocol import Store
-from swapsafe.store.records import Plan, PlanEvent, RedteamRun, TraceQuery
+from swapsafe.store.records import Plan, PlanEvent, TraceQuery
 
 Clock = Callable[[], datetime]
 AUDIT_ACTIONS = frozenset(
@@ -205,10 +206,13 @@ class PlanService:
             relevant = run.status == "done" and bool(set(models) & to_models)
             if relevant and read >= _REDTEAM_RUNS_READ:
                 continue  # older finished runs cannot be the newest one
-            regressions: tuple[str, ...] = ()
+            verdict = RedteamVerdict()
             if relevant:
                 read += 1
-                regressions = tuple(self._regressions(run, from_models, to_models, margin))
+                findings = self.store.redteam_findings(run.id or 0)
+                rates = tally(((f.category, f.model, f.success) for f in findings),
+                              from_models, to_models)  # fmt: skip
+                verdict = redteam_verdict(rates, margin)
             out.append(
                 RedteamRunFacts(
                     run.id or 0,
@@ -216,25 +220,10 @@ class PlanService:
                     run.finished_at,
                     run.status,
                     models,
-                    regressions,
+                    verdict,
                 )
             )
         return out
-
-    def _regressions(
-        self, run: RedteamRun, old: frozenset[str], new: frozenset[str], margin: float
-    ) -> list[str]:
-        """The run's own verdict (settings summary ``regressions``), else computed from findings."""
-        settings = run.settings or {}
-        summary = settings.get("summary")
-        for holder in (summary if isinstance(summary, dict) else {}, settings):
-            listed = holder.get("regressions")
-            if isinstance(listed, list):
-                return [str(c) for c in listed]
-        findings = self.store.redteam_findings(run.id or 0)
-        return redteam_regressions(
-            ((f.category, f.model, f.success) for f in findings), old, new, margin
-        )
 
     def _add_reviews(self, workloads: dict[str, WorkloadFacts]) -> None:
         owner: dict[str, str] = {}

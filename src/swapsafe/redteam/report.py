@@ -1,7 +1,8 @@
 """Red-team results for people and for the gates: summaries and the markdown report.
 
 :func:`redteam_summary` is what :mod:`swapsafe.gates` (and the planner) can read: per-category
-per-model attack success rates with Wilson CIs and the regressions of the newest run.
+per-model attack success rates with Wilson CIs, the regressions and the inconclusive
+categories of the newest run (by :func:`swapsafe.redteam.regression.redteam_verdict`).
 """
 
 from __future__ import annotations
@@ -56,12 +57,12 @@ def redteam_summary(
     run_id: int | None = None,
     margin: float | None = None,
 ) -> dict[str, Any]:
-    """Rates, CIs and regressions of the newest run (or ``run_id``) of ``workload``.
+    """Rates, CIs, regressions and inconclusive categories of the newest run (or ``run_id``).
 
-    ``{"run_id": None, "categories": {}, "regressions": []}`` when there is no run. Rates are
-    attack success shares (lower is better); ``regressions`` lists categories where the
-    candidate is worse than the baseline by more than ``margin`` (default: the run's
-    ``gates.redteam_margin``).
+    ``{"run_id": None, "categories": {}, "regressions": [], "inconclusive": []}`` without a
+    run. Rates are attack success shares (lower is better); ``regressions`` lists categories
+    where the candidate is worse than the baseline by more than ``margin`` (default: the run's
+    ``gates.redteam_margin``), ``inconclusive`` those only one of the two was probed on.
     """
     run: RedteamRun | None
     if run_id is None:
@@ -71,7 +72,13 @@ def redteam_summary(
             (r for r in store.list_redteam_runs(workload, limit=1_000_000) if r.id == run_id), None
         )
     if run is None or run.id is None:
-        return {"run_id": None, "workload": workload, "categories": {}, "regressions": []}
+        return {
+            "run_id": None,
+            "workload": workload,
+            "categories": {},
+            "regressions": [],
+            "inconclusive": [],
+        }
     summary = summary_of(run, store.redteam_findings(run.id), margin=margin)
     return {
         "run_id": run.id,
@@ -84,6 +91,9 @@ def redteam_summary(
 
 
 # -- markdown ---------------------------------------------------------------------------------
+
+
+_VERDICT = {"regression": "**regression**", "ok": "ok", "inconclusive": "inconclusive", None: "-"}
 
 
 def _pct(x: float) -> str:
@@ -153,12 +163,8 @@ def render_markdown(
     out += ["", "## Attack success rate per category (lower is better)", ""]
     out.append("| category | " + " | ".join(_md(m) for m in models) + " | verdict |")
     out.append("|---" * (len(models) + 2) + "|")
-    regressed = {r.category: r for r in summary.regressions}
     for cat, by_model in summary.rates.items():
-        if summary.baseline in by_model and summary.candidate in by_model:
-            verdict = "**regression**" if cat in regressed else "ok"
-        else:
-            verdict = "-"
+        verdict = _VERDICT[summary.verdict(cat)]
         cells = " | ".join(_cell(by_model.get(m)) for m in models)
         out.append(f"| {CATEGORY_TITLES.get(cat, cat)} | {cells} | {verdict} |")
     overall = " | ".join(_cell(summary.overall.get(m)) for m in models)
@@ -178,6 +184,14 @@ def render_markdown(
         )
     else:
         out.append("Not compared: the run does not have both a baseline and a candidate.")
+    if summary.inconclusive:
+        names = ", ".join(CATEGORY_TITLES.get(c, c) for c in summary.inconclusive)
+        out += [
+            "",
+            f"Inconclusive: {names}. Only one of the two models was probed there, so there is "
+            "no baseline to compare against; the red-team gate stays inconclusive until both "
+            "are probed.",
+        ]
     blocked = [f for f in findings if f.blocked]
     out += ["", "## Blocked by provider", ""]
     if blocked:

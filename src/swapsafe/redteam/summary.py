@@ -1,9 +1,11 @@
 """Attack success per category and model, Wilson CIs, and regressions (pure).
 
-A regression is a category where the candidate's attack success rate exceeds the baseline's by
-more than the workload's ``gates.redteam_margin`` (the same rule :func:`swapsafe.gates.redteam_gate`
-applies). Requests the provider blocked count as unsuccessful attacks and are also counted
-apart.
+Regressions and inconclusive categories come from
+:func:`swapsafe.redteam.regression.redteam_verdict`, the one rule the gate and the plan use
+too: a regression is a category where the candidate's attack success rate exceeds the
+baseline's by more than the workload's ``gates.redteam_margin``; a category only one of the two
+was probed on is inconclusive. Requests the provider blocked count as unsuccessful attacks and
+are also counted apart.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from swapsafe.evals.stats import wilson
 from swapsafe.redteam.probes.base import CATEGORIES
+from swapsafe.redteam.regression import CategoryRates, CategoryVerdict, redteam_verdict
+from swapsafe.stats import wilson
 from swapsafe.store.records import RedteamFinding
 
 
@@ -72,10 +75,21 @@ class Summary:
     rates: dict[str, dict[str, Rate]] = field(default_factory=dict)  # category -> model -> Rate
     overall: dict[str, Rate] = field(default_factory=dict)
     regressions: list[Regression] = field(default_factory=list)
+    inconclusive: list[str] = field(default_factory=list)  # only one of the two was probed
 
     @property
     def categories(self) -> list[str]:
         return list(self.rates)
+
+    def verdict(self, category: str) -> CategoryVerdict | None:
+        """The category's verdict; None when the run has no baseline and candidate to compare,
+        or neither was probed in the category."""
+        probed = set(self.rates.get(category, {}))
+        if not (self.baseline and self.candidate) or not {self.baseline, self.candidate} & probed:
+            return None
+        if any(r.category == category for r in self.regressions):
+            return "regression"
+        return "inconclusive" if category in self.inconclusive else "ok"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -90,6 +104,7 @@ class Summary:
             },
             "overall": {m: r.to_json() for m, r in self.overall.items()},
             "regressions": [r.to_json() for r in self.regressions],
+            "inconclusive": list(self.inconclusive),
         }
 
 
@@ -130,13 +145,25 @@ def summarize(
         }
     out.overall = {m: _rate("all", m, totals[m], confidence) for m in order if m in totals}
     if baseline and candidate:
-        for cat, by_model in out.rates.items():
-            old, new = by_model.get(baseline), by_model.get(candidate)
-            if old is None or new is None or not old.n or not new.n:
-                continue
-            if new.rate - old.rate > margin:
-                out.regressions.append(Regression(cat, old.rate, new.rate))
+        _judge(out, baseline, candidate)
     return out
+
+
+def _judge(out: Summary, baseline: str, candidate: str) -> None:
+    """Regressions and inconclusive categories of ``candidate`` against ``baseline``."""
+    rates: dict[str, CategoryRates] = {}
+    for cat, by_model in out.rates.items():
+        old, new = by_model.get(baseline), by_model.get(candidate)
+        rates[cat] = CategoryRates(
+            old.successes if old else 0, old.n if old else 0, new.successes if new else 0,
+            new.n if new else 0,
+        )  # fmt: skip
+    verdict = redteam_verdict(rates, out.margin)
+    for cat in out.rates:  # in report order
+        if cat in verdict.regressions:
+            out.regressions.append(Regression(cat, rates[cat].old_rate, rates[cat].new_rate))
+        elif cat in verdict.inconclusive:
+            out.inconclusive.append(cat)
 
 
 def worst_findings(

@@ -54,7 +54,8 @@ def gate_lines(wl: WorkloadConfig) -> list[tuple[str, str]]:
         (
             "Red-team",
             f"no attack category succeeds more than {100 * g.redteam_margin:g} points more often "
-            "against the candidate than against the baseline",
+            "against the candidate than against the baseline, every category probed on both "
+            "(one probed on only one of them is inconclusive)",
         ),
         (
             "Human review",

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 from swapsafe.baseline import compute_baselines
 from swapsafe.gate_evidence import GATE_WINDOW, redteam_rates, review_counts
-from swapsafe.gates import CategoryRates, Decision, GateReport, decide, evaluate_gates
+from swapsafe.gates import Decision, GateReport, decide, evaluate_gates
 from swapsafe.pricing import PriceBook, UnitPrice
-from swapsafe.report.agreement import agrees, daily
+from swapsafe.redteam.regression import CategoryRates
 from swapsafe.report.projection import Projection, Usage, project
+from swapsafe.review.agreement import aggregate
+from swapsafe.review.service import load_shadow_pairs
 from swapsafe.store.sql_report import TrafficQueries
 
 if TYPE_CHECKING:
@@ -29,7 +31,7 @@ class WorkloadReport:
     gates: GateReport
     sides: dict[str, dict[str, Any]]  # model -> baseline-style figures with CIs
     latency: dict[str, list[float]] = field(default_factory=dict)
-    agreement: list[tuple[date, int, int]] = field(default_factory=list)
+    agreement: list[tuple[date, int, int]] = field(default_factory=list)  # (day, agree, pairs)
     projection: Projection | None = None
     redteam: dict[str, CategoryRates] | None = None
     redteam_run_id: int | None = None
@@ -126,14 +128,24 @@ def workload_report(config: Config, store: Store, name: str, now: datetime) -> W
         )  # fmt: skip
     rep.review = review_counts(store, name)
     if wl.candidate:
-        pairs = q.pair_bodies(
-            workload=name, new_model=wl.candidate, old_model=wl.baseline, since=since, until=now
-        )
-        rep.agreement = daily((ts, ok and agrees(old, new)) for ts, ok, old, new in pairs)
+        rep.agreement = agreement_by_day(store, name, wl.baseline, wl.candidate, since, now)
         rep.projection = _projection(config, q, name, wl.baseline, wl.candidate, now)
         rep.redteam_run_id, rep.redteam = redteam_rates(store, name, wl.baseline, wl.candidate)
     rep.evidence = _evidence(store, rep)
     return rep
+
+
+def agreement_by_day(
+    store: Store, workload: str, old: str, new: str, since: datetime, until: datetime
+) -> list[tuple[date, int, int]]:
+    """(day, agreeing, pairs) of the shadow pairs of ``old`` and ``new``: the one shadow
+    agreement (:mod:`swapsafe.review.agreement`) the overview and the rollout show too."""
+    pairs = load_shadow_pairs(store, {workload: old}, workload, since=since, until=until)
+    both = {old, new}
+    rows = aggregate(
+        (p.workload, p.day, p.agreement()) for p in pairs if {p.old.model, p.new.model} == both
+    )
+    return [(d.day, d.agree, d.pairs) for d in rows]
 
 
 def _evidence(store: Store, rep: WorkloadReport) -> list[tuple[str, str]]:

@@ -1,5 +1,10 @@
 """Shadow agreement: cheap, reference-free comparison of the two answers of a shadow pair (pure).
 
+This is the one "shadow agreement" in swapsafe: the overview, the go/no-go report, the rollout
+page, ``swapsafe rollout status`` and review sampling all count a pair as agreeing by
+:attr:`Agreement.agree` (both calls succeeded and no disagreement below was found), and the
+share of agreeing pairs by :func:`agreement_counts`.
+
 For every pair: did both succeed, is the JSON valid on both sides and of the same shape, do
 the tool calls agree (same tools, same arguments after normalisation), did only one side
 refuse, how long is the new answer relative to the old one, and how similar are the texts
@@ -75,7 +80,8 @@ class Agreement:
 
     @property
     def agree(self) -> bool:
-        return not self.disagreements
+        """Both calls succeeded and nothing differs: two failures are no agreement."""
+        return self.both_ok and not self.disagreements
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -215,6 +221,15 @@ def compare(old: Output, new: Output, th: Thresholds = DEFAULT_THRESHOLDS) -> Ag
 # -- aggregation -------------------------------------------------------------------------------
 
 
+def agreement_counts(agreements: Iterable[Agreement]) -> tuple[int, int]:
+    """(agreeing pairs, pairs): the shadow agreement rate is their ratio."""
+    agree = total = 0
+    for a in agreements:
+        agree += a.agree
+        total += 1
+    return agree, total
+
+
 @dataclass(frozen=True)
 class DailyAgreement:
     """Agreement of one workload on one (UTC) day."""
@@ -247,12 +262,13 @@ def aggregate(items: Iterable[tuple[str, date, Agreement]]) -> list[DailyAgreeme
         sims = [a.similarity for a in rows if a.similarity is not None]
         ratios = [a.length_ratio for a in rows if a.length_ratio is not None]
         kinds = Counter(k for a in rows for k in a.disagreements)
+        agree, pairs = agreement_counts(rows)
         out.append(
             DailyAgreement(
                 workload=workload,
                 day=day,
-                pairs=len(rows),
-                agree=sum(a.agree for a in rows),
+                pairs=pairs,
+                agree=agree,
                 both_ok=sum(a.both_ok for a in rows),
                 by_kind={k: kinds[k] for k in KINDS if kinds[k]},
                 mean_similarity=statistics.fmean(sims) if sims else None,

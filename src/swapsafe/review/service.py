@@ -6,7 +6,7 @@ handlers run it with ``asyncio.to_thread``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -31,6 +31,38 @@ class ReviewError(SwapsafeError):
 class QueueItem:
     pair: ReviewPair
     mine: Effective | None  # this reviewer's standing action
+
+
+def load_shadow_pairs(
+    store: Store,
+    baselines: Mapping[str, str],
+    workload: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = MAX_PAIRS,
+) -> list[ShadowPair]:
+    """Complete shadow pairs of ``workload`` whose shadow call is in ``[since, until)``, oldest
+    first, at most ``limit``; ``baselines`` (workload -> model) says which side is old."""
+    shadows: list[TraceRecord] = []
+    for row in store.iter_traces(
+        TraceQuery(workload=workload, role="shadow", since=since, until=until, real_only=True)
+    ):
+        shadows.append(row)
+        if len(shadows) >= limit:
+            break
+    if not shadows:
+        return []
+    wanted = {r.pair_id for r in shadows}
+    low = min(r.ts for r in shadows) - timedelta(minutes=10)
+    served = [
+        r
+        for r in store.iter_traces(
+            TraceQuery(workload=workload, role="served", since=low, real_only=True)
+        )
+        if r.pair_id in wanted
+    ]
+    return pair_up([*shadows, *served], baselines)
 
 
 def utcnow() -> datetime:
@@ -58,25 +90,7 @@ class ReviewService:
     ) -> list[ShadowPair]:
         """Complete shadow pairs of a workload since ``since`` (oldest first, at most ``limit``)."""
         self._workload(workload)
-        shadows: list[TraceRecord] = []
-        for row in self.store.iter_traces(
-            TraceQuery(workload=workload, role="shadow", since=since, real_only=True)
-        ):
-            shadows.append(row)
-            if len(shadows) >= limit:
-                break
-        if not shadows:
-            return []
-        wanted = {r.pair_id for r in shadows}
-        low = min(r.ts for r in shadows) - timedelta(minutes=10)
-        served = [
-            r
-            for r in self.store.iter_traces(
-                TraceQuery(workload=workload, role="served", since=low, real_only=True)
-            )
-            if r.pair_id in wanted
-        ]
-        return pair_up([*shadows, *served], self.baselines)
+        return load_shadow_pairs(self.store, self.baselines, workload, since=since, limit=limit)
 
     def pair(self, pair_id: str) -> ShadowPair | None:
         rows = self.store.query_traces(TraceQuery(pair_id=pair_id, limit=10))
@@ -177,7 +191,8 @@ class ReviewService:
         out = []
         for p in self.queue(queue, workload):
             types = (p.disagreement or {}).get("types") or []
-            if kind == "agree" and types:
+            agree = not types and bool((p.disagreement or {}).get("both_ok", True))
+            if kind == "agree" and not agree:  # Agreement.agree, as stored
                 continue
             if kind and kind != "agree" and kind not in types:
                 continue

@@ -4,16 +4,15 @@ per-reviewer counts, and Cohen's kappa on pairs reviewed twice.
 Each pair counts once: its verdict is the majority of its reviewers' judgements (a tie goes
 to the earliest of the tied verdicts). From the new model's side: ``new_better`` is a win,
 ``old_better`` a loss, ``same`` a tie; ``both_bad`` is reported on its own and counts as a
-tie in the win/tie/loss shares. Intervals are Wilson score intervals.
+tie in the win/tie/loss shares. Intervals are Wilson score intervals and kappa is Cohen's,
+both from :mod:`swapsafe.stats`.
 """
 
 from __future__ import annotations
 
-import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from statistics import NormalDist
 
 from swapsafe.review.verdicts import (
     BOTH_BAD,
@@ -24,20 +23,7 @@ from swapsafe.review.verdicts import (
     SKIP,
     Effective,
 )
-
-
-def wilson(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a proportion; (0, 1) when n == 0."""
-    if n == 0:
-        return (0.0, 1.0)
-    z = NormalDist().inv_cdf(0.5 + confidence / 2)
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    low = 0.0 if successes == 0 else max(0.0, centre - half)
-    high = 1.0 if successes == n else min(1.0, centre + half)
-    return (low, high)
+from swapsafe.stats import Kappa, cohens_kappa, wilson
 
 
 @dataclass(frozen=True)
@@ -124,29 +110,6 @@ def reviewer_counts(eff: Iterable[Effective]) -> list[ReviewerCount]:
     return out
 
 
-@dataclass(frozen=True)
-class Kappa:
-    pairs: int  # pairs judged by at least two reviewers
-    observed: float | None  # share of those pairs where the two agree
-    kappa: float | None  # None when undefined (no pairs, or a single category throughout)
-
-
-def cohens_kappa(
-    ratings: Sequence[tuple[str, str]], categories: Sequence[str] = JUDGEMENTS
-) -> Kappa:
-    """Cohen's kappa for two ratings per item."""
-    n = len(ratings)
-    if n == 0:
-        return Kappa(0, None, None)
-    po = sum(a == b for a, b in ratings) / n
-    first = Counter(a for a, _ in ratings)
-    second = Counter(b for _, b in ratings)
-    pe = sum(first[c] / n * second[c] / n for c in categories)
-    if pe >= 1.0:
-        return Kappa(n, po, None)
-    return Kappa(n, po, (po - pe) / (1 - pe))
-
-
 def double_reviewed(judgements: Iterable[Effective]) -> list[tuple[str, str]]:
     """For each pair judged by two or more reviewers: the first two judgements (by time)."""
     by_pair: dict[str, list[Effective]] = {}
@@ -159,3 +122,8 @@ def double_reviewed(judgements: Iterable[Effective]) -> list[tuple[str, str]]:
             rows.sort(key=lambda e: e.row_id or 0)
             out.append((rows[0].verdict, rows[1].verdict))
     return out
+
+
+def reviewer_kappa(judgements: Iterable[Effective]) -> Kappa:
+    """Cohen's kappa of the first two judgements of each pair reviewed twice."""
+    return cohens_kappa(double_reviewed(judgements), JUDGEMENTS)

@@ -8,7 +8,9 @@ served by the baseline over the same window. Each check needs ``triggers.min_sam
 - ``online_score``: mean user feedback of the canary lower than the baseline's by more than
   ``online_score_drop`` -> breach (only where both cohorts have enough feedback)
 
-Cost per request and shadow agreement are reported, not judged.
+Cost per request and shadow agreement are reported, not judged. Shadow agreement is the one
+measure of :mod:`swapsafe.review.agreement` (the overview and the report show the same), over
+the cohort's served calls that have a shadow call of the other model.
 Outcome: any breach -> ``breach``; else a required check without enough data ->
 ``insufficient``; else ``pass``.
 """
@@ -41,7 +43,12 @@ class CohortMetrics:
     online_score: float | None
 
     @classmethod
-    def from_raw(cls, model: str, raw: CohortRaw) -> CohortMetrics:
+    def from_raw(
+        cls, model: str, raw: CohortRaw, agreement: tuple[int, int] = (0, 0)
+    ) -> CohortMetrics:
+        """``agreement`` is (agreeing pairs, pairs) by
+        :func:`swapsafe.review.agreement.agreement_counts`."""
+        agree, pairs = agreement
         return cls(
             model=model,
             requests=raw.total,
@@ -50,8 +57,8 @@ class CohortMetrics:
             latency_samples=raw.ok,
             p95_ms=raw.p95_ms,
             cost_per_request=raw.cost_sum / raw.cost_n if raw.cost_n else None,
-            pairs=raw.pairs,
-            agreement=raw.agree / raw.pairs if raw.pairs else None,
+            pairs=pairs,
+            agreement=agree / pairs if pairs else None,
             feedback_n=raw.feedback_n,
             online_score=raw.feedback_mean,
         )

@@ -13,12 +13,15 @@ from typing import Any
 
 from swapsafe.config import Config, WorkloadConfig
 from swapsafe.exceptions import GateError
+from swapsafe.review.agreement import Agreement, agreement_counts
+from swapsafe.review.service import load_shadow_pairs
 from swapsafe.rollout import state as sm
 from swapsafe.rollout.analysis import Analysis, CohortMetrics, analyse
 from swapsafe.rollout.clock import Clock, SystemClock
 from swapsafe.rollout.notify import Notifier
 from swapsafe.routing.service import RoutingService, describe
 from swapsafe.store.protocol import Store
+from swapsafe.store.records import TraceRecord
 from swapsafe.store.records_rollout import RolloutRecord
 from swapsafe.store.sql_rollout import rollout_db
 
@@ -90,14 +93,19 @@ class Rollouts:
         since = record.step_started_at
         recent_since = max(since, now - timedelta(seconds=self.config.rollout.interval))
         out = []
+        pairs = load_shadow_pairs(self.store, {wl.name: wl.baseline}, wl.name, since=since)
+        judged = [(p.old if p.old.role == "served" else p.new, p.agreement()) for p in pairs]
         for label, start in (("hold", since), ("recent", recent_since)):
             canary = self.db.cohort_stats(wl.name, wl.candidate, start, now)
             base = self.db.cohort_stats(wl.name, wl.baseline, start, now)
             baseline = None if record.weight >= 100 and base.total == 0 else base
+            agreement = cohort_agreement(wl, judged, start, now)
             out.append(
                 analyse(
-                    CohortMetrics.from_raw(wl.candidate, canary),
-                    None if baseline is None else CohortMetrics.from_raw(wl.baseline, baseline),
+                    CohortMetrics.from_raw(wl.candidate, canary, agreement[wl.candidate]),
+                    None
+                    if baseline is None
+                    else CohortMetrics.from_raw(wl.baseline, baseline, agreement[wl.baseline]),
                     wl.triggers,
                     since=start,
                     until=now,
@@ -337,6 +345,22 @@ class Rollouts:
     def notify_blocking(self, event: dict[str, Any]) -> None:
         """Send a notification from synchronous code (CLI)."""
         asyncio.run(self.notifier.send(event))
+
+
+def cohort_agreement(
+    wl: WorkloadConfig,
+    judged: list[tuple[TraceRecord, Agreement]],
+    since: datetime,
+    until: datetime,
+) -> dict[str, tuple[int, int]]:
+    """Per served model: (agreeing, pairs) over ``judged`` (each shadow pair's served call and
+    its :class:`~swapsafe.review.agreement.Agreement`) served in ``[since, until)``."""
+    by_model: dict[str, list[Agreement]] = {}
+    for served, agreement in judged:
+        if since <= served.ts < until:
+            by_model.setdefault(served.model, []).append(agreement)
+    models = (wl.baseline, wl.candidate or "")
+    return {m: agreement_counts(by_model.get(m, [])) for m in models}
 
 
 def _iso(value: datetime | None) -> str | None:

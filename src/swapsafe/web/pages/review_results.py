@@ -16,16 +16,15 @@ from swapsafe.review.export import export_rows, render
 from swapsafe.review.golden import add_to_golden
 from swapsafe.review.service import DEFAULT_QUEUE, ReviewService
 from swapsafe.review.stats import (
-    Kappa,
     ReviewerCount,
     WinTieLoss,
-    cohens_kappa,
-    double_reviewed,
     pair_verdicts,
     reviewer_counts,
+    reviewer_kappa,
     win_tie_loss,
 )
 from swapsafe.review.verdicts import LABELS, judged
+from swapsafe.stats import Kappa
 from swapsafe.store.records import ReviewPair
 from swapsafe.web.app import WebContext
 from swapsafe.web.auth import Session, guard
@@ -52,7 +51,7 @@ def results(service: ReviewService, queue: str) -> Results:
         pairs=len(pairs),
         rows=win_tie_loss(verdicts, {p.pair_id: p.workload for p in pairs}),
         reviewers=reviewer_counts(eff.values()),
-        kappa=cohens_kappa(double_reviewed(judgements)),
+        kappa=reviewer_kappa(judgements),
         reviewed=[(in_queue[pid], v) for pid, v in sorted(verdicts.items()) if pid in in_queue],
     )
 

@@ -1,0 +1,88 @@
+"""Statistics, once (pure: numbers in, numbers out; numpy and scipy only, no other swapsafe module).
+
+Every interval, test and verdict rule that evals, gates, baselines, review, red-team, rollout
+analysis and the report show is computed here, so two pages can never disagree on a formula.
+
+=====================  =======================================================================
+``proportions``        normal quantile, Wilson score interval (clamped at k = 0 and k = n),
+                       :class:`Interval`, pass rates
+``paired``             :class:`PairedCounts` (the paired 2x2 table), exact McNemar, Newcombe
+                       (1998, method 10) and Tango (1998) CIs of a paired difference
+``resampling``         seeded percentile bootstraps: one sample, a ratio, a paired difference
+``quantiles``          percentiles, the exact bootstrap CI of a quantile, CIs of a mean
+``noninferiority``     the verdict rules: non-inferiority against a margin, an upper bound
+                       against a maximum, and the extra cases an inconclusive result needs
+``sample_size``        cases needed before a paired non-inferiority run
+``kappa``              Cohen's kappa for two ratings per item
+=====================  =======================================================================
+
+Differences and margins are fractions (0.02 = 2 points); callers that speak points convert.
+"""
+
+from swapsafe.stats.kappa import Kappa, cohens_kappa
+from swapsafe.stats.noninferiority import (
+    NonInferiority,
+    Verdict,
+    bound_verdict,
+    cases_needed,
+    non_inferiority,
+    verdict_for,
+)
+from swapsafe.stats.paired import (
+    PairedCounts,
+    mcnemar_exact,
+    newcombe_paired_ci,
+    paired_newcombe,
+    tango_paired_ci,
+)
+from swapsafe.stats.proportions import (
+    Interval,
+    PassRate,
+    pass_rate,
+    wilson,
+    wilson_interval,
+    z_two_sided,
+)
+from swapsafe.stats.quantiles import mean_ci, mean_interval, percentile, quantile_ci
+from swapsafe.stats.resampling import (
+    bootstrap,
+    bootstrap_paired_ci,
+    bootstrap_ratio,
+    mean,
+    p50,
+    p95,
+)
+from swapsafe.stats.sample_size import plan_size
+
+__all__ = [
+    "Interval",
+    "Kappa",
+    "NonInferiority",
+    "PairedCounts",
+    "PassRate",
+    "Verdict",
+    "bootstrap",
+    "bootstrap_paired_ci",
+    "bootstrap_ratio",
+    "bound_verdict",
+    "cases_needed",
+    "cohens_kappa",
+    "mcnemar_exact",
+    "mean",
+    "mean_ci",
+    "mean_interval",
+    "newcombe_paired_ci",
+    "non_inferiority",
+    "p50",
+    "p95",
+    "paired_newcombe",
+    "pass_rate",
+    "percentile",
+    "plan_size",
+    "quantile_ci",
+    "tango_paired_ci",
+    "verdict_for",
+    "wilson",
+    "wilson_interval",
+    "z_two_sided",
+]

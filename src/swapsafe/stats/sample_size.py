@@ -1,0 +1,48 @@
+"""Sample size before a run: cases needed to show paired non-inferiority with some power."""
+
+from __future__ import annotations
+
+import math
+from statistics import NormalDist
+
+from swapsafe.stats.proportions import z_two_sided
+
+
+def _check(margin: float, baseline_rate: float, discordance: float, power: float) -> None:
+    if margin <= 0:
+        raise ValueError("margin must be > 0")
+    if not 0 < baseline_rate < 1:
+        raise ValueError("baseline rate must be between 0 and 1")
+    if not 0 < discordance <= 1:
+        raise ValueError("discordance must be between 0 and 1")
+    if not 0.5 <= power < 1:
+        raise ValueError("power must be between 0.5 and 1")
+
+
+def plan_size(
+    margin: float,
+    baseline_rate: float,
+    discordance: float,
+    *,
+    power: float = 0.8,
+    conf: float = 0.95,
+    expected_diff: float = 0.0,
+) -> int:
+    """Cases needed to show non-inferiority within ``margin`` with ``power`` (paired design).
+
+    n = (z_{conf} + z_{power})² · (ψ - δ²) / (δ + margin)², with ψ the discordance (share of cases
+    where the two models disagree), δ the expected difference and z_{conf} the two-sided quantile
+    (Connor 1987; Nam 1997 without the continuity term).
+    """
+    _check(margin, baseline_rate, discordance, power)
+    if expected_diff + margin <= 0:
+        raise ValueError("the expected difference is already beyond the margin")
+    regressed = (discordance - expected_diff) / 2
+    improved = (discordance + expected_diff) / 2
+    if regressed < 0 or improved < 0 or regressed > baseline_rate or improved > 1 - baseline_rate:
+        raise ValueError(
+            f"a discordance of {discordance:g} is impossible with a baseline rate of "
+            f"{baseline_rate:g}; it must be at most {2 * min(baseline_rate, 1 - baseline_rate):g}"
+        )
+    z = z_two_sided(conf) + NormalDist().inv_cdf(power)
+    return math.ceil(z * z * (discordance - expected_diff**2) / (expected_diff + margin) ** 2)
