@@ -171,3 +171,29 @@ def test_review_filters_sample_button_and_golden_route(web_config, web_store: St
         assert len(lines) == 1 and '"reviewer":"rita"' in lines[0]
         assert c.get("/review/export.xml").status_code == 404
     assert ReviewService(web_store, web_config).queue()[0].workload == "support"
+
+
+async def test_web_ui_alone_never_redirects_and_bounds_headers(
+    web_config, web_store: Store
+) -> None:
+    """``swapsafe serve`` without --gateway runs on the gateway's protocol too."""
+    import asyncio
+
+    from tests.gateway.harness import serve
+
+    from swapsafe.gateway.http_protocol import GatewayHttpProtocol
+
+    app = create_web_app(web_config, store=web_store, reviewer_tokens=[REVIEWER_TOKEN])
+    async with serve(app, http=GatewayHttpProtocol) as url:
+        host, port = url.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(b"GET /review/ HTTP/1.1\r\nhost: attacker.example\r\n\r\n")
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+        assert head.startswith(b"HTTP/1.1 404") and b"location" not in head.lower()
+        writer.close()
+        reader, writer = await asyncio.open_connection(host, int(port))
+        headers = b"".join(b"x-h%d: v\r\n" % i for i in range(101))
+        writer.write(b"GET /login HTTP/1.1\r\nhost: gw\r\n" + headers + b"\r\n")
+        reply = await asyncio.wait_for(reader.read(), 10)
+        assert reply.startswith(b"HTTP/1.1 431")
+        writer.close()

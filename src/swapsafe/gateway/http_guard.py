@@ -94,6 +94,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._phase = _NONE
         self._deadline = 0.0
         self._deadline_timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0  # when the timer fires
         self._head_bytes = 0  # bytes fed while the current head was incomplete
         self._chunk = 0  # size of the chunk being parsed
         self._refusal: tuple[int, str] | None = None
@@ -104,10 +105,14 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._phase = phase
         deadline = self._deadline = self.loop.time() + timeout
         timer = self._deadline_timer
-        if timer is None or timer.when() > deadline:
+        if timer is None or self._timer_at > deadline:  # else it fires first and re-arms
             if timer is not None:
                 timer.cancel()
-            self._deadline_timer = self.loop.call_at(deadline, self._deadline_passed)
+            self._arm(deadline)
+
+    def _arm(self, when: float) -> None:
+        self._timer_at = when
+        self._deadline_timer = self.loop.call_at(when, self._deadline_passed)
 
     def _timeout(self) -> float:
         limits = self.limits
@@ -121,7 +126,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if now >= self._deadline and (self.flow.read_paused or self._held_by_us()):
             self._deadline = now + self._timeout()  # our wait, not the client's
         if now < self._deadline:
-            self._deadline_timer = self.loop.call_at(self._deadline, self._deadline_passed)
+            self._arm(self._deadline)
             return
         if self._phase == _FIRST:
             self.transport.close()  # never sent a byte: nothing to answer
