@@ -81,6 +81,17 @@ def test_cross_site_login_is_refused(web_config: Config, web_store: Store) -> No
             headers=same_site,
         )
         assert ok.status_code == 303 and COOKIE in ok.headers["set-cookie"]
+    with _client(web_config, web_store) as proxied:  # a proxy rewrote Host, kept X-Forwarded-Host
+        form = proxied.get("/login")
+        token = re.search(r'id="login-csrf" name="csrf_token" value="([^"]+)"', form.text)
+        assert token is not None
+        behind_proxy = {"origin": "https://ui.example.com", "x-forwarded-host": "ui.example.com"}
+        ok = proxied.post(
+            "/login",
+            data={"token": ADMIN_TOKEN, "name": "a", "csrf_token": token.group(1)},
+            headers=behind_proxy,
+        )
+        assert ok.status_code == 303
 
 
 def test_login_cookie_flags(web_config: Config, web_store: Store) -> None:

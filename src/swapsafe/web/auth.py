@@ -292,7 +292,11 @@ def check_login_origin(request: Request, form_token: str) -> str | None:
     cross-site``, and never our SameSite=Strict login cookie, whose value the form must echo.
     """
     origin = request.headers.get("origin")
-    if origin is not None and urlsplit(origin).netloc != request.headers.get("host", ""):
+    # a proxy may rewrite Host and name the browser's host in X-Forwarded-Host; a cross-site
+    # form cannot set that header, so accepting it here opens nothing
+    forwarded = request.headers.get("x-forwarded-host", "").split(",")
+    hosts = {request.headers.get("host", ""), *(h.strip() for h in forwarded)} - {""}
+    if origin is not None and urlsplit(origin).netloc not in hosts:
         return "cross-site login refused (Origin is another site)"
     if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
         return "cross-site login refused (Sec-Fetch-Site)"
