@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
+from tests.web.web_helpers import web_login
 
 from swapsafe.config import config_from_dict
 from swapsafe.plan.export import render_markdown, strip_generated
@@ -48,9 +49,8 @@ def app(store: SqlStore, tmp_path: Path) -> object:
 
 def login(app: object, token: str, name: str = "ann") -> tuple[TestClient, str]:
     client = TestClient(app)  # type: ignore[arg-type]
-    r = client.post(
-        "/login", data={"token": token, "name": name, "next": "/plan"}, follow_redirects=True
-    )
+    assert web_login(client, token, name, "/plan").status_code == 303
+    r = client.get("/plan")
     assert r.status_code == 200, r.text
     csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', r.text)
     assert csrf is not None

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 from tests.redteam.redteam_helpers import write_config
+from tests.web.web_helpers import web_login
 
 from swapsafe.config import load_config
 from swapsafe.store import open_store
@@ -31,7 +32,7 @@ def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Te
     store = open_store(url)
     app = web_app.create_web_app(cfg, store=store)
     with TestClient(app, follow_redirects=False) as c:
-        r = c.post("/login", data={"token": ADMIN, "name": "alice", "next": "/redteam"})
+        r = web_login(c, ADMIN, "alice", "/redteam")
         assert r.status_code == 303
         yield c, store
     store.close()

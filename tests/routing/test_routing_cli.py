@@ -95,3 +95,24 @@ def test_bad_input_exit_2_one_line(config: Path, args: tuple[str, ...], message:
     assert code == 2
     assert message in out
     assert "Traceback" not in out
+
+
+def test_mode_baseline_after_shadow_stops_shadowing_and_says_so(config: Path) -> None:
+    c = ("-c", str(config))
+    code, out = run("route", "set", "support", "--mode", "shadow", "--reason", "week 2", *c)
+    assert code == 0 and "mode shadow, weight 0%, shadow on" in out, out
+    code, out = run("route", "set", "support", "--mode", "baseline", "--reason", "pause", *c)
+    assert code == 0, out
+    assert "mode baseline, weight 0%, shadow off" in out
+    assert "mode baseline shadows only with --shadow" in out
+    code, out = run("route", "show", *c)
+    row = next(line for line in out.splitlines() if "support" in line)
+    assert "baseline" in row and " off " in row
+    code, out = run(
+        "route", "set", "support", "--mode", "baseline", "--shadow", "--reason", "r", *c
+    )
+    assert code == 0 and "mode baseline, weight 0%, shadow on" in out, out
+    code, out = run(
+        "route", "set", "support", "--mode", "canary", "--weight", "5", "--reason", "r", *c
+    )
+    assert code == 0 and "shadow on" in out and "keeps the current shadow setting" in out, out

@@ -22,12 +22,21 @@ S0 = RoutingState(workload="w")
         ("canary", 12.345, None, ("canary", 12.35, False)),
         ("promoted", None, True, ("promoted", 100.0, True)),
         ("baseline", 0, True, ("baseline", 0.0, True)),
+        ("baseline", None, None, ("baseline", 0.0, False)),
         ("rolled_back", None, None, ("rolled_back", 0.0, False)),
     ],
 )
 def test_allowed(mode: str, weight: float | None, shadow: bool | None, expected: tuple) -> None:  # type: ignore[type-arg]
     s = plan_transition(S0, mode=mode, weight=weight, shadow=shadow, has_candidate=True)
     assert (s.mode, s.weight, s.shadow) == expected
+
+
+def test_omitted_shadow_takes_the_modes_default() -> None:
+    shadowing = RoutingState(workload="w", mode="shadow", shadow=True)
+    cases = {"baseline": False, "canary": True, "promoted": True, "rolled_back": False}
+    for mode, expected in cases.items():
+        s = plan_transition(shadowing, mode=mode, has_candidate=True)
+        assert s.shadow is expected, mode
 
 
 @pytest.mark.parametrize(

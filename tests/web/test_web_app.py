@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
-from tests.web.web_helpers import ADMIN_TOKEN, REVIEWER_TOKEN, make_config
+from tests.web.web_helpers import ADMIN_TOKEN, REVIEWER_TOKEN, make_config, web_login
 
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import TraceQuery
@@ -23,7 +23,7 @@ def _client(web_config, web_store, base_url: str = "http://testserver") -> TestC
 
 
 def _login(client: TestClient, token: str = ADMIN_TOKEN, name: str = "alice") -> str:
-    r = client.post("/login", data={"token": token, "name": name, "next": "/review"})
+    r = web_login(client, token, name, "/review")
     assert r.status_code == 303 and r.headers["location"] == "/review"
     page = client.get("/review")
     return re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
@@ -31,8 +31,10 @@ def _login(client: TestClient, token: str = ADMIN_TOKEN, name: str = "alice") ->
 
 def test_cookie_is_secure_over_https(web_config, web_store: Store) -> None:
     with _client(web_config, web_store, "https://testserver") as c:
-        r = c.post("/login", data={"token": ADMIN_TOKEN, "name": "a"})
-        cookie = r.headers["set-cookie"].lower()
+        r = web_login(c, ADMIN_TOKEN, "a")
+        [cookie] = [
+            h.lower() for h in r.headers.get_list("set-cookie") if h.startswith("swapsafe_session=")
+        ]
         assert "secure" in cookie and "httponly" in cookie and "samesite=strict" in cookie
 
 
@@ -60,17 +62,20 @@ def test_login_never_redirects_off_site_and_names_are_checked(web_config, web_st
     assert safe_next("https://evil.example") == "/"
     assert safe_next("/review?x=1") == "/review?x=1"
     with _client(web_config, web_store) as c:
-        r = c.post("/login", data={"token": ADMIN_TOKEN, "next": "//evil.example"})
+        r = web_login(c, ADMIN_TOKEN, "", "//evil.example")
         assert r.headers["location"] == "/"
-        r = c.post("/login", data={"token": REVIEWER_TOKEN, "name": "<b>x</b>"})
+        r = web_login(c, REVIEWER_TOKEN, "<b>x</b>")
         assert r.status_code == 401 and "letters, digits" in r.text
 
 
-def test_failed_logins_are_throttled(web_config, web_store: Store) -> None:
+def test_failed_logins_are_throttled_but_never_lock_out_the_right_token(
+    web_config, web_store: Store
+) -> None:
     with _client(web_config, web_store) as c:
-        codes = [c.post("/login", data={"token": f"bad-{i}"}).status_code for i in range(12)]
+        codes = [web_login(c, f"bad-token-{i:06}").status_code for i in range(12)]
         assert codes[:10] == [401] * 10 and codes[10:] == [429, 429]
-        assert c.post("/login", data={"token": ADMIN_TOKEN}).status_code == 429
+        assert web_login(c, ADMIN_TOKEN).status_code == 303  # the right token still logs in
+        assert web_login(c, "bad-token-again").status_code == 429
 
 
 def test_security_headers(web_config, web_store: Store) -> None:
@@ -107,6 +112,9 @@ def test_gateway_and_ui_on_one_port(tmp_path: Path) -> None:
         assert r.status_code == 200, r.text
         assert r.json()["choices"][0]["message"]["content"] == "[old] hi"
         assert c.get("/healthz").json() == {"status": "ok"}
+        slash = c.post("/v1/messages/", headers={"host": "attacker.example"}, json={})
+        assert slash.status_code == 404 and "location" not in slash.headers
+        assert slash.json()["type"] == "error"  # Anthropic's error shape for /v1/messages*
         assert c.get("/login").status_code == 200
         assert c.get("/").status_code == 303
         store = app.state.web.store
@@ -163,3 +171,29 @@ def test_review_filters_sample_button_and_golden_route(web_config, web_store: St
         assert len(lines) == 1 and '"reviewer":"rita"' in lines[0]
         assert c.get("/review/export.xml").status_code == 404
     assert ReviewService(web_store, web_config).queue()[0].workload == "support"
+
+
+async def test_web_ui_alone_never_redirects_and_bounds_headers(
+    web_config, web_store: Store
+) -> None:
+    """``swapsafe serve`` without --gateway runs on the gateway's protocol too."""
+    import asyncio
+
+    from tests.gateway.harness import serve
+
+    from swapsafe.gateway.http_protocol import GatewayHttpProtocol
+
+    app = create_web_app(web_config, store=web_store, reviewer_tokens=[REVIEWER_TOKEN])
+    async with serve(app, http=GatewayHttpProtocol) as url:
+        host, port = url.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(b"GET /review/ HTTP/1.1\r\nhost: attacker.example\r\n\r\n")
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+        assert head.startswith(b"HTTP/1.1 404") and b"location" not in head.lower()
+        writer.close()
+        reader, writer = await asyncio.open_connection(host, int(port))
+        headers = b"".join(b"x-h%d: v\r\n" % i for i in range(101))
+        writer.write(b"GET /login HTTP/1.1\r\nhost: gw\r\n" + headers + b"\r\n")
+        reply = await asyncio.wait_for(reader.read(), 10)
+        assert reply.startswith(b"HTTP/1.1 431")
+        writer.close()

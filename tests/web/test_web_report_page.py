@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from starlette.testclient import TestClient
-from tests.web.web_helpers import ADMIN_TOKEN, REVIEWER_TOKEN, seed_pairs, xss_spec
+from tests.web.web_helpers import ADMIN_TOKEN, REVIEWER_TOKEN, seed_pairs, web_login, xss_spec
 
 from swapsafe.report import render_report
 from swapsafe.web.app import create_web_app
@@ -14,7 +14,7 @@ def test_report_page(web_config, web_store) -> None:  # type: ignore[no-untyped-
     app = create_web_app(web_config, store=web_store, reviewer_tokens=[REVIEWER_TOKEN])
     with TestClient(app, follow_redirects=False) as c:
         assert c.get("/report").status_code in (302, 303, 401)  # not logged in
-        c.post("/login", data={"token": REVIEWER_TOKEN, "name": "rev"})
+        web_login(c, REVIEWER_TOKEN, "rev")
         html = c.get("/report")
         assert html.status_code == 200 and html.text.lstrip().lower().startswith("<!doctype html")
         assert "<script>alert" not in html.text

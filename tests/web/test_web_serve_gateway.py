@@ -71,6 +71,18 @@ def test_serve_with_gateway_proxies_and_serves_the_ui(tmp_path: Path) -> None:
                 assert denied.status_code == 401
                 page = client.get("/login")  # the web UI answers on the same connection
                 assert page.status_code == 200 and "<form" in page.text
+                # no proxy is trusted by default: a local X-Forwarded-Proto does not make the
+                # server believe it is behind HTTPS (the cookie stays without Secure)
+                spoofed = client.get("/login", headers={"x-forwarded-proto": "https"})
+                assert "secure" not in spoofed.headers["set-cookie"].lower()
+                # no trailing-slash redirect to whatever Host the client sent: 404 JSON
+                slash = client.post(
+                    "/v1/chat/completions/",
+                    headers={"host": "attacker.example", "authorization": f"Bearer {CLIENT}"},
+                    json={"model": "support", "messages": [{"role": "user", "content": "hi"}]},
+                )
+                assert slash.status_code == 404 and "location" not in slash.headers
+                assert slash.json()["error"]["type"] == "not_found_error"
         finally:
             proc.terminate()
             proc.wait(timeout=30)

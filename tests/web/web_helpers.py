@@ -313,3 +313,17 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def web_login(
+    client: Any, token: str = ADMIN_TOKEN, name: str = "alice", next_path: str = "/"
+) -> Any:
+    """Log a TestClient in as a browser does: GET the login form (its CSRF cookie and hidden
+    field), then POST it. Returns the POST's response."""
+    import re
+
+    form = client.get("/login")
+    csrf = re.search(r'id="login-csrf" name="csrf_token" value="([^"]+)"', form.text)
+    assert csrf is not None, form.text
+    data = {"token": token, "name": name, "next": next_path, "csrf_token": csrf.group(1)}
+    return client.post("/login", data=data, follow_redirects=False)

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit
 from swapsafe.config import DEFAULT_FILE, Config, Secret, WorkloadConfig
+from swapsafe.store.engine import mask_url
 
 app = typer.Typer(
     help="Validate and inspect swapsafe.toml.",
@@ -120,7 +121,7 @@ def show(
     """
     cfg = load_or_exit(config)
     if as_json:
-        typer.echo(json.dumps(cfg.model_dump(mode="json"), indent=2))
+        typer.echo(json.dumps(_masked(cfg.model_dump(mode="json")), indent=2))
     else:
         typer.echo(render_toml(cfg))
 
@@ -154,7 +155,7 @@ def _models_table(cfg: Config) -> Table:
             escape(name),
             model.provider,
             escape(model.model),
-            escape(model.base_url or "(provider default)"),
+            escape(shown(model.base_url) if model.base_url else "(provider default)"),
             escape(key),
         )
     return table
@@ -231,7 +232,23 @@ def _value(value: Any) -> str:
         if value and isinstance(value[0], BaseModel):
             return "[\n" + "".join(f"  {_value(v)},\n" for v in value) + "]"
         return "[" + ", ".join(_value(v) for v in value) + "]"
-    return json.dumps(str(value))
+    return json.dumps(shown(str(value)))
+
+
+def shown(text: str) -> str:
+    """A config value as printed: any URL in it with its credentials masked."""
+    return mask_url(text) if "://" in text else text
+
+
+def _masked(value: object) -> object:
+    """The JSON form of the config with every URL-valued string masked (see :func:`shown`)."""
+    if isinstance(value, str):
+        return shown(value)
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return value
 
 
 def _key(name: str) -> str:

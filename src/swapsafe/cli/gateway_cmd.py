@@ -22,6 +22,11 @@ def gateway(
     port: int | None = typer.Option(None, help="Port to bind (default: [gateway] listen)."),
     workers: int = typer.Option(1, min=1, help="Worker processes (each with its own pool)."),
     log_level: str = typer.Option("info", help="uvicorn log level."),
+    forwarded_allow_ips: str | None = typer.Option(
+        None,
+        help="Trust X-Forwarded-Proto/-For from these proxy IPs, comma-separated. "
+        "Default: from no address.",
+    ),
 ) -> None:
     """Serve the gateway: point the OpenAI or Anthropic SDK's base_url at it.
 
@@ -35,6 +40,7 @@ def gateway(
     import uvicorn
 
     from swapsafe.gateway.app import preflight
+    from swapsafe.gateway.http_guard import proxy_header_options
     from swapsafe.gateway.http_protocol import GatewayHttpProtocol
 
     cfg = load_or_exit(config)
@@ -51,4 +57,5 @@ def gateway(
         access_log=False,
         timeout_graceful_shutdown=30,
         http=GatewayHttpProtocol,
+        **proxy_header_options(forwarded_allow_ips),
     )

@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 from swapsafe.cli.common import config_option, handle_errors, load_or_exit
 from swapsafe.config import Config
 from swapsafe.routing.service import RoutingService
+from swapsafe.routing.transitions import shadow_rule
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import TraceQuery
@@ -109,12 +110,17 @@ def set_route(
     mode: str = typer.Option(..., help="baseline | shadow | canary | promoted | rolled_back"),
     weight: float | None = typer.Option(None, help="Candidate share in percent (0-100)."),
     shadow: bool | None = typer.Option(
-        None, "--shadow/--no-shadow", help="Shadow the non-serving model."
+        None,
+        "--shadow/--no-shadow",
+        help="Shadow the non-serving model. Default: off for baseline, on for shadow, "
+        "unchanged for canary and promoted.",
     ),
     reason: str = typer.Option(..., help="Why: written to the audit log."),
     config: Path = config_option,
 ) -> None:
     """Change a workload's routing state (validated; nothing is written when refused).
+
+    --mode baseline serves the baseline only: shadowing stops unless --shadow is given.
 
     Example:
 
@@ -131,6 +137,8 @@ def set_route(
     console.print(
         f"{workload}: mode {state.mode}, weight {state.weight:g}%, "
         f"shadow {'on' if state.shadow else 'off'} (version {state.version})"
+        + ("" if shadow is not None else f"; {shadow_rule(state.mode)}"),
+        soft_wrap=True,
     )
 
 

@@ -47,7 +47,8 @@ def serve(
     log_level: str = typer.Option("info", help="uvicorn log level."),
     forwarded_allow_ips: str | None = typer.Option(
         None,
-        help="Trust X-Forwarded-Proto from these proxy IPs (so cookies get Secure behind HTTPS).",
+        help="Trust X-Forwarded-Proto/-For from these proxy IPs, comma-separated (so cookies get "
+        "Secure behind HTTPS). Default: from no address.",
     ),
 ) -> None:
     """Serve the web UI: overview, review, plan, rollout and report pages.
@@ -63,6 +64,7 @@ def serve(
     """
     import uvicorn
 
+    from swapsafe.gateway.http_guard import proxy_header_options
     from swapsafe.gateway.http_protocol import GatewayHttpProtocol
     from swapsafe.web.app import create_web_app
 
@@ -88,8 +90,7 @@ def serve(
         port=bind_port,
         log_level=log_level,
         access_log=False,
-        proxy_headers=forwarded_allow_ips is not None,
-        forwarded_allow_ips=forwarded_allow_ips,
         timeout_graceful_shutdown=30,
-        http=GatewayHttpProtocol if gateway else "auto",  # proxy routes skip ASGI
+        http=GatewayHttpProtocol,  # read deadlines, header bounds; proxy routes skip ASGI
+        **proxy_header_options(forwarded_allow_ips),
     )

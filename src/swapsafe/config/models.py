@@ -199,6 +199,11 @@ class GatewayConfig(_Table):
     max_body_bytes: PositiveInt = 10 * 1024 * 1024
     retries: NonNegativeInt = 2
     deadline: Duration = 120.0
+    #: a request head must arrive within this of its first byte; its body within body_timeout
+    header_timeout: Annotated[Duration, at_least(0.01)] = 10.0
+    body_timeout: Annotated[Duration, at_least(0.01)] = 60.0
+    max_header_bytes: PositiveInt = 64 * 1024
+    max_headers: PositiveInt = 100
 
     @property
     def host(self) -> str:

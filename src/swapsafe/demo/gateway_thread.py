@@ -48,6 +48,7 @@ class AppThread:
             lifespan="on",
             timeout_graceful_shutdown=10,
             http=GatewayHttpProtocol,  # as `swapsafe gateway` serves it
+            proxy_headers=False,  # trust no X-Forwarded-* (uvicorn's default trusts 127.0.0.1)
         )
         server = uvicorn.Server(config)
         self._server = server

@@ -218,8 +218,31 @@ def create_app(
 
         routes += rollout_admin_routes(config, runtime.store, token)
     app = Starlette(routes=routes, lifespan=lifespan)
+    refuse_unrouted(app)
     app.state.runtime = runtime
     return GatewayApp(app, gw)
+
+
+async def _not_routed(request: Request, exc: Exception) -> Response:
+    """404/405 in the caller's wire format (Anthropic for /v1/messages*, else OpenAI)."""
+    status = int(getattr(exc, "status_code", 404))
+    path = request.url.path
+    inbound = "anthropic" if path.startswith("/v1/messages") else "openai"
+    if status == 405:
+        allowed = dict(getattr(exc, "headers", None) or {}).get("Allow", "")
+        message = f"method {request.method} is not allowed on {path}; use {allowed or 'another'}"
+        headers = {"allow": allowed} if allowed else None
+        return error_response(inbound, 405, message, headers=headers)
+    message = f"no such route: {request.method} {path} (paths are exact: no trailing slash)"
+    return error_response(inbound, 404, message)
+
+
+def refuse_unrouted(app: Starlette) -> None:
+    """Never redirect (a trailing-slash redirect would point at whatever ``Host`` the client
+    sent); unknown paths and methods get an error in the caller's format instead."""
+    app.router.redirect_slashes = False
+    app.add_exception_handler(404, _not_routed)
+    app.add_exception_handler(405, _not_routed)
 
 
 class GatewayApp:

@@ -27,15 +27,11 @@ from collections.abc import AsyncIterable, Sequence
 from typing import Any
 
 from starlette.responses import Response, StreamingResponse
-from uvicorn.protocols.http.httptools_impl import (
-    HEADER_RE,
-    HEADER_VALUE_RE,
-    STATUS_LINE,
-    HttpToolsProtocol,
-)
+from uvicorn.protocols.http.httptools_impl import HEADER_RE, HEADER_VALUE_RE, STATUS_LINE
 
 from swapsafe.gateway.calls import BodyTooLarge, header_map, refuse_declared
 from swapsafe.gateway.errors import INTERNAL_ERROR, error_response
+from swapsafe.gateway.http_guard import GuardedHttpToolsProtocol
 from swapsafe.gateway.proxy import PROXY_ROUTES, Gateway, ThenResponse
 
 log = logging.getLogger("swapsafe.gateway")
@@ -152,6 +148,10 @@ class ProxyExchange:
         self._answered = False  # a response head was written (or is about to be)
 
     # -- what the protocol calls -------------------------------------------------------------
+    def answered(self) -> bool:
+        """Whether a response head was written (or is about to be)."""
+        return self._answered
+
     def set(self) -> None:
         """More body arrived, the body ended, or the client went away."""
         waiter = self._waiter
@@ -336,8 +336,9 @@ async def _close_early(chunks: AsyncIterable[object]) -> None:
         await _aclose(iterator)
 
 
-class GatewayHttpProtocol(HttpToolsProtocol):
-    """Pass as ``uvicorn.run(http=...)`` with an app from ``swapsafe.gateway.app``."""
+class GatewayHttpProtocol(GuardedHttpToolsProtocol):
+    """Pass as ``uvicorn.run(http=...)`` with an app from ``swapsafe.gateway.app`` (or the web
+    UI's): read deadlines and header bounds (see ``http_guard``), and the proxy fast lane."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -355,13 +356,13 @@ class GatewayHttpProtocol(HttpToolsProtocol):
             running.disconnected = True
             running.set()
 
-    def on_headers_complete(self) -> None:
+    def handle_headers(self) -> None:
         gateway = self.gateway
         inbound = None
         if gateway is not None and self.parser.get_method() == b"POST":
             inbound = PROXY_PATHS.get(self.url.partition(b"?")[0])
         if inbound is None or self.parser.should_upgrade() or gateway is None:
-            super().on_headers_complete()
+            super().handle_headers()
             return
         http_version = self.parser.get_http_version()
         exchange = ProxyExchange(

@@ -6,12 +6,17 @@ traffic in percent (granularity 0.01 %). Each mode pins what the other two may b
 =============  ==========================  ==========================================
 mode           weight                      shadow
 =============  ==========================  ==========================================
-baseline       0                           optional (candidate shadowed when on)
+baseline       0                           off unless asked for (``shadow=True``)
 shadow         0                           always on: candidate sees 100 % in shadow
 canary         0 < weight < 100            optional (the non-serving side shadowed)
 promoted       100                         optional (the old model shadowed)
 rolled_back    0                           off
 =============  ==========================  ==========================================
+
+``shadow=None`` (no ``--shadow``/``--no-shadow``) means the mode's default: off for
+``baseline`` ("serve the baseline only"), on for ``shadow``, off for ``rolled_back``, and the
+current setting for ``canary`` and ``promoted`` (a step of a rollout keeps its shadowing).
+:func:`shadow_rule` says it in words for the CLI.
 
 Every mode but ``baseline`` and ``rolled_back`` needs a candidate model in the config.
 """
@@ -81,10 +86,25 @@ def plan_transition(
             )
         s = False
     else:
-        s = current.shadow if shadow is None else shadow
+        kept = current.shadow if mode in ("canary", "promoted") else False
+        s = kept if shadow is None else shadow
         if s and not has_candidate:
             raise RoutingError(f"workload {current.workload} has no candidate model to shadow")
     return replace(current, mode=mode, weight=w, shadow=s)  # type: ignore[arg-type]
+
+
+_SHADOW_RULES = {
+    "baseline": "mode baseline shadows only with --shadow",
+    "shadow": "mode shadow always shadows the candidate",
+    "canary": "mode canary keeps the current shadow setting unless --shadow/--no-shadow",
+    "promoted": "mode promoted keeps the current shadow setting unless --shadow/--no-shadow",
+    "rolled_back": "a rolled-back workload never shadows",
+}
+
+
+def shadow_rule(mode: str) -> str:
+    """How ``mode`` sets shadowing when no ``--shadow``/``--no-shadow`` is given."""
+    return _SHADOW_RULES.get(mode, "")
 
 
 def rollback_state(current: RoutingState) -> RoutingState:

@@ -22,16 +22,37 @@ _SQLITE_HINT = "Check [store] url."
 SUPPORTED = "sqlite:///PATH or postgresql://USER@HOST:PORT/DB"
 
 
+#: query parameters whose value is a credential (``?api-key=``, ``?sig=``, ``&password=`` ...)
+_SECRET_PARAM = re.compile(
+    r"([?&;](?:[^=&;#]*?(?:key|secret|token|passw|pwd|sig|auth|credential|session|cookie)"
+    r"[^=&;#]*)=)[^&;#]*",
+    re.IGNORECASE,
+)
+#: the user-info part of a URL with any scheme: ``scheme://USER[:PASSWORD]@``
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@")
+_DATABASE_SCHEMES = ("sqlite", "postgres")
+
+
 def mask_url(url: str | URL) -> str:
-    """The URL as text with any password replaced by ``***``."""
+    """The URL as text with its credentials replaced by ``***``.
+
+    Masked: a database URL's password (the user name stays: it says who connects), the whole
+    user-info part of any other URL (``https://TOKEN@host``), and the value of every query
+    parameter whose name looks like a credential (key, secret, token, password, sig, auth ...).
+    The one masking function for URLs: ``db status``, store errors and ``config show`` use it.
+    """
     if isinstance(url, URL):
         if url.drivername == "postgresql+psycopg":
             url = url.set(drivername="postgresql")
-        return url.render_as_string(hide_password=True)
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # garbage that is not a URL: still never echo a password-like part
-        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+        text = url.render_as_string(hide_password=True)
+    elif url.lower().startswith(_DATABASE_SCHEMES):
+        try:
+            text = make_url(url).render_as_string(hide_password=True)
+        except Exception:  # garbage that is not a URL: still never echo a password-like part
+            text = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+    else:
+        text = _USERINFO.sub(r"\1***@", url)
+    return _SECRET_PARAM.sub(r"\1***", text)
 
 
 def parse_url(url: str) -> URL:

@@ -51,6 +51,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from swapsafe.config import Config
+from swapsafe.gateway.http_guard import HttpLimits
 from swapsafe.providers.base import Provider
 from swapsafe.routing.service import RoutingService
 from swapsafe.store import open_store
@@ -59,6 +60,7 @@ from swapsafe.web.auth import (
     Authenticator,
     LoginThrottle,
     Session,
+    check_login_origin,
     clean_name,
     current_session,
     guard,
@@ -160,38 +162,43 @@ def config_session_secret(config: Config) -> str | None:
 def _auth_routes(web: WebContext) -> list[BaseRoute]:
     throttle = LoginThrottle()
 
+    def login_page(request: Request, target: str, error: str | None, status: int) -> Response:
+        token = web.auth.login_token()  # double submit: the form echoes the cookie
+        context = {"next": safe_next(target), "error": error, "login_csrf": token}
+        response = web.render(request, "login.html", context, status_code=status)
+        web.auth.set_login_cookie(response, request, token)
+        return response
+
     async def login_form(request: Request) -> Response:
-        return web.render(
-            request,
-            "login.html",
-            {"next": safe_next(request.query_params.get("next")), "error": None},
-        )
+        return login_page(request, request.query_params.get("next") or "", None, 200)
 
     async def login(request: Request) -> Response:
         form = await request.form()
-        token, name_raw, target = (str(form.get(k) or "") for k in ("token", "name", "next"))
+        token, name_raw, target, csrf = (
+            str(form.get(k) or "") for k in ("token", "name", "next", "csrf_token")
+        )
+        refused = check_login_origin(request, csrf)
+        if refused is not None:
+            return login_page(request, target, refused, 403)
+        role = web.auth.role_for(token) if token else None  # the right token always logs in
         key = throttle_key(request)
-        if throttle.blocked(key):
-            error = "too many failed logins; wait a minute"
-            return web.render(
-                request, "login.html", {"next": target, "error": error}, status_code=429
-            )
-        role = web.auth.role_for(token) if token else None
+        if role is None and throttle.blocked(key):
+            return login_page(request, target, "too many failed logins; wait a minute", 429)
         name = clean_name(name_raw, role) if role else None
         if role is None or name is None:
             throttle.failed(key)
             error = (
                 "unknown token" if role is None else "a name may hold letters, digits, . @ + - _"
             )
-            return web.render(
-                request, "login.html", {"next": safe_next(target), "error": error}, status_code=401
-            )
+            return login_page(request, target, error, 401)
         response = RedirectResponse(safe_next(target), status_code=303)
         web.auth.set_cookie(response, request, web.auth.new_session(role, name))
+        web.auth.clear_login_cookie(response, request)
         return response
 
     @guard()
     async def logout(request: Request, session: Session) -> Response:
+        web.auth.revoke(session)  # the cookie is dead server-side, wherever a copy of it is
         response = RedirectResponse("/login", status_code=303)
         web.auth.clear_cookie(response, request)
         return response
@@ -264,6 +271,8 @@ class WebApp:
         self.gateway = gateway
         self.state = app.state
         self._secured = SecurityHeaders(app)
+        #: read deadlines and header bounds for GatewayHttpProtocol, from [gateway]
+        self.http_limits = HttpLimits.from_config(app.state.web.config.gateway)
         self._hot_paths: frozenset[str] = frozenset()
         if gateway is not None:
             from swapsafe.gateway.proxy import PROXY_ROUTES
@@ -376,5 +385,6 @@ def create_web_app(
     from starlette.exceptions import HTTPException
 
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: forbidden})
+    app.router.redirect_slashes = False  # a redirect would point at the client's Host header
     app.state.web = web
     return WebApp(app, gateway_app)

@@ -4,10 +4,18 @@ Two roles: ``admin`` (the ``[gateway] admin_token``) may do everything; ``review
 reviewer token) may read every page and record review verdicts, but every routing/admin
 endpoint answers 403.
 
-A login exchanges a token for a session cookie: a signed (itsdangerous) value holding the
-role, the display name, a per-session CSRF token and an expiry. The cookie is HttpOnly,
-SameSite=Strict, and Secure when the request came over HTTPS. Tokens are compared in constant
+A login exchanges a token for a session: a random session id, kept server-side in the
+process's :class:`SessionTable` with the role, the display name, a per-session CSRF token and
+an expiry. The cookie holds only the signed (itsdangerous) session id; it is HttpOnly,
+SameSite=Strict, and Secure when the request came over HTTPS. Logout removes the session from
+the table, so the old cookie is worthless at once. The table is in memory because the web UI
+is one process (``swapsafe serve`` has no workers): a restart logs everyone out, and several
+``serve`` replicas behind one address need sticky sessions. Tokens are compared in constant
 time and never stored in the cookie.
+
+Login itself is CSRF-checked (:func:`check_login_origin`): ``GET /login`` sets a login token in
+a cookie and the form (double submit), and a POST whose ``Origin`` is another host or whose
+``Sec-Fetch-Site`` says cross-site is refused.
 
 Every state-changing request (POST/PUT/PATCH/DELETE) must carry the session's CSRF token in
 the ``csrf_token`` form field or the ``X-CSRF-Token`` header; see :func:`guard`.
@@ -23,7 +31,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import wraps
 from typing import Literal
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.exceptions import HTTPException
@@ -35,7 +43,9 @@ from swapsafe.exceptions import SwapsafeError
 Role = Literal["admin", "reviewer"]
 
 COOKIE = "swapsafe_session"
+LOGIN_COOKIE = "swapsafe_login"
 SESSION_SECONDS = 12 * 3600
+MAX_SESSIONS = 10_000  # the oldest is dropped past this
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _NAME = re.compile(r"^[\w .@+-]{1,64}$")
 MIN_TOKEN = 16
@@ -47,19 +57,50 @@ class WebAuthError(SwapsafeError):
 
 @dataclass(frozen=True)
 class Session:
-    """The logged-in user: role, display name (recorded on verdicts) and CSRF token."""
+    """The logged-in user: role, display name (recorded on verdicts), CSRF token and the
+    server-side session id."""
 
     role: Role
     name: str
     csrf: str
+    sid: str = ""
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
 
 
+class SessionTable:
+    """Live sessions of this process: id -> (session, expiry). Revoking removes the id."""
+
+    def __init__(self, max_age: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_age = max_age
+        self._clock = clock
+        self._live: dict[str, tuple[Session, float]] = {}
+
+    def add(self, session: Session) -> None:
+        now = self._clock()
+        if len(self._live) >= MAX_SESSIONS:
+            self._live = {k: v for k, v in self._live.items() if v[1] > now}
+            while len(self._live) >= MAX_SESSIONS:  # insertion order: the oldest first
+                del self._live[next(iter(self._live))]
+        self._live[session.sid] = (session, now + self.max_age)
+
+    def get(self, sid: str) -> Session | None:
+        entry = self._live.get(sid)
+        if entry is None:
+            return None
+        if entry[1] <= self._clock():
+            del self._live[sid]
+            return None
+        return entry[0]
+
+    def revoke(self, sid: str) -> None:
+        self._live.pop(sid, None)
+
+
 class Authenticator:
-    """Checks tokens and signs/reads session cookies.
+    """Checks tokens, keeps the live sessions and signs/reads session cookies.
 
     ``admin_token`` and ``reviewer_tokens`` are plain strings revealed from config/env at
     start-up; ``secret`` signs the cookies (random per process when not configured, so
@@ -86,6 +127,7 @@ class Authenticator:
             secret or secrets.token_urlsafe(32), salt="swapsafe-web-session"
         )
         self.max_age = max_age
+        self.sessions = SessionTable(max_age)
 
     @property
     def enabled(self) -> bool:
@@ -104,21 +146,32 @@ class Authenticator:
         return "reviewer" if reviewer else None
 
     def new_session(self, role: Role, name: str) -> Session:
-        return Session(role=role, name=name, csrf=secrets.token_urlsafe(24))
+        """A new live session (in the table until it expires or is revoked)."""
+        session = Session(
+            role=role, name=name, csrf=secrets.token_urlsafe(24), sid=secrets.token_urlsafe(32)
+        )
+        self.sessions.add(session)
+        return session
+
+    def revoke(self, session: Session) -> None:
+        """End a session now: its cookie no longer logs anyone in."""
+        self.sessions.revoke(session.sid)
 
     def dump(self, session: Session) -> str:
-        return self._signer.dumps([session.role, session.name, session.csrf])
+        return self._signer.dumps(session.sid)
 
     def load(self, value: str | None) -> Session | None:
         if not value:
             return None
         try:
-            role, name, csrf = self._signer.loads(value, max_age=self.max_age)
+            sid = self._signer.loads(value, max_age=self.max_age)
         except (BadSignature, ValueError, TypeError):
             return None
-        if role not in ("admin", "reviewer") or not isinstance(name, str):
-            return None
-        return Session(role=role, name=name, csrf=str(csrf))
+        return self.sessions.get(sid) if isinstance(sid, str) else None
+
+    def login_token(self) -> str:
+        """A fresh login CSRF token for the login form and its cookie."""
+        return secrets.token_urlsafe(24)
 
     def set_cookie(self, response: Response, request: Request, session: Session) -> None:
         response.set_cookie(
@@ -126,6 +179,28 @@ class Authenticator:
             self.dump(session),
             max_age=self.max_age,
             path="/",
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+        )
+
+    @staticmethod
+    def set_login_cookie(response: Response, request: Request, token: str) -> None:
+        response.set_cookie(
+            LOGIN_COOKIE,
+            token,
+            max_age=SESSION_SECONDS,
+            path="/login",
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+        )
+
+    @staticmethod
+    def clear_login_cookie(response: Response, request: Request) -> None:
+        response.delete_cookie(
+            LOGIN_COOKIE,
+            path="/login",
             httponly=True,
             samesite="strict",
             secure=request.url.scheme == "https",
@@ -210,12 +285,36 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def check_login_origin(request: Request, form_token: str) -> str | None:
+    """Why a login POST is refused as cross-site, or None when it comes from our own form.
+
+    A browser's cross-site POST carries ``Origin`` (another host) or ``Sec-Fetch-Site:
+    cross-site``, and never our SameSite=Strict login cookie, whose value the form must echo.
+    """
+    origin = request.headers.get("origin")
+    # a proxy may rewrite Host and name the browser's host in X-Forwarded-Host; a cross-site
+    # form cannot set that header, so accepting it here opens nothing
+    forwarded = request.headers.get("x-forwarded-host", "").split(",")
+    hosts = {request.headers.get("host", ""), *(h.strip() for h in forwarded)} - {""}
+    if origin is not None and urlsplit(origin).netloc not in hosts:
+        return "cross-site login refused (Origin is another site)"
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return "cross-site login refused (Sec-Fetch-Site)"
+    cookie = request.cookies.get(LOGIN_COOKIE, "")
+    if not cookie or not hmac.compare_digest(cookie.encode(), form_token.encode()):
+        return "the login form expired; reload the page and log in again"
+    return None
+
+
 def throttle_key(request: Request) -> str:
     return request.client.host if request.client else "?"
 
 
 class LoginThrottle:
-    """At most ``limit`` failed logins per client per ``window`` seconds (in memory)."""
+    """Failed logins per client per ``window`` seconds (in memory): past ``limit``, wrong tokens
+    get 429. Only failures count, and the right token is checked first and always logs in, so
+    someone else's wrong guesses from the same address (a shared proxy or NAT) never lock out
+    the right token."""
 
     def __init__(self, limit: int = 10, window: float = 60.0) -> None:
         self.limit = limit
