@@ -19,23 +19,26 @@ is sent once more on a new connection: the server saw no complete request on tha
 the same rule Go's net/http and urllib3 apply to keep-alive races.
 """
 
-
 from __future__ import annotations
 
 import asyncio
 import ssl
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import httpx
 
 from swapsafe import __version__
+from swapsafe.providers.egress import ProxyURL
 from swapsafe.providers.h1_conn import H1Connection, H1Response, StaleConnection
+from swapsafe.providers.h1_proxy import open_via_proxy
 
 __all__ = ["H1Pool", "H1Response", "H1Sender"]
 
 
 class H1Pool:
-    """Keep-alive connections to one origin (scheme, host, port)."""
+    """Keep-alive connections to one origin (scheme, host, port), direct or through ``proxy``
+    (decided here, once: a pool without a proxy never looks at proxy settings again)."""
 
     def __init__(
         self,
@@ -45,6 +48,7 @@ class H1Pool:
         keepalive: float = 30.0,
         connect_timeout: float = 10.0,
         ssl_context: ssl.SSLContext | None = None,
+        proxy: ProxyURL | None = None,
     ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -60,6 +64,9 @@ class H1Pool:
         self.limit = limit
         self.keepalive = keepalive
         self.connect_timeout = connect_timeout
+        self.proxy = proxy
+        self._through = "" if proxy is None else f" through proxy {proxy.display}"
+        self._open_connection = self._direct if proxy is None else self._via_proxy
         self._idle: list[tuple[H1Connection, float]] = []  # LIFO: the warmest connection first
         self._open = 0
         self._slots = asyncio.Semaphore(limit)
@@ -88,24 +95,35 @@ class H1Pool:
 
         try:
             async with asyncio.timeout(self.connect_timeout):
-                _, conn = await self._loop.create_connection(
-                    protocol,
-                    self.host,
-                    self.port,
-                    ssl=self.ssl,
-                    server_hostname=self.host if self.ssl else None,
-                )
+                conn = await self._open_connection(protocol)
         except BaseException as exc:
             if not any(c._counted or c.closed for c in made):  # else closing frees the slot
                 self._slots.release()
             if isinstance(exc, TimeoutError):
                 raise httpx.ConnectTimeout(
-                    f"connect to {self.host_header} timed out after {self.connect_timeout:g}s"
+                    f"connect to {self.host_header}{self._through} timed out "
+                    f"after {self.connect_timeout:g}s"
                 ) from None
             if isinstance(exc, OSError | ssl.SSLError):
                 raise httpx.ConnectError(f"cannot connect to {self.host_header}: {exc}") from None
             raise
         return conn
+
+    async def _direct(self, protocol: Callable[[], H1Connection]) -> H1Connection:
+        _, conn = await self.loop.create_connection(
+            protocol,
+            self.host,
+            self.port,
+            ssl=self.ssl,
+            server_hostname=self.host if self.ssl else None,
+        )
+        return conn
+
+    async def _via_proxy(self, protocol: Callable[[], H1Connection]) -> H1Connection:
+        assert self.proxy is not None
+        return await open_via_proxy(
+            self.loop, self.proxy, protocol, host=self.host, port=self.port, ssl_context=self.ssl
+        )
 
     def take_idle(self) -> H1Connection | None:
         """The warmest live keep-alive connection, if any (no waiting)."""
@@ -141,7 +159,12 @@ class H1Pool:
 
 
 class H1Sender:
-    """POSTs to one URL over an :class:`H1Pool`: the providers' default hot path."""
+    """POSTs to one URL over an :class:`H1Pool`: the providers' default hot path.
+
+    With a ``proxy``, an ``https`` URL is reached through a CONNECT tunnel (the requests inside
+    are the same as direct ones) and an ``http`` URL by absolute-form requests to the proxy
+    carrying ``Proxy-Authorization`` (see :mod:`swapsafe.providers.h1_proxy`).
+    """
 
     def __init__(
         self,
@@ -151,6 +174,7 @@ class H1Sender:
         limit: int = 1000,
         keepalive: float = 30.0,
         ssl_context: ssl.SSLContext | None = None,
+        proxy: ProxyURL | None = None,
     ) -> None:
         parts = urlsplit(url)
         self._pool = H1Pool(
@@ -159,14 +183,22 @@ class H1Sender:
             keepalive=keepalive,
             connect_timeout=min(timeout, 10.0),
             ssl_context=ssl_context,
+            proxy=proxy,
         )
         self._target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         self._read_timeout = timeout
         self._cached: list[tuple[dict[str, str], bytes]] = []
-        self._head = (
-            f"POST {self._target} HTTP/1.1\r\nhost: {self._pool.host_header}\r\n"
-            f"user-agent: swapsafe/{__version__}\r\n"
-        ).encode("latin-1")
+        self._head = self._request_head(parts.scheme, proxy).encode("latin-1")
+
+    def _request_head(self, scheme: str, proxy: ProxyURL | None) -> str:
+        """The request line, host and user-agent (and, forwarding to a proxy, its auth)."""
+        host = self._pool.host_header
+        head = f"POST {self._target} HTTP/1.1\r\n"
+        if proxy is not None and scheme == "http":
+            head = f"POST http://{host}{self._target} HTTP/1.1\r\n"
+            if proxy.authorization is not None:
+                head += f"proxy-authorization: {proxy.authorization}\r\n"
+        return f"{head}host: {host}\r\nuser-agent: swapsafe/{__version__}\r\n"
 
     def _header_block(self, headers: dict[str, str]) -> bytes:
         """Request line and headers, encoded. A provider passes the same (never mutated) dicts

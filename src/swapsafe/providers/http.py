@@ -19,6 +19,7 @@ import orjson
 from swapsafe import __version__
 from swapsafe.exceptions import ProviderConnectionError, ProviderError, ProviderTimeout
 from swapsafe.providers.base import SSEEvent, UpstreamResponse, Wire
+from swapsafe.providers.egress import Egress
 
 if TYPE_CHECKING:
     from swapsafe.providers.aiohttp_transport import AiohttpSender
@@ -66,16 +67,19 @@ def make_client(
     )
 
 
-def _fast_sender(url: str, timeout: float) -> H1Sender | AiohttpSender | None:
+def _fast_sender(url: str, timeout: float, egress: Egress) -> H1Sender | AiohttpSender | None:
+    """The sender for ``url``; whether it goes through a proxy is decided here, once."""
+    proxy = egress.proxy_for(url)
+    ssl_context = egress.ssl_context() if url.startswith("https:") else None
     choice = os.environ.get("SWAPSAFE_UPSTREAM_CLIENT", "h1")
     if choice != "aiohttp" and importlib.util.find_spec("httptools") is not None:
         from swapsafe.providers.h1 import H1Sender
 
-        return H1Sender(url, timeout=timeout)
+        return H1Sender(url, timeout=timeout, ssl_context=ssl_context, proxy=proxy)
     if importlib.util.find_spec("aiohttp") is not None:
         from swapsafe.providers.aiohttp_transport import AiohttpSender
 
-        return AiohttpSender(url, timeout=timeout)
+        return AiohttpSender(url, timeout=timeout, ssl_context=ssl_context, proxy=proxy)
     return None
 
 
@@ -116,6 +120,7 @@ class HTTPProvider:
         api_key: str | None,
         timeout: float,
         client: httpx.AsyncClient | None = None,
+        egress: Egress | None = None,
         retry_policy: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -133,10 +138,12 @@ class HTTPProvider:
         # Hot path when no client was injected: swapsafe's own HTTP/1.1 pool (httptools), else
         # raw aiohttp. An injected httpx client (e.g. over an ASGI transport in tests) always
         # wins. SWAPSAFE_UPSTREAM_CLIENT=aiohttp picks aiohttp (an escape hatch, and the
-        # benchmark's comparison).
+        # benchmark's comparison). ``egress`` (proxy, CA bundle) defaults to the environment's.
         self._fast: H1Sender | AiohttpSender | None = None
         if client is None:
-            self._fast = _fast_sender(self._url, timeout)
+            self._fast = _fast_sender(
+                self._url, timeout, egress if egress is not None else Egress.from_env()
+            )
         self._client: httpx.AsyncClient | None = (
             client if client is not None or self._fast is not None else make_client(timeout)
         )
