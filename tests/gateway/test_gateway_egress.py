@@ -21,7 +21,9 @@ import uvicorn
 from tests.gateway.harness import CLIENT_KEY, ENV, free_port
 from tests.providers.h1_sockets import make_cert
 from tests.providers.proxy_server import RecordingProxy
+from typer.testing import CliRunner
 
+from swapsafe.cli.app import app as cli
 from swapsafe.config import load_config
 from swapsafe.gateway.app import create_app
 from swapsafe.store import open_store
@@ -90,6 +92,7 @@ async def gateway(
         base_url="http://gw/v1", api_key=CLIENT_KEY, http_client=http, max_retries=0
     )
     try:
+        app.state.http = http  # for the tests' own requests (/metrics)
         yield app, sdk
     finally:
         await http.aclose()
@@ -151,6 +154,7 @@ async def test_a_refused_proxy_login_is_a_clear_error_that_never_shows_the_passw
         RecordingProxy(auth=(USER, PASSWORD)).running() as proxy,
     ):
         proxy_env(monkeypatch, proxy, wrong)
+        proxy_url = f"http://{USER}:{PASSWORD}@{proxy.address}"
         path = tmp_path / "swapsafe.toml"
         path.write_text(CONFIG.format(port=port, ca_line=f'ca_file = "{cert}"'))
         async with gateway(path, tmp_path) as (app, sdk):
@@ -160,12 +164,18 @@ async def test_a_refused_proxy_login_is_a_clear_error_that_never_shows_the_passw
                 )
             assert app.state.runtime.recorder.flush(10)
             traces = app.state.runtime.store.query_traces(TraceQuery())
+            metrics = await app.state.http.get("http://gw/metrics")
+        shown = CliRunner().invoke(
+            cli, ["config", "show", "-c", str(path)], env={**ENV, "HTTPS_PROXY": proxy_url}
+        )
     err = caught.value
     assert err.status_code == 502
     assert "407" in err.message and f"proxy http://{proxy.address}" in err.message
     assert len(proxy.requests) == 1 and fake.requests == []
     assert [t.error_class for t in traces] == ["connection"]
     wrong_token = base64.b64encode(f"{USER}:{wrong}".encode()).decode()
+    assert metrics.status_code == 200 and shown.exit_code == 0, shown.output
     seen = caplog.text + repr(err.body) + err.response.text + repr(traces)
+    seen += metrics.text + shown.output
     for secret in (*LEAKS, wrong, wrong_token):
         assert secret not in seen

@@ -84,15 +84,19 @@ class RecordingProxy:
         return seen
 
     def _refusal(self, seen: SeenRequest) -> bytes | None:
+        sent = seen.headers.get("proxy-authorization", "")
+        body = f"denied: you sent {sent!r}".encode()  # an error page that echoes the request
         if self.refuse is not None:
-            return b"HTTP/1.1 %d Forbidden\r\ncontent-length: 0\r\n\r\n" % self.refuse
+            return b"HTTP/1.1 %d Forbidden\r\ncontent-length: %d\r\n\r\n%s" % (
+                self.refuse,
+                len(body),
+                body,
+            )
         if self.auth is None:
             return None
         token = base64.b64encode(f"{self.auth[0]}:{self.auth[1]}".encode()).decode()
-        sent = seen.headers.get("proxy-authorization", "")
         if sent == f"Basic {token}":
             return None
-        body = f"denied: you sent {sent!r}".encode()
         return (
             b"HTTP/1.1 407 Proxy Authentication Required\r\n"
             b'proxy-authenticate: Basic realm="corp"\r\n'

@@ -72,6 +72,15 @@ def test_credentials_never_reach_repr_or_str() -> None:
     assert str(egress.https_proxy) == "http://proxy:3128"
 
 
+def test_what_error_messages_mask() -> None:
+    proxy = parse_proxy_url("http://u:pa%20ss%2Fword@p:1", source="X")
+    token = base64.b64encode(b"u:pa ss/word").decode()
+    assert proxy.secrets() == (token, "pa ss/word", "pa%20ss%2Fword")
+    assert ProxyURL("p", 1).secrets() == ()
+    short = parse_proxy_url("http://u:abc@p:1", source="X")  # masking "abc" would mangle text
+    assert short.secrets() == (base64.b64encode(b"u:abc").decode(),)
+
+
 AGREED = [
     ("example.com", "https://example.com"),
     ("example.com", "https://api.example.com"),

@@ -23,7 +23,7 @@ import pytest
 from h1_sockets import JSON, Run, make_cert, ok, raw_server, read_request, server_context
 from proxy_server import RecordingProxy
 
-from swapsafe.exceptions import ProviderConnectionError, ProviderTimeout
+from swapsafe.exceptions import ProviderConnectionError, ProviderError, ProviderTimeout
 from swapsafe.providers.aiohttp_transport import AiohttpSender
 from swapsafe.providers.egress import Egress
 from swapsafe.providers.h1 import H1Sender
@@ -220,6 +220,41 @@ async def _a_refused_connect(
         text = "".join(traceback.format_exception(err)) + repr(err) + repr(err.body)
         for secret in leaks:
             assert secret not in text
+        assert up.requests == []
+
+
+def test_a_forwarding_proxy_refusal_never_shows_the_credentials(
+    run: Run, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    run(_a_forwarding_proxy_refusal_never_shows_the_credentials())
+    assert_no_leak(caplog.text)
+
+
+async def _a_forwarding_proxy_refusal_never_shows_the_credentials() -> None:
+    async with upstream(None) as up:
+        host = up.base_url.split("/")[2]
+        async with RecordingProxy(auth=(USER, PASSWORD)).running() as proxy:
+            p = provider(up, proxy_env(proxy, auth=(USER, "wrong-pass")))
+            try:
+                with pytest.raises(ProviderConnectionError) as refused:
+                    await complete(p)
+            finally:
+                await p.aclose()
+        assert f"proxy http://{proxy.address} refused to forward to {host}: HTTP 407" in str(
+            refused.value
+        )
+        assert "wrong-pass" not in str(refused.value) and refused.value.body is None
+        async with RecordingProxy(refuse=403).running() as proxy:  # its page echoes the auth
+            p = provider(up, proxy_env(proxy, auth=(USER, PASSWORD)))
+            try:
+                with pytest.raises(ProviderError) as forbidden:
+                    await complete(p)
+            finally:
+                await p.aclose()
+        err = forbidden.value
+        assert err.status == 403 and err.body == "denied: you sent 'Basic ***'"
+        assert_no_leak(str(err), repr(err.body))
         assert up.requests == []
 
 

@@ -39,7 +39,7 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from swapsafe.exceptions import ConfigError
 
@@ -63,6 +63,17 @@ class ProxyURL:
 
     def __str__(self) -> str:
         return self.display
+
+    def secrets(self) -> tuple[str, ...]:
+        """What to mask in any text a proxy could echo: the token, the password (raw and
+        percent-encoded; passwords under 4 characters are not worth mangling text for)."""
+        if self.authorization is None:
+            return ()
+        token = self.authorization.removeprefix("Basic ")
+        password = base64.b64decode(token).decode().partition(":")[2]
+        if len(password) < 4:
+            return (token,)
+        return tuple(dict.fromkeys((token, password, quote(password, safe=""))))
 
 
 def basic_authorization(username: str, password: str) -> str:

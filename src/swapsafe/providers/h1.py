@@ -33,7 +33,7 @@ from swapsafe.providers.egress import ProxyURL
 from swapsafe.providers.h1_conn import H1Connection, H1Response, StaleConnection
 from swapsafe.providers.h1_proxy import open_via_proxy
 
-__all__ = ["H1Pool", "H1Response", "H1Sender"]
+__all__ = ["H1Pool", "H1Response", "H1Sender", "make_h1_sender"]
 
 
 class H1Pool:
@@ -270,3 +270,44 @@ class H1Sender:
 
     async def aclose(self) -> None:
         await self._pool.aclose()
+
+
+class _ForwardingSender(H1Sender):
+    """An ``http`` URL through a forwarding proxy: the proxy's 407 is an ``httpx.ProxyError``,
+    as a refused CONNECT is, never an answer of the upstream's (its body is not read)."""
+
+    async def send(
+        self,
+        url: str,
+        content: bytes,
+        headers: dict[str, str],
+        *,
+        read: bool,
+        within: float | None = None,
+    ) -> H1Response:
+        resp = await super().send(url, content, headers, read=False, within=within)
+        if resp.status_code == 407:
+            await resp.aclose()
+            proxy = self._pool.proxy
+            assert proxy is not None
+            raise httpx.ProxyError(
+                f"proxy {proxy.display} refused to forward to {self._pool.host_header}: HTTP 407 "
+                "Proxy Authentication Required; check the user and password in the proxy URL "
+                "(HTTP_PROXY)"
+            )
+        if read:
+            await resp.aread()
+        return resp
+
+
+def make_h1_sender(
+    url: str,
+    *,
+    timeout: float,
+    ssl_context: ssl.SSLContext | None = None,
+    proxy: ProxyURL | None = None,
+) -> H1Sender:
+    """The sender for ``url``: direct, tunnelled (https) or forwarded (http) by ``proxy``."""
+    forwarding = proxy is not None and urlsplit(url).scheme == "http"
+    kind = _ForwardingSender if forwarding else H1Sender
+    return kind(url, timeout=timeout, ssl_context=ssl_context, proxy=proxy)
