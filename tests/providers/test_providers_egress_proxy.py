@@ -395,3 +395,14 @@ async def _the_aiohttp_sender_tunnels_too(cert: Path, key: Path) -> None:
         finally:
             await sender.aclose()
         assert "407" in str(caught.value) and "nope" not in str(caught.value)
+    async with upstream(None) as up, RecordingProxy(auth=(USER, PASSWORD)).running() as proxy:
+        url = f"{up.base_url}/chat/completions"
+        forward = Egress.from_env(proxy_env(proxy, auth=(USER, PASSWORD))).http_proxy
+        sender = AiohttpSender(url, timeout=5, proxy=forward)  # absolute-form
+        try:
+            resp = await sender.send(url, b"{}", JSON, read=True)
+            assert orjson.loads(resp.content)["id"] == "chatcmpl-1"
+        finally:
+            await sender.aclose()
+        assert proxy.requests[0].target == url
+        assert proxy.requests[0].headers["proxy-authorization"] == f"Basic {TOKEN}"

@@ -170,7 +170,11 @@ class AiohttpSender:
         self._ssl: ssl.SSLContext | bool = ssl_context if ssl_context is not None else True
         self._proxy = proxy.display if proxy is not None else None
         auth = proxy.authorization if proxy is not None else None
-        self._proxy_headers = {"Proxy-Authorization": auth} if auth is not None else None
+        # aiohttp sends proxy_headers only with CONNECT (https); an http URL's absolute-form
+        # request carries the proxy's credentials itself
+        forward = auth is not None and url.startswith("http:")
+        self._proxy_headers = {"Proxy-Authorization": auth} if auth and not forward else None
+        self._forward_auth = {"proxy-authorization": auth} if auth and forward else None
         self._request = httpx.Request("POST", url)  # only named in mapped errors
         self._timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=min(timeout, 10.0), sock_read=timeout
@@ -195,6 +199,8 @@ class AiohttpSender:
         self, url: str, content: bytes, headers: dict[str, str], *, read: bool
     ) -> FastResponse:
         session = self._transport._session or self._transport._open()
+        if self._forward_auth is not None:
+            headers = {**headers, **self._forward_auth}
         try:
             response = await session.post(
                 url,
