@@ -39,6 +39,7 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 from urllib.parse import quote, unquote, urlsplit
 
 from swapsafe.exceptions import ConfigError
@@ -114,7 +115,7 @@ class NoProxyRule:
     """One ``NO_PROXY`` entry. ``kind``: ``exact`` host, ``domain`` (itself and subdomains),
     ``subdomain`` (subdomains only) or ``network`` (IP literals in ``network``)."""
 
-    kind: str
+    kind: Literal["exact", "domain", "subdomain", "network"]
     host: str = ""
     port: int | None = None
     scheme: str | None = None
@@ -174,8 +175,7 @@ def parse_no_proxy_entry(entry: str) -> NoProxyRule | None:
         host = host[1:]
     if host.startswith("."):
         return NoProxyRule("subdomain", host.lstrip("."), port, scheme)
-    kind = "exact" if host == "localhost" else "domain"
-    return NoProxyRule(kind, host, port, scheme)
+    return NoProxyRule("exact" if host == "localhost" else "domain", host, port, scheme)
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,19 @@
 """A small HTTP/1.1 client for the upstream hot path: keep-alive pool plus the httptools parser.
 
 Each provider POSTs to one fixed URL, so the general machinery of a client library (cookies,
-redirects, proxies, URL handling per request, multidict headers) is pure per-request cost. This
-client keeps only what the gateway needs: a LIFO pool of keep-alive connections to one origin
-(TLS with the system trust store for ``https``), requests written with one ``write``, responses
-parsed by httptools (the parser uvicorn uses), whole or streamed with back-pressure.
+redirects, proxy selection and URL handling per request, multidict headers) is pure per-request
+cost. This client keeps only what the gateway needs: a LIFO pool of keep-alive connections to one
+origin (TLS with the system trust store or a CA bundle for ``https``), requests written with one
+``write``, responses parsed by httptools (the parser uvicorn uses), whole or streamed with
+back-pressure. Whether the origin is reached through an HTTP proxy (a CONNECT tunnel for
+``https``, absolute-form requests for ``http``: :mod:`swapsafe.providers.h1_proxy`) is decided
+when the pool is built; the connection is the same once it is open.
 
 Errors are raised as the matching httpx exceptions, so the retry loop and error mapping in
 :mod:`swapsafe.providers.http` behave the same as with an httpx client:
 
 - connect failure -> ``httpx.ConnectError``; connect timeout -> ``httpx.ConnectTimeout``;
+- a proxy refusing the tunnel (or, forwarding, answering 407) -> ``httpx.ProxyError``;
 - no byte for ``read_timeout`` seconds -> ``httpx.ReadTimeout``;
 - connection closed or unparsable response -> ``httpx.RemoteProtocolError``.
 
