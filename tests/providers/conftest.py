@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from h1_sockets import run, tls_files  # noqa: F401  (fixtures)
 from providers_harness import Harness
 
 from swapsafe.testing import FakeUpstream

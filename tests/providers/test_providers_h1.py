@@ -9,83 +9,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
-import subprocess
-from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import httpx
 import orjson
 import pytest
-import uvloop
+from h1_sockets import JSON, Run, ok, raw_server, read_request
 
 from swapsafe.providers.h1 import H1Sender
 from swapsafe.testing import FakeUpstream
-
-Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
-JSON = {"content-type": "application/json"}
-
-
-Run = Callable[[Awaitable[None]], None]
-
-
-@pytest.fixture(params=["asyncio", "uvloop"])
-def run(request: pytest.FixtureRequest) -> Run:
-    """Runs a scenario to completion on a fresh event loop of the parametrized kind."""
-
-    def runner(coro: Awaitable[None]) -> None:
-        async def main() -> None:
-            await coro
-
-        if request.param == "uvloop":
-            uvloop.run(main())
-        else:
-            asyncio.run(main())
-
-    return runner
-
-
-@contextlib.asynccontextmanager
-async def raw_server(
-    handler: Handler, ssl_ctx: ssl.SSLContext | None = None
-) -> AsyncIterator[tuple[str, list[int]]]:
-    """Serve ``handler`` on a free port; yields the base URL and a list counting connections."""
-    connections: list[int] = []
-
-    async def counted(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        connections.append(1)
-        try:
-            await handler(reader, writer)
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            writer.close()
-
-    server = await asyncio.start_server(counted, "127.0.0.1", 0, ssl=ssl_ctx)
-    port = server.sockets[0].getsockname()[1]
-    scheme = "https" if ssl_ctx else "http"
-    try:
-        yield f"{scheme}://127.0.0.1:{port}/v1/chat", connections
-    finally:
-        server.close()
-
-
-async def read_request(reader: asyncio.StreamReader) -> bytes:
-    head = await reader.readuntil(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
-            length = int(line.split(b":", 1)[1])
-    return head + await reader.readexactly(length)
-
-
-def ok(body: bytes = b'{"ok":true}', *, close: bool = False) -> bytes:
-    extra = b"connection: close\r\n" if close else b""
-    return (
-        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
-        + extra
-        + b"content-length: %d\r\n\r\n" % len(body)
-        + body
-    )
 
 
 def test_keep_alive_reuses_one_connection_against_uvicorn(run: Run) -> None:
@@ -414,22 +346,6 @@ async def _a_slow_reader_pauses_the_socket_and_gets_every_byte() -> None:
             assert peak < 3 * 1024 * 1024  # reading paused near the 1 MiB high-water mark
         finally:
             await sender.aclose()
-
-
-@pytest.fixture(scope="module")
-def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    d = tmp_path_factory.mktemp("tls")
-    cert, key = d / "cert.pem", d / "key.pem"
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-            "-keyout", str(key), "-out", str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    return cert, key
 
 
 def test_tls_with_a_trusted_certificate_and_refusal_of_an_untrusted_one(

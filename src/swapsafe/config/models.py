@@ -66,6 +66,8 @@ class ModelConfig(_Table):
     timeout: Duration = 60.0
     price: PriceOverride | None = None
     default_max_tokens: PositiveInt = 4096
+    #: CA bundle (PEM) trusted for this model's https upstream instead of the system store
+    ca_file: ExistingFile | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> ModelConfig:

@@ -32,6 +32,7 @@ from swapsafe.gateway.recorder import Recorder
 from swapsafe.gateway.routing_cache import RoutingCache
 from swapsafe.pricing import PriceBook
 from swapsafe.providers.base import Provider
+from swapsafe.providers.egress import Egress
 from swapsafe.providers.registry import create_provider
 from swapsafe.routing.service import RoutingService
 from swapsafe.store import open_store
@@ -41,6 +42,7 @@ log = logging.getLogger("swapsafe.gateway")
 
 
 def build_providers(config: Config) -> dict[str, Provider]:
+    egress = Egress.from_env()  # HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE: read once for all
     return {
         name: create_provider(
             name=name,
@@ -49,6 +51,7 @@ def build_providers(config: Config) -> dict[str, Provider]:
             base_url=m.base_url,
             api_key=m.api_key.reveal() if m.api_key is not None else None,
             timeout=m.timeout,
+            egress=egress.for_model(m.ca_file),
         )
         for name, m in config.models.items()
     }

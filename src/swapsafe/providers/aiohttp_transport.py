@@ -10,10 +10,13 @@ retries behave the same with either transport.
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator
 
 import aiohttp
 import httpx
+
+from swapsafe.providers.egress import ProxyURL
 
 _SKIP = frozenset({b"host", b"content-length", b"transfer-encoding"})
 
@@ -28,6 +31,8 @@ def _map_error(exc: BaseException, request: httpx.Request) -> httpx.HTTPError:
         return httpx.ConnectError(message, request=request)
     if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
         return httpx.RemoteProtocolError(message, request=request)
+    if isinstance(exc, aiohttp.ClientHttpProxyError):  # the proxy refused CONNECT
+        return httpx.ProxyError(message, request=request)
     if isinstance(exc, aiohttp.ClientResponseError):
         return httpx.RemoteProtocolError(message, request=request)
     return httpx.ReadError(message, request=request)
@@ -151,8 +156,25 @@ class AiohttpSender:
     Errors are raised as the matching httpx exceptions, like :class:`AiohttpTransport`.
     """
 
-    def __init__(self, url: str, *, timeout: float, limit: int = 1000, keepalive: float = 30.0):
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float,
+        limit: int = 1000,
+        keepalive: float = 30.0,
+        ssl_context: ssl.SSLContext | None = None,
+        proxy: ProxyURL | None = None,
+    ):
         self._transport = AiohttpTransport(limit=limit, keepalive=keepalive)
+        self._ssl: ssl.SSLContext | bool = ssl_context if ssl_context is not None else True
+        self._proxy = proxy.display if proxy is not None else None
+        auth = proxy.authorization if proxy is not None else None
+        # aiohttp sends proxy_headers only with CONNECT (https); an http URL's absolute-form
+        # request carries the proxy's credentials itself
+        forward = auth is not None and url.startswith("http:")
+        self._proxy_headers = {"Proxy-Authorization": auth} if auth and not forward else None
+        self._forward_auth = {"proxy-authorization": auth} if auth and forward else None
         self._request = httpx.Request("POST", url)  # only named in mapped errors
         self._timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=min(timeout, 10.0), sock_read=timeout
@@ -177,6 +199,8 @@ class AiohttpSender:
         self, url: str, content: bytes, headers: dict[str, str], *, read: bool
     ) -> FastResponse:
         session = self._transport._session or self._transport._open()
+        if self._forward_auth is not None:
+            headers = {**headers, **self._forward_auth}
         try:
             response = await session.post(
                 url,
@@ -185,6 +209,9 @@ class AiohttpSender:
                 timeout=self._timeout,
                 allow_redirects=False,
                 compress=None,
+                ssl=self._ssl,
+                proxy=self._proxy,
+                proxy_headers=self._proxy_headers,
             )
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise _map_error(exc, self._request) from exc

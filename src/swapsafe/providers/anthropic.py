@@ -14,6 +14,7 @@ import orjson
 
 from swapsafe.exceptions import ProviderError
 from swapsafe.providers.base import SSEEvent, Wire
+from swapsafe.providers.egress import Egress
 from swapsafe.providers.http import HTTPProvider
 from swapsafe.providers.registry import register_provider
 
@@ -84,6 +85,7 @@ def _create_anthropic(
     api_key: str | None,
     timeout: float,
     client: httpx.AsyncClient | None = None,
+    egress: Egress | None = None,
 ) -> AnthropicProvider:
     return AnthropicProvider(
         name=name,
@@ -92,4 +94,5 @@ def _create_anthropic(
         api_key=api_key,
         timeout=timeout,
         client=client,
+        egress=egress,
     )

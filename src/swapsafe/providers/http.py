@@ -19,6 +19,7 @@ import orjson
 from swapsafe import __version__
 from swapsafe.exceptions import ProviderConnectionError, ProviderError, ProviderTimeout
 from swapsafe.providers.base import SSEEvent, UpstreamResponse, Wire
+from swapsafe.providers.egress import Egress, ProxyURL
 
 if TYPE_CHECKING:
     from swapsafe.providers.aiohttp_transport import AiohttpSender
@@ -66,16 +67,20 @@ def make_client(
     )
 
 
-def _fast_sender(url: str, timeout: float) -> H1Sender | AiohttpSender | None:
+def _fast_sender(
+    url: str, timeout: float, egress: Egress, proxy: ProxyURL | None
+) -> H1Sender | AiohttpSender | None:
+    """The sender for ``url``, direct or through ``proxy``: decided here, once."""
+    ssl_context = egress.ssl_context() if url.startswith("https:") else None
     choice = os.environ.get("SWAPSAFE_UPSTREAM_CLIENT", "h1")
     if choice != "aiohttp" and importlib.util.find_spec("httptools") is not None:
-        from swapsafe.providers.h1 import H1Sender
+        from swapsafe.providers.h1 import make_h1_sender
 
-        return H1Sender(url, timeout=timeout)
+        return make_h1_sender(url, timeout=timeout, ssl_context=ssl_context, proxy=proxy)
     if importlib.util.find_spec("aiohttp") is not None:
         from swapsafe.providers.aiohttp_transport import AiohttpSender
 
-        return AiohttpSender(url, timeout=timeout)
+        return AiohttpSender(url, timeout=timeout, ssl_context=ssl_context, proxy=proxy)
     return None
 
 
@@ -116,6 +121,7 @@ class HTTPProvider:
         api_key: str | None,
         timeout: float,
         client: httpx.AsyncClient | None = None,
+        egress: Egress | None = None,
         retry_policy: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -133,10 +139,14 @@ class HTTPProvider:
         # Hot path when no client was injected: swapsafe's own HTTP/1.1 pool (httptools), else
         # raw aiohttp. An injected httpx client (e.g. over an ASGI transport in tests) always
         # wins. SWAPSAFE_UPSTREAM_CLIENT=aiohttp picks aiohttp (an escape hatch, and the
-        # benchmark's comparison).
+        # benchmark's comparison). ``egress`` (proxy, CA bundle) defaults to the environment's.
         self._fast: H1Sender | AiohttpSender | None = None
+        self._hidden: tuple[str, ...] = ()  # proxy credentials, masked in every error message
         if client is None:
-            self._fast = _fast_sender(self._url, timeout)
+            egress = egress if egress is not None else Egress.from_env()
+            proxy = egress.proxy_for(self._url)
+            self._hidden = proxy.secrets() if proxy is not None else ()
+            self._fast = _fast_sender(self._url, timeout, egress, proxy)
         self._client: httpx.AsyncClient | None = (
             client if client is not None or self._fast is not None else make_client(timeout)
         )
@@ -288,6 +298,11 @@ class HTTPProvider:
             await response.aclose()
 
     # --- internals ----------------------------------------------------------------------------
+    def _redact(self, text: str, secrets: tuple[str | None, ...]) -> str:
+        """``text`` with the call's keys and the proxy's credentials (which a proxy's own error
+        page could echo) masked. Only error paths call this."""
+        return _redact(text, (*secrets, *self._hidden))
+
     def _headers(self, api_key: str | None, extra: Mapping[str, str] | None) -> dict[str, str]:
         headers = {"content-type": _JSON, "accept": _JSON}
         headers.update(self._auth_headers(api_key))
@@ -387,13 +402,13 @@ class HTTPProvider:
         headers: Mapping[str, str],
         secrets: tuple[str | None, ...],
     ) -> ProviderError:
-        text = _redact(raw[: MAX_ERROR_BODY * 4].decode("utf-8", "replace"), secrets)
+        text = self._redact(raw[: MAX_ERROR_BODY * 4].decode("utf-8", "replace"), secrets)
         body: object
         try:
             body = orjson.loads(text)
         except orjson.JSONDecodeError:
             body = text[:MAX_ERROR_BODY]
-        detail = _redact(_error_detail(body), secrets)
+        detail = self._redact(_error_detail(body), secrets)
         return ProviderError(
             f"upstream {self.name!r} returned HTTP {status}: {detail}".rstrip(": "),
             status=status,
@@ -428,7 +443,7 @@ class HTTPProvider:
     ) -> ProviderConnectionError:
         detail = str(exc) or type(exc).__name__
         return ProviderConnectionError(
-            _redact(f"upstream {self.name!r} could not be reached: {detail}", secrets),
+            self._redact(f"upstream {self.name!r} could not be reached: {detail}", secrets),
             status=0,
             provider=self.name,
         )

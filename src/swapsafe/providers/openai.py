@@ -14,6 +14,7 @@ import orjson
 
 from swapsafe.exceptions import ConfigError, ProviderError
 from swapsafe.providers.base import SSEEvent, Wire
+from swapsafe.providers.egress import Egress
 from swapsafe.providers.http import HTTPProvider
 from swapsafe.providers.registry import register_provider
 
@@ -88,6 +89,7 @@ def _create_openai(
     api_key: str | None,
     timeout: float,
     client: httpx.AsyncClient | None = None,
+    egress: Egress | None = None,
 ) -> OpenAIProvider:
     return OpenAIProvider(
         name=name,
@@ -96,6 +98,7 @@ def _create_openai(
         api_key=api_key,
         timeout=timeout,
         client=client,
+        egress=egress,
     )
 
 
@@ -109,6 +112,7 @@ def _create_compatible(
     api_key: str | None,
     timeout: float,
     client: httpx.AsyncClient | None = None,
+    egress: Egress | None = None,
 ) -> OpenAICompatibleProvider:
     if not base_url:
         raise ConfigError(
@@ -122,4 +126,5 @@ def _create_compatible(
         api_key=api_key,
         timeout=timeout,
         client=client,
+        egress=egress,
     )

@@ -3,8 +3,12 @@
 A new provider is one module with a factory decorated by :func:`register_provider`::
 
     @register_provider("my-vendor")
-    def _create(*, name, type, upstream_model, base_url, api_key, timeout, client=None):
+    def _create(*, name, type, upstream_model, base_url, api_key, timeout, client=None,
+                egress=None):
         return MyVendorProvider(...)
+
+``egress`` (:class:`~swapsafe.providers.egress.Egress`) holds the proxy and CA bundle to reach
+the upstream with; None means the environment's (``HTTPS_PROXY``, ``NO_PROXY``, ...).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import httpx
 
 from swapsafe.exceptions import ConfigError
 from swapsafe.providers.base import Provider
+from swapsafe.providers.egress import Egress
 
 BUILTIN_MODULES = (
     "swapsafe.providers.openai",
@@ -36,6 +41,7 @@ class ProviderFactory(Protocol):
         api_key: str | None,
         timeout: float,
         client: httpx.AsyncClient | None = None,
+        egress: Egress | None = None,
     ) -> Provider: ...
 
 
@@ -76,6 +82,7 @@ def create_provider(
     api_key: str | None,
     timeout: float,
     client: httpx.AsyncClient | None = None,
+    egress: Egress | None = None,
 ) -> Provider:
     """Build the provider for one ``[models.NAME]`` entry. Unknown type -> ConfigError."""
     _load_builtins()
@@ -91,4 +98,5 @@ def create_provider(
         api_key=api_key,
         timeout=timeout,
         client=client,
+        egress=egress,
     )

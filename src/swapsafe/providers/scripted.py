@@ -28,6 +28,7 @@ from swapsafe.providers.canned import (
     openai_completion,
     prompt_tokens,
 )
+from swapsafe.providers.egress import Egress
 from swapsafe.providers.registry import register_provider
 
 _CREATED = 1_700_000_000
@@ -221,5 +222,6 @@ def _create_scripted(
     api_key: str | None,
     timeout: float,
     client: httpx.AsyncClient | None = None,
+    egress: Egress | None = None,
 ) -> ScriptedProvider:
     return ScriptedProvider(name, upstream_model=upstream_model)
