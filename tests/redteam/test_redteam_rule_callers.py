@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rich.console import Console
 from starlette.testclient import TestClient
-from tests.web.web_helpers import ADMIN_TOKEN, make_config
+from tests.web.web_helpers import make_config, web_login
 
 from swapsafe.cli.redteam_cmd import _table
 from swapsafe.gates import evaluate_gates
@@ -64,7 +64,7 @@ def test_a_category_without_baseline_is_inconclusive_everywhere(tmp_path: Path) 
 
         app = create_web_app(cfg, store=store)
         with TestClient(app, follow_redirects=False) as c:
-            c.post("/login", data={"token": ADMIN_TOKEN, "name": "ann", "next": "/"})
+            web_login(c, name="ann")
             page = c.get(f"/redteam?run={run_id}").text
         assert ">inconclusive</span>" in page and ">regression</strong>" not in page
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import orjson
 from starlette.testclient import TestClient
-from tests.web.web_helpers import ADMIN_TOKEN, make_config
+from tests.web.web_helpers import make_config, web_login
 
 from swapsafe.cli.rollout_cmd import _metrics_rows
 from swapsafe.report import build_report
@@ -96,7 +96,7 @@ def test_overview_report_and_rollout_status_show_the_same_agreement(tmp_path: Pa
 
         app = create_web_app(cfg, store=store)
         with TestClient(app, follow_redirects=False) as c:
-            c.post("/login", data={"token": ADMIN_TOKEN, "name": "ann", "next": "/"})
+            web_login(c, name="ann")
             page = c.get("/").text
         card = page[page.index('id="workload-support"') :]
         shown = re.search(r"<strong>(\d+) %</strong> agree", card)
