@@ -21,6 +21,7 @@ import uvicorn
 from swapsafe.config import Config, load_config
 from swapsafe.gateway.app import create_app
 from swapsafe.gateway.http_protocol import GatewayHttpProtocol
+from swapsafe.gateway.tracing import TraceWriter
 from swapsafe.providers.registry import create_provider
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
@@ -102,6 +103,48 @@ class Harness:
         return rows[0]
 
 
+async def wait_traced(writer: TraceWriter, request_id: str, timeout: float = 10.0) -> None:
+    """Until the gateway has recorded the trace row of ``request_id`` (or ``timeout``)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while writer.untraced and request_id in writer.untraced and loop.time() < deadline:
+        await asyncio.sleep(0.001)
+
+
+def settling_transport(lib: Any, writer: TraceWriter) -> Any:
+    """An httpx (or httpx2) transport whose responses, when closed, wait until the gateway
+    has recorded their trace row: over a socket a stream's row is recorded after its last
+    bytes are sent, so a client that stops reading at the last event could look too early."""
+
+    class Stream(lib.AsyncByteStream):  # type: ignore[misc]
+        def __init__(self, inner: Any, request_id: str) -> None:
+            self.inner, self.request_id = inner, request_id
+
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            async for chunk in self.inner:
+                yield chunk
+
+        async def aclose(self) -> None:
+            await self.inner.aclose()
+            await wait_traced(writer, self.request_id)
+
+    class Transport(lib.AsyncBaseTransport):  # type: ignore[misc]
+        def __init__(self) -> None:
+            self.inner = lib.AsyncHTTPTransport()
+
+        async def handle_async_request(self, request: Any) -> Any:
+            response = await self.inner.handle_async_request(request)
+            request_id = response.headers.get("x-request-id")
+            if request_id:
+                response.stream = Stream(response.stream, request_id)
+            return response
+
+        async def aclose(self) -> None:
+            await self.inner.aclose()
+
+    return Transport()
+
+
 def write_config(tmp_path: Path, extra: str = "", **fmt: Any) -> Path:
     params = {"bodies": "full", "deadline": "10s", "max_body": 1_000_000} | fmt
     path = tmp_path / "swapsafe.toml"
@@ -148,10 +191,17 @@ async def make_harness(tmp_path: Path, harness_transport: str) -> AsyncIterator[
     opened: list[Harness] = []
     stack = contextlib.AsyncExitStack()
 
-    async def make(extra: str = "", *, loopback: bool = False, **fmt: Any) -> Harness:
-        """``loopback=True`` serves the fake upstreams on real sockets (true streaming, resets)."""
+    async def make(
+        extra: str = "",
+        *,
+        loopback: bool = False,
+        fake: type[FakeUpstream] = FakeUpstream,
+        **fmt: Any,
+    ) -> Harness:
+        """``loopback=True`` serves the fake upstreams on real sockets (true streaming, resets);
+        ``fake`` is the fake upstream class."""
         cfg = load_config(write_config(tmp_path, extra, **fmt), env=ENV)
-        fakes = {"gpt": FakeUpstream("openai"), "claude": FakeUpstream("anthropic")}
+        fakes = {"gpt": fake("openai"), "claude": fake("anthropic")}
         providers = {}
         for name, m in cfg.models.items():
             if loopback:
@@ -172,10 +222,12 @@ async def make_harness(tmp_path: Path, harness_transport: str) -> AsyncIterator[
         store = open_store(f"sqlite:///{tmp_path}/gw.db")
         app = create_app(cfg, store=store, providers=providers, spill_path=tmp_path / "spill.jsonl")
         app.state.runtime.start()
+        writer = app.state.runtime.gateway.traces
+        writer.untraced = set()
         if harness_transport == "socket":
             base = await stack.enter_async_context(serve(app))
-            http = httpx.AsyncClient(base_url=base)
-            sdk_http = httpx2.AsyncClient()
+            http = httpx.AsyncClient(base_url=base, transport=settling_transport(httpx, writer))
+            sdk_http = httpx2.AsyncClient(transport=settling_transport(httpx2, writer))
         else:
             base = "http://gw"
             http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import threading
@@ -12,11 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.gateway.harness import CLIENT_KEY
 
 from swapsafe.background import BACKGROUND_NICE, may_leave_idle_policy
 from swapsafe.gateway.recorder import Recorder
 from swapsafe.store import open_store
 from swapsafe.store.records import TraceQuery, TraceRecord
+from swapsafe.testing import FakeUpstream
 
 
 class FlakyStore:
@@ -194,3 +197,67 @@ def _threads(names: tuple[str, ...]) -> list[threading.Thread]:
 def _nice(thread: threading.Thread) -> int:
     assert thread.native_id is not None
     return os.getpriority(os.PRIO_PROCESS, thread.native_id)
+
+
+class GatedStore:
+    """Wraps a real store; an insert waits until ``release`` is set (a slow commit)."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def insert_traces(self, rows: Sequence[TraceRecord]) -> None:
+        self.entered.set()
+        assert self.release.wait(10)
+        self.real.insert_traces(rows)
+
+
+def test_flush_waits_for_the_batch_being_inserted(tmp_path: Path) -> None:
+    """The queue is empty while the writer inserts the batch it took: flush must still wait."""
+    real = open_store(f"sqlite:///{tmp_path}/t.db")
+    store = GatedStore(real)
+    rec = Recorder(store, spill_path=tmp_path / "spill.jsonl", flush_interval=0.01)  # type: ignore[arg-type]
+    rec.start()
+    try:
+        rec.record(rows(1)[0])
+        assert store.entered.wait(10)
+        assert rec.flush(0.05) is False  # taken from the queue, not written yet
+        store.release.set()
+        assert rec.flush(10) is True
+        assert stored_ids(real) == ["r0"]
+    finally:
+        store.release.set()
+        rec.close()
+        real.close()
+
+
+class LateEndUpstream(FakeUpstream):
+    """Ends each response a moment after its last bytes (a slow upstream hang-up)."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        async def late_end(message: Any) -> None:
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                await asyncio.sleep(0.2)
+            await send(message)
+
+        await super().__call__(scope, receive, late_end)
+
+
+async def test_trace_is_found_right_after_a_stream_the_client_stopped_at_its_end(
+    make_harness: Any,
+) -> None:
+    """Over a socket the row of a stream is recorded after its last event is sent (when the
+    upstream has ended); a client that stops reading at ``[DONE]`` and looks at once must
+    still find it."""
+    h = await make_harness(loopback=True, fake=LateEndUpstream)
+    body = {"model": "chat", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
+    headers = {"authorization": f"Bearer {CLIENT_KEY}"}
+    for _ in range(5):
+        async with h.http.stream("POST", "/v1/chat/completions", json=body, headers=headers) as r:
+            request_id = r.headers["x-request-id"]
+            async for line in r.aiter_lines():
+                if line == "data: [DONE]":
+                    break
+        # one row (``client_disconnect`` when the gateway saw the hang-up before the end)
+        assert h.trace(request_id).stream

@@ -265,6 +265,7 @@ class Gateway:
             ts=now,
             source=source,
         )
+        self.traces.opened(call)
         out_headers = {
             "x-swapsafe-served-by": serving.name,
             "x-swapsafe-workload": workload.name,

@@ -92,6 +92,9 @@ class Recorder:
         self.dropped = 0
         self.store_errors = 0
         self.store_up = True
+        #: rows given to record() / rows written, spilled or dropped (flush() waits on these)
+        self.recorded = 0
+        self.settled = 0
         #: backlog at which the writer leaves idle priority (it returns below a quarter of it)
         self.urgent_rows = 4 * batch_size
         self.priority = IdlePriority()
@@ -99,6 +102,7 @@ class Recorder:
     # -- event-loop side ---------------------------------------------------------------------
     def record(self, row: TraceRecord) -> None:
         self._queue.append(row)
+        self.recorded += 1
         if len(self._queue) >= self.batch_size:
             self._wake.set()
             if self.priority.idle and len(self._queue) >= self.urgent_rows:
@@ -131,12 +135,16 @@ class Recorder:
             log.warning("recorder: %d rows kept in %s for replay", self.spilled, self.spill_path)
 
     def flush(self, timeout: float = 10.0) -> bool:
-        """Block until the queue is empty (tests and the drain path); True when it emptied."""
+        """Block until every row recorded before this call is written or spilled; True if so.
+
+        An empty queue is not enough: the writer may still be inserting the batch it took.
+        """
+        target = self.recorded
         deadline = time.monotonic() + timeout
-        while self._queue and time.monotonic() < deadline:
+        while self.settled < target and time.monotonic() < deadline:
             self._wake.set()
-            time.sleep(0.01)
-        return not self._queue
+            time.sleep(0.005)
+        return self.settled >= target
 
     # -- writer thread -----------------------------------------------------------------------
     def _run(self) -> None:
@@ -188,6 +196,7 @@ class Recorder:
             log.info("recorder: store is back; writing buffered traces")
         self.store_up = True
         self.written += len(batch)
+        self.settled += len(batch)
         return True
 
     def _spill(self, n: int) -> None:
@@ -210,6 +219,8 @@ class Recorder:
                     self.spill_path,
                     exc,
                 )
+            finally:
+                self.settled += len(rows)
 
     def _replay_orphans(self) -> None:
         """Replay spill files left by gateway processes that are gone (crash, kill -9).

@@ -39,6 +39,15 @@ class TraceWriter:
             )
             for m in config.models.values()
         }
+        #: request ids of served calls whose trace row is not recorded yet; None (the default)
+        #: keeps no such set. Test harnesses turn it on to wait for a trace over a real socket,
+        #: where a stream's row is recorded after its last bytes reach the client.
+        self.untraced: set[str] | None = None
+
+    def opened(self, call: Call) -> None:
+        """A served call started; its trace row follows (see ``untraced``)."""
+        if self.untraced is not None:
+            self.untraced.add(call.request_id)
 
     def body_text(self, payload: bytes | dict[str, Any] | None) -> str | None:
         if payload is None or self.bodies == "none":
@@ -65,6 +74,8 @@ class TraceWriter:
 
         ``latency`` (seconds) defaults to the time since the call started.
         """
+        if self.untraced is not None:
+            self.untraced.discard(call.request_id)
         if latency is None:
             latency = time.perf_counter() - call.started
         usage = usage or TokenUsage()
