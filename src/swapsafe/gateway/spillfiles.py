@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import re
 import time
 from collections.abc import Iterable
 from datetime import datetime
@@ -29,6 +30,7 @@ log = logging.getLogger("swapsafe.recorder")
 
 #: glob patterns of the files a restarted process may claim from a dead one
 ORPHAN_PATTERNS = ("spill-*.jsonl", "journal-*.jsonl", "*.replay-*", "orphan-*.claim")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def alive(pid: int) -> bool:
@@ -53,7 +55,7 @@ def owner_pid(name: str) -> int | None:
 
 
 def _clean(value: Any) -> Any:
-    return value.encode("utf-8", "replace").decode() if isinstance(value, str) else value
+    return _SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
 
 
 def row_to_json(row: TraceRecord) -> bytes:

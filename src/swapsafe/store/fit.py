@@ -18,6 +18,7 @@ store.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -25,6 +26,7 @@ import orjson
 from sqlalchemy import BigInteger, Boolean, Float, Integer, String, Table
 
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 Fix = Callable[[Any], Any]
 
@@ -44,7 +46,7 @@ def _text(limit: int | None, nul: bool) -> Fix:
             try:
                 value.encode()
             except UnicodeEncodeError:
-                value = value.encode("utf-8", "replace").decode()
+                value = _SURROGATE.sub("\ufffd", value)
         if nul and "\x00" in value:
             value = value.replace("\x00", "\ufffd")
         return value
