@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import stat
+import subprocess
 import sys
 import threading
 import time
@@ -395,3 +396,42 @@ def test_a_silent_postgres_is_declared_down_and_close_keeps_its_deadline(
         wait_for(lambda: len(stored_ids(store2)) == 110)
         rec2.close()
         store2.close()
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_dead_process_journal_is_replayed_once(tmp_path: Path) -> None:
+    """The journal of a process that is gone is claimed and written by the next one; a live
+    process's journal is left alone."""
+    store = open_store(f"sqlite:///{tmp_path}/t.db")
+    dead = tmp_path / f"journal-{_dead_pid()}-1-0.jsonl"
+    dead.write_bytes(b"".join(row_to_json(r) for r in rows(40)) + b'{"torn')
+    live = tmp_path / f"journal-{os.getppid()}-1-0.jsonl"
+    live.write_bytes(b"".join(row_to_json(r) for r in rows(5, start=100)))
+    rec = Recorder(store, spill_path=tmp_path / "spill.jsonl", flush_interval=0.01)
+    rec.start()
+    try:
+        wait_for(lambda: len(stored_ids(store)) == 40)
+        wait_for(lambda: not dead.exists() and not list(tmp_path.glob("orphan-*")))
+        assert live.exists()
+    finally:
+        rec.close()
+        store.close()
+
+
+def test_journal_segments_go_once_their_rows_are_settled(tmp_path: Path) -> None:
+    from swapsafe.gateway.journal import Journal
+
+    journal = Journal(tmp_path, segment_bytes=1000, settled_rotate_bytes=500, fsync=False)
+    line = row_to_json(rows(1)[0])
+    for _ in range(10):
+        journal.append(line * 3, 3)  # ~1 KB a time: a new segment after each append
+    assert len(journal.paths) == 10 and journal.appended == 30
+    journal.prune(settled=14)  # rows 0-14: the first four segments (rows 0-11) are settled
+    assert len(journal.paths) == 6 and len(list(tmp_path.glob("journal-*"))) == 6
+    journal.close(remove=True)
+    assert not list(tmp_path.glob("journal-*"))
