@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import stat
+import subprocess
 import sys
 import threading
 import time
@@ -14,10 +16,12 @@ from typing import Any
 
 import pytest
 from tests.gateway.harness import CLIENT_KEY
+from tests.store.tcp_proxy import proxy_for
 
 from swapsafe.background import BACKGROUND_NICE, may_leave_idle_policy
-from swapsafe.gateway.recorder import Recorder
+from swapsafe.gateway.recorder import Recorder, row_to_json
 from swapsafe.store import open_store
+from swapsafe.store.engine import StoreTimeouts
 from swapsafe.store.records import TraceQuery, TraceRecord
 from swapsafe.testing import FakeUpstream
 
@@ -261,3 +265,173 @@ async def test_trace_is_found_right_after_a_stream_the_client_stopped_at_its_end
                     break
         # one row (``client_disconnect`` when the gateway saw the hang-up before the end)
         assert h.trace(request_id).stream
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_a_poison_row_is_quarantined_and_the_rest_written(store_url: str, tmp_path: Path) -> None:
+    """One row the store refuses (NOT NULL here; over-long and NUL values are fitted) never
+    blocks the others, is kept with its error in a 0600 file, and the store is not 'down'."""
+    import orjson
+
+    store = open_store(store_url)
+    rec = Recorder(store, spill_path=tmp_path / "spill.jsonl", flush_interval=0.01)
+    rec.start()
+    try:
+        batch = rows(101)
+        batch[0].finish_reason = "y" * 100  # fitted: stored cut to varchar(64)
+        batch[0].response_body = "nul \x00 here"
+        batch[1].workload = None  # type: ignore[assignment]  # refused: NOT NULL
+        for r in batch:
+            rec.record(r)
+        assert rec.flush(10)
+        assert rec.quarantined == 1 and rec.store_up and rec.store_errors == 0
+        ids = stored_ids(store)
+        assert len(ids) == 100 and "r1" not in ids
+        first = store.trace_by_request_id("r0")
+        assert first is not None and first.finish_reason == "y" * 64
+        lines = rec.quarantine_path.read_bytes().splitlines()
+        assert len(lines) == 1 and _mode(rec.quarantine_path) == 0o600
+        entry = orjson.loads(lines[0])
+        assert entry["row"]["request_id"] == "r1" and "null" in entry["error"].lower()
+        for r in rows(100, start=200):  # the next 100 rows: all written
+            rec.record(r)
+        assert rec.flush(10) and len(stored_ids(store)) == 200
+    finally:
+        rec.close()
+        store.close()
+
+
+def test_replaying_a_spill_file_is_poison_safe(store_url: str, tmp_path: Path) -> None:
+    store = open_store(store_url)
+    spill = tmp_path / "spill.jsonl"
+    batch = rows(50)
+    batch[7].workload = None  # type: ignore[assignment]
+    spill.write_bytes(b"".join(row_to_json(r) for r in batch) + b'{"torn": ')
+    rec = Recorder(store, spill_path=spill, flush_interval=0.01)
+    rec.start()
+    try:
+        wait_for(lambda: rec.quarantined == 1 and len(stored_ids(store)) == 49)
+        wait_for(lambda: not list(tmp_path.glob("spill*")))
+    finally:
+        rec.close()
+        store.close()
+
+
+def test_spill_journal_and_quarantine_files_are_private(tmp_path: Path) -> None:
+    store = FlakyStore(open_store(f"sqlite:///{tmp_path}/t.db"))
+    store.down = True
+    rec = Recorder(store, spill_path=tmp_path / "s" / "spill.jsonl", drain_timeout=0.2)  # type: ignore[arg-type]
+    rec.start()
+    for r in rows(10):
+        rec.record(r)
+    wait_for(lambda: bool(list((tmp_path / "s").glob("journal-*.jsonl"))))
+    journals = list((tmp_path / "s").glob("journal-*.jsonl"))
+    assert [_mode(p) for p in journals] == [0o600] and _mode(tmp_path / "s") == 0o700
+    rec.close()
+    assert _mode(tmp_path / "s" / "spill.jsonl") == 0o600
+    assert not list((tmp_path / "s").glob("journal-*.jsonl"))  # all settled (spilled)
+    assert _mode(tmp_path / "t.db") == 0o600
+    store.real.close()
+
+
+def _close_within(rec: Recorder, seconds: float) -> float:
+    """Run ``rec.close()``; fail (not hang) if it takes longer than ``seconds``."""
+    started = time.monotonic()
+    closer = threading.Thread(target=rec.close, daemon=True)
+    closer.start()
+    closer.join(seconds)
+    assert not closer.is_alive(), f"close() still running after {seconds} s"
+    return time.monotonic() - started
+
+
+def test_close_keeps_its_deadline_when_an_insert_hangs_forever(tmp_path: Path) -> None:
+    real = open_store(f"sqlite:///{tmp_path}/t.db")
+    store = GatedStore(real)  # never released: the insert hangs
+    spill = tmp_path / "spill.jsonl"
+    rec = Recorder(store, spill_path=spill, flush_interval=0.01, drain_timeout=0.5)  # type: ignore[arg-type]
+    rec.start()
+    for r in rows(30):
+        rec.record(r)
+    assert store.entered.wait(10)
+    _close_within(rec, 5)
+    assert rec.spilled == 30 and len(spill.read_bytes().splitlines()) == 30
+    store.release.set()
+    rec2 = Recorder(real, spill_path=spill)
+    rec2.start()
+    wait_for(lambda: len(stored_ids(real)) == 30)
+    rec2.close()
+    real.close()
+
+
+@pytest.mark.postgres
+def test_a_silent_postgres_is_declared_down_and_close_keeps_its_deadline(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """PostgreSQL accepts the connection and never answers: the recorder must call the store
+    down within its timeouts, close() must return by its deadline and keep every row."""
+    spill = tmp_path / "spill.jsonl"
+    timeouts = StoreTimeouts(connect=2, statement=1)
+    with proxy_for(pg_url) as (proxy, url):
+        store = open_store(url, timeouts=timeouts)
+        rec = Recorder(store, spill_path=spill, flush_interval=0.01, drain_timeout=1.5)
+        rec.start()
+        for r in rows(10):
+            rec.record(r)
+        assert rec.flush(10)
+        proxy.silent()
+        for r in rows(100, start=10):
+            rec.record(r)
+        wait_for(lambda: not rec.store_up, timeout=timeouts.client_wait + 5)
+        assert _close_within(rec, 10) < 1.5 + 1.0
+        assert rec.spilled == 100
+        proxy.forward()
+        proxy.cut()  # the pooled connections went silent: drop them
+        store.close()
+        store2 = open_store(url, timeouts=timeouts)
+        rec2 = Recorder(store2, spill_path=spill, flush_interval=0.01)
+        rec2.start()
+        wait_for(lambda: len(stored_ids(store2)) == 110)
+        rec2.close()
+        store2.close()
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_dead_process_journal_is_replayed_once(tmp_path: Path) -> None:
+    """The journal of a process that is gone is claimed and written by the next one; a live
+    process's journal is left alone."""
+    store = open_store(f"sqlite:///{tmp_path}/t.db")
+    dead = tmp_path / f"journal-{_dead_pid()}-1-0.jsonl"
+    dead.write_bytes(b"".join(row_to_json(r) for r in rows(40)) + b'{"torn')
+    live = tmp_path / f"journal-{os.getppid()}-1-0.jsonl"
+    live.write_bytes(b"".join(row_to_json(r) for r in rows(5, start=100)))
+    rec = Recorder(store, spill_path=tmp_path / "spill.jsonl", flush_interval=0.01)
+    rec.start()
+    try:
+        wait_for(lambda: len(stored_ids(store)) == 40)
+        wait_for(lambda: not dead.exists() and not list(tmp_path.glob("orphan-*")))
+        assert live.exists()
+    finally:
+        rec.close()
+        store.close()
+
+
+def test_journal_segments_go_once_their_rows_are_settled(tmp_path: Path) -> None:
+    from swapsafe.gateway.journal import Journal
+
+    journal = Journal(tmp_path, segment_bytes=1000, settled_rotate_bytes=500, fsync=False)
+    line = row_to_json(rows(1)[0])
+    for _ in range(10):
+        journal.append(line * 3, 3)  # ~1 KB a time: a new segment after each append
+    assert len(journal.paths) == 10 and journal.appended == 30
+    journal.prune(settled=14)  # rows 0-14: the first four segments (rows 0-11) are settled
+    assert len(journal.paths) == 6 and len(list(tmp_path.glob("journal-*"))) == 6
+    journal.close(remove=True)
+    assert not list(tmp_path.glob("journal-*"))

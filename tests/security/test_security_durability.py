@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 import textwrap
@@ -20,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 from tests.routing.replicas import free_port
+from tests.store.tcp_proxy import proxy_for
 
 from swapsafe.store import open_store
 from swapsafe.store.records import TraceQuery
@@ -29,13 +31,16 @@ pytestmark = pytest.mark.slow
 OUTAGE_S = 60.0
 
 
-def write_config(tmp: Path, upstream: str, max_buffered: int = 200_000) -> Path:
+def write_config(
+    tmp: Path, upstream: str, max_buffered: int = 200_000, store: str = "", url: str = ""
+) -> Path:
     path = tmp / "swapsafe.toml"
     path.write_text(
         textwrap.dedent(f"""
         [store]
-        url = "sqlite:///{tmp}/traces.db"
+        url = "{url or f"sqlite:///{tmp}/traces.db"}"
         max_buffered_rows = {max_buffered}
+        {store}
         [models.old]
         provider = "openai-compatible"
         model = "old-model"
@@ -100,8 +105,16 @@ def start(config: Path, port: int) -> subprocess.Popen[bytes]:
         time.sleep(0.1)
 
 
-async def send(port: int, n: int, ids: list[str], concurrency: int = 32) -> int:
-    """Send up to n requests; collect the response ids received. Returns failures."""
+async def send(
+    port: int,
+    n: int,
+    ids: list[str],
+    concurrency: int = 32,
+    times: list[float] | None = None,
+    stop: threading.Event | None = None,
+) -> int:
+    """Send up to n requests; collect the response ids received (and in ``times`` when each
+    arrived, time.monotonic()). Returns failures."""
     failures = 0
     sem = asyncio.Semaphore(concurrency)
     body = {"model": "support", "messages": [{"role": "user", "content": "hello"}]}
@@ -110,6 +123,8 @@ async def send(port: int, n: int, ids: list[str], concurrency: int = 32) -> int:
         async def one() -> None:
             nonlocal failures
             async with sem:
+                if stop is not None and stop.is_set():
+                    return
                 try:
                     r = await client.post("/v1/chat/completions", json=body)
                 except httpx.HTTPError:
@@ -117,6 +132,8 @@ async def send(port: int, n: int, ids: list[str], concurrency: int = 32) -> int:
                     return
                 if r.status_code == 200:
                     ids.append(r.json()["id"])
+                    if times is not None:
+                        times.append(time.monotonic())
                 else:
                     failures += 1
 
@@ -199,3 +216,101 @@ def test_kill_9_spilled_rows_replayed_on_next_start(tmp_path: Path) -> None:
         g2.wait(timeout=60)
     counts = rows_by_id(f"sqlite:///{db}")
     assert [i for i in spilled if counts.get(i) != 1] == []
+
+
+JOURNAL_INTERVAL = 0.1
+#: the promise: rows recorded more than this before a kill -9 are in the journal (one
+#: interval, plus a margin for one batch's write and a loaded box's scheduling)
+LOSS_BOUND = JOURNAL_INTERVAL + 0.25
+
+
+def test_kill_9_under_load_loses_at_most_the_journal_interval(tmp_path: Path) -> None:
+    """kill -9 mid-load: every response received more than LOSS_BOUND before the kill has
+    exactly one trace row once the next process has replayed the dead one's journal."""
+    with FakeUpstream("openai").serve_in_thread() as upstream:
+        config = write_config(tmp_path, upstream, store=f'journal_interval = "{JOURNAL_INTERVAL}s"')
+        db = tmp_path / "traces.db"
+        port = free_port()
+        g1 = start(config, port)
+        ids: list[str] = []
+        times: list[float] = []
+        killed_at: list[float] = []
+        killed = threading.Event()
+
+        def kill_when_loaded() -> None:
+            while len(ids) < 3000 and g1.poll() is None:
+                time.sleep(0.01)
+            killed_at.append(time.monotonic())
+            os.kill(g1.pid, signal.SIGKILL)
+            killed.set()
+
+        killer = threading.Thread(target=kill_when_loaded)
+        killer.start()
+        asyncio.run(send(port, 20_000, ids, concurrency=32, times=times, stop=killed))
+        killer.join()
+        g1.wait()
+        journals = list((tmp_path / ".swapsafe").glob("journal-*.jsonl"))
+        assert journals and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in journals)
+        g2 = start(config, free_port())
+        deadline = time.monotonic() + 30
+        while any((tmp_path / ".swapsafe").glob(f"journal-{g1.pid}-*")):
+            assert time.monotonic() < deadline, "the dead process's journal was not replayed"
+            time.sleep(0.1)
+        g2.send_signal(signal.SIGTERM)
+        assert g2.wait(timeout=60) in (0, -signal.SIGTERM)
+    counts = rows_by_id(f"sqlite:///{db}")
+    assert all(n == 1 for n in counts.values())
+    before = [i for i, t in zip(ids, times, strict=True) if t < killed_at[0] - LOSS_BOUND]
+    assert len(before) >= 2000
+    missing = [i for i in before if counts.get(i) != 1]
+    assert missing == [], f"{len(missing)} of {len(before)} answered ids lost on kill -9"
+
+
+DRAIN_S = 3.0
+
+
+@pytest.mark.postgres
+def test_sigterm_while_postgres_is_silent_exits_in_time_and_loses_nothing(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """PostgreSQL behind a proxy that goes silent (connections accepted, never answered):
+    a gateway under load gets SIGTERM and must exit within its drain deadline (plus the
+    server's own graceful stop), spilling what it could not write; once PostgreSQL answers
+    again, the next process writes it: every response id has exactly one row."""
+    store = 'statement_timeout = "1s"\nconnect_timeout = "2s"\n' + f'drain_timeout = "{DRAIN_S}s"'
+    with proxy_for(pg_url) as (proxy, url), FakeUpstream("openai").serve_in_thread() as upstream:
+        config = write_config(tmp_path, upstream, store=store, url=url)
+        ids: list[str] = []
+        port = free_port()
+        g1 = start(config, port)
+        assert asyncio.run(send(port, 500, ids)) == 0
+        proxy.silent()
+        assert asyncio.run(send(port, 1000, ids)) == 0  # answered while the store is silent
+        stopped = threading.Event()
+
+        def sigterm() -> None:
+            time.sleep(0.3)
+            stopped.set()
+            g1.send_signal(signal.SIGTERM)
+
+        threading.Thread(target=sigterm).start()
+        asyncio.run(send(port, 3000, ids, stop=stopped))
+        started = time.monotonic()
+        assert g1.wait(timeout=60) in (0, -signal.SIGTERM)
+        took = time.monotonic() - started
+        assert took < DRAIN_S + 5, f"exit took {took:.1f} s with the store silent"
+        assert list((tmp_path / ".swapsafe").glob("spill-*.jsonl"))
+        proxy.forward()
+        proxy.cut()
+        port2 = free_port()
+        g2 = start(config, port2)
+        assert asyncio.run(send(port2, 100, ids)) == 0
+        deadline = time.monotonic() + 30
+        while any((tmp_path / ".swapsafe").glob("spill-*.jsonl")):
+            assert time.monotonic() < deadline, "spilled rows were not replayed"
+            time.sleep(0.1)
+        g2.send_signal(signal.SIGTERM)
+        assert g2.wait(timeout=60) in (0, -signal.SIGTERM)
+    counts = rows_by_id(pg_url)
+    missing = [i for i in ids if counts.get(i) != 1]
+    assert missing == [], f"{len(missing)} of {len(ids)} response ids without exactly one row"

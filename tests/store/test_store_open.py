@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 
 from swapsafe.exceptions import StoreError
 from swapsafe.store import SqlStore, open_store
-from swapsafe.store.engine import mask_url, parse_url
+from swapsafe.store.engine import StoreTimeouts, mask_url, parse_url
 from swapsafe.store.migrate import compare_options, head_revision
 from swapsafe.store.tables import metadata
 
@@ -60,7 +60,32 @@ def test_sqlite_pragmas(tmp_path: Path) -> None:
         with s._engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15000
+    finally:
+        s.close()
+
+
+def test_sqlite_busy_timeout_is_the_statement_timeout(tmp_path: Path) -> None:
+    s = open_store(f"sqlite:///{tmp_path / 'a.db'}", timeouts=StoreTimeouts(statement=2.5))
+    try:
+        with s._engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 2500
+    finally:
+        s.close()
+
+
+def test_sqlite_store_file_is_private(tmp_path: Path) -> None:
+    """It holds request and response bodies: 0600, and its WAL files follow its mode."""
+    s = open_store(f"sqlite:///{tmp_path / 'a.db'}")
+    try:
+        s.insert_traces([])
+        with s._engine.connect() as conn:
+            conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS t (x)")
+            conn.commit()
+        for name in ("a.db", "a.db-wal", "a.db-shm"):
+            path = tmp_path / name
+            if path.exists():
+                assert stat.S_IMODE(path.stat().st_mode) == 0o600, name
     finally:
         s.close()
 

@@ -128,3 +128,40 @@ def test_nul_in_bodies_does_not_lose_the_row(store: SqlStore) -> None:
     got = store.trace_by_request_id("req-0")
     assert got is not None and got.response_body is not None
     assert got.response_body.startswith('{"x":"a') and got.response_body.endswith('b"}')
+
+
+def test_every_value_is_fitted_to_its_column(store: SqlStore) -> None:
+    """Over-long, NUL-bearing, unencodable and mistyped values are stored fitted, and the rows
+    after them are written: one upstream value never fails a batch (issue #22, item 4)."""
+    odd = full_trace(
+        0,
+        finish_reason="x" * 100,  # varchar(64)
+        error_class="e\x00" * 40,  # varchar(64), NUL
+        workload="w\x00" + "l" * 300,  # varchar(200)
+        provider={"not": "a string"},
+        response_body="bad \ud800 surrogate and NUL \x00",
+        request_body="\x00",
+        input_tokens=2**40,  # integer column (32 bit)
+        output_tokens=12.0,
+        cost_usd="free",
+    )
+    store.insert_traces([odd, *(full_trace(i) for i in range(1, 101))])
+    got = store.trace_by_request_id("req-0")
+    assert got is not None
+    nul = "\x00" if store.dialect == "sqlite" else "\ufffd"
+    assert got.finish_reason == "x" * 64
+    assert got.error_class == ("e" + nul) * 32
+    assert got.workload == "w" + nul + "l" * 198
+    assert got.provider == '{"not":"a string"}'
+    assert got.response_body == f"bad \ufffd surrogate and NUL {nul}"
+    assert got.request_body == nul
+    assert got.input_tokens is None and got.output_tokens == 12 and got.cost_usd is None
+    assert store.count_traces(TraceQuery()) == 101
+
+
+def test_fitter_limits_come_from_the_table() -> None:
+    from swapsafe.store.sql_store import PG_TRACE_FIT
+    from swapsafe.store.tables import traces
+
+    assert PG_TRACE_FIT.limits["finish_reason"] == traces.c.finish_reason.type.length == 64  # type: ignore[attr-defined]
+    assert "request_body" not in PG_TRACE_FIT.limits  # Text: no limit

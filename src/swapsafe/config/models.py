@@ -47,6 +47,17 @@ class StoreConfig(_Table):
     # Trace rows held in memory while the store is unavailable; past this they spill to
     # <config dir>/.swapsafe/spill-<pid>.jsonl and are replayed later.
     max_buffered_rows: Annotated[int, Field(ge=1)] = 200_000
+    # How long opening a PostgreSQL connection may take, and how long any statement may run
+    # (server-side statement_timeout, and client-side for a server that went silent; on
+    # SQLite, how long a write waits for another process's lock).
+    connect_timeout: Annotated[Duration, Field(gt=0)] = 5.0
+    statement_timeout: Annotated[Duration, Field(gt=0)] = 15.0
+    # The gateway journals every trace row to <config dir>/.swapsafe/ this often (one write +
+    # fsync per batch): kill -9 or a power loss loses at most about this much. 0 turns it off.
+    journal_interval: Annotated[Duration, Field(ge=0)] = 0.1
+    # On shutdown, how long the gateway keeps writing buffered traces to the store before it
+    # spills the rest to <config dir>/.swapsafe/ for the next start.
+    drain_timeout: Annotated[Duration, Field(gt=0)] = 10.0
 
 
 class PriceOverride(_Table):

@@ -36,6 +36,7 @@ from swapsafe.providers.egress import Egress
 from swapsafe.providers.registry import create_provider
 from swapsafe.routing.service import RoutingService
 from swapsafe.store import open_store
+from swapsafe.store.engine import StoreTimeouts
 from swapsafe.store.protocol import Store
 
 log = logging.getLogger("swapsafe.gateway")
@@ -88,13 +89,22 @@ class GatewayRuntime:
     ) -> None:
         self.config = config
         self._owns_store = store is None
-        self.store: Store = store if store is not None else open_store(config.store.url)
+        sc = config.store
+        self.store: Store = (
+            store
+            if store is not None
+            else open_store(
+                sc.url, timeouts=StoreTimeouts(sc.connect_timeout, sc.statement_timeout)
+            )
+        )
         self.providers = dict(providers) if providers is not None else build_providers(config)
         self.metrics = GatewayMetrics()
         self.recorder = Recorder(
             self.store,
             spill_path=spill_path or config.root / ".swapsafe" / f"spill-{os.getpid()}.jsonl",
             max_buffer=config.store.max_buffered_rows,
+            drain_timeout=sc.drain_timeout,
+            journal_interval=sc.journal_interval or None,
         )
         self.routing = RoutingCache(self.store, config.workloads)
         self.gateway = Gateway(
@@ -121,6 +131,11 @@ class GatewayRuntime:
             "swapsafe_recorder_dropped_total",
             "Trace rows lost (spill file unwritable).",
             lambda: rec.dropped,
+        )
+        m.gauge(
+            "swapsafe_recorder_quarantined_total",
+            "Trace rows the store refused, kept in .swapsafe/quarantine-<pid>.jsonl.",
+            lambda: rec.quarantined,
         )
         m.gauge("swapsafe_shadow_in_flight", "Shadow calls running.", lambda: shadow.in_flight)
         m.gauge(

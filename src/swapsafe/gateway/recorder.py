@@ -1,68 +1,63 @@
-"""Batched trace writes off the request path, losing nothing on shutdown or store outage.
+"""Batched trace writes off the request path, with a bounded loss on ``kill -9``.
 
-``record()`` is a deque append on the event loop. A writer thread flushes batches to the store.
-When the store fails, rows stay in memory (bounded by ``max_buffer``); past that bound the oldest
-rows spill to a local JSONL file. Spilled rows are replayed when the store answers again, and on
-the next start after a crash. Inserts are idempotent on ``request_id``, so a replay after a
-partial write adds nothing twice. ``close()`` (SIGTERM) drains everything: to the store if it
-answers within ``drain_timeout``, else to the spill file. Only a failing spill file drops rows,
-and those are counted and logged.
+``record()`` is a deque append on the event loop. Two threads take it from there:
+
+- the **journal** thread, every ``journal_interval`` (0.1 s), appends the rows recorded since
+  its last turn to a local append-only journal (one write + one fsync per batch, see
+  :mod:`swapsafe.gateway.journal`) and hands them to the writer. A ``kill -9`` or power loss
+  loses at most the rows of one interval (plus the fsync's own time); the next gateway
+  process replays a dead process's journal. ``journal_interval=None`` turns it off.
+- the **writer** thread flushes batches to the store. When the store fails (or does not
+  answer within its timeouts, see ``StoreTimeouts``) rows stay in memory, bounded by
+  ``max_buffer``; past that the oldest rows spill to a local JSONL file, replayed when the
+  store answers again and on the next start after a crash.
+
+A batch the store refuses for its values (a data or constraint error, not an outage) is
+retried row by row: a row the store refuses alone is quarantined to
+``quarantine-<pid>.jsonl`` with its error and counted, the others are written. Replays of
+spill and journal files go through the same path. Inserts are idempotent on ``request_id``,
+so a replay after a partial write adds nothing twice.
+
+``close()`` (SIGTERM) returns within ``drain_timeout`` whatever the store does: it drains to
+the store until then, and spills what is left, the batch of an insert that still hangs
+included. Only a failing spill file drops rows (the journal is then kept for the next start).
+Every file is created 0600.
 
 The writer thread runs at idle CPU priority where the process may raise it again (see
-:mod:`swapsafe.background`): requests preempt it at once. When its backlog reaches
+:mod:`swapsafe.background`): requests preempt it at once. When the backlog reaches
 ``urgent_rows`` (a saturated loop starves it), the loop raises it to normal priority until
 it has caught up.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import threading
 import time
 from collections import deque
-from datetime import datetime
 from pathlib import Path
 
-import orjson
-
 from swapsafe.background import IdlePriority
+from swapsafe.gateway import spillfiles
+from swapsafe.gateway.journal import Journal
+from swapsafe.gateway.spillfiles import row_from_json, row_to_json
+from swapsafe.store.engine import is_row_error
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import TraceRecord
+
+__all__ = ["Recorder", "row_from_json", "row_to_json"]
 
 log = logging.getLogger("swapsafe.recorder")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _owner_pid(name: str) -> int | None:
-    """The pid of the process that owns a spill/replay/claim file, from its name."""
-    if ".replay-" in name:
-        token = name.split(".replay-", 1)[1].split("-", 1)[0]
-    elif name.startswith(("spill-", "orphan-")):
-        token = name.split("-", 1)[1].split("-", 1)[0].split(".", 1)[0]
-    else:
-        return None
-    return int(token) if token.isdigit() else None
-
-
-def row_to_json(row: TraceRecord) -> bytes:
-    return orjson.dumps(dataclasses.asdict(row))
-
-
-def row_from_json(line: bytes) -> TraceRecord:
-    data = orjson.loads(line)
-    data["ts"] = datetime.fromisoformat(data["ts"])
-    return TraceRecord(**data)
+def error_text(exc: BaseException) -> str:
+    """The driver's one-line reason (never SQLAlchemy's text, which lists the parameters)."""
+    while exc.__cause__ is not None and not hasattr(exc, "orig"):
+        exc = exc.__cause__
+    orig = getattr(exc, "orig", None) or exc
+    first = (str(orig).strip().splitlines() or [""])[0]
+    return f"{type(orig).__name__}: {first}"[:300]
 
 
 class Recorder:
@@ -75,24 +70,39 @@ class Recorder:
         flush_interval: float = 0.1,
         max_buffer: int = 200_000,
         drain_timeout: float = 10.0,
+        journal_interval: float | None = 0.1,
+        journal_fsync: bool = True,
     ) -> None:
         self.store = store
         self.spill_path = spill_path
+        self.quarantine_path = spill_path.with_name(f"quarantine-{os.getpid()}.jsonl")
         self.batch_size = batch_size
         self.flush_interval = flush_interval
         self.max_buffer = max_buffer
         self.drain_timeout = drain_timeout
-        self._queue: deque[TraceRecord] = deque()
+        self.journal_interval = journal_interval
+        self.journal = Journal(spill_path.parent, fsync=journal_fsync) if journal_interval else None
+        self._incoming: deque[TraceRecord] = deque()  # recorded, not journaled yet
+        self._queue: deque[TraceRecord] = deque()  # waiting for the store
+        self._inflight: list[TraceRecord] = []  # the batch being inserted
+        self._lock = threading.Lock()
+        self._abandoned = False
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._journal_wake = threading.Event()
+        self._journal_stop = threading.Event()
         self._spill_lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._journal_thread: threading.Thread | None = None
         self.written = 0
         self.spilled = 0
         self.dropped = 0
+        self.quarantined = 0
         self.store_errors = 0
+        self.journal_errors = 0
+        #: False from a failed (or timed-out) write until the next one succeeds
         self.store_up = True
-        #: rows given to record() / rows written, spilled or dropped (flush() waits on these)
+        #: rows given to record() / rows written, spilled, quarantined or dropped, in order
         self.recorded = 0
         self.settled = 0
         #: backlog at which the writer leaves idle priority (it returns below a quarter of it)
@@ -101,38 +111,74 @@ class Recorder:
 
     # -- event-loop side ---------------------------------------------------------------------
     def record(self, row: TraceRecord) -> None:
-        self._queue.append(row)
+        if self.journal is None:
+            self._queue.append(row)
+            if len(self._queue) >= self.batch_size:
+                self._wake.set()
+        else:
+            self._incoming.append(row)
         self.recorded += 1
-        if len(self._queue) >= self.batch_size:
-            self._wake.set()
-            if self.priority.idle and len(self._queue) >= self.urgent_rows:
-                self.priority.set(idle=False)  # a saturated loop starves an idle writer
+        if self.priority.idle and self.recorded - self.settled >= self.urgent_rows:
+            self.priority.set(idle=False)  # a saturated loop starves an idle writer
 
     @property
     def pending(self) -> int:
-        return len(self._queue)
+        """Rows recorded and not yet written, spilled or quarantined."""
+        return self.recorded - self.settled
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="swapsafe-recorder", daemon=True)
             self._thread.start()
+        if self.journal is not None and self._journal_thread is None:
+            self._journal_thread = threading.Thread(
+                target=self._journal_run, name="swapsafe-journal", daemon=True
+            )
+            self._journal_thread.start()
 
     def close(self) -> None:
-        """Stop the writer and drain every pending row (store first, spill file otherwise)."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        """Drain to the store until ``drain_timeout``, then spill what is left; never blocks
+        longer (an insert that hangs is left behind, its batch spilled)."""
         deadline = time.monotonic() + self.drain_timeout
-        while self._queue and time.monotonic() < deadline:
-            if not self._flush_once():
-                time.sleep(0.2)
-        if self._queue:
-            self._spill(len(self._queue))
+        self._stop_journal(deadline)
+        writer = self._thread
+        if writer is not None:
+            while self.settled < self.recorded and writer.is_alive():
+                if time.monotonic() >= deadline:
+                    break
+                self._wake.set()
+                time.sleep(0.01)
+            self._stop.set()
+            self._wake.set()
+            writer.join(max(0.0, deadline - time.monotonic()))
+            self._thread = None
+        else:
+            while self._queue and time.monotonic() < deadline and self._flush_once():
+                pass
+        with self._lock:
+            self._abandoned = True  # a writer still inside an insert must not settle it again
+            rows = [*self._inflight, *self._queue, *self._incoming]
+            self._inflight = []
+            self._queue.clear()
+            self._incoming.clear()
+        dropped = self.dropped
+        if rows:
+            self._spill_rows(rows)
+        if self.journal is not None:
+            self.journal.close(remove=self.dropped == dropped)
         if self.spilled:
             log.warning("recorder: %d rows kept in %s for replay", self.spilled, self.spill_path)
+
+    def _stop_journal(self, deadline: float) -> None:
+        thread = self._journal_thread
+        if thread is not None:
+            self._journal_stop.set()
+            self._journal_wake.set()
+            thread.join(max(0.1, deadline - time.monotonic()))
+            self._journal_thread = None
+        elif self.journal is not None:
+            self._journal_tick()  # never started: journal and queue what was recorded
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Block until every row recorded before this call is written or spilled; True if so.
@@ -142,9 +188,46 @@ class Recorder:
         target = self.recorded
         deadline = time.monotonic() + timeout
         while self.settled < target and time.monotonic() < deadline:
+            self._journal_wake.set()
             self._wake.set()
             time.sleep(0.005)
         return self.settled >= target
+
+    # -- journal thread ----------------------------------------------------------------------
+    def _journal_run(self) -> None:
+        assert self.journal_interval is not None
+        while True:
+            self._journal_wake.wait(self.journal_interval)
+            self._journal_wake.clear()
+            stopping = self._journal_stop.is_set()
+            self._journal_tick()
+            if stopping:
+                return
+
+    def _journal_tick(self) -> None:
+        """Journal the rows recorded since the last turn (one write, one fsync), queue them."""
+        journal = self.journal
+        assert journal is not None
+        rows: list[TraceRecord] = []
+        take = self._incoming.popleft
+        try:
+            while True:
+                rows.append(take())
+        except IndexError:
+            pass
+        if rows:
+            try:
+                journal.append(spillfiles.rows_to_json(rows), len(rows))
+            except OSError as exc:
+                journal.appended += len(rows)  # not journaled, still numbered
+                self.journal_errors += 1
+                log.error("recorder: cannot write the journal in %s: %s", journal.directory, exc)
+            self._queue.extend(rows)
+            self._wake.set()
+        try:
+            journal.prune(self.settled)
+        except OSError as exc:
+            log.error("recorder: cannot rotate the journal: %s", exc)
 
     # -- writer thread -----------------------------------------------------------------------
     def _run(self) -> None:
@@ -155,7 +238,7 @@ class Recorder:
         while not self._stop.is_set():
             self._wake.wait(self.flush_interval)
             self._wake.clear()
-            if len(self._queue) < self.urgent_rows // 4:
+            if self.pending < self.urgent_rows // 4:
                 self.priority.set(idle=True)
             while self._queue and not self._stop.is_set():
                 if self._flush_once():
@@ -178,38 +261,89 @@ class Recorder:
         return batch
 
     def _flush_once(self) -> bool:
-        batch = self._take(self.batch_size)
+        with self._lock:
+            if self._abandoned:
+                return True
+            batch = self._inflight = self._take(self.batch_size)
         if not batch:
             return True
         try:
-            self.store.insert_traces(batch)
-        except Exception as exc:  # store down: keep the rows, retry later
-            self._queue.extendleft(reversed(batch))
-            self.store_errors += 1
-            if self.store_up:
-                log.warning(
-                    "recorder: store unavailable (%s); buffering traces", type(exc).__name__
-                )
-            self.store_up = False
+            bad = self._write_rows(batch)
+        except Exception as exc:  # store down or silent: keep the rows, retry later
+            with self._lock:
+                self._inflight = []
+                if not self._abandoned:
+                    self._queue.extendleft(reversed(batch))
+            self._store_failed(exc)
             return False
+        with self._lock:
+            self._inflight = []
+            if self._abandoned:
+                return True
+            self.written += len(batch) - bad
+            self.settled += len(batch)
         if not self.store_up:
             log.info("recorder: store is back; writing buffered traces")
         self.store_up = True
-        self.written += len(batch)
-        self.settled += len(batch)
         return True
 
+    def _store_failed(self, exc: BaseException) -> None:
+        self.store_errors += 1
+        if self.store_up:
+            log.warning("recorder: store unavailable (%s); buffering traces", error_text(exc))
+        self.store_up = False
+
+    def _write_rows(self, rows: list[TraceRecord]) -> int:
+        """Insert ``rows``; a batch refused for its values is retried row by row and the rows
+        refused alone are quarantined. Returns how many were; raises when the store is down."""
+        try:
+            self.store.insert_traces(rows)
+            return 0
+        except Exception as exc:
+            if not is_row_error(exc):
+                raise
+            if len(rows) == 1:
+                self._quarantine(rows[0], exc)
+                return 1
+        bad = 0
+        for row in rows:
+            try:
+                self.store.insert_traces([row])
+            except Exception as exc:
+                if not is_row_error(exc):
+                    raise
+                self._quarantine(row, exc)
+                bad += 1
+        return bad
+
+    def _quarantine(self, row: TraceRecord, exc: BaseException) -> None:
+        reason = error_text(exc)
+        try:
+            spillfiles.append_private(self.quarantine_path, spillfiles.quarantine_line(row, reason))
+        except OSError as err:
+            self.dropped += 1
+            log.error("recorder: dropped trace row %s: %s (%s)", row.request_id, reason, err)
+            return
+        self.quarantined += 1
+        log.error(
+            "recorder: quarantined trace row %s to %s: %s",
+            row.request_id,
+            self.quarantine_path,
+            reason,
+        )
+
+    # -- spill files -------------------------------------------------------------------------
     def _spill(self, n: int) -> None:
-        rows = self._take(n)
+        with self._lock:
+            rows = self._take(n)
+        self._spill_rows(rows)
+
+    def _spill_rows(self, rows: list[TraceRecord]) -> None:
         if not rows:
             return
         with self._spill_lock:
             try:
-                self.spill_path.parent.mkdir(parents=True, exist_ok=True)
-                with open(self.spill_path, "ab") as f:
-                    f.write(b"".join(row_to_json(r) + b"\n" for r in rows))
-                    f.flush()
-                    os.fsync(f.fileno())
+                spillfiles.append_private(self.spill_path, spillfiles.rows_to_json(rows))
                 self.spilled += len(rows)
             except OSError as exc:
                 self.dropped += len(rows)
@@ -223,30 +357,10 @@ class Recorder:
                 self.settled += len(rows)
 
     def _replay_orphans(self) -> None:
-        """Replay spill files left by gateway processes that are gone (crash, kill -9).
-
-        Files are named ``spill-<pid>.jsonl``; a file whose process still runs belongs to a live
-        sibling worker and is left alone.
-        """
-        directory = self.spill_path.parent
-        if not directory.is_dir():
-            return
-        candidates = [
-            *directory.glob("spill-*.jsonl"),  # spill-<writer pid>.jsonl
-            *directory.glob("*.replay-*"),  # <spill>.replay-<replayer pid>-<ns>
-            *directory.glob("orphan-*.claim"),  # orphan-<replayer pid>-<ns>.claim
-        ]
-        for path in sorted(candidates):
-            if path == self.spill_path:
-                continue
-            owner = _owner_pid(path.name)
-            if owner is not None and _alive(owner):
-                continue
-            claimed = path.with_name(f"orphan-{os.getpid()}-{time.time_ns()}.claim")
-            try:
-                os.replace(path, claimed)  # atomic: only one process replays a file
-            except OSError:
-                continue
+        """Replay spill and journal files left by gateway processes that are gone (crash,
+        kill -9); a live sibling worker's files are left alone."""
+        own = [self.spill_path, *(self.journal.paths if self.journal else [])]
+        for claimed in spillfiles.claim_orphans(self.spill_path.parent, own):
             self._replay_file(claimed)
 
     def _replay_spill(self) -> None:
@@ -259,23 +373,25 @@ class Recorder:
         self._replay_file(replaying)
 
     def _replay_file(self, replaying: Path) -> None:
-        rows: list[TraceRecord] = []
-        with open(replaying, "rb") as f:
-            for line in f:
-                if line.strip():
-                    try:
-                        rows.append(row_from_json(line))
-                    except (ValueError, TypeError) as exc:
-                        log.error("recorder: skipping unreadable spilled row: %s", exc)
+        rows = spillfiles.read_rows(replaying)
+        done = 0
         try:
             for i in range(0, len(rows), self.batch_size):
-                self.store.insert_traces(rows[i : i + self.batch_size])
-        except Exception:
-            # Put the file back for a later attempt; inserts are idempotent on request_id.
-            with self._spill_lock, open(self.spill_path, "ab") as out:
-                out.write(replaying.read_bytes())
-            replaying.unlink()
+                batch = rows[i : i + self.batch_size]
+                bad = self._write_rows(batch)
+                self.written += len(batch) - bad
+                done = i + len(batch)
+        except Exception as exc:
+            # Keep what is left for a later attempt (inserts are idempotent on request_id).
+            self._store_failed(exc)
+            with self._spill_lock:
+                try:
+                    spillfiles.append_private(self.spill_path, spillfiles.rows_to_json(rows[done:]))
+                except OSError as err:
+                    log.error("recorder: cannot put replayed rows back: %s", err)
+                    return  # the file being replayed stays, for the next start
+            replaying.unlink(missing_ok=True)
             return
-        replaying.unlink()
-        self.written += len(rows)
-        log.info("recorder: replayed %d spilled trace rows", len(rows))
+        replaying.unlink(missing_ok=True)
+        if rows:
+            log.info("recorder: replayed %d trace rows from %s", len(rows), replaying.name)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import stat
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from swapsafe.exceptions import StoreError
@@ -119,22 +122,49 @@ def _read_only(path: Path) -> bool:
     return not os.access(path, os.W_OK) or not (path.stat().st_mode & stat.S_IWUSR)
 
 
-def build_engine(url: URL) -> Engine:
-    """An engine configured for swapsafe: WAL + busy_timeout on SQLite, psycopg 3 on PostgreSQL."""
+@dataclass(frozen=True)
+class StoreTimeouts:
+    """How long a store call may wait ([store] connect_timeout / statement_timeout).
+
+    PostgreSQL: ``connect`` bounds opening a connection (libpq ``connect_timeout``);
+    ``statement`` is the server's ``statement_timeout`` and, a little longer, how long the
+    client waits for any answer on an open connection: a server that accepted the connection
+    and went silent fails the call instead of blocking it forever. SQLite: ``statement`` is
+    the busy timeout, how long a write waits for another process's lock.
+    """
+
+    connect: float = 5.0
+    statement: float = 15.0
+
+    @property
+    def client_wait(self) -> float:
+        """The client-side limit: past the server's own statement timeout, so that fires first."""
+        return self.statement + max(1.0, self.statement / 10)
+
+
+def build_engine(url: URL, timeouts: StoreTimeouts | None = None) -> Engine:
+    """An engine configured for swapsafe: WAL + busy_timeout on SQLite, psycopg 3 on PostgreSQL
+    with connect, statement and client-side answer timeouts (see :class:`StoreTimeouts`)."""
+    t = timeouts or StoreTimeouts()
     if url.get_backend_name() == "sqlite":
         path = sqlite_path(url)
+        create_private(path)
         engine = create_engine(
             url.set(database=str(path)),
             json_serializer=json_dumps,
-            connect_args={"timeout": 5.0},
+            connect_args={"timeout": t.statement},
         )
-        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "connect", _sqlite_on_connect(t.statement))
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
     connect_args: dict[str, Any] = {}
     if "connect_timeout" not in url.query:
-        connect_args["connect_timeout"] = 5
-    return create_engine(
+        connect_args["connect_timeout"] = max(1, round(t.connect))
+    options = str(url.query.get("options", ""))
+    if "statement_timeout" not in options:
+        ms = max(1, round(t.statement * 1000))
+        connect_args["options"] = f"{options} -c statement_timeout={ms}".strip()
+    engine = create_engine(
         url,
         json_serializer=json_dumps,
         connect_args=connect_args,
@@ -142,14 +172,48 @@ def build_engine(url: URL) -> Engine:
         pool_size=5,
         max_overflow=10,
     )
+    from swapsafe.store.pg_guard import guarded_connect  # psycopg is an optional dependency
+
+    event.listen(engine, "do_connect", guarded_connect(t.client_wait))
+    return engine
 
 
-def _sqlite_on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+def create_private(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 if it does not exist (it will hold trace bodies)."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+_ROW_ERRORS = (DataError, IntegrityError, ValueError, TypeError, AttributeError, UnicodeError)
+
+
+def is_row_error(exc: BaseException) -> bool:
+    """Whether a failed write was refused for the rows it carried (a value, a constraint)
+    rather than for the store (unreachable, timed out, locked, schema missing)."""
+    if isinstance(exc, StoreError) and exc.__cause__ is not None:
+        exc = exc.__cause__
+    if isinstance(exc, DBAPIError):
+        return isinstance(exc, DataError | IntegrityError)
+    if isinstance(exc, StatementError):  # raised while binding a value, before the driver
+        return exc.orig is None or isinstance(exc.orig, _ROW_ERRORS)
+    return isinstance(exc, _ROW_ERRORS)
+
+
+def _sqlite_on_connect(
+    busy_timeout: float,
+) -> Callable[[DBAPIConnection, ConnectionPoolEntry], None]:
+    def on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+        _sqlite_setup(dbapi_connection, round(busy_timeout * 1000))
+
+    return on_connect
+
+
+def _sqlite_setup(dbapi_connection: DBAPIConnection, busy_ms: int) -> None:
     # SQLAlchemy emits BEGIN itself (see _sqlite_on_begin), so pysqlite must not.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute("PRAGMA busy_timeout = 5000")
+        cursor.execute(f"PRAGMA busy_timeout = {busy_ms:d}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
@@ -171,6 +235,7 @@ _REASONS: tuple[tuple[str, str], ...] = (
     ("could not translate host name", "unknown host"),
     ("name or service not known", "unknown host"),
     ("timeout expired", "connection timed out"),
+    ("did not answer within", "the server did not answer in time"),
     ("timed out", "connection timed out"),
     ("no pg_hba.conf entry", "the server refused this client (pg_hba.conf)"),
     ("attempt to write a readonly database", "the database file is read-only"),

@@ -14,7 +14,7 @@ from swapsafe.store import (
     migrate,
     tables_rollout,  # noqa: F401  (registers the area's tables)
 )
-from swapsafe.store.engine import build_engine, explain, mask_url
+from swapsafe.store.engine import StoreTimeouts, build_engine, explain, mask_url
 from swapsafe.store.tables import metadata
 
 log = logging.getLogger("swapsafe.store")
@@ -23,10 +23,11 @@ log = logging.getLogger("swapsafe.store")
 class SqlBase:
     """Owns the engine. ``url`` is the masked URL, safe to show and log."""
 
-    def __init__(self, url: URL) -> None:
+    def __init__(self, url: URL, timeouts: StoreTimeouts | None = None) -> None:
         self._url = url
         self.url = mask_url(url)
-        self._engine: Engine = build_engine(url)
+        self.timeouts = timeouts or StoreTimeouts()
+        self._engine: Engine = build_engine(url, self.timeouts)
         self._stoppers: list[Callable[[], None]] = []
 
     @property

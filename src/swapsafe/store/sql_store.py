@@ -14,7 +14,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from swapsafe.exceptions import RoutingError, StoreError
 from swapsafe.store import notify
 from swapsafe.store.convert import field_names, from_row, from_rows, jsonable, to_row, utcnow
-from swapsafe.store.engine import explain, parse_url
+from swapsafe.store.engine import StoreTimeouts, explain, parse_url
+from swapsafe.store.fit import RowFitter
 from swapsafe.store.migrate import check_known
 from swapsafe.store.records import (
     SYNTHETIC_SOURCES,
@@ -28,7 +29,6 @@ from swapsafe.store.sql_rollout import RolloutStoreMixin
 from swapsafe.store.tables import audit_log, meta, routing_state, sqlite_utc_text, traces
 
 ROUTING_VERSION_KEY = "routing_version"
-_BODY_COLUMNS = ("request_body", "response_body")
 _SQLITE_TRACE_COMPILED = (
     sqlite_insert(traces)
     .on_conflict_do_nothing(index_elements=["request_id"])
@@ -38,11 +38,14 @@ _SQLITE_TRACE_INSERT = str(_SQLITE_TRACE_COMPILED)
 _TRACE_FIELDS = tuple(_SQLITE_TRACE_COMPILED.positiontup or ())  # qmark order
 _TS_INDEX = _TRACE_FIELDS.index("ts")
 _trace_values = operator.attrgetter(*_TRACE_FIELDS)
+#: trace values made to fit their columns (tables.traces): one odd value never fails a batch
+SQLITE_TRACE_FIT = RowFitter(traces, _TRACE_FIELDS, nul=False)
+PG_TRACE_FIT = RowFitter(traces, field_names(TraceRecord), nul=True)
 
 
 def _sqlite_trace_params(record: TraceRecord) -> tuple[Any, ...]:
     """Column values as SQLite stores them; ``ts`` as naive UTC text like UtcDateTime does."""
-    values: tuple[Any, ...] = _trace_values(record)
+    values: tuple[Any, ...] = SQLITE_TRACE_FIT.fit_tuple(_trace_values(record))
     return (*values[:_TS_INDEX], sqlite_utc_text(record.ts), *values[_TS_INDEX + 1 :])
 
 
@@ -52,7 +55,10 @@ class SqlStore(RolloutStoreMixin, ResultsMixin):
     # -- traces ------------------------------------------------------------------------------
 
     def insert_traces(self, rows: Sequence[TraceRecord]) -> None:
-        """Batch insert; rows whose request_id is already stored are ignored."""
+        """Batch insert; rows whose request_id is already stored are ignored.
+
+        Every value is first made to fit its column (see :mod:`swapsafe.store.fit`).
+        """
         if not rows:
             return
         if self.dialect == "sqlite":
@@ -61,12 +67,7 @@ class SqlStore(RolloutStoreMixin, ResultsMixin):
             with self._write() as conn:
                 conn.exec_driver_sql(_SQLITE_TRACE_INSERT, params)
             return
-        values = [to_row(r) for r in rows]
-        for value in values:  # PostgreSQL text cannot hold NUL; keep the row, mark the byte
-            for col in _BODY_COLUMNS:
-                body = value[col]
-                if body is not None and "\x00" in body:
-                    value[col] = body.replace("\x00", "\ufffd")
+        values = [PG_TRACE_FIT.fit_dict(to_row(r)) for r in rows]
         with self._write() as conn:
             conn.execute(insert_ignore(conn, traces, "request_id"), values)
 
@@ -217,7 +218,8 @@ class SqlStore(RolloutStoreMixin, ResultsMixin):
         if self.dialect == "postgresql":
             conninfo = self._url.set(drivername="postgresql").render_as_string(hide_password=False)
             if "connect_timeout" not in self._url.query:
-                conninfo += ("&" if "?" in conninfo else "?") + "connect_timeout=5"
+                timeout = max(1, round(self.timeouts.connect))
+                conninfo += ("&" if "?" in conninfo else "?") + f"connect_timeout={timeout}"
             stop = notify.listen_pg(conninfo, self.url, self.routing_version, callback)
         else:
             stop = notify.poll_routing_version(self.routing_version, callback)
@@ -263,13 +265,16 @@ class SqlStore(RolloutStoreMixin, ResultsMixin):
             return from_rows(AuditEntry, conn.execute(stmt))
 
 
-def open_store(url: str, *, upgrade: bool = True) -> SqlStore:
+def open_store(
+    url: str, *, upgrade: bool = True, timeouts: StoreTimeouts | None = None
+) -> SqlStore:
     """Open (and by default migrate) the store at ``url``; StoreError in one line otherwise.
 
-    ``postgresql://`` and ``postgres://`` URLs go through psycopg 3.
+    ``postgresql://`` and ``postgres://`` URLs go through psycopg 3. ``timeouts`` bound every
+    call (defaults: :class:`StoreTimeouts`).
     """
     parsed = parse_url(url)
-    store = SqlStore(parsed)
+    store = SqlStore(parsed, timeouts)
     try:
         store.ping()
         if upgrade:
