@@ -68,7 +68,7 @@ class Call:
     inbound: str
     stream: bool
     bucket: int
-    request_text: str | None
+    request_text: str | None  # the body as text to store, before redaction (TraceWriter)
     started: float
     ts: datetime
     source: str = "gateway"  # a SYNTHETIC_SOURCES value for swapsafe's own requests
