@@ -19,6 +19,7 @@ import orjson
 from swapsafe import __version__
 from swapsafe.exceptions import ProviderConnectionError, ProviderError, ProviderTimeout
 from swapsafe.providers.base import SSEEvent, UpstreamResponse, Wire
+from swapsafe.providers.masking import mask_error, mask_error_text, mask_value
 
 if TYPE_CHECKING:
     from swapsafe.providers.aiohttp_transport import AiohttpSender
@@ -80,10 +81,7 @@ def _fast_sender(url: str, timeout: float) -> H1Sender | AiohttpSender | None:
 
 
 def _redact(text: str, secrets: tuple[str | None, ...]) -> str:
-    for secret in secrets:
-        if secret and secret in text:
-            text = text.replace(secret, "***")
-    return text
+    return mask_error_text(text, secrets) if any(secrets) else text
 
 
 def _error_detail(body: object) -> str:
@@ -271,15 +269,18 @@ class HTTPProvider:
                         provider=self.name,
                     ) from exc
                 for event in decoder.feed(chunk):
-                    if not done and self._stream_event(event):
+                    if not done and self._checked_event(event, secrets):
                         done = True
                     yield event
             if not done:
-                raise ProviderError(
-                    f"upstream {self.name!r} ended the stream without {self.stream_end}",
-                    status=502,
-                    provider=self.name,
-                    body=decoder.pending()[:MAX_ERROR_BODY].decode("utf-8", "replace") or None,
+                raise mask_error(
+                    ProviderError(
+                        f"upstream {self.name!r} ended the stream without {self.stream_end}",
+                        status=502,
+                        provider=self.name,
+                        body=decoder.pending()[:MAX_ERROR_BODY].decode("utf-8", "replace") or None,
+                    ),
+                    secrets,
                 )
         finally:
             aclose = getattr(chunks, "aclose", None)
@@ -294,6 +295,13 @@ class HTTPProvider:
         if extra:
             headers.update({k.lower(): v for k, v in extra.items()})
         return headers
+
+    def _checked_event(self, event: SSEEvent, secrets: tuple[str | None, ...]) -> bool:
+        """:meth:`_stream_event`, with an in-stream error's message and body masked."""
+        try:
+            return self._stream_event(event)
+        except ProviderError as exc:
+            raise mask_error(exc, secrets) from None
 
     def _request_headers(
         self, api_key: str | None, extra: Mapping[str, str] | None
@@ -387,12 +395,13 @@ class HTTPProvider:
         headers: Mapping[str, str],
         secrets: tuple[str | None, ...],
     ) -> ProviderError:
-        text = _redact(raw[: MAX_ERROR_BODY * 4].decode("utf-8", "replace"), secrets)
+        # masked after decoding: an echoed key may be JSON-escaped (\/, \u002d) in the raw text
+        text = raw[: MAX_ERROR_BODY * 4].decode("utf-8", "replace")
         body: object
         try:
-            body = orjson.loads(text)
+            body = mask_value(orjson.loads(text), secrets)
         except orjson.JSONDecodeError:
-            body = text[:MAX_ERROR_BODY]
+            body = _redact(text, secrets)[:MAX_ERROR_BODY]
         detail = _redact(_error_detail(body), secrets)
         return ProviderError(
             f"upstream {self.name!r} returned HTTP {status}: {detail}".rstrip(": "),
