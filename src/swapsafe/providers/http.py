@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from swapsafe.providers.h1 import H1Sender
 from swapsafe.providers.retry import RetryPolicy, is_retryable_status, next_delay, parse_retry_after
 from swapsafe.providers.sse_reader import SSEDecoder
+from swapsafe.wire.fields import MAX_JSON_DEPTH, too_deep
 
 DEFAULT_LIMITS = httpx.Limits(
     max_connections=1000, max_keepalive_connections=200, keepalive_expiry=30.0
@@ -379,6 +380,12 @@ class HTTPProvider:
             parsed = orjson.loads(raw)
         except orjson.JSONDecodeError:
             parsed = None
+        if isinstance(parsed, dict) and too_deep(raw, parsed):
+            raise ProviderError(
+                f"upstream {self.name!r} returned JSON nested deeper than {MAX_JSON_DEPTH} levels",
+                status=502,
+                provider=self.name,
+            )
         if not isinstance(parsed, dict):
             raise ProviderError(
                 f"upstream {self.name!r} returned a non-JSON body",
