@@ -4,9 +4,11 @@ the event loop for long bodies, and still catching what it caught."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import httpx
 import orjson
@@ -14,6 +16,8 @@ import pytest
 from tests.gateway.harness import CLIENT_KEY, Harness
 
 from swapsafe.gateway.redact import MAX_CHARS, SEGMENT, redact, redact_piece
+from swapsafe.gateway.tracing import RedactionThread
+from swapsafe.store.records import TraceRecord
 
 AUTH = {"authorization": f"Bearer {CLIENT_KEY}"}
 
@@ -136,8 +140,51 @@ async def test_long_body_redaction_blocks_no_request(make_harness) -> None:  # t
         assert not gate.release.is_set()  # still held: the small one did not wait for it
         gate.release.set()
     assert not gate.timed_out  # held on the event loop, it would have stalled both requests
-    rows = {r.request_id: r for r in h.traces(role="served")}
+    ids = {first.json()["id"], second.json()["id"]}
+    rows = {}
+    for _ in range(200):  # the recorder's writer may hold a batch it took off the queue
+        rows = {r.request_id: r for r in h.traces(role="served")}
+        if ids <= set(rows):
+            break
+        await asyncio.sleep(0.05)
     big_row = rows[first.json()["id"]]
     small_row = rows[second.json()["id"]]
     assert "[EMAIL]" in (small_row.request_body or "")
     assert "[REDACTED 800000 chars]" in (big_row.request_body or "")
+
+
+def _row(body: str) -> TraceRecord:
+    return TraceRecord(
+        request_id=body[:8],
+        pair_id="p",
+        ts=datetime.now(UTC),
+        workload="w",
+        role="served",
+        model="m",
+        provider="openai",
+        status="ok",
+        http_status=200,
+        request_body=body,
+    )
+
+
+def test_redaction_backlog_is_bounded() -> None:
+    """Rows that would pass the backlog bound go out at once without bodies: a flood of large
+    bodies waits on nothing and holds bounded memory; the others are redacted in order."""
+    release = threading.Event()
+    sunk: list[TraceRecord] = []
+
+    def slow(row: TraceRecord) -> TraceRecord:
+        release.wait(10)
+        return dataclasses.replace(row, request_body=redact(row.request_body or ""))
+
+    worker = RedactionThread(slow, sunk.append, max_backlog=25_000)
+    for i in range(4):
+        worker.submit(_row(f"row{i}-jane@example.com " + "," * 10_000))
+    assert [r.request_id for r in sunk] == ["row2-jan", "row3-jan"]  # past the bound
+    assert all(r.request_body is None for r in sunk) and worker.bodies_dropped == 2
+    release.set()
+    assert worker.flush(10)
+    worker.close()
+    assert [r.request_id for r in sunk[2:]] == ["row0-jan", "row1-jan"]
+    assert [(r.request_body or "")[:9] for r in sunk[2:]] == ["[EMAIL] ,"] * 2

@@ -34,19 +34,41 @@ log = logging.getLogger("swapsafe.tracing")
 
 #: a row whose bodies are longer than this (characters, together) is redacted off the loop
 INLINE_REDACT_CHARS = 8 * 1024
+#: body characters waiting for the redaction thread at most; past it rows lose their bodies
+MAX_BACKLOG_CHARS = 64 * 1024 * 1024
+
+
+def _size(row: TraceRecord) -> int:
+    return len(row.request_body or "") + len(row.response_body or "")
+
+
+def _without_bodies(row: TraceRecord) -> TraceRecord:
+    return dataclasses.replace(row, request_body=None, response_body=None)
 
 
 class RedactionThread:
-    """Redacts rows with long bodies on one worker thread, then hands them to ``sink``."""
+    """Redacts rows with long bodies on one worker thread, then hands them to ``sink``.
+
+    The backlog is bounded (``max_backlog`` body characters): a row that would pass it goes to
+    the sink at once without its bodies (counted in ``bodies_dropped``), so a flood of large
+    bodies costs neither unbounded memory nor a wait.
+    """
 
     def __init__(
-        self, process: Callable[[TraceRecord], TraceRecord], sink: Callable[[TraceRecord], None]
+        self,
+        process: Callable[[TraceRecord], TraceRecord],
+        sink: Callable[[TraceRecord], None],
+        *,
+        max_backlog: int = MAX_BACKLOG_CHARS,
     ) -> None:
         self._process = process
         self._sink = sink
+        self.max_backlog = max_backlog
         self._queue: queue.SimpleQueue[TraceRecord | None] = queue.SimpleQueue()
         self._idle = threading.Condition()
         self._pending = 0
+        self._backlog = 0  # body characters queued
+        self.bodies_dropped = 0
         self._thread: threading.Thread | None = None
 
     @property
@@ -54,8 +76,24 @@ class RedactionThread:
         return self._pending
 
     def submit(self, row: TraceRecord) -> None:
+        size = _size(row)
         with self._idle:
-            self._pending += 1
+            if self._backlog + size > self.max_backlog:
+                self.bodies_dropped += 1
+                full = True
+            else:
+                full = False
+                self._pending += 1
+                self._backlog += size
+        if full:
+            if self.bodies_dropped == 1 or self.bodies_dropped % 1000 == 0:
+                log.warning(
+                    "redaction backlog full: %d trace rows stored without bodies so far",
+                    self.bodies_dropped,
+                )
+            self._sink(_without_bodies(row))
+            return
+        with self._idle:
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="swapsafe-redact", daemon=True
@@ -71,10 +109,11 @@ class RedactionThread:
                 log.error(
                     "redaction failed (%s); the row is stored without bodies", type(exc).__name__
                 )
-                self._sink(dataclasses.replace(row, request_body=None, response_body=None))
+                self._sink(_without_bodies(row))
             finally:
                 with self._idle:
                     self._pending -= 1
+                    self._backlog -= _size(row)
                     self._idle.notify_all()
 
     def flush(self, timeout: float = 10.0) -> bool:
