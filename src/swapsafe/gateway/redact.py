@@ -15,7 +15,7 @@ just after a character no pattern can match (``"``, ``,``, ``/``, ``{`` ...), so
 holds the interpreter lock for at most one segment. A run of :data:`SEGMENT` characters with no
 such character and no whitespace is no text a person wrote: it is stored as
 ``[REDACTED n chars]``. (Cut at a space, a card or phone number split by the cut could be
-missed; that takes 64 kB with no separator at all.) Text past :data:`MAX_CHARS` is not stored
+missed; that takes 16 kB with no separator at all.) Text past :data:`MAX_CHARS` is not stored
 (``[TRUNCATED n chars]``), so one body costs at most about 16 M characters of work. Measured on
 one core: 5-30 ms per MB for runs of one character class, about 90 ms per MB of chat JSON full
 of addresses and phone numbers, 400 ms per MB at worst (``"1 1 1 ..."``: every 19 digits a card
@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 
 #: the largest piece one regex call sees
-SEGMENT = 64 * 1024
+SEGMENT = 16 * 1024
 #: characters of a body that are redacted and stored; the rest is dropped
 MAX_CHARS = 16 * 1024 * 1024
 
