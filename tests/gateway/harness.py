@@ -94,6 +94,7 @@ class Harness:
     sdk_http: httpx2.AsyncClient
 
     def traces(self, **kw: Any) -> list[TraceRecord]:
+        assert self.app.state.runtime.gateway.traces.redaction.flush(10)
         assert self.app.state.runtime.recorder.flush(10)
         return self.store.query_traces(TraceQuery(**kw))
 

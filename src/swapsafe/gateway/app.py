@@ -156,6 +156,7 @@ class GatewayRuntime:
         for provider in self.providers.values():
             await provider.aclose()
         self.routing.close()
+        self.gateway.traces.redaction.close()  # its rows go to the recorder: before it drains
         self.recorder.close()
         if self._owns_store:
             self.store.close()

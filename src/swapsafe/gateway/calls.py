@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 
 from swapsafe.config import ModelConfig
+from swapsafe.wire.fields import MAX_JSON_DEPTH, field_problem, too_deep
 
 ID_PREFIX = {"openai": "chatcmpl-", "anthropic": "msg_"}
 MALFORMED = (AttributeError, TypeError, KeyError, ValueError, IndexError)
@@ -17,6 +19,37 @@ MALFORMED = (AttributeError, TypeError, KeyError, ValueError, IndexError)
 
 class BodyTooLarge(Exception):
     pass
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a request body is refused (a 400): a metrics label, the message, the parameter."""
+
+    reason: str
+    message: str
+    param: str | None = None
+
+
+_DEEP = f"request body nests JSON deeper than {MAX_JSON_DEPTH} levels; flatten it"
+
+
+def parse_request(raw: bytes, inbound: str) -> dict[str, Any] | Refusal:
+    """The request body as a JSON object whose fields have the types the gateway reads, or why
+    not (see :mod:`swapsafe.wire.fields`)."""
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        if "depth" in str(exc) or "ecursion" in str(exc):
+            return Refusal("too_deep", _DEEP)
+        return Refusal("bad_json", "request body is not valid JSON")
+    if not isinstance(body, dict):
+        return Refusal("bad_json", "request body must be a JSON object")
+    if too_deep(raw, body):
+        return Refusal("too_deep", _DEEP)
+    problem = field_problem(body, inbound)
+    if problem is not None:
+        return Refusal("bad_field", problem[1], param=problem[0])
+    return body
 
 
 #: reads a request body: ``(limit, declared content-length) -> body``, raising BodyTooLarge
@@ -68,7 +101,7 @@ class Call:
     inbound: str
     stream: bool
     bucket: int
-    request_text: str | None
+    request_text: str | None  # the body as text to store, before redaction (TraceWriter)
     started: float
     ts: datetime
     source: str = "gateway"  # a SYNTHETIC_SOURCES value for swapsafe's own requests

@@ -26,8 +26,10 @@ from swapsafe.gateway.calls import (
     BodyReader,
     BodyTooLarge,
     Call,
+    Refusal,
     finish_reason,
     header_map,
+    parse_request,
     read_body,
 )
 from swapsafe.gateway.errors import error_response, provider_error_response
@@ -204,12 +206,10 @@ class Gateway:
                 f"request body exceeds {self.config.gateway.max_body_bytes} bytes "
                 "([gateway] max_body_bytes)",
             )
-        try:
-            body = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            return self._reject(inbound, 400, "bad_json", "request body is not valid JSON")
-        if not isinstance(body, dict):
-            return self._reject(inbound, 400, "bad_json", "request body must be a JSON object")
+        body = parse_request(raw, inbound)
+        if isinstance(body, Refusal):
+            self.metrics.rejected.inc((body.reason,))
+            return error_response(inbound, 400, body.message, param=body.param)
         alias = headers.get("x-swapsafe-workload") or body.get("model")
         workload = self.aliases.get(alias) if isinstance(alias, str) else None
         if workload is None:
@@ -339,7 +339,8 @@ class Gateway:
         self, call: Call, provider: Provider, json_tool: str | None, body: dict[str, Any]
     ) -> streaming.Relay:
         collect = self.bodies != "none"
-        wants_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        opts = body.get("stream_options") if call.inbound == "openai" else None  # type-checked
+        wants_usage = bool((opts or {}).get("include_usage"))
         if provider.wire == call.inbound == "openai":
             return streaming.OpenAIPassthrough(
                 call.request_id, collect=collect, client_wants_usage=wants_usage

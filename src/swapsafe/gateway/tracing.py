@@ -2,11 +2,21 @@
 
 Unit prices are looked up once at start-up (genai-prices or the config override), so recording
 a call is arithmetic plus a deque append.
+
+With ``[store] bodies = "redacted"`` the bodies are redacted when the row is recorded, which is
+after the response was sent: on the event loop for bodies up to :data:`INLINE_REDACT_CHARS`
+(tens of microseconds), on the redaction thread for longer ones, so no request ever waits on
+the redaction of another (see :mod:`swapsafe.gateway.redact` for its bounds).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+import queue
+import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -19,6 +29,104 @@ from swapsafe.gateway.redact import redact
 from swapsafe.gateway.usage import TokenUsage
 from swapsafe.pricing import PriceBook, UnitPrice
 from swapsafe.store.records import TraceRecord
+
+log = logging.getLogger("swapsafe.tracing")
+
+#: a row whose bodies are longer than this (characters, together) is redacted off the loop
+INLINE_REDACT_CHARS = 8 * 1024
+#: body characters waiting for the redaction thread at most; past it rows lose their bodies
+MAX_BACKLOG_CHARS = 64 * 1024 * 1024
+
+
+def _size(row: TraceRecord) -> int:
+    return len(row.request_body or "") + len(row.response_body or "")
+
+
+def _without_bodies(row: TraceRecord) -> TraceRecord:
+    return dataclasses.replace(row, request_body=None, response_body=None)
+
+
+class RedactionThread:
+    """Redacts rows with long bodies on one worker thread, then hands them to ``sink``.
+
+    The backlog is bounded (``max_backlog`` body characters): a row that would pass it goes to
+    the sink at once without its bodies (counted in ``bodies_dropped``), so a flood of large
+    bodies costs neither unbounded memory nor a wait.
+    """
+
+    def __init__(
+        self,
+        process: Callable[[TraceRecord], TraceRecord],
+        sink: Callable[[TraceRecord], None],
+        *,
+        max_backlog: int = MAX_BACKLOG_CHARS,
+    ) -> None:
+        self._process = process
+        self._sink = sink
+        self.max_backlog = max_backlog
+        self._queue: queue.SimpleQueue[TraceRecord | None] = queue.SimpleQueue()
+        self._idle = threading.Condition()
+        self._pending = 0
+        self._backlog = 0  # body characters queued
+        self.bodies_dropped = 0
+        self._thread: threading.Thread | None = None
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    def submit(self, row: TraceRecord) -> None:
+        size = _size(row)
+        with self._idle:
+            if self._backlog + size > self.max_backlog:
+                self.bodies_dropped += 1
+                full = True
+            else:
+                full = False
+                self._pending += 1
+                self._backlog += size
+        if full:
+            if self.bodies_dropped == 1 or self.bodies_dropped % 1000 == 0:
+                log.warning(
+                    "redaction backlog full: %d trace rows stored without bodies so far",
+                    self.bodies_dropped,
+                )
+            self._sink(_without_bodies(row))
+            return
+        with self._idle:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="swapsafe-redact", daemon=True
+                )
+                self._thread.start()
+        self._queue.put(row)
+
+    def _run(self) -> None:
+        while (row := self._queue.get()) is not None:
+            try:
+                self._sink(self._process(row))
+            except Exception as exc:  # never store a body that was not redacted
+                log.error(
+                    "redaction failed (%s); the row is stored without bodies", type(exc).__name__
+                )
+                self._sink(_without_bodies(row))
+            finally:
+                with self._idle:
+                    self._pending -= 1
+                    self._backlog -= _size(row)
+                    self._idle.notify_all()
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Block until every submitted row reached the sink; True when it did in time."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Finish the rows already submitted (shutdown: before the recorder drains)."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout)
+            self._thread = None
 
 
 class TraceWriter:
@@ -33,6 +141,9 @@ class TraceWriter:
         self.recorder = recorder
         self.metrics = metrics
         self.bodies = config.store.bodies
+        #: the redaction function (a seam for tests)
+        self.redact: Callable[[str], str] = redact
+        self.redaction = RedactionThread(self._redacted, recorder.record)
         self._prices: dict[str, UnitPrice | None] = {
             m.name: pricebook.unit_price(
                 name=m.name, provider=m.provider, upstream_model=m.model, override=m.price
@@ -50,12 +161,27 @@ class TraceWriter:
             self.untraced.add(call.request_id)
 
     def body_text(self, payload: bytes | dict[str, Any] | None) -> str | None:
+        """A body as text to store (None when bodies are not stored); redacted by record()."""
         if payload is None or self.bodies == "none":
             return None
-        text = (payload if isinstance(payload, bytes) else orjson.dumps(payload)).decode(
+        return (payload if isinstance(payload, bytes) else orjson.dumps(payload)).decode(
             "utf-8", "replace"
         )
-        return redact(text) if self.bodies == "redacted" else text
+
+    def _redacted(self, row: TraceRecord) -> TraceRecord:
+        return dataclasses.replace(
+            row,
+            request_body=None if row.request_body is None else self.redact(row.request_body),
+            response_body=None if row.response_body is None else self.redact(row.response_body),
+        )
+
+    def _store(self, row: TraceRecord) -> None:
+        if self.bodies != "redacted":
+            self.recorder.record(row)
+        elif len(row.request_body or "") + len(row.response_body or "") > INLINE_REDACT_CHARS:
+            self.redaction.submit(row)
+        else:
+            self.recorder.record(self._redacted(row))
 
     def record(
         self,
@@ -99,7 +225,7 @@ class TraceWriter:
             self.metrics.tokens.inc((*labels, "output"), usage.output)
         if cost:
             self.metrics.cost.inc(labels, cost)
-        self.recorder.record(
+        self._store(
             TraceRecord(
                 request_id=call.request_id,
                 pair_id=call.pair_id,

@@ -20,12 +20,14 @@ from swapsafe import __version__
 from swapsafe.exceptions import ProviderConnectionError, ProviderError, ProviderTimeout
 from swapsafe.providers.base import SSEEvent, UpstreamResponse, Wire
 from swapsafe.providers.egress import Egress, ProxyURL
+from swapsafe.providers.masking import mask_error, mask_error_text, mask_value
 
 if TYPE_CHECKING:
     from swapsafe.providers.aiohttp_transport import AiohttpSender
     from swapsafe.providers.h1 import H1Sender
 from swapsafe.providers.retry import RetryPolicy, is_retryable_status, next_delay, parse_retry_after
 from swapsafe.providers.sse_reader import SSEDecoder
+from swapsafe.wire.fields import MAX_JSON_DEPTH, too_deep
 
 DEFAULT_LIMITS = httpx.Limits(
     max_connections=1000, max_keepalive_connections=200, keepalive_expiry=30.0
@@ -85,10 +87,7 @@ def _fast_sender(
 
 
 def _redact(text: str, secrets: tuple[str | None, ...]) -> str:
-    for secret in secrets:
-        if secret and secret in text:
-            text = text.replace(secret, "***")
-    return text
+    return mask_error_text(text, secrets) if any(secrets) else text
 
 
 def _error_detail(body: object) -> str:
@@ -206,7 +205,7 @@ class HTTPProvider:
     ) -> UpstreamResponse:
         content = orjson.dumps(self._prepare_body(body))
         headers = self._request_headers(api_key, extra_headers)
-        secrets = (api_key, self._api_key)
+        secrets = self._secrets(api_key)
         attempt = 0
         while True:
             attempt += 1
@@ -249,7 +248,7 @@ class HTTPProvider:
         extra_headers: Mapping[str, str] | None = None,
         retries: int = 2,
     ) -> AsyncIterator[SSEEvent]:
-        secrets = (api_key, self._api_key)
+        secrets = self._secrets(api_key)
         response = await self._open_stream(
             orjson.dumps(self._prepare_body(body)),
             self._request_headers(api_key, extra_headers),
@@ -281,15 +280,18 @@ class HTTPProvider:
                         provider=self.name,
                     ) from exc
                 for event in decoder.feed(chunk):
-                    if not done and self._stream_event(event):
+                    if not done and self._checked_event(event, secrets):
                         done = True
                     yield event
             if not done:
-                raise ProviderError(
-                    f"upstream {self.name!r} ended the stream without {self.stream_end}",
-                    status=502,
-                    provider=self.name,
-                    body=decoder.pending()[:MAX_ERROR_BODY].decode("utf-8", "replace") or None,
+                raise mask_error(
+                    ProviderError(
+                        f"upstream {self.name!r} ended the stream without {self.stream_end}",
+                        status=502,
+                        provider=self.name,
+                        body=decoder.pending()[:MAX_ERROR_BODY].decode("utf-8", "replace") or None,
+                    ),
+                    secrets,
                 )
         finally:
             aclose = getattr(chunks, "aclose", None)
@@ -298,10 +300,10 @@ class HTTPProvider:
             await response.aclose()
 
     # --- internals ----------------------------------------------------------------------------
-    def _redact(self, text: str, secrets: tuple[str | None, ...]) -> str:
-        """``text`` with the call's keys and the proxy's credentials (which a proxy's own error
-        page could echo) masked. Only error paths call this."""
-        return _redact(text, (*secrets, *self._hidden))
+    def _secrets(self, api_key: str | None) -> tuple[str | None, ...]:
+        """What an error message or body must never show: the call's keys and the proxy's
+        credentials (which a proxy's own error page could echo)."""
+        return (api_key, self._api_key, *self._hidden)
 
     def _headers(self, api_key: str | None, extra: Mapping[str, str] | None) -> dict[str, str]:
         headers = {"content-type": _JSON, "accept": _JSON}
@@ -309,6 +311,13 @@ class HTTPProvider:
         if extra:
             headers.update({k.lower(): v for k, v in extra.items()})
         return headers
+
+    def _checked_event(self, event: SSEEvent, secrets: tuple[str | None, ...]) -> bool:
+        """:meth:`_stream_event`, with an in-stream error's message and body masked."""
+        try:
+            return self._stream_event(event)
+        except ProviderError as exc:
+            raise mask_error(exc, secrets) from None
 
     def _request_headers(
         self, api_key: str | None, extra: Mapping[str, str] | None
@@ -386,6 +395,12 @@ class HTTPProvider:
             parsed = orjson.loads(raw)
         except orjson.JSONDecodeError:
             parsed = None
+        if isinstance(parsed, dict) and too_deep(raw, parsed):
+            raise ProviderError(
+                f"upstream {self.name!r} returned JSON nested deeper than {MAX_JSON_DEPTH} levels",
+                status=502,
+                provider=self.name,
+            )
         if not isinstance(parsed, dict):
             raise ProviderError(
                 f"upstream {self.name!r} returned a non-JSON body",
@@ -402,13 +417,14 @@ class HTTPProvider:
         headers: Mapping[str, str],
         secrets: tuple[str | None, ...],
     ) -> ProviderError:
-        text = self._redact(raw[: MAX_ERROR_BODY * 4].decode("utf-8", "replace"), secrets)
+        # masked after decoding: an echoed key may be JSON-escaped (\/, \u002d) in the raw text
+        text = raw[: MAX_ERROR_BODY * 4].decode("utf-8", "replace")
         body: object
         try:
-            body = orjson.loads(text)
+            body = mask_value(orjson.loads(text), secrets)
         except orjson.JSONDecodeError:
-            body = text[:MAX_ERROR_BODY]
-        detail = self._redact(_error_detail(body), secrets)
+            body = _redact(text, secrets)[:MAX_ERROR_BODY]
+        detail = _redact(_error_detail(body), secrets)
         return ProviderError(
             f"upstream {self.name!r} returned HTTP {status}: {detail}".rstrip(": "),
             status=status,
@@ -443,7 +459,7 @@ class HTTPProvider:
     ) -> ProviderConnectionError:
         detail = str(exc) or type(exc).__name__
         return ProviderConnectionError(
-            self._redact(f"upstream {self.name!r} could not be reached: {detail}", secrets),
+            _redact(f"upstream {self.name!r} could not be reached: {detail}", secrets),
             status=0,
             provider=self.name,
         )
