@@ -27,9 +27,7 @@ async def harness(request: pytest.FixtureRequest, flavor: str) -> AsyncIterator[
         yield h
         await client.aclose()
     else:
-        backend = request.param.split("-")[1]
-        if backend == "native":  # no injected client: the provider's own aiohttp hot path
-            pytest.importorskip("aiohttp")
+        backend = request.param.split("-")[1]  # native: no injected client, the h1 hot path
         async with fake.serve() as url:
             h = Harness(flavor, "loopback", fake, url, None, backend)
             yield h

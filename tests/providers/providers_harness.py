@@ -51,7 +51,7 @@ class Harness:
         }
         options.update(kwargs)
         if options["client"] is None and self.backend != "native":
-            options["client"] = make_client(options["timeout"], backend=self.backend)  # type: ignore[arg-type]
+            options["client"] = make_client(options["timeout"])
             self.clients.append(options["client"])
         provider = cls(**options)
         self.providers.append(provider)

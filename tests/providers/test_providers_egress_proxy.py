@@ -24,7 +24,6 @@ from h1_sockets import JSON, Run, make_cert, ok, raw_server, read_request, serve
 from proxy_server import RecordingProxy
 
 from swapsafe.exceptions import ProviderConnectionError, ProviderError, ProviderTimeout
-from swapsafe.providers.aiohttp_transport import AiohttpSender
 from swapsafe.providers.egress import Egress
 from swapsafe.providers.h1 import H1Sender
 from swapsafe.providers.openai import OpenAIProvider
@@ -364,45 +363,3 @@ async def _ca_file_and_ssl_cert_file(cert: Path, key: Path, other: Path) -> None
             finally:
                 await p.aclose()
         assert len(up.requests) == 4
-
-
-# --- the aiohttp escape hatch honours the same settings ----------------------------------------
-
-
-def test_the_aiohttp_sender_tunnels_too(run: Run, tls_files: tuple[Path, Path]) -> None:
-    run(_the_aiohttp_sender_tunnels_too(*tls_files))
-
-
-async def _the_aiohttp_sender_tunnels_too(cert: Path, key: Path) -> None:
-    async with upstream(cert, key) as up, RecordingProxy(auth=(USER, PASSWORD)).running() as proxy:
-        good = Egress.from_env(proxy_env(proxy, auth=(USER, PASSWORD))).for_model(cert)
-        url = f"{up.base_url}/chat/completions"
-        ctx = good.ssl_context()
-        sender = AiohttpSender(url, timeout=5, ssl_context=ctx, proxy=good.https_proxy)
-        try:
-            for _ in range(2):
-                resp = await sender.send(url, b"{}", JSON, read=True)
-                assert orjson.loads(resp.content)["id"] == "chatcmpl-1"
-        finally:
-            await sender.aclose()
-        assert proxy.connects()[0].headers["proxy-authorization"] == f"Basic {TOKEN}"
-        assert len(proxy.connects()) == 1 and up.sni == ["localhost"]
-        bad = Egress.from_env(proxy_env(proxy, auth=(USER, "nope"))).for_model(cert)
-        sender = AiohttpSender(url, timeout=5, ssl_context=ctx, proxy=bad.https_proxy)
-        try:
-            with pytest.raises(httpx.ProxyError) as caught:
-                await sender.send(url, b"{}", JSON, read=True)
-        finally:
-            await sender.aclose()
-        assert "407" in str(caught.value) and "nope" not in str(caught.value)
-    async with upstream(None) as up, RecordingProxy(auth=(USER, PASSWORD)).running() as proxy:
-        url = f"{up.base_url}/chat/completions"
-        forward = Egress.from_env(proxy_env(proxy, auth=(USER, PASSWORD))).http_proxy
-        sender = AiohttpSender(url, timeout=5, proxy=forward)  # absolute-form
-        try:
-            resp = await sender.send(url, b"{}", JSON, read=True)
-            assert orjson.loads(resp.content)["id"] == "chatcmpl-1"
-        finally:
-            await sender.aclose()
-        assert proxy.requests[0].target == url
-        assert proxy.requests[0].headers["proxy-authorization"] == f"Basic {TOKEN}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
 from swapsafe.exceptions import ConfigError
@@ -80,17 +81,12 @@ def test_register_custom_type() -> None:
         registry._FACTORIES.pop("test-custom")
 
 
-async def test_make_client_backends() -> None:
+async def test_make_client_is_plain_httpx_that_never_follows_redirects() -> None:
     from swapsafe.providers.http import make_client
 
-    pytest.importorskip("aiohttp")
-    from swapsafe.providers.aiohttp_transport import AiohttpTransport
-
-    auto = make_client(5.0)
-    native = make_client(5.0, backend="httpx")
+    client = make_client(5.0)
     try:
-        assert isinstance(auto._transport, AiohttpTransport)
-        assert not isinstance(native._transport, AiohttpTransport)
+        assert isinstance(client._transport, httpx.AsyncHTTPTransport)
+        assert client.follow_redirects is False
     finally:
-        await auto.aclose()
-        await native.aclose()
+        await client.aclose()

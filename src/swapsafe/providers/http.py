@@ -7,11 +7,9 @@ ends), which :mod:`swapsafe.providers.openai` and :mod:`swapsafe.providers.anthr
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import httpx
 import orjson
@@ -19,12 +17,9 @@ import orjson
 from swapsafe import __version__
 from swapsafe.exceptions import ProviderConnectionError, ProviderError, ProviderTimeout
 from swapsafe.providers.base import SSEEvent, UpstreamResponse, Wire
-from swapsafe.providers.egress import Egress, ProxyURL
+from swapsafe.providers.egress import Egress
+from swapsafe.providers.h1 import H1Sender, make_h1_sender
 from swapsafe.providers.masking import mask_error, mask_error_text, mask_value
-
-if TYPE_CHECKING:
-    from swapsafe.providers.aiohttp_transport import AiohttpSender
-    from swapsafe.providers.h1 import H1Sender
 from swapsafe.providers.retry import RetryPolicy, is_retryable_status, next_delay, parse_retry_after
 from swapsafe.providers.sse_reader import SSEDecoder
 from swapsafe.wire.fields import MAX_JSON_DEPTH, too_deep
@@ -41,23 +36,9 @@ def make_client(
     *,
     limits: httpx.Limits = DEFAULT_LIMITS,
     transport: httpx.AsyncBaseTransport | None = None,
-    backend: Literal["auto", "aiohttp", "httpx"] = "auto",
 ) -> httpx.AsyncClient:
-    """A pooled HTTP/1.1 keep-alive client sized for a gateway.
-
-    ``backend="auto"`` sends through aiohttp's pool when aiohttp is installed (several times the
-    throughput of httpcore's under concurrency), else through httpx's own; an explicit
-    ``transport`` wins over both.
-    """
-    use_aiohttp = backend == "aiohttp" or (
-        backend == "auto" and importlib.util.find_spec("aiohttp") is not None
-    )
-    if transport is None and use_aiohttp:
-        from swapsafe.providers.aiohttp_transport import AiohttpTransport
-
-        max_conn = limits.max_connections or 1000
-        keepalive = limits.keepalive_expiry or 30.0
-        transport = AiohttpTransport(limit=max_conn, keepalive=keepalive)
+    """A pooled HTTP/1.1 keep-alive httpx client: for an injected transport (tests, an ASGI app)
+    and for callers that need a general client. Providers without one use :mod:`h1`."""
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         limits=limits,
@@ -67,23 +48,6 @@ def make_client(
         follow_redirects=False,
         headers={"user-agent": f"swapsafe/{__version__}"},
     )
-
-
-def _fast_sender(
-    url: str, timeout: float, egress: Egress, proxy: ProxyURL | None
-) -> H1Sender | AiohttpSender | None:
-    """The sender for ``url``, direct or through ``proxy``: decided here, once."""
-    ssl_context = egress.ssl_context() if url.startswith("https:") else None
-    choice = os.environ.get("SWAPSAFE_UPSTREAM_CLIENT", "h1")
-    if choice != "aiohttp" and importlib.util.find_spec("httptools") is not None:
-        from swapsafe.providers.h1 import make_h1_sender
-
-        return make_h1_sender(url, timeout=timeout, ssl_context=ssl_context, proxy=proxy)
-    if importlib.util.find_spec("aiohttp") is not None:
-        from swapsafe.providers.aiohttp_transport import AiohttpSender
-
-        return AiohttpSender(url, timeout=timeout, ssl_context=ssl_context, proxy=proxy)
-    return None
 
 
 def _redact(text: str, secrets: tuple[str | None, ...]) -> str:
@@ -135,20 +99,21 @@ class HTTPProvider:
         self._sleep = sleep
         self._clock = clock
         self._url = self._endpoint()
-        # Hot path when no client was injected: swapsafe's own HTTP/1.1 pool (httptools), else
-        # raw aiohttp. An injected httpx client (e.g. over an ASGI transport in tests) always
-        # wins. SWAPSAFE_UPSTREAM_CLIENT=aiohttp picks aiohttp (an escape hatch, and the
-        # benchmark's comparison). ``egress`` (proxy, CA bundle) defaults to the environment's.
-        self._fast: H1Sender | AiohttpSender | None = None
+        # Hot path when no client was injected: swapsafe's own HTTP/1.1 pool (providers/h1.py),
+        # direct or through the proxy decided here, once. An injected httpx client (e.g. over an
+        # ASGI transport in tests) wins. ``egress`` (proxy, CA bundle) defaults to the
+        # environment's.
+        self._fast: H1Sender | None = None
         self._hidden: tuple[str, ...] = ()  # proxy credentials, masked in every error message
         if client is None:
             egress = egress if egress is not None else Egress.from_env()
             proxy = egress.proxy_for(self._url)
             self._hidden = proxy.secrets() if proxy is not None else ()
-            self._fast = _fast_sender(self._url, timeout, egress, proxy)
-        self._client: httpx.AsyncClient | None = (
-            client if client is not None or self._fast is not None else make_client(timeout)
-        )
+            ssl_context = egress.ssl_context() if self._url.startswith("https:") else None
+            self._fast = make_h1_sender(
+                self._url, timeout=timeout, ssl_context=ssl_context, proxy=proxy
+            )
+        self._client: httpx.AsyncClient | None = client
         self._default_headers = self._headers(api_key, None)
         self._default_stream_headers = {**self._default_headers, "accept": "text/event-stream"}
 
