@@ -97,8 +97,8 @@ def _check_points(value: float) -> float:
     if 0 < value < 1:
         raise final_error(
             f"{show_value(value)} looks like a proportion; margins are in points "
-            f"(percentage points): write {show_value(round(value * 100, 6))} for "
-            f"{show_value(round(value * 100, 6))} points, or 0"
+            f"(percentage points): write {show_value(round(value * 100, 6))} instead "
+            "(1 means 1 point)"
         )
     return value
 
