@@ -9,11 +9,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.rollout.rollout_helpers import fake_gates, traces, write_config
 from typer.testing import CliRunner
 
 from swapsafe.cli.app import app
-from swapsafe.config import TriggerConfig
+from swapsafe.cli.rollout_cmd import rollout_app
+from swapsafe.config import TriggerConfig, load_config
 from swapsafe.rollout.analysis import Analysis, CohortMetrics, analyse
+from swapsafe.rollout.clock import FakeClock
+from swapsafe.rollout.controller import Controller
+from swapsafe.store import SqlStore
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 TRIGGERS = TriggerConfig(error_rate_above=0.05, min_samples=50)
@@ -156,3 +161,25 @@ def test_trigger_defaults() -> None:
     t = TriggerConfig()
     assert (t.error_rate_margin, t.latency_margin, t.alpha) == (1.0, 5.0, 0.05)
     assert TriggerConfig(error_rate_margin=0, latency_margin=2).error_rate_margin == 0
+
+
+async def test_status_cli_shows_the_sequential_verdict(
+    tmp_path: Path, store_url: str, store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_gates(monkeypatch)
+    path = write_config(tmp_path, store_url)
+    cfg = load_config(path)
+    clock = FakeClock()
+    controller = Controller(cfg, store, clock=clock)
+    controller.rollouts.start("support", actor="cli:test")
+    traces(store, model="new", at=clock.now(), n=100, errors=2)
+    traces(store, model="old", at=clock.now(), n=400, errors=8)
+    clock.advance(900)
+    await controller.tick()
+    result = CliRunner().invoke(
+        rollout_app, ["status", "support", "-c", str(path)], env={"COLUMNS": "400"}
+    )
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "error rate: continue - canary 2.0% vs baseline 2.0%, 95% CS [" in out
+    assert "margin 1 pt, look 3" in out
