@@ -13,6 +13,7 @@ is a 1% canary). Baseline: 2% errors, log-normal latency. Three ways to judge a 
 
     python bench/canary_sim.py                  # 2,000 holds of 20 looks per row, ~3 minutes
     python bench/canary_sim.py --holds 500 --traffic 100
+    python bench/canary_sim.py --error-above 0.1 --only "error rate"   # a higher hard ceiling
 """
 
 from __future__ import annotations
@@ -61,7 +62,13 @@ SCENARIOS = [
 
 
 def _error_breaches(
-    rng: np.random.Generator, sc: Scenario, holds: int, looks: int, m: int, ratio: int
+    rng: np.random.Generator,
+    sc: Scenario,
+    holds: int,
+    looks: int,
+    m: int,
+    ratio: int,
+    error_above: float = ERROR_ABOVE,
 ) -> tuple[Bool2D, Bool2D]:
     """(sequential, absolute) breach at each look on the error rate, shape (holds, looks)."""
     new_c = rng.binomial(m, sc.error, (holds, looks))
@@ -70,8 +77,8 @@ def _error_breaches(
     n = np.arange(1, looks + 1)
     tau = mixing_scale(ERROR_MARGIN)
     _, lower, _ = difference_cs(kc, m * n, kb, m * ratio * n, alpha=ALPHA, tau=tau)
-    hold = (m * n >= MIN_SAMPLES) & (kc / (m * n) > ERROR_ABOVE)
-    recent = (m >= MIN_SAMPLES) & (new_c / m > ERROR_ABOVE)
+    hold = (m * n >= MIN_SAMPLES) & (kc / (m * n) > error_above)
+    recent = (m >= MIN_SAMPLES) & (new_c / m > error_above)
     return lower > ERROR_MARGIN, hold | recent
 
 
@@ -131,11 +138,20 @@ def _cell(share: float, median: float | None) -> str:
     return f"{100 * share:5.1f}% @ {look:>4}"
 
 
-def run(holds: int, looks: int, traffic: list[int], ratio: int, seed: int) -> list[str]:
+def run(
+    holds: int,
+    looks: int,
+    traffic: list[int],
+    ratio: int,
+    seed: int,
+    error_above: float = ERROR_ABOVE,
+    only: str = "",
+) -> list[str]:
     rng = np.random.default_rng(seed)
     lines = [
         f"{holds} holds x {looks} looks; baseline {100 * BASE_ERROR:g}% errors, "
-        f"{ratio} baseline requests per canary request; cells: share of holds that breach "
+        f"{ratio} baseline requests per canary request; error_rate_above "
+        f"{100 * error_above:g}%; cells: share of holds that breach "
         "@ median look of the breach",
         "",
         "| canary req/look | scenario | sequential | absolute (old) | shipped (both) |",
@@ -143,10 +159,12 @@ def run(holds: int, looks: int, traffic: list[int], ratio: int, seed: int) -> li
     ]
     for m in traffic:
         for sc in SCENARIOS:
+            if only not in sc.name:
+                continue
             sim: Callable[..., tuple[Bool2D, Bool2D]] = (
                 _latency_breaches if sc.latency else _error_breaches
             )
-            seq, absolute = sim(rng, sc, holds, looks, m, ratio)
+            seq, absolute = sim(rng, sc, holds, looks, m, ratio, error_above)
             cells = [_cell(*summarise(b)) for b in (seq, absolute, seq | absolute)]
             lines.append(f"| {m} | {sc.name} | " + " | ".join(cells) + " |")
     return lines
@@ -159,9 +177,14 @@ def main() -> None:
     parser.add_argument("--traffic", type=int, nargs="+", default=[20, 100, 500])
     parser.add_argument("--ratio", type=int, default=99, help="baseline per canary request")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--error-above", type=float, default=ERROR_ABOVE, help="absolute trigger")
+    parser.add_argument("--only", default="", help="scenarios whose name contains this")
     args = parser.parse_args()
     started = time.perf_counter()
-    for line in run(args.holds, args.looks, args.traffic, args.ratio, args.seed):
+    lines = run(
+        args.holds, args.looks, args.traffic, args.ratio, args.seed, args.error_above, args.only
+    )
+    for line in lines:
         print(line)
     print(f"\n({time.perf_counter() - started:.1f} s)")
 
