@@ -4,7 +4,7 @@ margins in points; the absolute triggers stay as hard guards."""
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,7 @@ from swapsafe.rollout.analysis import Analysis, CohortMetrics, analyse
 from swapsafe.rollout.clock import FakeClock
 from swapsafe.rollout.controller import Controller
 from swapsafe.store import SqlStore
+from swapsafe.store.sql_rollout import rollout_db
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 TRIGGERS = TriggerConfig(error_rate_above=0.05, min_samples=50)
@@ -183,3 +184,14 @@ async def test_status_cli_shows_the_sequential_verdict(
     out = " ".join(result.output.split())
     assert "error rate: continue - canary 2.0% vs baseline 2.0%, 95% CS [" in out
     assert "margin 1 pt, look 3" in out
+
+
+def test_store_counts_requests_slower_than_a_limit(store: SqlStore) -> None:
+    traces(store, model="new", at=T0, n=30, latency_ms=200.0)
+    traces(store, model="new", at=T0, n=10, errors=4, latency_ms=900.0)  # 4 failed: not timed
+    traces(store, model="old", at=T0, n=5, latency_ms=900.0)
+    db = rollout_db(store)
+    end = T0 + timedelta(hours=1)
+    assert db.cohort_slower("support", "new", T0, end, 500.0) == 6
+    assert db.cohort_slower("support", "new", T0, end, 900.0) == 0
+    assert db.cohort_slower("support", "new", end, end + timedelta(hours=1), 100.0) == 0
