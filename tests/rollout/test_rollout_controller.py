@@ -188,3 +188,37 @@ async def test_routing_changed_outside_pauses_and_outside_rollback_ends(
     await controller.tick()
     assert ro.get("support").status == "rolled_back"
     assert "cli:bob" in (ro.get("support").pause_reason or "")
+
+
+async def test_twice_the_baseline_error_rate_rolls_back_within_bounded_looks(
+    tmp_path: Path, store_url: str, store: SqlStore
+) -> None:
+    """4.1% canary vs 2.0% baseline errors, under the 5% absolute trigger: the sequential
+    comparison breaches within 6 looks, rolls back, and the audit says why in words."""
+    cfg = make_config(tmp_path, store_url)  # interval 5 min, error_rate_above 5%
+    clock = FakeClock()
+    controller = Controller(cfg, store, clock=clock)
+    ro = controller.rollouts
+    ro.start("support", actor="cli:test")
+    looks = 0
+    while ro.get("support").status == "running" and looks < 6:
+        traces(store, model="new", at=clock.now(), n=1000, errors=41)
+        traces(store, model="old", at=clock.now(), n=2000, errors=40)
+        clock.advance(300)
+        looks += 1
+        await controller.tick()
+    record = ro.get("support")
+    assert record.status == "rolled_back", record.last_analysis
+    assert store.get_routing_states()["support"].mode == "rolled_back"
+    rollback = actions(store, "rollout.rollback")[-1]
+    checks = {c["name"]: c for c in rollback["numbers"]["checks"]}
+    assert checks["error_rate"]["status"] == "pass"  # the absolute trigger never fired
+    seq = checks["error_rate_vs_baseline"]
+    assert (seq["status"], seq["sequential"]["look"]) == ("breach", looks)
+    why = (
+        "canary error rate 4.1% vs baseline 2.0%, difference ≥ 1 pt with 95% always-valid "
+        "confidence"
+    )
+    assert why in (record.pause_reason or "")
+    audit = [e for e in store.list_audit("support", 100) if e.action == "rollout.rollback"]
+    assert why in audit[0].reason

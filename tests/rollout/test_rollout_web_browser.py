@@ -54,6 +54,9 @@ def test_admin_drives_a_rollout_from_the_page(
     assert "60" in canary and "1.67 %" in canary and "100.0 %" not in canary
     assert "80" in card.locator(".cohort-baseline").inner_text()
     assert card.locator("[data-role=outcome]").inner_text() == "pass"
+    seq = card.locator("[data-role=sequential] [data-check=error_rate_vs_baseline]").inner_text()
+    assert "1.67 %" in seq and "(1/60)" in seq and "1 pt" in seq and "continue" in seq
+    assert "95% always-valid CS" in card.locator("[data-role=sequential]").inner_text()
     assert card.locator("svg.trend polyline.canary").count() == 2
     assert card.locator("svg.trend polyline.baseline").count() == 2
     screenshot(page, "rollout")

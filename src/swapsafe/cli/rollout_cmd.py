@@ -56,6 +56,17 @@ def _duration(seconds: float) -> str:
     return f"{d}d {h}h" if d else f"{h}h {m:02d}m" if h else f"{m}m"
 
 
+def _sequential_line(name: str, seq: dict[str, Any]) -> str:
+    """One sequential check: verdict, canary vs baseline, the always-valid interval, margin."""
+    what = "latency (share slower than baseline p95)" if "latency" in name else "error rate"
+    lo, hi = seq["interval_pt"]
+    return (
+        f"{what}: {seq['verdict']} - canary {100 * seq['canary_rate']:.1f}% vs baseline "
+        f"{100 * seq['baseline_rate']:.1f}%, {100 * seq['confidence']:g}% CS "
+        f"[{lo:+.2f}, {hi:+.2f}] pt, margin {seq['margin_pt']:g} pt, look {seq['look']}"
+    )
+
+
 def _when(iso: str | None) -> str:
     return "-" if not iso else datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M UTC")
 
@@ -111,6 +122,10 @@ def print_status(s: dict[str, Any]) -> None:
             f"{_when(s['last_analysis_at'])}: "
             f"{last.get('outcome', 'error')} - {last.get('summary') or last.get('error')}",
         )
+    for check in last.get("checks") or []:
+        seq = check.get("sequential")
+        if seq:
+            table.add_row("vs baseline", _sequential_line(check["name"], seq))
     if s["analysis_failures"]:
         table.add_row("analysis failures", str(s["analysis_failures"]))
     if s["promoted_at"]:

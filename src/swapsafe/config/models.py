@@ -27,6 +27,7 @@ from swapsafe.config.values import (
     final_error,
     in_range,
     normalize_sticky_key,
+    show_value,
 )
 
 Provider = Literal["openai", "anthropic", "openai-compatible", "scripted"]
@@ -102,11 +103,32 @@ class GateConfig(_Table):
     review_worse_max: Fraction = 0.2
 
 
+def _check_points(value: float) -> float:
+    """A margin in percentage points: 0-100, and never a proportion like 0.01."""
+    if not 0 <= value <= 100:
+        raise final_error(f"{show_value(value)} is outside 0-100; margins are in points")
+    if 0 < value < 1:
+        raise final_error(
+            f"{show_value(value)} looks like a proportion; margins are in points "
+            f"(percentage points): write {show_value(round(value * 100, 6))} instead "
+            "(1 means 1 point)"
+        )
+    return value
+
+
+Points = Annotated[float, AfterValidator(_check_points)]
+
+
 class TriggerConfig(_Table):
     error_rate_above: Fraction = 0.05
     p95_above: Duration | None = None
     online_score_drop: NonNegative | None = None
     min_samples: NonNegativeInt = 50
+    #: sequential canary-vs-baseline analysis (docs/rollout.md): non-inferiority margins in
+    #: points, and the false-alarm rate over a whole hold, for any number of looks
+    error_rate_margin: Points = 1.0
+    latency_margin: Points = 5.0
+    alpha: Annotated[float, in_range(0.001, 0.2, "use e.g. 0.05")] = 0.05
 
 
 class WorkloadConfig(_Table):

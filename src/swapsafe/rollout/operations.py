@@ -95,21 +95,33 @@ class Rollouts:
         out = []
         pairs = load_shadow_pairs(self.store, {wl.name: wl.baseline}, wl.name, since=since)
         judged = [(p.old if p.old.role == "served" else p.new, p.agreement()) for p in pairs]
+        interval = self.config.rollout.interval
+        look = max(1, round((now - since).total_seconds() / interval)) if interval > 0 else 1
         for label, start in (("hold", since), ("recent", recent_since)):
             canary = self.db.cohort_stats(wl.name, wl.candidate, start, now)
             base = self.db.cohort_stats(wl.name, wl.baseline, start, now)
             baseline = None if record.weight >= 100 and base.total == 0 else base
             agreement = cohort_agreement(wl, judged, start, now)
+            slow: dict[str, int | None] = {wl.candidate: None, wl.baseline: None}
+            if label == "hold" and baseline is not None and baseline.p95_ms is not None:
+                for model in slow:
+                    slow[model] = self.db.cohort_slower(wl.name, model, start, now, baseline.p95_ms)
             out.append(
                 analyse(
-                    CohortMetrics.from_raw(wl.candidate, canary, agreement[wl.candidate]),
+                    CohortMetrics.from_raw(
+                        wl.candidate, canary, agreement[wl.candidate], slow[wl.candidate]
+                    ),
                     None
                     if baseline is None
-                    else CohortMetrics.from_raw(wl.baseline, baseline, agreement[wl.baseline]),
+                    else CohortMetrics.from_raw(
+                        wl.baseline, baseline, agreement[wl.baseline], slow[wl.baseline]
+                    ),
                     wl.triggers,
                     since=start,
                     until=now,
                     label=label,
+                    # the hold grows look by look: judged sequentially; the last interval not
+                    look=look if label == "hold" else None,
                 )
             )
         return out[0], out[1]

@@ -14,6 +14,8 @@ analysis and the report show is computed here, so two pages can never disagree o
                        against a maximum, and the extra cases an inconclusive result needs
 ``sample_size``        cases needed before a paired non-inferiority run
 ``kappa``              Cohen's kappa for two ratings per item
+``sequential``         always-valid (normal-mixture) confidence sequence of a difference of two
+                       proportions, and its breach / non-inferior / continue verdict (canary)
 =====================  =======================================================================
 
 Differences and margins are fractions (0.02 = 2 points); callers that speak points convert.
@@ -53,6 +55,12 @@ from swapsafe.stats.resampling import (
     p95,
 )
 from swapsafe.stats.sample_size import plan_size
+from swapsafe.stats.sequential import (
+    SequentialComparison,
+    compare_proportions,
+    difference_cs,
+    mixture_half_width,
+)
 
 __all__ = [
     "Interval",
@@ -60,6 +68,7 @@ __all__ = [
     "NonInferiority",
     "PairedCounts",
     "PassRate",
+    "SequentialComparison",
     "Verdict",
     "bootstrap",
     "bootstrap_paired_ci",
@@ -67,10 +76,13 @@ __all__ = [
     "bound_verdict",
     "cases_needed",
     "cohens_kappa",
+    "compare_proportions",
+    "difference_cs",
     "mcnemar_exact",
     "mean",
     "mean_ci",
     "mean_interval",
+    "mixture_half_width",
     "newcombe_paired_ci",
     "non_inferiority",
     "p50",

@@ -110,14 +110,7 @@ class RolloutStoreMixin(SqlBase):
         """Served calls of ``model`` in ``[since, until)``: counts, p95, cost, shadow agreement
         with the other model, and user feedback. A handful of SQL aggregates, no rows loaded."""
         c = traces.c
-        where = and_(
-            c.workload == workload,
-            c.role == "served",
-            c.model == model,
-            c.ts >= since,
-            c.ts < until,
-            c.source.not_in(SYNTHETIC_SOURCES),
-        )
+        where = _served(workload, model, since, until)
         ok = c.status == "ok"
         timed = and_(ok, c.latency_ms.is_not(None))
         costed = and_(ok, c.cost_usd.is_not(None))
@@ -190,6 +183,30 @@ class RolloutStoreMixin(SqlBase):
             feedback_n=int(fb_n),
             feedback_mean=None if fb_mean is None else float(fb_mean),
         )
+
+    def cohort_slower(
+        self, workload: str, model: str, since: datetime, until: datetime, limit_ms: float
+    ) -> int:
+        """Timed served calls of ``model`` in ``[since, until)`` slower than ``limit_ms``
+        (the calls :meth:`cohort_stats` takes its p95 from); one SQL count."""
+        c = traces.c
+        slow = and_(c.status == "ok", c.latency_ms.is_not(None), c.latency_ms > limit_ms)
+        stmt = select(func.count()).where(_served(workload, model, since, until), slow)
+        with self._read() as conn:
+            return int(conn.execute(stmt).scalar_one())
+
+
+def _served(workload: str, model: str, since: datetime, until: datetime) -> ColumnElement[bool]:
+    """Served, counted (not synthetic) traces of ``model`` in ``[since, until)``."""
+    c = traces.c
+    return and_(
+        c.workload == workload,
+        c.role == "served",
+        c.model == model,
+        c.ts >= since,
+        c.ts < until,
+        c.source.not_in(SYNTHETIC_SOURCES),
+    )
 
 
 class RolloutDb(RolloutStoreMixin):
