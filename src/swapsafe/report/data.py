@@ -12,6 +12,7 @@ from swapsafe.gates import CategoryRates, Decision, GateReport, decide, evaluate
 from swapsafe.pricing import PriceBook, UnitPrice
 from swapsafe.report.agreement import agrees, daily
 from swapsafe.report.projection import Projection, Usage, project
+from swapsafe.store.coverage import ShadowCoverage
 from swapsafe.store.sql_report import TrafficQueries
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ class WorkloadReport:
     redteam_run_id: int | None = None
     review: dict[str, int] = field(default_factory=dict)
     evidence: list[tuple[str, str]] = field(default_factory=list)
+    coverage: ShadowCoverage | None = None  # served requests in shadow mode, by outcome
 
     @property
     def decision(self) -> Decision:
@@ -130,6 +132,7 @@ def workload_report(config: Config, store: Store, name: str, now: datetime) -> W
             workload=name, new_model=wl.candidate, old_model=wl.baseline, since=since, until=now
         )
         rep.agreement = daily((ts, ok and agrees(old, new)) for ts, ok, old, new in pairs)
+        rep.coverage = store.shadow_coverage(workload=name, since=since, until=now).get(name)
         rep.projection = _projection(config, q, name, wl.baseline, wl.candidate, now)
         rep.redteam_run_id, rep.redteam = redteam_rates(store, name, wl.baseline, wl.candidate)
     rep.evidence = _evidence(store, rep)

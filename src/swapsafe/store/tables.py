@@ -100,6 +100,8 @@ traces = Table(
     Column("response_body", Text),
     Column("finish_reason", String(64)),
     Column("source", String(64), nullable=False, default="gateway"),
+    # served rows: "shadowed" or why the due shadow call was skipped; NULL when none was due
+    Column("shadow_outcome", String(32)),
     UniqueConstraint("request_id", name="uq_traces_request_id"),
     Index("ix_traces_workload_ts", "workload", "ts"),
     Index("ix_traces_pair_id", "pair_id"),
