@@ -143,3 +143,20 @@ async def test_lag_monitor_sees_a_blocked_loop() -> None:
         assert m.lag() >= 0.09
     finally:
         m.stop()
+
+
+def test_config_keys_and_their_defaults() -> None:
+    from swapsafe.config.models import ShadowConfig
+
+    default = ShadowConfig()
+    assert (default.yield_when_busy, default.max_loop_lag, default.max_served_in_flight) == (
+        True,
+        0.02,
+        1000,
+    )
+    custom = ShadowConfig(yield_when_busy=False, max_loop_lag="5ms", max_served_in_flight=64)
+    assert (custom.yield_when_busy, custom.max_loop_lag, custom.max_served_in_flight) == (
+        False,
+        0.005,
+        64,
+    )
