@@ -62,3 +62,27 @@ def test_report_shows_coverage_next_to_agreement(tmp_path: Path, store_url: str)
     line = "Shadow coverage 77% (10 of 13 served requests; 3 skipped: busy_in_flight 3)."
     assert line in md and line in html
     assert "Shadow coverage: no served request in shadow mode recorded in the window." in empty
+
+
+def test_sqlite_coverage_of_one_workload_reads_only_its_partial_index(tmp_path: Path) -> None:
+    """The report asks per workload: that query must not visit every served row's table row."""
+    from sqlalchemy import event
+
+    store = open_store(f"sqlite:///{tmp_path / 'plan.db'}")
+    seen: list[tuple[str, object]] = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many):  # type: ignore[no-untyped-def]
+        seen.append((statement, parameters))
+
+    try:
+        store.insert_traces([_served(1, SHADOWED), _served(2, None)])  # type: ignore[list-item]
+        event.listen(store._engine, "before_cursor_execute", capture)  # type: ignore[attr-defined]
+        store.shadow_coverage(workload="support", since=NOW - timedelta(days=14), until=NOW)
+        event.remove(store._engine, "before_cursor_execute", capture)  # type: ignore[attr-defined]
+        [(statement, params)] = [(s, p) for s, p in seen if "GROUP BY" in s]
+        with store._engine.connect() as conn:  # type: ignore[attr-defined]
+            rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)
+            plan = " | ".join(row[-1] for row in rows)
+        assert "USING COVERING INDEX ix_traces_shadow_coverage" in plan, plan
+    finally:
+        store.close()
