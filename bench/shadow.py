@@ -314,14 +314,16 @@ def one_run(
 def print_rows(title: str, rows: list[Row], base: Row) -> None:
     print(f"\n{title}")
     print(f"{'':<26}{'p50 ms':>8}{'p99 ms':>9}{'p99 x':>7}{'sent/s':>8}{'errors':>7}"
-          f"{'lag p50/max ms':>16}{'in flight max':>14}{'CPU gw/fake %':>15}"
+          f"{'lag p50/max ms':>16}{'in flight max':>14}{'CPU gw/fake %':>15}{'gw CPU/req':>11}"
           "  shadow coverage")  # fmt: skip
     for r in rows:
         lag = f"{pct(r.lag_ms, 50):.1f}/{max(r.lag_ms, default=float('nan')):.1f}"
         cpu = "/".join(f"{statistics.mean(r.cpu.get(n) or [0]):.0f}" for n in ("gateway", "fake"))
+        gw_ms = 10 * statistics.mean(r.cpu.get("gateway") or [0]) / max(r.sent_rate, 1e-9)
+        per_request = f"{gw_ms:.2f} ms"  # gateway CPU per served request, shadow call included
         print(f"{r.name:<26}{r.p50:>8.2f}{r.p99:>9.2f}{r.p99 / base.p99:>7.2f}"
               f"{r.sent_rate:>8.0f}{r.errors:>7}{lag:>16}{max(r.in_flight, default=0):>14.0f}"
-              f"{cpu:>15}  {r.coverage}")  # fmt: skip
+              f"{cpu:>15}{per_request:>11}  {r.coverage}")  # fmt: skip
         if r.rounds and r is not base:
             print(f"{'':<26}p99 x per round: " + ", ".join(f"{x:.2f}" for x in r.rounds))
 

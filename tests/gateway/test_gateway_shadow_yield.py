@@ -129,6 +129,10 @@ def test_lag_monitor_reports_its_timer_lateness() -> None:
     assert m.last == 0.0
 
 
+def test_lag_monitor_read_outside_a_loop_is_zero() -> None:
+    assert LoopLagMonitor().lag() == 0.0  # e.g. /metrics rendered from synchronous code
+
+
 async def test_lag_monitor_sees_a_blocked_loop() -> None:
     m = LoopLagMonitor(interval=0.005)
     m.start()

@@ -10,6 +10,7 @@ read: nothing is done per request. The gateway's shadow dispatcher reads it thro
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Protocol
 
 #: how often the timer fires: a stale reading is at most this old (plus the lag itself)
@@ -35,7 +36,8 @@ class LoopLagMonitor:
 
     def lag(self) -> float:
         if self._handle is None:
-            self.start()
+            with contextlib.suppress(RuntimeError):  # outside an event loop: nothing to measure
+                self.start()
         return self.last
 
     def start(self) -> None:
