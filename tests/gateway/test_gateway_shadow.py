@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import httpx
 import orjson
 import pytest
 from tests.gateway.harness import CLIENT_KEY, Harness
+from tests.gateway.test_gateway_shadow_yield import FixedLag
 
+from swapsafe.report import build_report, render_report
 from swapsafe.routing.service import RoutingService
 from swapsafe.testing import Fault
 
@@ -97,6 +100,97 @@ async def test_shadow_faults_never_touch_the_served_response(
     assert len(h.fakes["claude"].requests) == 1  # shadow calls are never retried
 
 
+def _strip(r: httpx.Response) -> dict[str, object]:
+    return {k: v for k, v in r.json().items() if k not in ("id", "created")}
+
+
+@pytest.mark.parametrize("saturation", ["slots_full", "worker_busy"])
+async def test_saturated_shadow_side_never_touches_the_served_response(
+    make_harness,  # type: ignore[no-untyped-def]
+    saturation: str,
+) -> None:
+    """A candidate whose shadow slots are all taken, or a worker too busy to shadow: served
+    bytes are identical to shadow off, and each skip is counted by its reason."""
+    h = await make_harness()
+    shadow = h.app.state.runtime.gateway.shadow
+    request = {"model": "chat", "messages": [{"role": "user", "content": "same"}], "user": "bob"}
+    off = await h.http.post("/v1/chat/completions", headers=AUTH, json=request)
+    set_mode(h, "chat", "shadow")
+    if saturation == "slots_full":
+        shadow.max_concurrency = 2
+        h.fakes["claude"].fault = Fault(latency=0.5)
+    else:
+        shadow.lag = FixedLag(1.0)
+    on = await asyncio.gather(
+        *[h.http.post("/v1/chat/completions", headers=AUTH, json=request) for _ in range(6)]
+    )
+    assert all(r.status_code == 200 and _strip(r) == _strip(off) for r in on)
+    await wait_shadows(h)
+    outcomes = [h.trace(r.json()["id"]).shadow_outcome for r in on]
+    made = len(h.traces(role="shadow"))
+    assert outcomes.count("shadowed") == made == len(h.fakes["claude"].requests)
+    if saturation == "slots_full":
+        assert set(outcomes) == {"shadowed", "concurrency_cap"} and made <= 2
+    else:
+        assert outcomes == ["busy_lag"] * 6 and made == 0
+    assert shadow.served_in_flight == 0
+
+
+async def test_served_requests_in_flight_make_shadows_yield(make_harness) -> None:  # type: ignore[no-untyped-def]
+    h = await make_harness(deadline="1s")
+    shadow = h.app.state.runtime.gateway.shadow
+    shadow.max_served_in_flight = 0  # any other served request in flight is too many
+    set_mode(h, "chat", "shadow")
+    h.fakes["gpt"].enqueue_fault(Fault(hang=True))  # the first served call waits upstream
+    body = {"model": "chat", "messages": [{"role": "user", "content": "x"}]}
+    first = asyncio.create_task(h.http.post("/v1/chat/completions", headers=AUTH, json=body))
+    for _ in range(10_000):
+        if shadow.served_in_flight == 1:
+            break
+        await asyncio.sleep(0.001)
+    assert shadow.served_in_flight == 1
+    second = await h.http.post("/v1/chat/completions", headers=AUTH, json=body)
+    assert second.status_code == 200
+    assert (await first).status_code >= 500  # the deadline; the counter still comes back down
+    assert shadow.served_in_flight == 0
+    await wait_shadows(h)
+    assert h.trace(second.json()["id"]).shadow_outcome == "busy_in_flight"
+    metrics = (await h.http.get("/metrics")).text
+    assert 'swapsafe_shadow_skipped_total{workload="chat",reason="busy_in_flight"} 1' in metrics
+    assert 'swapsafe_shadow_shadowed_total{workload="chat"} 1' in metrics
+
+
+async def test_coverage_in_metrics_and_report_counts_the_shadows_made(harness: Harness) -> None:
+    lag = FixedLag()
+    harness.app.state.runtime.gateway.shadow.lag = lag
+    set_mode(harness, "chat", "shadow")
+    ids = []
+    for busy in [False, True, False, True, True]:
+        lag.seconds = 0.5 if busy else 0.0
+        completion = await harness.oai.chat.completions.create(
+            model="chat", messages=[{"role": "user", "content": "cover"}]
+        )
+        ids.append(completion.id)
+    lag.seconds = 0.0
+    await wait_shadows(harness)
+    made = harness.traces(role="shadow")
+    assert len(made) == len(harness.fakes["claude"].requests) == 2
+    assert [harness.trace(i).shadow_outcome for i in ids] == [
+        "shadowed", "busy_lag", "shadowed", "busy_lag", "busy_lag"
+    ]  # fmt: skip
+    metrics = (await harness.http.get("/metrics")).text
+    assert 'swapsafe_shadow_shadowed_total{workload="chat"} 2' in metrics
+    assert 'swapsafe_shadow_skipped_total{workload="chat",reason="busy_lag"} 3' in metrics
+    assert 'swapsafe_shadow_coverage_ratio{workload="chat"} 0.4' in metrics
+    stored = harness.store.shadow_coverage(workload="chat")["chat"]
+    assert stored.shadowed == len(made) and stored.served == 5
+    report = build_report(harness.config, harness.store, ["chat"])
+    assert report.workloads[0].coverage == stored
+    line = "Shadow coverage 40% (2 of 5 served requests; 3 skipped: busy_lag 3)."
+    assert line in render_report(harness.config, harness.store, ["chat"], fmt="md")
+    assert line in render_report(harness.config, harness.store, ["chat"], fmt="html")
+
+
 async def test_no_shadow_for_rejected_requests(harness: Harness) -> None:
     set_mode(harness, "chat", "shadow")
     await harness.http.post("/v1/chat/completions", json={"model": "chat"})  # 401
@@ -119,7 +213,7 @@ async def test_shadow_concurrency_cap_skips_and_counts(make_harness) -> None:  #
     )
     await wait_shadows(h)
     metrics = (await h.http.get("/metrics")).text
-    assert 'swapsafe_shadow_skipped_total{workload="chat",reason="concurrency"} 4' in metrics
+    assert 'swapsafe_shadow_skipped_total{workload="chat",reason="concurrency_cap"} 4' in metrics
     assert len(h.traces(role="shadow")) == 2
 
 

@@ -114,7 +114,8 @@ def seed_shadow(
         failed = bool(new_error_every) and i % new_error_every == 0
         rows.append(
             trace(f"o{i}", ts=ts, pair_id=f"p{i}", latency_ms=base, input_tokens=500,
-                  output_tokens=100, cost_usd=0.00225, response_body=reply(f"answer {i} ok"))
+                  output_tokens=100, cost_usd=0.00225, response_body=reply(f"answer {i} ok"),
+                  shadow_outcome="shadowed")
         )  # fmt: skip
         rows.append(
             trace(f"n{i}", model="new", role="shadow", ts=ts, pair_id=f"p{i}",

@@ -208,6 +208,12 @@ class ShadowConfig(_Table):
     max_concurrency: PositiveInt = 32
     timeout: Duration = 30.0
     daily_budget_usd: NonNegative | None = None
+    #: skip shadow calls (counted by reason) while the worker is busy: its event loop is late
+    #: by more than max_loop_lag, or more than max_served_in_flight served requests wait on
+    #: their upstream
+    yield_when_busy: bool = True
+    max_loop_lag: Duration = 0.02
+    max_served_in_flight: PositiveInt = 1000
 
 
 def _check_listen(value: str) -> str:

@@ -143,6 +143,23 @@ class GatewayRuntime:
             "Shadow spend today (UTC), this process.",
             lambda: shadow.spent_today,
         )
+        m.labelled_gauge(
+            "swapsafe_shadow_coverage_ratio",
+            "Served requests in shadow mode that got a shadow call (shadowed / (shadowed + "
+            "skipped)), this process.",
+            ("workload",),
+            lambda: {(w,): c.ratio for w, c in shadow.coverage().items() if c.ratio is not None},
+        )
+        m.gauge(
+            "swapsafe_served_in_flight",
+            "Served requests waiting on their upstream (a stream: until its first event).",
+            lambda: shadow.served_in_flight,
+        )
+        m.gauge(
+            "swapsafe_event_loop_lag_seconds",
+            "How late the worker's event loop ran its last periodic timer.",
+            lambda: shadow.lag.lag(),
+        )
         self.started = False
 
     def start(self) -> None:

@@ -105,6 +105,7 @@ class Call:
     started: float
     ts: datetime
     source: str = "gateway"  # a SYNTHETIC_SOURCES value for swapsafe's own requests
+    shadow_outcome: str | None = None  # served calls in shadow mode: swapsafe.store.coverage
 
 
 def finish_reason(wire: str, body: dict[str, Any]) -> str | None:

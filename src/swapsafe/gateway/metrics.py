@@ -7,8 +7,12 @@ loop, cheap enough for the hot path. Gauges are read from callbacks at scrape ti
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
+from swapsafe.store.coverage import SKIP_REASONS
+
+#: a labelled gauge's reader: label values -> value, at scrape time
+LabelledRead = Callable[[], Mapping[tuple[str, ...], float]]
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 
 
@@ -99,13 +103,27 @@ class GatewayMetrics:
         self.cost = Counter("swapsafe_cost_usd_total", "Cost in USD (known prices only).", wmr)
         self.shadow_skipped = Counter(
             "swapsafe_shadow_skipped_total",
-            "Shadow calls not made, by reason (sampled_out, concurrency, budget).",
+            "Served requests in shadow mode whose shadow call was skipped, by reason ("
+            + ", ".join(SKIP_REASONS)
+            + ").",
             ("workload", "reason"),
         )
+        self.shadow_shadowed = Counter(
+            "swapsafe_shadow_shadowed_total",
+            "Served requests in shadow mode whose shadow call was started.",
+            ("workload",),
+        )
         self.gauges: dict[str, tuple[str, Callable[[], float]]] = {}
+        self.labelled_gauges: dict[str, tuple[str, tuple[str, ...], LabelledRead]] = {}
 
     def gauge(self, name: str, help_: str, read: Callable[[], float]) -> None:
         self.gauges[name] = (help_, read)
+
+    def labelled_gauge(
+        self, name: str, help_: str, labels: Sequence[str], read: LabelledRead
+    ) -> None:
+        """A gauge with labels: ``read()`` gives the value of each label tuple at scrape time."""
+        self.labelled_gauges[name] = (help_, tuple(labels), read)
 
     def render(self) -> str:
         lines: list[str] = []
@@ -118,8 +136,13 @@ class GatewayMetrics:
             self.tokens,
             self.cost,
             self.shadow_skipped,
+            self.shadow_shadowed,
         ):
             lines.extend(metric.render())
         for name, (help_, read) in sorted(self.gauges.items()):
             lines += [f"# HELP {name} {help_}", f"# TYPE {name} gauge", f"{name} {read():g}"]
+        for name, (help_, labels, read_all) in sorted(self.labelled_gauges.items()):
+            lines += [f"# HELP {name} {help_}", f"# TYPE {name} gauge"]
+            for lv, v in sorted(read_all().items()):
+                lines.append(f"{name}{_fmt_labels(labels, lv)} {v:g}")
         return "\n".join(lines) + "\n"

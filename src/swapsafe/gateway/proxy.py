@@ -42,6 +42,7 @@ from swapsafe.gateway.tracing import TraceWriter
 from swapsafe.gateway.usage import from_wire
 from swapsafe.pricing import PriceBook
 from swapsafe.providers.base import Provider, SSEEvent, UpstreamResponse
+from swapsafe.store.coverage import SHADOWED
 from swapsafe.store.records import SYNTHETIC_SOURCES
 from swapsafe.wire import translate
 
@@ -109,6 +110,9 @@ class Gateway:
             timeout=config.shadow.timeout,
             daily_budget_usd=config.shadow.daily_budget_usd,
             metrics=metrics,
+            yield_when_busy=config.shadow.yield_when_busy,
+            max_loop_lag=config.shadow.max_loop_lag,
+            max_served_in_flight=config.shadow.max_served_in_flight,
         )
 
     # -- helpers -----------------------------------------------------------------------------
@@ -249,8 +253,11 @@ class Gateway:
         now = datetime.now(UTC)
         synthetic = headers.get("x-swapsafe-synthetic")
         source = synthetic if synthetic in SYNTHETIC_SOURCES else "gateway"
-        if route.shadow is not None and self.shadow.admit(workload.name):
-            self._start_shadow(body, inbound, route, pair_id, request_text, now, key, source)
+        shadow_outcome = None
+        if route.shadow is not None:
+            shadow_outcome = self._start_shadow(
+                body, inbound, route, pair_id, request_text, now, key, source
+            )
         call = Call(
             request_id=request_id,
             pair_id=pair_id,
@@ -264,6 +271,7 @@ class Gateway:
             started=time.perf_counter(),
             ts=now,
             source=source,
+            shadow_outcome=shadow_outcome,
         )
         self.traces.opened(call)
         out_headers = {
@@ -272,9 +280,15 @@ class Gateway:
             "x-request-id": request_id,
         }
         api_key = self._api_key(serving, inbound, key)
-        if stream:
-            return await self._stream(call, upstream_body, json_tool, api_key, out_headers, body)
-        return await self._complete(call, upstream_body, json_tool, api_key, out_headers)
+        self.shadow.served_in_flight += 1  # a busy signal: shadow calls yield to served ones
+        try:
+            if stream:
+                return await self._stream(
+                    call, upstream_body, json_tool, api_key, out_headers, body
+                )
+            return await self._complete(call, upstream_body, json_tool, api_key, out_headers)
+        finally:
+            self.shadow.served_in_flight -= 1
 
     # -- non-streaming -----------------------------------------------------------------------
     async def _complete(
@@ -458,14 +472,19 @@ class Gateway:
         ts: datetime,
         key: str | None,
         source: str,
-    ) -> None:
+    ) -> str:
+        """Start the shadow call when admitted; returns the served request's shadow outcome."""
         assert route.shadow is not None
         model = self.config.models[route.shadow]
-        try:
-            shadow_body, json_tool = self._prepare(body, inbound, model, stream=False)
-        except (TranslationError, *MALFORMED):
-            self.metrics.shadow_skipped.inc((route.workload, "untranslatable"))
-            return
+        outcome = self.shadow.admit()
+        if outcome == SHADOWED:
+            try:
+                shadow_body, json_tool = self._prepare(body, inbound, model, stream=False)
+            except (TranslationError, *MALFORMED):
+                outcome = "untranslatable"
+        self.shadow.count(route.workload, outcome)
+        if outcome != SHADOWED:
+            return outcome
         call = Call(
             request_id="shadow-" + os.urandom(16).hex(),
             pair_id=pair_id,
@@ -483,6 +502,7 @@ class Gateway:
         self.shadow.spawn(
             self._shadow_call(call, shadow_body, json_tool, self._api_key(model, inbound, key))
         )
+        return SHADOWED
 
     async def _shadow_call(
         self, call: Call, body: dict[str, Any], json_tool: str | None, api_key: str | None

@@ -250,6 +250,7 @@ class TraceWriter:
                 response_body=self.body_text(response),
                 finish_reason=finish_reason,
                 source=call.source,
+                shadow_outcome=call.shadow_outcome,
             )
         )
         return cost

@@ -14,6 +14,7 @@ from swapsafe.redteam.regression import CategoryRates
 from swapsafe.report.projection import Projection, Usage, project
 from swapsafe.review.agreement import aggregate
 from swapsafe.review.service import load_shadow_pairs
+from swapsafe.store.coverage import ShadowCoverage
 from swapsafe.store.sql_report import TrafficQueries
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ class WorkloadReport:
     redteam_run_id: int | None = None
     review: dict[str, int] = field(default_factory=dict)
     evidence: list[tuple[str, str]] = field(default_factory=list)
+    coverage: ShadowCoverage | None = None  # served requests in shadow mode, by outcome
 
     @property
     def decision(self) -> Decision:
@@ -129,6 +131,7 @@ def workload_report(config: Config, store: Store, name: str, now: datetime) -> W
     rep.review = review_counts(store, name)
     if wl.candidate:
         rep.agreement = agreement_by_day(store, name, wl.baseline, wl.candidate, since, now)
+        rep.coverage = store.shadow_coverage(workload=name, since=since, until=now).get(name)
         rep.projection = _projection(config, q, name, wl.baseline, wl.candidate, now)
         rep.redteam_run_id, rep.redteam = redteam_rates(store, name, wl.baseline, wl.candidate)
     rep.evidence = _evidence(store, rep)

@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 
 from swapsafe.report import charts
 from swapsafe.report.data import ReportData, WorkloadReport
-from swapsafe.report.markdown import projection_lines, side_rows
+from swapsafe.report.markdown import coverage_line, projection_lines, side_rows
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
@@ -66,6 +66,7 @@ def _env() -> Environment:
     env.globals.update(
         side_rows=side_rows,
         projection_lines=projection_lines,
+        coverage_line=coverage_line,
         charts=workload_charts,
         open_gates=_open_gates,
         models=lambda w: [m for m in (w.baseline, w.candidate) if m],

@@ -78,6 +78,14 @@ def projection_lines(rep: WorkloadReport) -> list[str]:
     return lines
 
 
+def coverage_line(rep: WorkloadReport) -> str:
+    """One sentence on shadow coverage, so 40% coverage is never read as 100%."""
+    if rep.coverage is None:
+        return "Shadow coverage: no served request in shadow mode recorded in the window."
+    text = rep.coverage.summary()
+    return text[0].upper() + text[1:] + "."
+
+
 def _workload(rep: WorkloadReport) -> list[str]:
     out = [f"## {cell(rep.name)}: {rep.decision}", ""]
     out.append(f"Baseline `{rep.baseline}` → candidate `{rep.candidate or 'none configured'}`")
@@ -93,7 +101,7 @@ def _workload(rep: WorkloadReport) -> list[str]:
     conf = rep.gates.results[0].numbers.get("confidence")
     out += ["", f"Intervals are {float(conf or 0.95):.0%} confidence intervals."]
     out += ["", "### Cost projection (30-day month)", "", *projection_lines(rep)]
-    out += ["", "### Shadow agreement", ""]
+    out += ["", "### Shadow agreement", "", coverage_line(rep), ""]
     if rep.agreement:
         agree = sum(a for _, a, _ in rep.agreement)
         total = sum(n for _, _, n in rep.agreement)

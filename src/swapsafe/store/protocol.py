@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from swapsafe.store.coverage import ShadowCoverage
 from swapsafe.store.records import (
     AuditEntry,
     Baseline,
@@ -68,6 +69,13 @@ class Store(Protocol):
     # traces
     def trace_by_request_id(self, request_id: str) -> TraceRecord | None: ...
     def iter_traces(self, q: TraceQuery, batch: int = 1000) -> Iterator[TraceRecord]: ...
+    def shadow_coverage(
+        self,
+        *,
+        workload: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> dict[str, ShadowCoverage]: ...
 
     # evals
     def create_eval_run(self, run: EvalRun) -> int: ...

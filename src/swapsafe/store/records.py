@@ -37,6 +37,9 @@ class TraceRecord:
     response_body: str | None = None
     finish_reason: str | None = None
     source: str = "gateway"  # "gateway", "import:<format>", or a SYNTHETIC_SOURCES value
+    #: served calls only: "shadowed" or the skip reason (swapsafe.store.coverage); None when no
+    #: shadow call was due
+    shadow_outcome: str | None = None
 
 
 @dataclass

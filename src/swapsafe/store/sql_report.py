@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Select, Text, and_, case, cast, func, lite
 from sqlalchemy.orm import aliased
 
 from swapsafe.exceptions import StoreError
+from swapsafe.store.coverage import ShadowCoverage
 from swapsafe.store.records import SYNTHETIC_SOURCES
 from swapsafe.store.sql_base import SqlBase
 from swapsafe.store.tables import traces
@@ -402,3 +403,27 @@ class TrafficQueries:
         return [
             (_utc(r[0]) or datetime.min, r[1] == "ok" and r[2] == "ok", r[3], r[4]) for r in rows
         ]
+
+    def shadow_coverage(
+        self,
+        *,
+        workload: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> dict[str, ShadowCoverage]:
+        """Served requests in shadow mode per workload, by shadow outcome (one GROUP BY)."""
+        c = traces.c
+        where = [
+            *self._where(workload, None, "served", since, until),
+            c.shadow_outcome.is_not(None),
+        ]
+        stmt = (
+            select(c.workload, c.shadow_outcome, func.count())
+            .where(and_(True, *where))
+            .group_by(c.workload, c.shadow_outcome)
+        )
+        outcomes: dict[str, dict[str, int]] = {}
+        with self._store._read() as conn:
+            for name, outcome, n in conn.execute(stmt):
+                outcomes.setdefault(name, {})[outcome] = int(n)
+        return {name: ShadowCoverage(name, counts) for name, counts in sorted(outcomes.items())}

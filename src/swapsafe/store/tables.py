@@ -100,6 +100,8 @@ traces = Table(
     Column("response_body", Text),
     Column("finish_reason", String(64)),
     Column("source", String(64), nullable=False, default="gateway"),
+    # served rows: "shadowed" or why the due shadow call was skipped; NULL when none was due
+    Column("shadow_outcome", String(32)),
     UniqueConstraint("request_id", name="uq_traces_request_id"),
     Index("ix_traces_workload_ts", "workload", "ts"),
     Index("ix_traces_pair_id", "pair_id"),
@@ -111,6 +113,18 @@ traces = Table(
     # hash-aggregates a sequential scan faster than it reads this index before a VACUUM.
     Index("ix_traces_report", *REPORT_INDEX_COLUMNS).ddl_if(dialect="sqlite"),
 )
+
+#: Shadow coverage per workload (migration shadow_0001), on SQLite only like ix_traces_report:
+#: only rows with a shadow outcome, so a report reads this index instead of every served row.
+Index(
+    "ix_traces_shadow_coverage",
+    traces.c.workload,
+    traces.c.ts,
+    traces.c.role,
+    traces.c.source,
+    traces.c.shadow_outcome,
+    sqlite_where=traces.c.shadow_outcome.is_not(None),
+).ddl_if(dialect="sqlite")
 
 routing_state = Table(
     "routing_state",
