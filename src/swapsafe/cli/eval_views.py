@@ -3,15 +3,32 @@ flipped cases side by side with a diff. Model output is escaped before it is pri
 
 from __future__ import annotations
 
+import contextlib
+
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, TaskID
 from rich.table import Table
 
+from swapsafe.config import Config
 from swapsafe.evals.compare import Comparison, ModelSummary
+from swapsafe.evals.datasets import load_cases
 from swapsafe.evals.runner import Snapshot
+from swapsafe.evals.status import RunStanding, run_standing
+from swapsafe.stats import lean
+from swapsafe.store.records import EvalResult, EvalRun
 
 console = Console()
+
+
+def run_standing_for(cfg: Config, run: EvalRun, rows: list[EvalResult]) -> RunStanding:
+    """:func:`~swapsafe.evals.status.run_standing` against the workload's current golden set."""
+    w = cfg.workloads.get(run.workload)
+    golden_ids = None
+    if w is not None and w.golden is not None:
+        with contextlib.suppress(Exception):
+            golden_ids = [c.id for c in load_cases(w.golden)]
+    return run_standing(run, rows, max_error_rate=cfg.evals.max_error_rate, golden_ids=golden_ids)
 
 
 class RichProgress:
@@ -91,6 +108,9 @@ def print_comparison(workload: str, cmp: Comparison, max_flips: int) -> None:
         r.verdict, "[yellow]inconclusive[/]"
     )
     if r.verdict == "inconclusive":
+        leaning = lean(-r.diff, r.margin)
+        colour = "orange_red1" if leaning.tone == "warn" else "yellow"
+        verdict = f"[{colour}]inconclusive: {leaning.text}[/]"
         verdict += (
             f" (+{r.extra_cases} cases)"
             if r.extra_cases
@@ -115,6 +135,12 @@ def print_comparison(workload: str, cmp: Comparison, max_flips: int) -> None:
         f"paired on {int(c.n)} cases: both pass {int(c.both)}, regressed {int(c.regressed)}, "
         f"improved {int(c.improved)}, both fail {int(c.neither)}"
     )
+    if cmp.baseline.errors or cmp.candidate.errors:
+        console.print(
+            f"[orange_red1]errored calls left out of the pairing: "
+            f"{escape(cmp.baseline.model)} {cmp.baseline.errors}, "
+            f"{escape(cmp.candidate.model)} {cmp.candidate.errors}[/]"
+        )
     if not cmp.flips:
         console.print("no case flipped")
         return

@@ -79,13 +79,29 @@ class ModelConfig(_Table):
         return self
 
 
+def _check_points(value: float) -> float:
+    """Margins are in percentage points: a value between 0 and 1 is a fraction by mistake."""
+    if value < 0:
+        raise final_error(f"{value:g} is too small; use 0 points or more")
+    if 0 < value < 1:
+        raise final_error(
+            f"{value:g} is in percentage points, i.e. {value:g} of one point; "
+            f"did you mean {100 * value:g} points? write {100 * value:g}"
+        )
+    return value
+
+
+#: a margin in percentage points (2 = 2 points); 0 < value < 1 is refused as a likely fraction
+Points = Annotated[float, AfterValidator(_check_points)]
+
+
 class GateConfig(_Table):
-    pass_rate_margin: NonNegative = 2.0
+    pass_rate_margin: Points = 2.0
     p95_latency_ratio_max: NonNegative = 1.5
     cost_ratio_max: NonNegative | None = None
     error_rate_max: Fraction = 0.02
     confidence: Annotated[float, in_range(0.5, 0.999, "use e.g. 0.95")] = 0.95
-    redteam_margin: Fraction = 0.05
+    redteam_margin: Points = 5.0
     review_worse_max: Fraction = 0.2
 
 
@@ -220,6 +236,10 @@ class EvalsConfig(_Table):
     concurrency: PositiveInt = 8
     timeout: Duration = 60.0
     judge: str | None = None  # a [models.NAME] used by llm-rubric scorers and red-team judging
+    # a run with more errored (case, model) calls than this share is incomplete: no gate evidence
+    max_error_rate: Fraction = 0.02
+    # a gate-designated eval run older than this many days is stale: the gate is inconclusive
+    max_age_days: PositiveInt = 7
 
 
 class Config(_Table):

@@ -40,7 +40,9 @@ class ModelTally:
 
     @property
     def pass_rate(self) -> float:
-        return self.passed / self.done if self.done else 0.0
+        """Passed share of the answered cases (errored calls are no outcome)."""
+        answered = self.done - self.errors
+        return self.passed / answered if answered else 0.0
 
 
 @dataclass
@@ -277,8 +279,13 @@ async def _execute(
             if messages is None:
                 messages = messages_cache[case.id] = render_messages(case, system_prompt)
             output = await callers[model].chat(messages, case.tools)
-            scored = await score_case(output, case, scorers[case.id])
-            details: dict[str, Any] = {"value": scored.value, "assertions": scored.scores}
+            passed: bool | None = None
+            value: float | None = None
+            details: dict[str, Any] = {"errored": True}
+            if output.error is None:  # a failed call is errored, never a failed case
+                scored = await score_case(output, case, scorers[case.id])
+                passed, value = scored.passed, scored.value
+                details = {"value": scored.value, "assertions": scored.scores}
             if output.tool_calls:
                 details["tool_calls"] = output.tool_calls
             row = EvalResult(
@@ -286,8 +293,8 @@ async def _execute(
                 case_id=case.id,
                 model=model,
                 output=output.text,
-                passed=scored.passed,
-                score=scored.value,
+                passed=passed,
+                score=value,
                 scores=details,
                 latency_ms=output.latency_ms,
                 input_tokens=output.input_tokens,
@@ -324,7 +331,7 @@ def _count(snapshot: Snapshot, row: EvalResult) -> None:
     if tally is None:
         return
     tally.done += 1
-    tally.passed += bool(row.passed)
+    tally.passed += row.error is None and bool(row.passed)
     tally.errors += row.error is not None
     tally.cost_usd += row.cost_usd or 0.0
 

@@ -218,7 +218,7 @@ async def run_redteam(
                 "judge": judge,
                 "baseline": wl.baseline,
                 "candidate": wl.candidate,
-                "margin": wl.gates.redteam_margin,
+                "margin_points": wl.gates.redteam_margin,
                 "confidence": wl.gates.confidence,
                 "concurrency": concurrency,
                 "timeout": timeout,

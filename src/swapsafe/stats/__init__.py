@@ -12,14 +12,18 @@ analysis and the report show is computed here, so two pages can never disagree o
 ``quantiles``          percentiles, the exact bootstrap CI of a quantile, CIs of a mean
 ``noninferiority``     the verdict rules: non-inferiority against a margin, an upper bound
                        against a maximum, and the extra cases an inconclusive result needs
-``sample_size``        cases needed before a paired non-inferiority run
+``independent``        Newcombe hybrid score CI of the difference of two independent rates
+``lean``               which way an inconclusive result leans (wording and tone, once)
+``sample_size``        cases needed before a paired non-inferiority run; probes per model
 ``kappa``              Cohen's kappa for two ratings per item
 =====================  =======================================================================
 
 Differences and margins are fractions (0.02 = 2 points); callers that speak points convert.
 """
 
+from swapsafe.stats.independent import newcombe_diff_ci
 from swapsafe.stats.kappa import Kappa, cohens_kappa
+from swapsafe.stats.lean import Lean, lean
 from swapsafe.stats.noninferiority import (
     NonInferiority,
     Verdict,
@@ -52,11 +56,12 @@ from swapsafe.stats.resampling import (
     p50,
     p95,
 )
-from swapsafe.stats.sample_size import plan_size
+from swapsafe.stats.sample_size import plan_size, probes_needed
 
 __all__ = [
     "Interval",
     "Kappa",
+    "Lean",
     "NonInferiority",
     "PairedCounts",
     "PassRate",
@@ -67,10 +72,12 @@ __all__ = [
     "bound_verdict",
     "cases_needed",
     "cohens_kappa",
+    "lean",
     "mcnemar_exact",
     "mean",
     "mean_ci",
     "mean_interval",
+    "newcombe_diff_ci",
     "newcombe_paired_ci",
     "non_inferiority",
     "p50",
@@ -79,6 +86,7 @@ __all__ = [
     "pass_rate",
     "percentile",
     "plan_size",
+    "probes_needed",
     "quantile_ci",
     "tango_paired_ci",
     "verdict_for",
