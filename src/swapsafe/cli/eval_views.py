@@ -72,14 +72,23 @@ def _usd(x: float | None) -> str:
 
 def summary_table(title: str, summaries: list[ModelSummary]) -> Table:
     table = Table(title=title)
-    for col in ("model", "cases", "pass rate", "95% CI", "errors", "p50 ms", "p95 ms", "cost/case"):
+    for col in (
+        "model",
+        "answered",
+        "pass rate",
+        "95% CI",
+        "errored",
+        "p50 ms",
+        "p95 ms",
+        "cost/case",
+    ):
         table.add_column(col)
     for s in summaries:
         table.add_row(
             escape(s.model),
             str(s.n),
-            pct(s.rate),
-            f"{pct(s.low)} to {pct(s.high)}",
+            pct(s.rate) if s.n else "-",  # nothing answered: no rate, not 0%
+            f"{pct(s.low)} to {pct(s.high)}" if s.n else "-",
             str(s.errors),
             _ms(s.p50_ms),
             _ms(s.p95_ms),
