@@ -120,7 +120,9 @@ def redteam_rates(
 
 def review_counts(store: Store, workload: str) -> dict[str, int]:
     """Verdict counts over the workload's sampled pairs: each reviewer's latest verdict per pair."""
-    pair_ids = {p.pair_id for p in store.list_review_pairs(workload=workload, limit=1_000_000)}
+    pairs = store.list_review_pairs(workload=workload, limit=1_000_000)
+    # a pair sampled while one side had errored (older queues) is no quality verdict
+    pair_ids = {p.pair_id for p in pairs if "error" not in (p.disagreement or {}).get("types", [])}
     if not pair_ids:
         return {}
     latest: dict[tuple[str, str], str] = {}

@@ -33,7 +33,7 @@ def dead_port() -> int:
 
 def project(
     tmp_path: Path, *, baseline: str = "", gates: str = "", cases: list | None = None
-) -> Path:  # type: ignore[type-arg]
+) -> Path:
     """swapsafe.toml: workload "support" (old -> new, scripted unless ``baseline`` overrides
     the old model's table) with a golden set, on a SQLite store in ``tmp_path``."""
     write_golden(tmp_path / "support.jsonl", cases if cases is not None else FLIP_CASES)
