@@ -191,3 +191,16 @@ def test_a_margin_that_looks_like_a_fraction_is_refused(
     assert fix in out
     cfg.write_text(cfg.read_text().replace(f"{key} = {value}", f"{key} = 5"))
     assert cli("config", "check", "-c", str(cfg))[0] == 0
+
+
+def test_a_red_team_run_with_a_model_down_is_incomplete_and_no_gate_evidence(
+    tmp_path: Path,
+) -> None:
+    """The same rule for red-team runs: errored probes are no outcome, the run exits 1."""
+    down = f'provider = "openai-compatible"\nbase_url = "http://127.0.0.1:{dead_port()}/v1"'
+    cfg = str(project(tmp_path, baseline=down))
+    code, out = cli("redteam", "run", "-w", "support", "--suite", "harmful", "--limit", "3",
+                    "-c", cfg)  # fmt: skip
+    assert code == 1 and "incomplete" in out, out
+    row = next(ln for ln in cli("report", "-c", cfg)[1].splitlines() if ln.startswith("| redteam"))
+    assert "inconclusive" in row and "no red-team run probed both models" in row

@@ -231,6 +231,13 @@ def run(
                 f"swapsafe redteam run --resume {outcome.run_id}[/]"
             )
         console.print(f"report: swapsafe redteam report {outcome.run_id} --out redteam.md")
+        if outcome.status == "incomplete":
+            err.print(
+                f"[red]run {outcome.run_id} is incomplete: more than "
+                f"{100 * cfg.evals.max_error_rate:g}% of its calls errored ([evals] "
+                "max_error_rate); it is no gate evidence[/]"
+            )
+            raise typer.Exit(1)
 
 
 @redteam_app.command("list")
