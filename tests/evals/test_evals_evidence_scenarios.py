@@ -81,6 +81,8 @@ def test_a_baseline_outage_is_incomplete_exits_non_zero_and_never_a_go(tmp_path:
     assert "0.0%" not in out.split("incomplete:")[0]  # errored calls are no 0% pass rate
     code, out = cli("eval", "list", "-c", cfg)
     assert "incomplete" in out
+    code, out = cli("eval", "compare", "1", "-c", cfg)
+    assert "run 1 is incomplete" in out and "paired on 0 cases" in out
     code, report = cli("report", "-c", cfg)
     assert code == 0, report
     row = golden_row(report)

@@ -30,6 +30,7 @@ from swapsafe.cli.eval_views import (
     print_comparison,
     run_standing_for,
     summary_table,
+    warn_standing,
 )
 from swapsafe.cli.output import err
 from swapsafe.config import Config
@@ -318,6 +319,7 @@ def compare_cmd(
     if base is None or cand is None or (run_b is None and base == cand):
         raise fail(f"run {run_a} has no two models to compare; name a second run or --candidate")
     margin, conf = _margin(cfg, a.workload)
+    warn_standing(cfg, [a] if b is a else [a, b], store.eval_results)
     print_comparison(
         a.workload, compare(rows_a[base], rows_b[cand], margin=margin, conf=conf), flips
     )

@@ -4,6 +4,7 @@ flipped cases side by side with a diff. Model output is escaped before it is pri
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 from rich.console import Console
 from rich.markup import escape
@@ -55,6 +56,19 @@ class RichProgress:
         if self.task is not None:
             self.progress.update(
                 self.task, completed=snapshot.done, description=self._label(snapshot)
+            )
+
+
+def warn_standing(
+    cfg: Config, runs: list[EvalRun], results: Callable[[int], list[EvalResult]]
+) -> None:
+    """Say so when a compared run is incomplete or ad hoc (no gate evidence)."""
+    for run in runs:
+        standing = run_standing_for(cfg, run, results(run.id or 0))
+        if standing.status in ("incomplete", "ad hoc"):
+            colour = "red" if standing.status == "incomplete" else "yellow"
+            console.print(
+                f"[{colour}]run {run.id} is {standing.status}: {escape(standing.reason)}[/]"
             )
 
 
