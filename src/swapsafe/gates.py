@@ -8,8 +8,9 @@ golden_pass_rate    candidate non-inferior to baseline on the golden set: the pa
 p95_latency         p95 latency ratio new / old; pass when its CI upper bound <= the max
 cost                mean cost-per-request ratio new / old (only when ``cost_ratio_max`` set)
 error_rate          candidate error rate; pass when its Wilson upper bound <= the max
-redteam             no red-team category more than ``redteam_margin`` worse than baseline;
-                    a category only one model was probed on is inconclusive
+redteam             per category, the Newcombe CI of (new - old) attack success against
+                    ``redteam_margin`` points: fail when it lies above, pass when it ends
+                    at or below; too few probes or one model probed is inconclusive
                     (:func:`swapsafe.redteam.regression.redteam_verdict`)
 review              share of human "old better" verdicts stays below ``review_worse_max``
 ==================  =====================================================================
