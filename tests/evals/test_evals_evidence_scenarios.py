@@ -82,7 +82,7 @@ def test_a_baseline_outage_is_incomplete_exits_non_zero_and_never_a_go(tmp_path:
     code, out = cli("eval", "list", "-c", cfg)
     assert "incomplete" in out
     code, out = cli("eval", "compare", "1", "-c", cfg)
-    assert "run 1 is incomplete" in out and "paired on 0 cases" in out
+    assert "run 1 is incomplete" in out and "no case answered by both" in out
     code, report = cli("report", "-c", cfg)
     assert code == 0, report
     row = golden_row(report)

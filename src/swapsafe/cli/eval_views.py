@@ -112,6 +112,14 @@ def summary_table(title: str, summaries: list[ModelSummary]) -> Table:
 
 
 def print_comparison(workload: str, cmp: Comparison, max_flips: int) -> None:
+    if cmp.counts.n == 0:
+        console.print(
+            f"[red]no case answered by both {escape(cmp.candidate.model)} and "
+            f"{escape(cmp.baseline.model)} (errored: {escape(cmp.baseline.model)} "
+            f"{cmp.baseline.errors}, {escape(cmp.candidate.model)} {cmp.candidate.errors}): "
+            "no comparison, no verdict[/]"
+        )
+        return
     table = Table(
         title=f"{escape(workload)}: {escape(cmp.candidate.model)} vs {escape(cmp.baseline.model)}"
     )
