@@ -76,6 +76,13 @@ def test_a_baseline_outage_is_incomplete_exits_non_zero_and_never_a_go(tmp_path:
     code, out = cli("eval", "run", "--workload", "support", "-c", cfg)
     assert code == 1, out
     assert "[incomplete]" in out and "8 of 16 calls errored or missing" in out
+    store = open_store(f"sqlite:///{tmp_path / 'swapsafe.db'}")
+    try:  # stored so, too: the plan and the nightly lists never count it as done
+        assert [r.status for r in store.list_eval_runs("support")] == ["incomplete"]
+        errored = [r for r in store.eval_results(1) if r.model == "old"]
+        assert all(r.error and r.passed is None for r in errored)  # errored, never failed
+    finally:
+        store.close()
     code, out = cli("eval", "show", "1", "-c", cfg)
     assert code == 0 and "incomplete: 8 of 16 calls errored" in out
     assert "0.0%" not in out.split("incomplete:")[0]  # errored calls are no 0% pass rate

@@ -21,6 +21,7 @@ from swapsafe.evals.caller import ModelCaller
 from swapsafe.evals.datasets import Assertion, Case, DatasetError, render_messages
 from swapsafe.evals.scorers.base import Resources, ScorerFn, build, default_assertions, score_case
 from swapsafe.evals.scorers.judge import Judge
+from swapsafe.evals.status import too_many_errors
 from swapsafe.exceptions import ConfigError
 from swapsafe.providers.base import Provider
 from swapsafe.store.protocol import Store
@@ -228,6 +229,7 @@ async def run_eval(
         return await _execute(
             store,
             run_id,
+            config.evals.max_error_rate,
             todo,
             len(cases) * len(chosen),
             existing,
@@ -247,6 +249,7 @@ async def run_eval(
 async def _execute(
     store: Store,
     run_id: int,
+    max_error_rate: float,
     todo: list[tuple[Case, str]],
     total: int,
     existing: list[EvalResult],
@@ -313,7 +316,9 @@ async def _execute(
     status = "interrupted"
     try:
         await asyncio.gather(*workers)
-        status = "done"
+        errored = sum(t.errors for t in snapshot.models.values())
+        # stored "incomplete" keeps the plan and the lists honest; run_standing decides it too
+        status = "incomplete" if too_many_errors(errored, total, max_error_rate) else "done"
     except Exception:
         status = "failed"
         raise

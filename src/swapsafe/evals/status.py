@@ -60,6 +60,11 @@ def _ad_hoc_reason(run: EvalRun, golden_ids: Collection[str] | None) -> str | No
     return None
 
 
+def too_many_errors(errored: int, expected: int, max_error_rate: float) -> bool:
+    """The incomplete rule: errored (or missing) pairs above ``max_error_rate`` of the run."""
+    return expected > 0 and errored / expected > max_error_rate
+
+
 def ad_hoc_reason(
     *,
     limit: int | None,
@@ -101,7 +106,7 @@ def run_standing(
     numbers = (expected, answered, errored)
     if run.status in ("running", "interrupted", "failed", "missed"):
         return RunStanding(run.status, f"run {run.status}", *numbers)  # type: ignore[arg-type]
-    if expected and errored / expected > max_error_rate:
+    if too_many_errors(errored, expected, max_error_rate):
         return RunStanding(
             "incomplete",
             f"{errored} of {expected} calls errored or missing ({100 * errored / expected:.1f}%"
