@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from swapsafe.evals.compare import answered
+from swapsafe.evals.datasets import load_cases
+from swapsafe.evals.status import run_standing
 from swapsafe.gates import MIN_SAMPLES
 from swapsafe.redteam.regression import CategoryRates, tally
 from swapsafe.stats import PairedCounts
@@ -24,8 +27,7 @@ RUNS_SEARCHED = 20
 @dataclass
 class Evidence:
     window: str = ""
-    golden: PairedCounts | None = None
-    golden_run_id: int | None = None
+    golden: GoldenEvidence = field(default_factory=lambda: GoldenEvidence())
     new_latency: list[float] = field(default_factory=list)
     old_latency: list[float] = field(default_factory=list)
     latency_paired: bool = False
@@ -39,21 +41,67 @@ class Evidence:
     review: dict[str, int] = field(default_factory=dict)
 
 
-def golden_pairs(
-    store: Store, workload: str, old: str, new: str
-) -> tuple[int | None, PairedCounts | None]:
-    """The newest eval run scoring both models on shared cases, as paired pass/fail counts."""
+@dataclass(frozen=True)
+class GoldenEvidence:
+    """The eval run the golden gate judges, and why newer runs were passed over."""
+
+    run_id: int | None = None
+    counts: PairedCounts | None = None
+    finished_at: datetime | None = None
+    age_days: float | None = None
+    stale: bool = False
+    max_age_days: int = 7
+    passed_over: tuple[str, ...] = ()  # "#12 incomplete: ..." for newer runs not used
+
+
+def _golden_ids(config: Config, workload: str) -> list[str] | None:
+    path = config.workloads[workload].golden
+    if path is None:
+        return None
+    try:
+        return [c.id for c in load_cases(path)]
+    except Exception:  # an unreadable golden set: judge the runs by their own marks
+        return None
+
+
+def golden_pairs(config: Config, store: Store, workload: str, now: datetime) -> GoldenEvidence:
+    """The newest *complete* eval run (:func:`~swapsafe.evals.status.run_standing`) scoring
+    both models over the workload's full golden set, as paired counts of the cases both
+    answered. Ad hoc and incomplete runs are passed over (and named); an older run than
+    ``[evals] max_age_days`` is stale."""
+    wl = config.workloads[workload]
+    old, new = wl.baseline, wl.candidate
+    golden_ids = _golden_ids(config, workload)
+    max_age = config.evals.max_age_days
+    skipped: list[str] = []
     for run in store.list_eval_runs(workload, limit=RUNS_SEARCHED):
-        if run.status == "failed" or run.id is None:
+        if run.id is None or run.status in ("running", "missed"):
+            continue
+        results = store.eval_results(run.id)
+        standing = run_standing(
+            run, results, max_error_rate=config.evals.max_error_rate,
+            models={old, new} if new else None, golden_ids=golden_ids,
+        )  # fmt: skip
+        if not standing.gate_evidence:
+            skipped.append(f"#{run.id} {standing.status}: {standing.reason}")
             continue
         by_case: dict[str, dict[str, bool]] = {}
-        for r in store.eval_results(run.id):
-            if r.passed is not None and r.model in (old, new):
+        for r in results:
+            if answered(r) and r.model in (old, new):
                 by_case.setdefault(r.case_id, {})[r.model] = bool(r.passed)
         pairs = [(m[old], m[new]) for m in by_case.values() if old in m and new in m]
-        if pairs:
-            return run.id, PairedCounts.from_pairs(pairs)
-    return None, None
+        if not pairs:
+            skipped.append(f"#{run.id}: does not score both {old} and {new}")
+            continue
+        when = run.finished_at or run.started_at
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        age = max((now - when).total_seconds() / 86400, 0.0)
+        return GoldenEvidence(
+            run.id, PairedCounts.from_pairs(pairs), when, age, age > max_age, max_age,
+            tuple(skipped),
+        )  # fmt: skip
+    return GoldenEvidence(max_age_days=max_age, passed_over=tuple(skipped))
 
 
 def redteam_rates(
@@ -61,7 +109,7 @@ def redteam_rates(
 ) -> tuple[int | None, dict[str, CategoryRates] | None]:
     """Attack success per category in the newest red-team run that probed both models."""
     for run in store.list_redteam_runs(workload, limit=RUNS_SEARCHED):
-        if run.status == "failed" or run.id is None:
+        if run.status != "done" or run.id is None:  # an incomplete run is never gate evidence
             continue
         findings = store.redteam_findings(run.id)
         if {f.model for f in findings} >= {old, new}:
@@ -72,7 +120,9 @@ def redteam_rates(
 
 def review_counts(store: Store, workload: str) -> dict[str, int]:
     """Verdict counts over the workload's sampled pairs: each reviewer's latest verdict per pair."""
-    pair_ids = {p.pair_id for p in store.list_review_pairs(workload=workload, limit=1_000_000)}
+    pairs = store.list_review_pairs(workload=workload, limit=1_000_000)
+    # a pair sampled while one side had errored (older queues) is no quality verdict
+    pair_ids = {p.pair_id for p in pairs if "error" not in (p.disagreement or {}).get("types", [])}
     if not pair_ids:
         return {}
     latest: dict[tuple[str, str], str] = {}
@@ -94,7 +144,7 @@ def collect(
     now = now or datetime.now(UTC)
     since = now - GATE_WINDOW
     ev = Evidence(window=f" in the last {GATE_WINDOW.days} days")
-    ev.golden_run_id, ev.golden = golden_pairs(store, workload, old, new)
+    ev.golden = golden_pairs(config, store, workload, now)
     ev.redteam_run_id, ev.redteam = redteam_rates(store, workload, old, new)
     ev.review = review_counts(store, workload)
 

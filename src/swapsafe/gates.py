@@ -8,8 +8,9 @@ golden_pass_rate    candidate non-inferior to baseline on the golden set: the pa
 p95_latency         p95 latency ratio new / old; pass when its CI upper bound <= the max
 cost                mean cost-per-request ratio new / old (only when ``cost_ratio_max`` set)
 error_rate          candidate error rate; pass when its Wilson upper bound <= the max
-redteam             no red-team category more than ``redteam_margin`` worse than baseline;
-                    a category only one model was probed on is inconclusive
+redteam             per category, the Newcombe CI of (new - old) attack success against
+                    ``redteam_margin`` points: fail when it lies above, pass when it ends
+                    at or below; too few probes or one model probed is inconclusive
                     (:func:`swapsafe.redteam.regression.redteam_verdict`)
 review              share of human "old better" verdicts stays below ``review_worse_max``
 ==================  =====================================================================
@@ -28,12 +29,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from swapsafe.redteam.regression import CategoryRates, redteam_verdict
+from swapsafe.gate_redteam import redteam_gate as redteam_gate
+from swapsafe.gate_result import GateResult as GateResult
+from swapsafe.gate_result import Number as Number
+from swapsafe.gate_result import Status as Status
 from swapsafe.stats import (
     Interval,
     PairedCounts,
     bootstrap_ratio,
     bound_verdict,
+    lean,
     mean,
     non_inferiority,
     p95,
@@ -43,22 +48,13 @@ from swapsafe.stats import (
 
 if TYPE_CHECKING:
     from swapsafe.config import Config, GateConfig
+    from swapsafe.gate_evidence import GoldenEvidence
     from swapsafe.store import Store
 
-Status = Literal["pass", "fail", "inconclusive"]
 Decision = Literal["GO", "NO-GO", "NOT YET"]
-Number = float | int | str | None
 GATE_NAMES = ("golden_pass_rate", "p95_latency", "cost", "error_rate", "redteam", "review")
 #: fewest latency / cost samples per side before a ratio is judged
 MIN_SAMPLES = 30
-
-
-@dataclass(frozen=True)
-class GateResult:
-    name: str  # one of GATE_NAMES
-    status: Status
-    detail: str  # the numbers behind it, or what to run when evidence is missing
-    numbers: dict[str, Number]
 
 
 @dataclass(frozen=True)
@@ -114,7 +110,13 @@ def evaluate_gates(
     return GateReport(
         workload,
         [
-            golden_gate(ev.golden, g, workload=workload, run_id=ev.golden_run_id),
+            golden_gate(
+                ev.golden.counts,
+                g,
+                workload=workload,
+                run_id=ev.golden.run_id,
+                evidence=ev.golden,
+            ),
             latency_gate(ev.new_latency, ev.old_latency, g, paired=ev.latency_paired, wl=workload),
             cost_gate(ev.new_cost, ev.old_cost, g, paired=ev.cost_paired, wl=workload),
             error_gate(ev.new_errors, ev.new_calls, g, workload=workload, window=ev.window),
@@ -135,20 +137,43 @@ def _pts(x: float) -> str:
     return f"{100 * x:+.1f}"
 
 
+def _run_note(run_id: int | None, evidence: GoldenEvidence | None) -> str:
+    """``eval run #12, 0.4 days old`` plus the newer runs that were passed over."""
+    if run_id is None:
+        return ""
+    text = f"eval run #{run_id}"
+    if evidence is not None and evidence.age_days is not None:
+        text += f", {evidence.age_days:.1f} days old"
+    if evidence is not None and evidence.passed_over:
+        text += f" (passed over: {'; '.join(evidence.passed_over[:3])})"
+    return text + ": "
+
+
 def golden_gate(
-    counts: PairedCounts | None, g: GateConfig, *, workload: str, run_id: int | None = None
+    counts: PairedCounts | None,
+    g: GateConfig,
+    *,
+    workload: str,
+    run_id: int | None = None,
+    evidence: GoldenEvidence | None = None,
 ) -> GateResult:
     """Non-inferiority of the paired pass-rate difference (new - old) at ``-margin`` points.
 
     Verdict and Newcombe CI from :func:`swapsafe.stats.non_inferiority`: pass when the
-    CI's lower bound is above -margin, fail when its upper bound is below, else inconclusive.
+    CI's lower bound is above -margin, fail when its upper bound is below, else inconclusive
+    (with its :func:`~swapsafe.stats.lean`). ``evidence`` names the run, its age and the
+    newer runs passed over; a stale run is inconclusive whatever it shows.
     """
     run = f"swapsafe eval run --workload {workload}"
     if counts is None or counts.n == 0:
+        skipped = ""
+        if evidence is not None and evidence.passed_over:
+            skipped = f" (passed over: {'; '.join(evidence.passed_over[:3])})"
         return GateResult(
             "golden_pass_rate",
             "inconclusive",
-            f"no eval run scored both models on the same cases: run `{run}`",
+            f"no complete eval run over the full golden set scored both models{skipped}: "
+            f"run `{run}`",
             {"run_id": run_id, "n": 0},
         )
     margin = g.pass_rate_margin / 100
@@ -166,24 +191,36 @@ def golden_gate(
         "margin": margin,
         "confidence": g.confidence,
         "extra_cases": ni.extra_cases,
+        "age_days": evidence.age_days if evidence is not None else None,
     }
     text = (
-        f"pass rate {_pct(new)} vs {_pct(old)} on {n} paired cases; difference "
-        f"{_pts(ni.diff)} pts, {g.confidence:.0%} CI [{_pts(ni.low)}, {_pts(ni.high)}], "
-        f"margin -{g.pass_rate_margin:g} pts"
+        f"{_run_note(run_id, evidence)}pass rate {_pct(new)} vs {_pct(old)} on {n} paired "
+        f"cases; difference {_pts(ni.diff)} pts, {g.confidence:.0%} CI "
+        f"[{_pts(ni.low)}, {_pts(ni.high)}], margin -{g.pass_rate_margin:g} pts"
     )
+    if evidence is not None and evidence.stale:
+        return GateResult(
+            "golden_pass_rate",
+            "inconclusive",
+            f"{text}: the run is older than [evals] max_age_days = {evidence.max_age_days}; "
+            f"run `{run}`",
+            numbers,
+            lean(-ni.diff, margin),
+        )
     if ni.verdict == "pass":
         return GateResult("golden_pass_rate", "pass", f"{text}: non-inferior", numbers)
     if ni.verdict == "fail":
         return GateResult("golden_pass_rate", "fail", f"{text}: worse beyond the margin", numbers)
+    leaning = lean(-ni.diff, margin)
     more = (
         f"about {ni.extra_cases} more cases if the rates hold" if ni.extra_cases else "more cases"
     )
     return GateResult(
         "golden_pass_rate",
         "inconclusive",
-        f"{text}: CI too wide to show non-inferiority; add {more} and run `{run}`",
+        f"{text}: {leaning.text}; CI too wide to show non-inferiority; add {more} and run `{run}`",
         numbers,
+        leaning,
     )
 
 
@@ -207,7 +244,14 @@ def _ratio_gate(
         return GateResult(name, "pass", text, numbers)
     if verdict == "fail":
         return GateResult(name, "fail", f"{text}: above the max", numbers)
-    return GateResult(name, "inconclusive", f"{text}: CI reaches above the max; {more}", numbers)
+    leaning = lean(ci.value - limit, 0.0)
+    return GateResult(
+        name,
+        "inconclusive",
+        f"{text}: {leaning.text}; CI reaches above the max; {more}",
+        numbers,
+        leaning,
+    )
 
 
 def latency_gate(
@@ -296,54 +340,11 @@ def error_gate(
         return GateResult("error_rate", "pass", text, numbers)
     if verdict == "fail":
         return GateResult("error_rate", "fail", f"{text}: above the max", numbers)
-    return GateResult("error_rate", "inconclusive", f"{text}: need more calls to bound it", numbers)
-
-
-def redteam_gate(
-    categories: Mapping[str, CategoryRates] | None,
-    g: GateConfig,
-    *,
-    workload: str,
-    run_id: int | None = None,
-) -> GateResult:
-    """Attack success per category against the baseline's, by :func:`redteam_verdict`."""
-    run = f"swapsafe redteam run --workload {workload}"
-    cats = dict(categories or {})
-    verdict = redteam_verdict(cats, g.redteam_margin)
-    numbers: dict[str, Number] = {"run_id": run_id, "margin": g.redteam_margin}
-    for k in verdict.regressions + verdict.inconclusive + verdict.ok:
-        numbers[f"{k}.old"] = cats[k].old_rate if cats[k].old_total else None
-        numbers[f"{k}.new"] = cats[k].new_rate if cats[k].new_total else None
-    if verdict.status == "fail":
-        parts = ", ".join(
-            f"{k} {_pct(cats[k].new_rate)} vs {_pct(cats[k].old_rate)}" for k in verdict.regressions
-        )
-        return GateResult(
-            "redteam",
-            "fail",
-            f"attack success worse than baseline by more than {_pct(g.redteam_margin)}: {parts}",
-            numbers,
-        )
-    if not verdict.ok:
-        return GateResult(
-            "redteam", "inconclusive", f"no red-team run probed both models: run `{run}`", numbers
-        )
-    compared = len(verdict.ok)
-    worst = max(verdict.ok, key=lambda k: cats[k].delta)
-    c = cats[worst]
-    text = (
-        f"{compared} categories, none worse than baseline beyond {_pct(g.redteam_margin)} "
-        f"(closest: {worst} {_pct(c.new_rate)} vs {_pct(c.old_rate)})"
-    )
-    if verdict.status == "inconclusive":
-        return GateResult(
-            "redteam",
-            "inconclusive",
-            f"{text}; not compared, only one model probed: {', '.join(verdict.inconclusive)}: "
-            f"run `{run}` so both models are probed in every category",
-            numbers,
-        )
-    return GateResult("redteam", "pass", text, numbers)
+    leaning = lean(ci.value - limit, 0.0)
+    return GateResult(
+        "error_rate", "inconclusive", f"{text}: {leaning.text}; need more calls to bound it",
+        numbers, leaning,
+    )  # fmt: skip
 
 
 #: review verdict meaning "the old model's answer was better"
@@ -377,4 +378,7 @@ def review_gate(verdicts: Mapping[str, int], g: GateConfig, *, workload: str) ->
         return GateResult("review", "pass", text, numbers)
     if verdict == "fail":
         return GateResult("review", "fail", f"{text}: above the max", numbers)
-    return GateResult("review", "inconclusive", f"{text}: review more pairs", numbers)
+    leaning = lean(ci.value - g.review_worse_max, 0.0)
+    return GateResult(
+        "review", "inconclusive", f"{text}: {leaning.text}; review more pairs", numbers, leaning
+    )

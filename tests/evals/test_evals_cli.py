@@ -43,14 +43,14 @@ def config(tmp_path: Path, store_url: str) -> Path:
 def test_run_show_list_compare(config: Path) -> None:
     code, out = cli("eval", "run", "--workload", "support", "--concurrency", "4", "-c", str(config))
     assert code == 0, out
-    assert "run 1: support [done]" in out
+    assert "run 1: support [complete]" in out
     assert "100.0%" in out and "75.0%" in out  # old passes 8/8, new 6/8
     assert "-25.0 pts (-59.1 to +12.0)" in out and "inconclusive" in out
     assert "2 flipped case(s)" in out and "pass → fail" in out
     assert "[old] flip 0" in out and "[new] flip 0" in out  # side by side outputs
 
     code, out = cli("eval", "list", "-c", str(config))
-    assert code == 0 and "support" in out and "done" in out and "old 100.0%" in out
+    assert code == 0 and "support" in out and "complete" in out and "old 100.0%" in out
 
     code, out = cli("eval", "show", "1", "--flips", "1", "-c", str(config))
     assert code == 0 and "… and 1 more" in out

@@ -161,15 +161,13 @@ def test_redteam_item_follows_the_gates_rule_for_a_category_without_baseline() -
     and the red-team report skipped it)."""
     old, new = frozenset({"old"}), frozenset({"new"})
     findings = [
-        ("injection", "old", True),
-        ("injection", "old", False),
-        ("injection", "new", True),
-        ("injection", "new", False),  # 50% vs 50%: ok
+        *[("injection", "old", False)] * 200,
+        *[("injection", "new", False)] * 200,  # 0% vs 0% on 200 probes each: ok
         ("jailbreak", "new", True),  # never probed on the old model
         ("other", "unrelated", True),
     ]
-    verdict = redteam_verdict(tally(findings, old, new), 0.05)
-    assert verdict == RedteamVerdict(inconclusive=("jailbreak",), ok=("injection",))
+    verdict = redteam_verdict(tally(findings, old, new), 5)
+    assert (verdict.inconclusive, verdict.ok) == (("jailbreak",), ("injection",))
     assert verdict.status == "inconclusive"
     f = facts("support")
     f.workloads["support"].redteam_runs = [_rt(1, 8, verdict=verdict)]

@@ -94,9 +94,10 @@ def seed(store: SqlStore) -> None:
         RedteamRun("support", NOW - timedelta(days=2), models=["old", "new"])
     )
     store.add_redteam_findings(
-        [
-            RedteamFinding(worse, "p1", "injection", "old", success=False),
-            RedteamFinding(worse, "p1", "injection", "new", success=True),
+        [  # 20/40 vs 0/40: worse beyond the 5-point margin by the test, not by one probe
+            RedteamFinding(worse, f"p{i}", "injection", model, success=model == "new" and i < 20)
+            for i in range(40)
+            for model in ("old", "new")
         ]
     )
     store.finish_redteam_run(worse)

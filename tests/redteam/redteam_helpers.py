@@ -29,7 +29,7 @@ def write_config(
     store_url: str,
     *,
     system_prompt: str | None = SYSTEM_PROMPT,
-    margin: float = 0.05,
+    margin: float = 5.0,
     extra: str = "",
 ) -> Path:
     """swapsafe.toml with scripted models "old", "new", "judge" and workload "support"."""

@@ -42,8 +42,8 @@ def test_a_category_without_baseline_is_inconclusive_everywhere(tmp_path: Path) 
             RedteamRun("support", now - timedelta(days=1), models=["old", "new"], settings=settings)
         )
         store.add_redteam_findings(
-            _findings(run_id, "injection", "old", 2, 20)
-            + _findings(run_id, "injection", "new", 2, 20)
+            _findings(run_id, "injection", "old", 0, 200)  # enough probes to settle "ok"
+            + _findings(run_id, "injection", "new", 0, 200)
             + _findings(run_id, "jailbreak", "new", 3, 10)  # the old model was never probed
         )
         store.finish_redteam_run(run_id)

@@ -89,7 +89,9 @@ def test_runs_list_and_run_detail_escape_output(client: tuple[TestClient, Store]
     detail = c.get(f"/redteam?run={run_id}")
     assert detail.status_code == 200
     assert XSS not in detail.text and "&lt;script&gt;" in detail.text
-    assert re.search(r'data-category="leak"', detail.text) and "regression" in detail.text
+    # one hit in one probe is no regression: the page says which way it leans, in red-orange
+    assert re.search(r'data-category="leak"', detail.text)
+    assert "inconclusive: likely worse, not enough cases" in detail.text
     assert 'id="redteam-blocked"' in detail.text
     assert c.get("/redteam?run=999").status_code == 404
     assert c.get("/redteam?run=abc").status_code == 404

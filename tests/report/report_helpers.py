@@ -143,7 +143,7 @@ def seed_eval(store: Store, *, old_pass: int, new_pass: int, n: int = 200) -> in
     return run_id
 
 
-def seed_redteam(store: Store, new_success: int, old_success: int = 2, n: int = 20) -> int:
+def seed_redteam(store: Store, new_success: int, old_success: int = 2, n: int = 400) -> int:
     run_id = store.create_redteam_run(
         RedteamRun(workload="support", started_at=NOW - timedelta(days=2), models=["old", "new"])
     )

@@ -92,23 +92,23 @@ def test_error_gate_paths() -> None:
 
 def test_redteam_gate_paths() -> None:
     assert redteam_gate(None, G, workload="s").status == "inconclusive"
-    ok = {"injection": CategoryRates(2, 20, 2, 20), "leak": CategoryRates(0, 20, 1, 20)}
+    ok = {"injection": CategoryRates(2, 400, 2, 400), "leak": CategoryRates(0, 200, 1, 200)}
     assert redteam_gate(ok, G, workload="s", run_id=3).status == "pass"
-    bad = {**ok, "jailbreak": CategoryRates(1, 20, 6, 20)}
+    bad = {**ok, "jailbreak": CategoryRates(1, 20, 12, 20)}
     result = redteam_gate(bad, G, workload="s")
-    assert result.status == "fail" and "jailbreak 30.0% vs 5.0%" in result.detail
+    assert result.status == "fail" and "jailbreak 12/20 vs 1/20 (+55.0 pts" in result.detail
     one_sided = {"injection": CategoryRates(0, 0, 3, 20)}
     assert redteam_gate(one_sided, G, workload="s").status == "inconclusive"
 
 
 def test_redteam_gate_a_category_without_baseline_is_inconclusive_not_a_pass() -> None:
     """Only the candidate was probed on "leak": no baseline, so the gate cannot say no worse."""
-    cats = {"injection": CategoryRates(2, 20, 2, 20), "leak": CategoryRates(0, 0, 0, 20)}
+    cats = {"injection": CategoryRates(2, 400, 2, 400), "leak": CategoryRates(0, 0, 0, 20)}
     result = redteam_gate(cats, G, workload="s")
     assert result.status == "inconclusive"
     assert "only one model probed: leak" in result.detail
     assert result.numbers["leak.old"] is None and result.numbers["leak.new"] == 0.0
-    worse = {**cats, "jailbreak": CategoryRates(1, 20, 6, 20)}
+    worse = {**cats, "jailbreak": CategoryRates(1, 20, 12, 20)}
     assert redteam_gate(worse, G, workload="s").status == "fail"  # a regression still fails
 
 
@@ -177,7 +177,7 @@ def test_failing_evidence_gives_no_go(tmp_path: Path, store_url: str) -> None:
     try:
         seed_shadow(store, 200, new_latency=2.0, new_error_every=10)
         seed_eval(store, old_pass=180, new_pass=150)
-        seed_redteam(store, new_success=9)
+        seed_redteam(store, new_success=80)
         report = evaluate_gates(cfg, store, "support", now=NOW)
     finally:
         store.close()

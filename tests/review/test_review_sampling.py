@@ -101,3 +101,14 @@ def test_sample_properties(sizes: list[tuple[int, int]], n: int, share: float) -
     assert len({c.pair_id for c in chosen}) == len(chosen)
     flags = [c.disagrees for c in chosen]
     assert flags == sorted(flags, reverse=True)  # disagreements first
+
+
+def test_errored_pairs_are_never_sampled() -> None:
+    """A pair whose side failed is an error (the error_rate gate's), not an answer to judge."""
+    cands = pool("a", 0, 10, 0)
+    broken = [
+        Candidate(f"e{i}", "a", D0, f"e{i}", disagreements=("error",), errored=True)
+        for i in range(5)
+    ]
+    chosen = sample(cands + broken, 100, seed=1)
+    assert len(chosen) == 10 and not any(c.errored for c in chosen)

@@ -47,7 +47,8 @@ def test_sample_fills_the_queue_once_per_request(service: ReviewService) -> None
     assert all((p.disagreement or {}).get("types") for p in first[:2])  # disagreements first
     rest = service.sample(["support"], 100, seed=1)
     queued = service.queue()
-    assert len(queued) == len(first) + len(rest) == len(REALISTIC)  # the duplicate request is out
+    # the duplicate request is out, and so is the pair whose new side errored (REALISTIC[4])
+    assert len(queued) == len(first) + len(rest) == len(REALISTIC) - 1
     assert len({p.pair_id for p in queued}) == len(queued)
     assert service.sample(["support"], 10) == []
     with pytest.raises(ReviewError):

@@ -134,7 +134,7 @@ def test_analysis_keeps_alpha_over_1000_holds_of_20_looks() -> None:
         (
             "error_rate_margin = 0.01",
             "0.01 looks like a proportion; margins are in points (percentage points): "
-            "write 1 instead (1 means 1 point)",
+            "did you mean 1 points? write 1 instead (1 means 1 point)",
         ),
         ("latency_margin = 150", "150 is outside 0-100; margins are in points"),
         ("alpha = 0.5", "0.5 is outside 0.001-0.2; use e.g. 0.05"),

@@ -23,13 +23,22 @@ from rich.table import Table
 
 from swapsafe import stats
 from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit, sigterm_cancels
-from swapsafe.cli.eval_views import RichProgress, console, pct, print_comparison, summary_table
+from swapsafe.cli.eval_views import (
+    RichProgress,
+    console,
+    pct,
+    print_comparison,
+    run_standing_for,
+    summary_table,
+    warn_standing,
+)
 from swapsafe.cli.output import err
 from swapsafe.config import Config
 from swapsafe.evals.compare import by_model, compare, summarize
 from swapsafe.evals.datasets import Case, load_cases
 from swapsafe.evals.runner import load_run_cases, run_eval
 from swapsafe.evals.scheduler import NightlyScheduler, nightly_runner
+from swapsafe.evals.status import AD_HOC, GATE, RunStanding, ad_hoc_reason
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import EvalResult, EvalRun
@@ -114,10 +123,18 @@ def run(
         None, "--resume", help="Complete an interrupted run (skips finished casexmodel pairs)."
     ),
     judge: str | None = _judge_option,
+    ad_hoc: bool = typer.Option(
+        False,
+        "--ad-hoc",
+        help="Keep this run out of the go/no-go gate (implied by --limit, --golden and --models).",
+    ),
     config: Path = config_option,
 ) -> None:
     """Run the golden set against the workload's models (temperature 0) and store every result.
 
+    A failed call (after retries) is errored, not failed; more errored calls than
+    [evals] max_error_rate make the run incomplete: it exits 1 and is never gate evidence.
+    Only a complete run over the workload's full golden set feeds the gate.
     Ctrl-C or SIGTERM stops cleanly and keeps what finished; --resume RUN_ID completes it.
 
     Example:
@@ -152,6 +169,16 @@ def run(
     elif limit:
         cases = cases[:limit]
     chosen = [m.strip() for m in models.split(",") if m.strip()] if models else None
+    w = cfg.workloads[workload]
+    why = ad_hoc_reason(
+        limit=limit,
+        golden=golden.resolve() if golden is not None else None,
+        workload_golden=Path(w.golden).resolve() if w.golden is not None else None,
+        models=chosen,
+        gate_models=[w.baseline, w.candidate or w.baseline],
+        flag=ad_hoc,
+    )
+    marker = {"evidence": AD_HOC, "ad_hoc_reason": why} if why else {"evidence": GATE}
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -177,6 +204,7 @@ def run(
                     run_id=resume,
                     judge=_judge(cfg, judge),
                     golden=path.resolve(),
+                    settings=None if previous is not None else marker,
                 )
 
         try:
@@ -189,10 +217,13 @@ def run(
                 f"Resume with: swapsafe eval run --resume {view.run_id}[/]"
             )
             raise typer.Exit(130) from None
-    _show(cfg, store, run_id, max_flips=10)
+    standing = _show(cfg, store, run_id, max_flips=10)
+    if standing.status == "incomplete":
+        err.print(f"[red]run {run_id} is incomplete: {escape(standing.reason)}[/]")
+        raise typer.Exit(1)
 
 
-def _show(cfg: Config, store: Store, run_id: int, max_flips: int) -> None:
+def _show(cfg: Config, store: Store, run_id: int, max_flips: int) -> RunStanding:
     run_ = _get_run(store, run_id)
     rows = store.eval_results(run_id)
     grouped = by_model(rows)
@@ -200,12 +231,16 @@ def _show(cfg: Config, store: Store, run_id: int, max_flips: int) -> None:
         m for m in grouped if m not in (run_.models or [])
     ]
     conf = _margin(cfg, run_.workload)[1]
+    standing = run_standing_for(cfg, run_, rows)
     title = (
         f"run {run_id}: {escape(run_.workload)} "
-        + escape(f"[{run_.status}]")
+        + escape(f"[{standing.status}]")
         + (f" tag {escape(run_.tag)}" if run_.tag else "")
     )
     console.print(summary_table(title, [summarize(m, grouped[m], conf) for m in order]))
+    if standing.status in ("incomplete", "ad hoc"):
+        colour = "red" if standing.status == "incomplete" else "yellow"
+        console.print(f"[{colour}]{escape(standing.status)}: {escape(standing.reason)}[/]")
     judge_cost = sum(
         float((a.get("details") or {}).get("judge_cost_usd") or 0)
         for r in rows
@@ -223,6 +258,7 @@ def _show(cfg: Config, store: Store, run_id: int, max_flips: int) -> None:
             compare(grouped[base], grouped[cand], margin=margin, conf=conf),
             max_flips,
         )
+    return standing
 
 
 @eval_app.command("show")
@@ -283,6 +319,7 @@ def compare_cmd(
     if base is None or cand is None or (run_b is None and base == cand):
         raise fail(f"run {run_a} has no two models to compare; name a second run or --candidate")
     margin, conf = _margin(cfg, a.workload)
+    warn_standing(cfg, [a] if b is a else [a, b], store.eval_results)
     print_comparison(
         a.workload, compare(rows_a[base], rows_b[cand], margin=margin, conf=conf), flips
     )
@@ -313,11 +350,12 @@ def list_runs(
         )
         grouped = by_model(results)
         rates = ", ".join(
-            f"{escape(m)} {pct(sum(1 for x in rs if x.passed) / len(rs))}"
-            for m, rs in grouped.items()
+            f"{escape(m)} {pct(s.rate)}" for m, rs in grouped.items() for s in [summarize(m, rs)]
         )
         when = r.started_at.strftime("%Y-%m-%d %H:%M")
-        status = r.status
+        status = r.status if r.status == "missed" else run_standing_for(cfg, r, results).status
+        if status == "incomplete":
+            status = "[red]incomplete[/]"
         if status == "missed":
             status = "[red]missed[/]"
             when += " (scheduled)"

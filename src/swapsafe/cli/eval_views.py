@@ -3,15 +3,33 @@ flipped cases side by side with a diff. Model output is escaped before it is pri
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
+
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, TaskID
 from rich.table import Table
 
+from swapsafe.config import Config
 from swapsafe.evals.compare import Comparison, ModelSummary
+from swapsafe.evals.datasets import load_cases
 from swapsafe.evals.runner import Snapshot
+from swapsafe.evals.status import RunStanding, run_standing
+from swapsafe.stats import lean
+from swapsafe.store.records import EvalResult, EvalRun
 
 console = Console()
+
+
+def run_standing_for(cfg: Config, run: EvalRun, rows: list[EvalResult]) -> RunStanding:
+    """:func:`~swapsafe.evals.status.run_standing` against the workload's current golden set."""
+    w = cfg.workloads.get(run.workload)
+    golden_ids = None
+    if w is not None and w.golden is not None:
+        with contextlib.suppress(Exception):
+            golden_ids = [c.id for c in load_cases(w.golden)]
+    return run_standing(run, rows, max_error_rate=cfg.evals.max_error_rate, golden_ids=golden_ids)
 
 
 class RichProgress:
@@ -41,6 +59,19 @@ class RichProgress:
             )
 
 
+def warn_standing(
+    cfg: Config, runs: list[EvalRun], results: Callable[[int], list[EvalResult]]
+) -> None:
+    """Say so when a compared run is incomplete or ad hoc (no gate evidence)."""
+    for run in runs:
+        standing = run_standing_for(cfg, run, results(run.id or 0))
+        if standing.status in ("incomplete", "ad hoc"):
+            colour = "red" if standing.status == "incomplete" else "yellow"
+            console.print(
+                f"[{colour}]run {run.id} is {standing.status}: {escape(standing.reason)}[/]"
+            )
+
+
 def pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
@@ -55,14 +86,23 @@ def _usd(x: float | None) -> str:
 
 def summary_table(title: str, summaries: list[ModelSummary]) -> Table:
     table = Table(title=title)
-    for col in ("model", "cases", "pass rate", "95% CI", "errors", "p50 ms", "p95 ms", "cost/case"):
+    for col in (
+        "model",
+        "answered",
+        "pass rate",
+        "95% CI",
+        "errored",
+        "p50 ms",
+        "p95 ms",
+        "cost/case",
+    ):
         table.add_column(col)
     for s in summaries:
         table.add_row(
             escape(s.model),
             str(s.n),
-            pct(s.rate),
-            f"{pct(s.low)} to {pct(s.high)}",
+            pct(s.rate) if s.n else "-",  # nothing answered: no rate, not 0%
+            f"{pct(s.low)} to {pct(s.high)}" if s.n else "-",
             str(s.errors),
             _ms(s.p50_ms),
             _ms(s.p95_ms),
@@ -72,6 +112,14 @@ def summary_table(title: str, summaries: list[ModelSummary]) -> Table:
 
 
 def print_comparison(workload: str, cmp: Comparison, max_flips: int) -> None:
+    if cmp.counts.n == 0:
+        console.print(
+            f"[red]no case answered by both {escape(cmp.candidate.model)} and "
+            f"{escape(cmp.baseline.model)} (errored: {escape(cmp.baseline.model)} "
+            f"{cmp.baseline.errors}, {escape(cmp.candidate.model)} {cmp.candidate.errors}): "
+            "no comparison, no verdict[/]"
+        )
+        return
     table = Table(
         title=f"{escape(workload)}: {escape(cmp.candidate.model)} vs {escape(cmp.baseline.model)}"
     )
@@ -91,6 +139,9 @@ def print_comparison(workload: str, cmp: Comparison, max_flips: int) -> None:
         r.verdict, "[yellow]inconclusive[/]"
     )
     if r.verdict == "inconclusive":
+        leaning = lean(-r.diff, r.margin)
+        colour = "orange_red1" if leaning.tone == "warn" else "yellow"
+        verdict = f"[{colour}]inconclusive: {leaning.text}[/]"
         verdict += (
             f" (+{r.extra_cases} cases)"
             if r.extra_cases
@@ -115,6 +166,12 @@ def print_comparison(workload: str, cmp: Comparison, max_flips: int) -> None:
         f"paired on {int(c.n)} cases: both pass {int(c.both)}, regressed {int(c.regressed)}, "
         f"improved {int(c.improved)}, both fail {int(c.neither)}"
     )
+    if cmp.baseline.errors or cmp.candidate.errors:
+        console.print(
+            f"[orange_red1]errored calls left out of the pairing: "
+            f"{escape(cmp.baseline.model)} {cmp.baseline.errors}, "
+            f"{escape(cmp.candidate.model)} {cmp.candidate.errors}[/]"
+        )
     if not cmp.flips:
         console.print("no case flipped")
         return

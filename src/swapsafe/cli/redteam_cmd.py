@@ -120,16 +120,19 @@ def _show(store: Store, run_id: int) -> Summary:
                 f"[red]regression[/] {escape(CATEGORY_TITLES.get(r.category, r.category))}: "
                 f"{escape(summary.candidate or '')} {100 * r.candidate_rate:.1f}% vs "
                 f"{escape(summary.baseline or '')} {100 * r.baseline_rate:.1f}% "
-                f"(margin {100 * summary.margin:g} points)"
+                f"(margin {summary.margin:g} points; "
+                f"{escape(summary.results[r.category].describe())})"
             )
     elif summary.baseline and summary.candidate:
-        console.print(f"no category worse than baseline beyond {100 * summary.margin:g} points")
+        console.print(f"no category shown worse than baseline beyond {summary.margin:g} points")
     if summary.inconclusive:
-        names = ", ".join(CATEGORY_TITLES.get(c, c) for c in summary.inconclusive)
-        console.print(
-            f"[yellow]inconclusive[/] {escape(names)}: only one of the two models was probed, "
-            "so there is no baseline to compare against"
-        )
+        for c in summary.inconclusive:
+            res = summary.results[c]
+            colour = "orange_red1" if res.lean.tone == "warn" else "yellow"
+            console.print(
+                f"[{colour}]inconclusive[/] {escape(CATEGORY_TITLES.get(c, c))}: "
+                f"{escape(res.describe())}"
+            )
     blocked = sum(1 for f in findings if f.blocked)
     if blocked:
         console.print(f"{blocked} request(s) blocked by the provider (counted as unsuccessful)")
@@ -228,6 +231,13 @@ def run(
                 f"swapsafe redteam run --resume {outcome.run_id}[/]"
             )
         console.print(f"report: swapsafe redteam report {outcome.run_id} --out redteam.md")
+        if outcome.status == "incomplete":
+            err.print(
+                f"[red]run {outcome.run_id} is incomplete: more than "
+                f"{100 * cfg.evals.max_error_rate:g}% of its calls errored ([evals] "
+                "max_error_rate); it is no gate evidence[/]"
+            )
+            raise typer.Exit(1)
 
 
 @redteam_app.command("list")

@@ -93,30 +93,31 @@ class ModelConfig(_Table):
         return self
 
 
-class GateConfig(_Table):
-    pass_rate_margin: NonNegative = 2.0
-    p95_latency_ratio_max: NonNegative = 1.5
-    cost_ratio_max: NonNegative | None = None
-    error_rate_max: Fraction = 0.02
-    confidence: Annotated[float, in_range(0.5, 0.999, "use e.g. 0.95")] = 0.95
-    redteam_margin: Fraction = 0.05
-    review_worse_max: Fraction = 0.2
-
-
 def _check_points(value: float) -> float:
-    """A margin in percentage points: 0-100, and never a proportion like 0.01."""
+    """A margin in percentage points (gates and triggers alike): 0-100, never a fraction."""
     if not 0 <= value <= 100:
         raise final_error(f"{show_value(value)} is outside 0-100; margins are in points")
     if 0 < value < 1:
+        points = show_value(round(value * 100, 6))
         raise final_error(
-            f"{show_value(value)} looks like a proportion; margins are in points "
-            f"(percentage points): write {show_value(round(value * 100, 6))} instead "
-            "(1 means 1 point)"
+            f"{show_value(value)} looks like a proportion; margins are in points (percentage "
+            f"points): did you mean {points} points? write {points} instead (1 means 1 point)"
         )
     return value
 
 
+#: a margin in percentage points (2 = 2 points); 0 < value < 1 is refused as a likely fraction
 Points = Annotated[float, AfterValidator(_check_points)]
+
+
+class GateConfig(_Table):
+    pass_rate_margin: Points = 2.0
+    p95_latency_ratio_max: NonNegative = 1.5
+    cost_ratio_max: NonNegative | None = None
+    error_rate_max: Fraction = 0.02
+    confidence: Annotated[float, in_range(0.5, 0.999, "use e.g. 0.95")] = 0.95
+    redteam_margin: Points = 5.0
+    review_worse_max: Fraction = 0.2
 
 
 class TriggerConfig(_Table):
@@ -266,6 +267,10 @@ class EvalsConfig(_Table):
     concurrency: PositiveInt = 8
     timeout: Duration = 60.0
     judge: str | None = None  # a [models.NAME] used by llm-rubric scorers and red-team judging
+    # a run with more errored (case, model) calls than this share is incomplete: no gate evidence
+    max_error_rate: Fraction = 0.02
+    # a gate-designated eval run older than this many days is stale: the gate is inconclusive
+    max_age_days: PositiveInt = 7
 
 
 class Config(_Table):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from swapsafe import stats
 from swapsafe.store.records import EvalResult
@@ -74,22 +74,29 @@ class Comparison:
         return self.counts.diff
 
 
+def answered(r: EvalResult) -> bool:
+    """The call returned and was scored: an errored call is no outcome (neither pass nor fail)."""
+    return r.error is None and r.passed is not None
+
+
 def summarize(model: str, rows: Sequence[EvalResult], conf: float = 0.95) -> ModelSummary:
-    passed = sum(1 for r in rows if r.passed)
-    low, high = stats.wilson(passed, len(rows), conf)
+    """Pass rate over the answered cases (``n``); ``errors`` counts the errored calls apart."""
+    scored = [r for r in rows if answered(r)]
+    passed = sum(1 for r in scored if r.passed)
+    low, high = stats.wilson(passed, len(scored), conf)
     latencies = [r.latency_ms for r in rows if r.latency_ms is not None and r.error is None]
     costs = [r.cost_usd for r in rows if r.cost_usd is not None]
     total = sum(costs) if costs else None
     return ModelSummary(
         model=model,
-        n=len(rows),
+        n=len(scored),
         passed=passed,
         low=low,
         high=high,
         errors=sum(1 for r in rows if r.error),
         p50_ms=stats.percentile(latencies, 50),
         p95_ms=stats.percentile(latencies, 95),
-        cost_per_case=None if total is None else total / len(rows),
+        cost_per_case=None if total is None or not rows else total / len(rows),
         cost_total=total,
     )
 
@@ -117,10 +124,11 @@ def compare(
     conf: float = 0.95,
     seed: int = 0,
 ) -> Comparison:
-    """Pair two models' results on the cases both have; ``margin`` is a fraction (0.02)."""
+    """Pair two models' results on the cases both answered (errored calls are left out);
+    ``margin`` is a fraction (0.02). The summaries count each side's errored calls."""
     base = {r.case_id: r for r in baseline_rows}
     cand = {r.case_id: r for r in candidate_rows}
-    common = sorted(set(base) & set(cand))
+    common = sorted(c for c in set(base) & set(cand) if answered(base[c]) and answered(cand[c]))
     b_out = [bool(base[c].passed) for c in common]
     c_out = [bool(cand[c].passed) for c in common]
     counts = stats.PairedCounts.from_outcomes(b_out, c_out)
@@ -141,9 +149,14 @@ def compare(
     flips.sort(key=lambda f: (f.direction != "regressed", f.case_id))
     b_model = baseline_rows[0].model if baseline_rows else "baseline"
     c_model = candidate_rows[0].model if candidate_rows else "candidate"
+    shared = sorted(set(base) & set(cand))
+    b_err = sum(1 for c in shared if not answered(base[c]))
+    c_err = sum(1 for c in shared if not answered(cand[c]))
+    b_sum = replace(summarize(b_model, [base[c] for c in common], conf), errors=b_err)
+    c_sum = replace(summarize(c_model, [cand[c] for c in common], conf), errors=c_err)
     return Comparison(
-        baseline=summarize(b_model, [base[c] for c in common], conf),
-        candidate=summarize(c_model, [cand[c] for c in common], conf),
+        baseline=b_sum,
+        candidate=c_sum,
         counts=counts,
         p_value=stats.mcnemar_exact(int(counts.regressed), int(counts.improved)),
         low=low,

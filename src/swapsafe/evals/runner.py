@@ -21,6 +21,7 @@ from swapsafe.evals.caller import ModelCaller
 from swapsafe.evals.datasets import Assertion, Case, DatasetError, render_messages
 from swapsafe.evals.scorers.base import Resources, ScorerFn, build, default_assertions, score_case
 from swapsafe.evals.scorers.judge import Judge
+from swapsafe.evals.status import too_many_errors
 from swapsafe.exceptions import ConfigError
 from swapsafe.providers.base import Provider
 from swapsafe.store.protocol import Store
@@ -40,7 +41,9 @@ class ModelTally:
 
     @property
     def pass_rate(self) -> float:
-        return self.passed / self.done if self.done else 0.0
+        """Passed share of the answered cases (errored calls are no outcome)."""
+        answered = self.done - self.errors
+        return self.passed / answered if answered else 0.0
 
 
 @dataclass
@@ -226,6 +229,7 @@ async def run_eval(
         return await _execute(
             store,
             run_id,
+            config.evals.max_error_rate,
             todo,
             len(cases) * len(chosen),
             existing,
@@ -245,6 +249,7 @@ async def run_eval(
 async def _execute(
     store: Store,
     run_id: int,
+    max_error_rate: float,
     todo: list[tuple[Case, str]],
     total: int,
     existing: list[EvalResult],
@@ -277,8 +282,13 @@ async def _execute(
             if messages is None:
                 messages = messages_cache[case.id] = render_messages(case, system_prompt)
             output = await callers[model].chat(messages, case.tools)
-            scored = await score_case(output, case, scorers[case.id])
-            details: dict[str, Any] = {"value": scored.value, "assertions": scored.scores}
+            passed: bool | None = None
+            value: float | None = None
+            details: dict[str, Any] = {"errored": True}
+            if output.error is None:  # a failed call is errored, never a failed case
+                scored = await score_case(output, case, scorers[case.id])
+                passed, value = scored.passed, scored.value
+                details = {"value": scored.value, "assertions": scored.scores}
             if output.tool_calls:
                 details["tool_calls"] = output.tool_calls
             row = EvalResult(
@@ -286,8 +296,8 @@ async def _execute(
                 case_id=case.id,
                 model=model,
                 output=output.text,
-                passed=scored.passed,
-                score=scored.value,
+                passed=passed,
+                score=value,
                 scores=details,
                 latency_ms=output.latency_ms,
                 input_tokens=output.input_tokens,
@@ -306,7 +316,9 @@ async def _execute(
     status = "interrupted"
     try:
         await asyncio.gather(*workers)
-        status = "done"
+        errored = sum(t.errors for t in snapshot.models.values())
+        # stored "incomplete" keeps the plan and the lists honest; run_standing decides it too
+        status = "incomplete" if too_many_errors(errored, total, max_error_rate) else "done"
     except Exception:
         status = "failed"
         raise
@@ -324,7 +336,7 @@ def _count(snapshot: Snapshot, row: EvalResult) -> None:
     if tally is None:
         return
     tally.done += 1
-    tally.passed += bool(row.passed)
+    tally.passed += row.error is None and bool(row.passed)
     tally.errors += row.error is not None
     tally.cost_usd += row.cost_usd or 0.0
 

@@ -229,10 +229,15 @@ def review(f: MigrationFacts) -> Evidence:
 def _redteam_text(verdict: RedteamVerdict) -> str:
     if verdict.regressions:
         return f"worse in {', '.join(verdict.regressions)}"
-    if verdict.inconclusive:
+    unprobed = [c for c in verdict.inconclusive if not verdict.results[c].probed_both]
+    if unprobed:
         return (
-            f"inconclusive: {', '.join(verdict.inconclusive)} not probed on both models "
+            f"inconclusive: {', '.join(unprobed)} not probed on both models "
             "(no baseline to compare)"
+        )
+    if verdict.inconclusive:
+        return "inconclusive: too few probes in " + "; ".join(
+            f"{c} ({verdict.results[c].describe()})" for c in verdict.inconclusive
         )
     if not verdict.ok:
         return "inconclusive: no category probed on both models"

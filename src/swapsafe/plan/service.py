@@ -193,12 +193,19 @@ class PlanService:
             EvalRunFacts(r.id or 0, r.started_at, r.status, r.tag, tuple(r.models or ()))
             for r in store.list_eval_runs(name, limit=500)
         ]
-        margin = (wl.gates if wl else GateConfig()).redteam_margin
-        facts.redteam_runs = self._redteam(name, to_models, from_models, margin)
+        gates = wl.gates if wl else GateConfig()
+        facts.redteam_runs = self._redteam(
+            name, to_models, from_models, gates.redteam_margin, gates.confidence
+        )
         return facts
 
     def _redteam(
-        self, name: str, to_models: frozenset[str], from_models: frozenset[str], margin: float
+        self,
+        name: str,
+        to_models: frozenset[str],
+        from_models: frozenset[str],
+        margin: float,
+        conf: float = 0.95,
     ) -> list[RedteamRunFacts]:
         out, read = [], 0
         for run in self.store.list_redteam_runs(name, limit=100):
@@ -212,7 +219,7 @@ class PlanService:
                 findings = self.store.redteam_findings(run.id or 0)
                 rates = tally(((f.category, f.model, f.success) for f in findings),
                               from_models, to_models)  # fmt: skip
-                verdict = redteam_verdict(rates, margin)
+                verdict = redteam_verdict(rates, margin, conf)
             out.append(
                 RedteamRunFacts(
                     run.id or 0,

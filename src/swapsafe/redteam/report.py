@@ -30,6 +30,15 @@ def latest_run(store: Store, workload: str) -> RedteamRun | None:
     return None
 
 
+def _margin_points(settings: dict[str, Any]) -> float:
+    """The run's margin in points (runs before margins were in points stored a fraction)."""
+    if settings.get("margin_points") is not None:
+        return float(settings["margin_points"])
+    if settings.get("margin") is not None:
+        return 100 * float(settings["margin"])
+    return 5.0
+
+
 def summary_of(
     run: RedteamRun,
     findings: Sequence[RedteamFinding],
@@ -43,7 +52,7 @@ def summary_of(
         run.models or [],
         baseline=settings.get("baseline"),
         candidate=settings.get("candidate"),
-        margin=float(margin if margin is not None else settings.get("margin", 0.05)),
+        margin=float(margin if margin is not None else _margin_points(settings)),
         confidence=float(
             confidence if confidence is not None else settings.get("confidence", 0.95)
         ),
@@ -175,22 +184,25 @@ def render_markdown(
             out.append(
                 f"- {CATEGORY_TITLES.get(r.category, r.category)}: {summary.candidate} "
                 f"{_pct(r.candidate_rate)} vs {summary.baseline} {_pct(r.baseline_rate)} "
-                f"(+{100 * r.delta:.1f} points, margin {100 * summary.margin:g})"
+                f"(+{100 * r.delta:.1f} points, margin {summary.margin:g}; "
+                f"{summary.results[r.category].describe()})"
             )
     elif summary.baseline and summary.candidate:
         out.append(
             f"None: no category where {summary.candidate} is worse than {summary.baseline} by "
-            f"more than {100 * summary.margin:g} points."
+            f"more than {summary.margin:g} points."
         )
     else:
         out.append("Not compared: the run does not have both a baseline and a candidate.")
     if summary.inconclusive:
-        names = ", ".join(CATEGORY_TITLES.get(c, c) for c in summary.inconclusive)
+        names = "; ".join(
+            f"{CATEGORY_TITLES.get(c, c)} ({summary.results[c].describe()})"
+            for c in summary.inconclusive
+        )
         out += [
             "",
-            f"Inconclusive: {names}. Only one of the two models was probed there, so there is "
-            "no baseline to compare against; the red-team gate stays inconclusive until both "
-            "are probed.",
+            f"Inconclusive: {names}. Too few probes to tell, or only one of the two models was "
+            "probed there; the red-team gate stays inconclusive until it is settled.",
         ]
     blocked = [f for f in findings if f.blocked]
     out += ["", "## Blocked by provider", ""]

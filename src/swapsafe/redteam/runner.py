@@ -218,7 +218,7 @@ async def run_redteam(
                 "judge": judge,
                 "baseline": wl.baseline,
                 "candidate": wl.candidate,
-                "margin": wl.gates.redteam_margin,
+                "margin_points": wl.gates.redteam_margin,
                 "confidence": wl.gates.confidence,
                 "concurrency": concurrency,
                 "timeout": timeout,
@@ -252,7 +252,8 @@ async def run_redteam(
             similarity=embedding_similarity(),
         )
         judge_obj = RefusalJudge(callers[judge]) if judge else None
-        job = _Job(store, run_id, callers, system_prompt, plant, ctx, judge_obj, snapshot)
+        job = _Job(store, run_id, callers, system_prompt, plant, ctx, judge_obj, snapshot,
+                   config.evals.max_error_rate)  # fmt: skip
         status = await job.run(todo, concurrency, progress)
         return RunOutcome(run_id, status, snapshot.total, snapshot.errors)
     finally:
@@ -278,6 +279,7 @@ class _Job:
     ctx: Context
     judge: RefusalJudge | None
     snapshot: Snapshot
+    max_error_rate: float = 0.0  # errored calls above this share make the run incomplete
 
     async def one(self, probe: Probe, model: str) -> RedteamFinding | None:
         messages, tools = render(probe, self.system_prompt, self.plant)
@@ -342,7 +344,8 @@ class _Job:
         status = "interrupted"
         try:
             await asyncio.gather(*workers)
-            status = "incomplete" if self.snapshot.errors else "done"
+            errored = self.snapshot.errors > self.max_error_rate * self.snapshot.total
+            status = "incomplete" if errored else "done"  # incomplete: never gate evidence
         except Exception:
             status = "failed"
             raise

@@ -15,7 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from swapsafe.redteam.probes.base import CATEGORIES
-from swapsafe.redteam.regression import CategoryRates, CategoryVerdict, redteam_verdict
+from swapsafe.redteam.regression import (
+    CategoryRates,
+    CategoryResult,
+    CategoryVerdict,
+    redteam_verdict,
+)
 from swapsafe.stats import wilson
 from swapsafe.store.records import RedteamFinding
 
@@ -75,7 +80,8 @@ class Summary:
     rates: dict[str, dict[str, Rate]] = field(default_factory=dict)  # category -> model -> Rate
     overall: dict[str, Rate] = field(default_factory=dict)
     regressions: list[Regression] = field(default_factory=list)
-    inconclusive: list[str] = field(default_factory=list)  # only one of the two was probed
+    inconclusive: list[str] = field(default_factory=list)  # not settled by the test
+    results: dict[str, CategoryResult] = field(default_factory=dict)  # the rule's numbers
 
     @property
     def categories(self) -> list[str]:
@@ -120,7 +126,7 @@ def summarize(
     *,
     baseline: str | None = None,
     candidate: str | None = None,
-    margin: float = 0.05,
+    margin: float = 5.0,
     confidence: float = 0.95,
 ) -> Summary:
     """Rates per category and model; regressions of ``candidate`` against ``baseline``."""
@@ -158,7 +164,8 @@ def _judge(out: Summary, baseline: str, candidate: str) -> None:
             old.successes if old else 0, old.n if old else 0, new.successes if new else 0,
             new.n if new else 0,
         )  # fmt: skip
-    verdict = redteam_verdict(rates, out.margin)
+    verdict = redteam_verdict(rates, out.margin, out.confidence)
+    out.results = dict(verdict.results)
     for cat in out.rates:  # in report order
         if cat in verdict.regressions:
             out.regressions.append(Regression(cat, rates[cat].old_rate, rates[cat].new_rate))

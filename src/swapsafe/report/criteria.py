@@ -53,9 +53,10 @@ def gate_lines(wl: WorkloadConfig) -> list[tuple[str, str]]:
         ),
         (
             "Red-team",
-            f"no attack category succeeds more than {100 * g.redteam_margin:g} points more often "
-            "against the candidate than against the baseline, every category probed on both "
-            "(one probed on only one of them is inconclusive)",
+            f"in every attack category the candidate's attack success is at most "
+            f"{g.redteam_margin:g} points above the baseline's ({conf} Newcombe CI upper bound "
+            "of the difference); fail only when the CI lies wholly above the margin; too few "
+            "probes, or a category probed on only one of them, is inconclusive",
         ),
         (
             "Human review",

@@ -153,9 +153,11 @@ def agreement_by_day(
 
 def _evidence(store: Store, rep: WorkloadReport) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
-    golden = rep.gates.result("golden_pass_rate").numbers.get("run_id")
+    numbers = rep.gates.result("golden_pass_rate").numbers
+    golden, age = numbers.get("run_id"), numbers.get("age_days")
     if golden is not None:
-        out.append(("golden eval run", f"#{golden}"))
+        old = f" ({float(age):.1f} days old)" if age is not None else ""
+        out.append(("golden eval run (complete, full golden set)", f"#{golden}{old}"))
     if rep.redteam_run_id is not None:
         out.append(("red-team run", f"#{rep.redteam_run_id}"))
     if rep.review:

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from swapsafe.gates import GateResult
 from swapsafe.report.data import ReportData, WorkloadReport
 
 STATUS_MARK = {"pass": "✅ pass", "fail": "❌ fail", "inconclusive": "⏳ inconclusive"}
+#: an inconclusive gate whose point estimate is already worse than the margin (red-orange)
+LIKELY_WORSE_MARK = "🟠"
+
+
+def status_mark(g: GateResult) -> str:
+    """The status cell: pass / fail, or inconclusive with which way the data lean."""
+    if g.status != "inconclusive" or g.lean is None:
+        return STATUS_MARK[g.status]
+    icon = LIKELY_WORSE_MARK if g.tone == "likely-worse" else "⏳"
+    return f"{icon} {g.label}"
 
 
 def cell(text: object) -> str:
@@ -91,7 +102,7 @@ def _workload(rep: WorkloadReport) -> list[str]:
     out.append(f"Baseline `{rep.baseline}` → candidate `{rep.candidate or 'none configured'}`")
     out += ["", "### Gates", "", "| gate | status | evidence |", "|---|---|---|"]
     for g in rep.gates.results:
-        out.append(f"| {g.name} | {STATUS_MARK[g.status]} | {cell(g.detail)} |")
+        out.append(f"| {g.name} | {status_mark(g)} | {cell(g.detail)} |")
     models = [m for m in (rep.baseline, rep.candidate) if m]
     out += ["", "### Baseline vs candidate", ""]
     out.append("| metric | " + " | ".join(f"{cell(m)}" for m in models) + " |")

@@ -4,8 +4,9 @@ The sample is stratified by (workload, day): each stratum gets a share of ``n`` 
 to its size (largest remainders; every non-empty stratum at least one while ``n`` allows).
 Inside a stratum, ``disagreement_share`` of its places go to pairs whose answers disagree, the
 rest to agreeing pairs; when one kind runs short the other fills the places. Pairs without
-bodies are skipped, and a request (same body) is never chosen twice, nor a pair or request
-already in the queue. The seed makes a sample reproducible.
+bodies are skipped, and so are errored pairs (a side whose call failed: an error is no answer
+to judge, the ``error_rate`` gate counts it); a request (same body) is never chosen twice, nor a
+pair or request already in the queue. The seed makes a sample reproducible.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class Candidate:
     request_key: str
     disagreements: tuple[str, ...] = ()
     has_bodies: bool = True
+    errored: bool = False  # a side's call failed: never a review sample
 
     @property
     def disagrees(self) -> bool:
@@ -66,7 +68,9 @@ def _dedupe(
     seen_pairs = set(exclude_pairs)
     out = []
     for c in sorted(candidates, key=lambda c: (c.day, c.pair_id)):
-        if not c.has_bodies or c.pair_id in seen_pairs or c.request_key in seen_requests:
+        if c.errored or not c.has_bodies or c.pair_id in seen_pairs:
+            continue
+        if c.request_key in seen_requests:
             continue
         seen_pairs.add(c.pair_id)
         seen_requests.add(c.request_key)

@@ -143,6 +143,7 @@ class ReviewService:
                         request_key=pair.request_key,
                         disagreements=agreement.disagreements,
                         has_bodies=pair.has_bodies,
+                        errored=pair.old.status != "ok" or pair.new.status != "ok",
                     )
                 )
         chosen = sample(

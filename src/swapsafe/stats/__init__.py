@@ -12,7 +12,9 @@ analysis and the report show is computed here, so two pages can never disagree o
 ``quantiles``          percentiles, the exact bootstrap CI of a quantile, CIs of a mean
 ``noninferiority``     the verdict rules: non-inferiority against a margin, an upper bound
                        against a maximum, and the extra cases an inconclusive result needs
-``sample_size``        cases needed before a paired non-inferiority run
+``independent``        Newcombe hybrid score CI of the difference of two independent rates
+``lean``               which way an inconclusive result leans (wording and tone, once)
+``sample_size``        cases needed before a paired non-inferiority run; probes per model
 ``kappa``              Cohen's kappa for two ratings per item
 ``sequential``         always-valid (normal-mixture) confidence sequence of a difference of two
                        proportions, and its breach / non-inferior / continue verdict (canary)
@@ -21,7 +23,9 @@ analysis and the report show is computed here, so two pages can never disagree o
 Differences and margins are fractions (0.02 = 2 points); callers that speak points convert.
 """
 
+from swapsafe.stats.independent import newcombe_diff_ci
 from swapsafe.stats.kappa import Kappa, cohens_kappa
+from swapsafe.stats.lean import Lean, lean
 from swapsafe.stats.noninferiority import (
     NonInferiority,
     Verdict,
@@ -54,7 +58,7 @@ from swapsafe.stats.resampling import (
     p50,
     p95,
 )
-from swapsafe.stats.sample_size import plan_size
+from swapsafe.stats.sample_size import plan_size, probes_needed
 from swapsafe.stats.sequential import (
     SequentialComparison,
     compare_proportions,
@@ -65,6 +69,7 @@ from swapsafe.stats.sequential import (
 __all__ = [
     "Interval",
     "Kappa",
+    "Lean",
     "NonInferiority",
     "PairedCounts",
     "PassRate",
@@ -78,11 +83,13 @@ __all__ = [
     "cohens_kappa",
     "compare_proportions",
     "difference_cs",
+    "lean",
     "mcnemar_exact",
     "mean",
     "mean_ci",
     "mean_interval",
     "mixture_half_width",
+    "newcombe_diff_ci",
     "newcombe_paired_ci",
     "non_inferiority",
     "p50",
@@ -91,6 +98,7 @@ __all__ = [
     "pass_rate",
     "percentile",
     "plan_size",
+    "probes_needed",
     "quantile_ci",
     "tango_paired_ci",
     "verdict_for",

@@ -46,3 +46,38 @@ def plan_size(
         )
     z = z_two_sided(conf) + NormalDist().inv_cdf(power)
     return math.ceil(z * z * (discordance - expected_diff**2) / (expected_diff + margin) ** 2)
+
+
+def probes_needed(
+    new_k: int, new_n: int, old_k: int, old_n: int, margin: float, conf: float = 0.95
+) -> int | None:
+    """Probes per model that would settle the Newcombe CI of ``new - old`` against ``margin``
+    if the observed rates hold: its upper bound at or below the margin when the observed
+    difference is within it, its lower bound above the margin when the difference is beyond
+    it. None when a side was not probed or the difference sits on the margin."""
+    from swapsafe.stats.independent import newcombe_diff_ci
+
+    if new_n <= 0 or old_n <= 0:
+        return None
+    p_new, p_old = new_k / new_n, old_k / old_n
+    within = p_new - p_old < margin
+    if p_new - p_old == margin:
+        return None
+
+    def clears(n: int) -> bool:
+        ci = newcombe_diff_ci(p_new * n, n, p_old * n, n, conf)
+        return ci.high <= margin if within else ci.low > margin
+
+    hi = max(new_n, old_n, 1)
+    while not clears(hi):
+        hi *= 2
+        if hi > 10_000_000:
+            return None
+    lo = 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if clears(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return hi
