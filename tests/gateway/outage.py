@@ -156,13 +156,16 @@ class GatewayProcess:
 
 
 @contextlib.contextmanager
-def gateway(config: Path, log: Path) -> Iterator[GatewayProcess]:
+def gateway(
+    config: Path, log: Path, command: tuple[str, ...] = ("gateway",)
+) -> Iterator[GatewayProcess]:
     """``python -m swapsafe gateway`` until it answers /healthz (liveness), stopped on exit."""
     port = free_port()
     env = {**os.environ, "OUTAGE_CLIENT_KEY": CLIENT_KEY, "OUTAGE_ADMIN_TOKEN": ADMIN_TOKEN}
+    argv = [sys.executable, "-m", "swapsafe", *command, "-c", str(config), "--port", str(port)]
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "swapsafe", "gateway", "-c", str(config), "--port", str(port)],
+            argv,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -222,3 +222,19 @@ def test_a_saved_state_for_another_store_or_out_of_range_is_not_used(
         assert RoutingCache(link, ["a"], saved=saved).get("a").weight == 50
     finally:
         link.close()
+
+
+def test_a_closed_link_stays_usable_like_a_closed_store(
+    db_url: str, fast: dict[str, float]
+) -> None:
+    """An ASGI app's lifespan may run more than once (test clients): close, use, start again."""
+    link = connect_store(db_url, **fast)
+    link.start()
+    link.close()
+    assert link.get_routing_states() == {}  # the engine connects again, as SqlStore's does
+    link.start()
+    try:
+        eventually(lambda: link.up)
+        assert link.get_routing_states() == {}
+    finally:
+        link.close()

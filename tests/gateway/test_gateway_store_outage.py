@@ -190,15 +190,18 @@ def test_a_restart_without_the_store_serves_the_saved_routing_state(
         assert {served_by(g.url, user)[0] for user in USERS} == {"old"}
 
 
+@pytest.mark.parametrize(
+    "command", [("gateway",), ("serve", "--gateway")], ids=["gateway", "serve-gateway"]
+)
 def test_sqlite_in_an_unwritable_directory_is_an_outage_not_a_refusal(
-    tmp_path: Path, upstreams: tuple[str, str]
+    tmp_path: Path, upstreams: tuple[str, str], command: tuple[str, ...]
 ) -> None:
     data = tmp_path / "data"
     data.mkdir()
     config = write_config(tmp_path, f"sqlite:///{data}/swapsafe.db", *upstreams)
     data.chmod(0o555)
     try:
-        with gateway(config, tmp_path / "gateway.log") as g:
+        with gateway(config, tmp_path / "gateway.log", command) as g:
             model, rid = served_by(g.url, "u1")
             status, body = readiness(g.url)
             assert status == 503 and body["store"]["reason"] == "unwritable"  # type: ignore[index]

@@ -106,7 +106,7 @@ def test_gateway_and_ui_on_one_port(tmp_path: Path) -> None:
         )
         assert r.status_code == 200, r.text
         assert r.json()["choices"][0]["message"]["content"] == "[old] hi"
-        assert c.get("/healthz").json() == {"status": "ok"}
+        assert c.get("/healthz").json() == {"status": "ok", "store": "up"}
         assert c.get("/login").status_code == 200
         assert c.get("/").status_code == 303
         store = app.state.web.store

@@ -164,7 +164,8 @@ class StoreLink(SqlStore):
         inner = state.get("_inner")
         if inner is None or not state.get("_open"):
             raise StoreError(
-                f"store {state.get('url', '?')} is unavailable ({state.get('problem')}); "
+                f"store {state.get('url', '?')} is unavailable "
+                f"({state.get('problem') or 'not connected'}); "
                 "the gateway retries it in the background"
             )
         return getattr(inner, name)
@@ -190,7 +191,7 @@ class StoreLink(SqlStore):
     def connect_now(self) -> None:
         """The start-up attempt: StoreError unless the store is merely unreachable."""
         try:
-            self._adopt(self._open_inner())
+            self._adopt(self._open_inner(), self._stop)
         except StoreError as exc:
             if not unreachable(exc):
                 raise
@@ -214,22 +215,25 @@ class StoreLink(SqlStore):
     def start(self) -> None:
         """Start the background retry / health thread (idempotent)."""
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="swapsafe-store-link")
+            self._stop = stop = threading.Event()
+            self._thread = threading.Thread(
+                target=self._run, args=(stop,), name="swapsafe-store-link"
+            )
             self._thread.daemon = True
             self._thread.start()
 
-    def _run(self) -> None:
+    def _run(self, stop: threading.Event) -> None:
         lower_this_thread()
         delay = self.retry_min
-        while not self._stop.is_set():
+        while not stop.is_set():
             if self._open:
                 self._check()
                 wait = self.health_interval
-            elif self._reconnect():
+            elif self._reconnect(stop):
                 wait, delay = self.health_interval, self.retry_min
             else:
                 wait, delay = delay, min(delay * 2, self.retry_max)
-            self._stop.wait(wait)
+            stop.wait(wait)
 
     def _check(self) -> None:
         inner = self._inner
@@ -241,11 +245,11 @@ class StoreLink(SqlStore):
             return
         self._last_ok = self._clock()
 
-    def _reconnect(self) -> bool:
+    def _reconnect(self, stop: threading.Event) -> bool:
         try:
             inner = self._inner
             if inner is None:
-                self._adopt(self._open_inner())  # ping + schema check + upgrade
+                self._adopt(self._open_inner(), stop)  # ping + schema check + upgrade
             else:
                 inner.ping()
                 inner.upgrade()  # the schema again: the server may have been restored
@@ -259,9 +263,9 @@ class StoreLink(SqlStore):
         self._mark_up()
         return True
 
-    def _adopt(self, inner: SqlStore) -> None:
+    def _adopt(self, inner: SqlStore, stop: threading.Event) -> None:
         with self._lock:
-            if self._stop.is_set():  # closed while the store was opening
+            if stop.is_set():  # closed while the store was opening
                 inner.close()
                 return
             self._inner = inner
@@ -343,14 +347,14 @@ class StoreLink(SqlStore):
     # -- lifecycle ---------------------------------------------------------------------------
 
     def close(self) -> None:
+        """Stop the thread and release connections; like a SqlStore, the link stays usable
+        (its engine connects again on use) and ``start()`` may run the thread again."""
         self._stop.set()
-        thread = self._thread
+        thread, self._thread = self._thread, None
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=1.0)  # a connect attempt in flight cleans up after itself
-        with self._lock:
-            inner, self._inner = self._inner, None
-            self._open = self._up = False
-            self._listeners.clear()
+        self._unsubscribe_all()
+        inner = self._inner
         if inner is not None:
             inner.close()
 
