@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -135,9 +136,27 @@ def test_atexit_hook_stops_what_is_left() -> None:
     assert pid is not None and _wait_gone(pid)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_signals_to_the_parent_stop_the_servers(tmp_path: Path, sig: signal.Signals) -> None:
-    """A process running servers is interrupted (Ctrl-C or SIGTERM): no server outlives it."""
+def _inherit(disposition: signal.Handlers) -> Callable[[], None]:
+    """A preexec_fn: the child starts with SIGINT and SIGTERM at ``disposition``."""
+
+    def set_dispositions() -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, disposition)
+
+    return set_dispositions
+
+
+@pytest.mark.parametrize("inherited", [signal.SIG_DFL, signal.SIG_IGN], ids=["default", "ignored"])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_signals_to_the_parent_stop_the_servers(
+    tmp_path: Path, sig: signal.Signals, inherited: signal.Handlers
+) -> None:
+    """A process running servers is interrupted (Ctrl-C or SIGTERM): no server outlives it.
+
+    Also when it was started with the signal ignored, as every background job of a
+    non-interactive shell is for SIGINT (``./scripts/test.sh &``): the test used to pass in a
+    terminal and hang 20 s when the test run itself was started that way.
+    """
     port = free_port()
     pidfile = tmp_path / "server.pid"
     code = textwrap.dedent(
@@ -156,7 +175,9 @@ def test_signals_to_the_parent_stop_the_servers(tmp_path: Path, sig: signal.Sign
                 sys.exit(130)
         """
     )
-    parent = subprocess.Popen([sys.executable, "-c", code], cwd=os.getcwd())
+    parent = subprocess.Popen(  # noqa: PLW1509 - the child must start with these dispositions
+        [sys.executable, "-c", code], cwd=os.getcwd(), preexec_fn=_inherit(inherited)
+    )
     try:
         deadline = time.monotonic() + 30
         while not pidfile.exists() or not pidfile.read_text():

@@ -115,13 +115,16 @@ async def test_healthz_and_metrics(harness: Harness) -> None:
     await harness.oai.chat.completions.create(
         model="chat", messages=[{"role": "user", "content": "x"}]
     )
-    assert (await harness.http.get("/healthz")).json() == {"status": "ok"}
+    assert (await harness.http.get("/healthz")).json() == {"status": "ok", "store": "up"}
+    ready = await harness.http.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["down"] == []
     text = (await harness.http.get("/metrics")).text
     assert (
         'swapsafe_requests_total{workload="chat",model="gpt",role="served",status="ok"} 1' in text
     )
     assert "swapsafe_request_duration_seconds_bucket" in text
     assert "swapsafe_recorder_queue_depth" in text
+    assert "swapsafe_store_up 1" in text
     assert UPSTREAM_OPENAI_KEY not in text
 
 

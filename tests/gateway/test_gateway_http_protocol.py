@@ -179,7 +179,7 @@ async def test_pipelined_requests_are_answered_in_order(harness: Harness) -> Non
         conn.close()
     assert [r.status for r in replies] == [200, 200, 200]
     assert orjson.loads(replies[0].body)["choices"][0]["message"]["content"].endswith("one")
-    assert orjson.loads(replies[1].body) == {"status": "ok"}
+    assert orjson.loads(replies[1].body) == {"status": "ok", "store": "up"}
     assert orjson.loads(replies[2].body)["choices"][0]["message"]["content"].endswith("two")
 
 

@@ -111,7 +111,7 @@ def test_gateway_and_ui_on_one_port(tmp_path: Path) -> None:
         )
         assert r.status_code == 200, r.text
         assert r.json()["choices"][0]["message"]["content"] == "[old] hi"
-        assert c.get("/healthz").json() == {"status": "ok"}
+        assert c.get("/healthz").json() == {"status": "ok", "store": "up"}
         slash = c.post("/v1/messages/", headers={"host": "attacker.example"}, json={})
         assert slash.status_code == 404 and "location" not in slash.headers
         assert slash.json()["type"] == "error"  # Anthropic's error shape for /v1/messages*

@@ -75,22 +75,31 @@ def serve(
             "nobody could log in: set [gateway] admin_token or export "
             f"{reviewer_token_env}=<reviewer token>"
         )
+    link = None
     if gateway:
         from swapsafe.gateway.app import preflight
+        from swapsafe.gateway.store_link import connect_store
 
         preflight(cfg)
+        link = connect_store(cfg.store.url)  # the gateway serves while the store is unreachable
     bind_host, bind_port = listen_address(cfg, gateway=gateway, host=host, port=port)
-    app = create_web_app(cfg, reviewer_tokens=reviewers, gateway=gateway, background=True)
+    app = create_web_app(
+        cfg, store=link, reviewer_tokens=reviewers, gateway=gateway, background=True
+    )
     typer.echo(
         f"swapsafe web UI on http://{bind_host}:{bind_port}/" + (" (+ gateway)" if gateway else "")
     )
-    uvicorn.run(
-        app,
-        host=bind_host,
-        port=bind_port,
-        log_level=log_level,
-        access_log=False,
-        timeout_graceful_shutdown=30,
-        http=GatewayHttpProtocol,  # read deadlines, header bounds; proxy routes skip ASGI
-        **proxy_header_options(forwarded_allow_ips),
-    )
+    try:
+        uvicorn.run(
+            app,
+            host=bind_host,
+            port=bind_port,
+            log_level=log_level,
+            access_log=False,
+            timeout_graceful_shutdown=30,
+            http=GatewayHttpProtocol,  # read deadlines, header bounds; proxy routes skip ASGI
+            **proxy_header_options(forwarded_allow_ips),
+        )
+    finally:
+        if link is not None:
+            link.close()

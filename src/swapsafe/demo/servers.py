@@ -3,8 +3,8 @@
 Each server runs in its own process group (``start_new_session``), so stopping it kills the
 whole tree, and a Ctrl-C in the terminal reaches only swapsafe, which then stops the servers
 itself. Three nets make sure nothing is left running: the ``with`` block of
-:class:`ServerGroup`, an ``atexit`` hook, and SIGTERM/SIGHUP turned into KeyboardInterrupt by
-:func:`interrupts_as_keyboard` (plus, on Linux, a parent-death signal for a SIGKILLed parent).
+:class:`ServerGroup`, an ``atexit`` hook, and SIGINT/SIGTERM/SIGHUP turned into KeyboardInterrupt
+by :func:`interrupts_as_keyboard` (plus, on Linux, a parent-death signal for a SIGKILLed parent).
 """
 
 from __future__ import annotations
@@ -254,10 +254,21 @@ def stop_all() -> None:
 atexit.register(stop_all)
 
 
+#: the signals that stop a process running servers (and the servers with it)
+INTERRUPTS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 @contextlib.contextmanager
 def interrupts_as_keyboard() -> Iterator[None]:
-    """While inside, SIGTERM and SIGHUP raise KeyboardInterrupt (main thread only), so the
-    ``finally`` blocks that stop the servers run for them as they do for Ctrl-C."""
+    """While inside, SIGINT, SIGTERM and SIGHUP raise KeyboardInterrupt (main thread only), so
+    the ``finally`` blocks that stop the servers run for each of them.
+
+    SIGINT is set here too, not left to Python: Python raises KeyboardInterrupt for SIGINT only
+    when the process started with SIGINT at its default action. A process started with SIGINT
+    ignored (any background job of a non-interactive shell, ``nohup``-style launchers, a test
+    runner started with ``&``) inherits the ignore through fork and exec, so Ctrl-C or
+    ``kill -INT`` would do nothing at all, and the servers, in their own sessions, would run on.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -266,7 +277,7 @@ def interrupts_as_keyboard() -> Iterator[None]:
         raise KeyboardInterrupt(f"signal {signum}")
 
     previous = {}
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    for sig in INTERRUPTS:
         previous[sig] = signal.signal(sig, _raise)
     try:
         yield

@@ -7,6 +7,7 @@ and wires the request path, recorder, routing cache and metrics. ``GatewayRuntim
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import os
@@ -30,6 +31,7 @@ from swapsafe.gateway.metrics import GatewayMetrics
 from swapsafe.gateway.proxy import PROXY_ROUTES, Gateway, ThenResponse
 from swapsafe.gateway.recorder import Recorder
 from swapsafe.gateway.routing_cache import RoutingCache
+from swapsafe.gateway.store_link import StoreLink, connect_store
 from swapsafe.pricing import PriceBook
 from swapsafe.providers.base import Provider
 from swapsafe.providers.egress import Egress
@@ -90,13 +92,14 @@ class GatewayRuntime:
         self.config = config
         self._owns_store = store is None
         sc = config.store
+        # an unreachable store is tolerated (served without, retried); a wrong one raises
+        timeouts = StoreTimeouts(sc.connect_timeout, sc.statement_timeout)
         self.store: Store = (
             store
             if store is not None
-            else open_store(
-                sc.url, timeouts=StoreTimeouts(sc.connect_timeout, sc.statement_timeout)
-            )
+            else connect_store(sc.url, opener=functools.partial(open_store, timeouts=timeouts))
         )
+        self.link = self.store if isinstance(self.store, StoreLink) else None
         self.providers = dict(providers) if providers is not None else build_providers(config)
         self.metrics = GatewayMetrics()
         self.recorder = Recorder(
@@ -106,7 +109,11 @@ class GatewayRuntime:
             drain_timeout=sc.drain_timeout,
             journal_interval=sc.journal_interval or None,
         )
-        self.routing = RoutingCache(self.store, config.workloads)
+        self.routing = RoutingCache(
+            self.store, config.workloads, saved=config.root / ".swapsafe" / "routing-state.json"
+        )
+        if self.link is not None:
+            self.link.on_connect(self.routing.refresh)  # before the store is reported up
         self.gateway = Gateway(
             config,
             self.providers,
@@ -137,6 +144,17 @@ class GatewayRuntime:
             "Trace rows the store refused, kept in .swapsafe/quarantine-<pid>.jsonl.",
             lambda: rec.quarantined,
         )
+        m.gauge(
+            "swapsafe_store_up",
+            "1 when the store answers and takes trace rows, 0 during an outage.",
+            lambda: float(self.store_up()),
+        )
+        m.gauge(
+            "swapsafe_routing_state_from_store",
+            "1 when the routing state in memory was read from the store, 0 when it comes from "
+            "the local saved file or the defaults (store unreachable since start-up).",
+            lambda: float(self.routing.source == "store"),
+        )
         m.gauge("swapsafe_shadow_in_flight", "Shadow calls running.", lambda: shadow.in_flight)
         m.gauge(
             "swapsafe_shadow_spent_today_usd",
@@ -162,10 +180,35 @@ class GatewayRuntime:
         )
         self.started = False
 
+    def store_up(self) -> bool:
+        """The store answers (health check) and the recorder's last write went through."""
+        return (self.link is None or self.link.up) and self.recorder.store_up
+
+    def readiness(self) -> tuple[bool, dict[str, object]]:
+        """(ready, JSON body): ready once the store is up and routing was read from it."""
+        store: dict[str, object] = {"up": True}
+        if self.link is not None and not self.link.up:
+            store = self.link.status()
+        elif not self.recorder.store_up:
+            store = {"up": False, "reason": "trace writes failing"}
+        down = [] if store["up"] else ["store"]
+        if self.routing.source != "store":
+            down.append("routing")
+        body: dict[str, object] = {
+            "status": "ready" if not down else "not ready",
+            "down": down,
+            "store": store,
+            "routing": {"source": self.routing.source},
+            "traces": {"pending": self.recorder.pending, "spilled": self.recorder.spilled},
+        }
+        return not down, body
+
     def start(self) -> None:
         if not self.started:
             self.recorder.start()
             self.routing.start()
+            if self.link is not None:
+                self.link.start()
             self.started = True
 
     async def aclose(self) -> None:
@@ -220,7 +263,16 @@ def create_app(
         return Response(orjson.dumps(body), media_type="application/json")
 
     async def healthz(request: Request) -> Response:
-        return Response(orjson.dumps({"status": "ok"}), media_type="application/json")
+        """Liveness: 200 while the process serves, store or no store."""
+        body = {"status": "ok", "store": "up" if runtime.store_up() else "down"}
+        return Response(orjson.dumps(body), media_type="application/json")
+
+    async def readyz(request: Request) -> Response:
+        """Readiness: 503 naming what is down (store, routing) until the store is back."""
+        ready, body = runtime.readiness()
+        return Response(
+            orjson.dumps(body), status_code=200 if ready else 503, media_type="application/json"
+        )
 
     async def metrics(request: Request) -> Response:
         return PlainTextResponse(
@@ -241,6 +293,7 @@ def create_app(
         Route("/v1/messages", messages, methods=["POST"]),
         Route("/v1/models", models, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         *feedback_routes(runtime),
     ]

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import make_url
 
+from swapsafe.exceptions import StoreError
 from swapsafe.store.engine import parse_url, sqlite_path
 
 #: lock key = hashtext of this text + the current schema, so separate schemas do not clash
@@ -106,7 +107,14 @@ def controller_lock(store_url: str) -> ControllerLock:
     """The lock for the store at ``store_url`` (the config's ``[store] url``)."""
     url = parse_url(store_url)
     if url.get_backend_name() == "sqlite":
-        db = sqlite_path(url)
+        try:
+            db = sqlite_path(url)
+        except StoreError:
+            # a read-only directory is an outage a gateway rides out (gateway.store_link): the
+            # lock is then not taken (the controller stays on standby) until it is writable
+            db = Path(url.database or "").expanduser().absolute()
+            if not url.database or not db.parent.is_dir():
+                raise
         return FileLock(db.with_name(db.name + ".controller.lock"))
     conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     return PgAdvisoryLock(conninfo)
