@@ -185,7 +185,7 @@ async def test_a_megabyte_of_headers_sent_slowly_in_pieces_gets_431(edge_url: st
 async def test_headers_within_the_bounds_pass(edge_url: str) -> None:
     async with raw(edge_url) as (reader, writer):
         writer.write(b"GET /healthz HTTP/1.1\r\nhost: gw\r\n" + many_headers(18) + b"\r\n")
-        reply = await asyncio.wait_for(reader.readuntil(b'{"status":"ok"}'), WAIT)
+        reply = await asyncio.wait_for(reader.readuntil(b'"status":"ok"'), WAIT)
     assert status_of(reply) == 200
 
 
