@@ -96,6 +96,25 @@ def test_long_json_body_is_redacted_in_segments_and_stays_json() -> None:
     assert len(orjson.loads(out)["messages"]) == 40_000
 
 
+@pytest.mark.parametrize("offset", range(0, SEGMENT, 997))
+def test_a_segment_cut_never_splits_a_card_phone_or_token(offset: int) -> None:
+    """Plain sentences (no separator but spaces) cut into segments: wherever the cut falls,
+    every card, phone number and bearer token is still masked."""
+    sentence = (
+        "call me at +1 415 555 0100 or card 4111 1111 1111 1111 or Bearer abcdefghijklmnop ok "
+    )
+    text = "x" * offset + " " + sentence * (3 * SEGMENT // len(sentence))
+    out = redact(text)
+    for secret in ("4111 1111", "1111 1111", "555 0100", "415 555", "abcdefghijklmnop"):
+        assert secret not in out, (offset, secret)
+    assert out.count("[CARD]") > 100  # the text was redacted, not dropped
+
+
+def test_digits_with_nowhere_safe_to_cut_are_dropped_not_split() -> None:
+    out = redact("4111 " * (2 * SEGMENT // 5))
+    assert out.startswith("[REDACTED ") and "4111 4111 4111 4111 4111" not in out[:SEGMENT]
+
+
 def test_redaction_is_bounded() -> None:
     """A segment-long run with no separator and no space is stored as a marker, and text past
     MAX_CHARS is not stored at all: nothing long goes unredacted."""

@@ -13,10 +13,10 @@ Linear time by construction, whatever the input:
 Bounded per body: :func:`redact` works in segments of at most :data:`SEGMENT` characters, cut
 just after a character no pattern can match (``"``, ``,``, ``/``, ``{`` ...), so each regex call
 holds the interpreter lock for at most one segment. A run of :data:`SEGMENT` characters with no
-such character and no whitespace is no text a person wrote: it is stored as
-``[REDACTED n chars]``. (Cut at a space, a card or phone number split by the cut could be
-missed; that takes 16 kB with no separator at all.) Text past :data:`MAX_CHARS` is not stored
-(``[TRUNCATED n chars]``), so one body costs at most about 16 M characters of work. Measured on
+such character and no whitespace that no pattern can span (a space between two words, not
+next to a digit, ``(``, ``)``, ``+`` or after ``Bearer``) is no text a person wrote: it is
+stored as ``[REDACTED n chars]``, so a cut never splits a card, phone number or token. Text
+past :data:`MAX_CHARS` is not stored (``[TRUNCATED n chars]``), so one body costs at most about 16 M characters of work. Measured on
 one core: 5-30 ms per MB for runs of one character class, about 90 ms per MB of chat JSON full
 of addresses and phone numbers, 400 ms per MB at worst (``"1 1 1 ..."``: every 19 digits a card
 candidate). The gateway redacts bodies longer than a few kB on a worker thread, after the
@@ -48,6 +48,9 @@ _DOMAIN = re.compile(r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _SEPARATORS = "\"\\,:;{}[]<>/=&?!|'`*#^~$"
 _LAST_SEPARATOR = re.compile(r".*[" + re.escape(_SEPARATORS) + "]", re.S)
 _LAST_SPACE = re.compile(r".*\s", re.S)
+# whitespace no pattern can span: not after a digit, ")" or "+" (phones, cards), not after
+# "Bearer" (a bearer token), not before a digit, "(" or "+"
+_SAFE_SPACE = re.compile(r".*(?<=[^\d)+\s])(?<![Bb]earer)\s+(?=[^\d(+\s])", re.S)
 _OPAQUE_RUN = re.compile(r"[^\s" + re.escape(_SEPARATORS) + "]*")
 
 
@@ -102,11 +105,11 @@ def redact_piece(text: str) -> str:
 
 def _segment_end(text: str, start: int) -> int:
     """Where the segment starting at ``start`` ends: after its last separator, else after its
-    last whitespace, else at ``start`` (an opaque run: see :func:`redact`)."""
+    last whitespace that no pattern can span, else at ``start`` (see :func:`redact`)."""
     end = start + SEGMENT
     if end >= len(text):
         return len(text)
-    for pattern in (_LAST_SEPARATOR, _LAST_SPACE):
+    for pattern in (_LAST_SEPARATOR, _SAFE_SPACE):
         m = pattern.match(text, start, end)
         if m is not None:
             return m.end()
@@ -128,8 +131,10 @@ def redact(text: str) -> str:
         out, start = [], 0
         while start < len(text):
             end = _segment_end(text, start)
-            if end == start:  # SEGMENT characters without a separator or a space
-                end = _OPAQUE_RUN.match(text, start).end()  # type: ignore[union-attr]
+            if end == start:  # SEGMENT characters with nowhere safe to cut: never split, drop
+                space = _LAST_SPACE.match(text, start, start + SEGMENT)
+                run = _OPAQUE_RUN.match(text, start)
+                end = space.end() if space is not None else run.end()  # type: ignore[union-attr]
                 out.append(f"[REDACTED {end - start} chars]")
             else:
                 out.append(redact_piece(text[start:end]))
