@@ -13,14 +13,14 @@ Linear time by construction, whatever the input:
 Bounded per body: :func:`redact` works in segments of at most :data:`SEGMENT` characters, cut
 just after a character no pattern can match (``"``, ``,``, ``/``, ``{`` ...), so each regex call
 holds the interpreter lock for at most one segment. A run of :data:`SEGMENT` characters with no
-such character and no whitespace that no pattern can span (a space between two words, not
-next to a digit, ``(``, ``)``, ``+`` or after ``Bearer``) is no text a person wrote: it is
-stored as ``[REDACTED n chars]``, so a cut never splits a card, phone number or token. Text
-past :data:`MAX_CHARS` is not stored (``[TRUNCATED n chars]``), so one body costs at most about 16 M characters of work. Measured on
-one core: 5-30 ms per MB for runs of one character class, about 90 ms per MB of chat JSON full
-of addresses and phone numbers, 400 ms per MB at worst (``"1 1 1 ..."``: every 19 digits a card
-candidate). The gateway redacts bodies longer than a few kB on a worker thread, after the
-response is sent (:mod:`swapsafe.gateway.tracing`).
+such character and no whitespace that no pattern can span (a space between two words, not next
+to a digit, ``(``, ``)``, ``+`` or after ``Bearer``) is no text a person wrote: it is stored as
+``[REDACTED n chars]``, so a cut never splits a card, phone number or token. Text past
+:data:`MAX_CHARS` is not stored (``[TRUNCATED n chars]``), so one body costs at most about 16 M
+characters of work. Measured on one core: 5-30 ms per MB for runs of one character class, about
+90 ms per MB of chat JSON full of addresses and phone numbers, 400 ms per MB at worst (``"1 1 1
+..."``: every 19 digits a card candidate). The gateway redacts bodies longer than a few kB on a
+worker thread, after the response is sent (:mod:`swapsafe.gateway.tracing`).
 """
 
 from __future__ import annotations
