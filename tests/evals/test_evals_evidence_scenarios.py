@@ -213,3 +213,24 @@ def test_a_red_team_run_with_a_model_down_is_incomplete_and_no_gate_evidence(
     assert code == 1 and "incomplete" in out, out
     row = next(ln for ln in cli("report", "-c", cfg)[1].splitlines() if ln.startswith("| redteam"))
     assert "inconclusive" in row and "no red-team run probed both models" in row
+
+
+def test_an_old_fraction_margin_never_blocks_a_rollback_but_config_check_refuses_it(
+    tmp_path: Path,
+) -> None:
+    """Configs made before margins were points say ``redteam_margin = 0.05``: every command
+    but ``config check`` loads them (warning once, using 0.05 points: a stricter gate), so a
+    rollback during an incident never fails on a gate value; ``config check`` refuses it."""
+    cfg = project(tmp_path, gates="[workloads.support.gates]\nredteam_margin = 0.05")
+    code, out = cli("rollback", "support", "--reason", "incident drill", "-c", str(cfg))
+    assert code == 0, out
+    assert out.count("looks like a proportion") == 1 and "config check refuses it" in out
+    code, out = cli("config", "check", "-c", str(cfg))
+    assert code == 2 and "did you mean 5 points? write 5 instead" in out
+
+
+def test_a_sub_point_margin_is_never_multiplied_into_a_loose_one(tmp_path: Path) -> None:
+    """0.5 is no proportion to scale: the fix never suggests 50 points."""
+    cfg = project(tmp_path, gates="[workloads.support.gates]\npass_rate_margin = 0.5")
+    code, out = cli("config", "check", "-c", str(cfg))
+    assert code == 2 and "write a margin of 1 point or more" in out and "50 points" not in out

@@ -55,10 +55,11 @@ def report_error(exc: SwapsafeError) -> None:
         error_line(str(exc) or type(exc).__name__)
 
 
-def load_or_exit(path: str | Path) -> Config:
-    """Load the config, or print every problem and exit with code 2."""
+def load_or_exit(path: str | Path, *, strict: bool = False) -> Config:
+    """Load the config, or print every problem and exit with code 2 (``strict``: see
+    :func:`swapsafe.config.load_config`)."""
     try:
-        return load_config(path)
+        return load_config(path, strict=strict)
     except ConfigError as exc:
         report_error(exc)
         raise typer.Exit(EXIT_USAGE) from None

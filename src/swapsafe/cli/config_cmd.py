@@ -96,7 +96,7 @@ def check(config: Path = config_option) -> None:
 
     Example: swapsafe config check --config swapsafe.toml
     """
-    cfg = load_or_exit(config)
+    cfg = load_or_exit(config, strict=True)
     console = Console(highlight=False)
     console.print(_workloads_table(cfg))
     console.print(_models_table(cfg))

@@ -21,11 +21,16 @@ _TOML_POS = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _RESERVED = ("path", "root")
 
 
-def load_config(path: str | Path, *, env: Mapping[str, str] | None = None) -> Config:
+def load_config(
+    path: str | Path, *, env: Mapping[str, str] | None = None, strict: bool = False
+) -> Config:
     """Load and validate a config file (a directory means its ``swapsafe.toml``).
 
     ``env`` resolves ``env::NAME`` references (default: ``os.environ``). Raises
-    :class:`ConfigError` holding one :class:`ConfigProblem` per problem found.
+    :class:`ConfigError` holding one :class:`ConfigProblem` per problem found. ``strict``
+    (``swapsafe config check``) also refuses what is only suspicious, such as a margin that
+    looks like a proportion; other commands load such a config with a warning, so that a
+    rollback or a gateway restart never fails on it.
     """
     given = Path(path)
     if given.is_dir():
@@ -44,7 +49,7 @@ def load_config(path: str | Path, *, env: Mapping[str, str] | None = None) -> Co
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _toml_error(display, exc) from None
-    return config_from_dict(raw, path=given, text=text, display=display, env=env)
+    return config_from_dict(raw, path=given, text=text, display=display, env=env, strict=strict)
 
 
 def config_from_dict(
@@ -54,6 +59,7 @@ def config_from_dict(
     text: str = "",
     display: str | None = None,
     env: Mapping[str, str] | None = None,
+    strict: bool = False,
 ) -> Config:
     """Validate already-parsed TOML data as if it were read from ``path``."""
     path = path.resolve()
@@ -70,7 +76,7 @@ def config_from_dict(
             (("models",), 'no models are defined; add a [models.NAME] table with provider = "..."')
         )
     found.extend(cross_check(data))
-    context = {"env": env, "root": path.parent, "cross_checked": True}
+    context = {"env": env, "root": path.parent, "cross_checked": True, "strict": strict}
     config: Config | None = None
     try:
         config = Config.model_validate({**data, "path": path, "root": path.parent}, context=context)

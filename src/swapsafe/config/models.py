@@ -6,6 +6,7 @@ Build them with :func:`swapsafe.config.load_config`; constructing them directly 
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -29,6 +30,8 @@ from swapsafe.config.values import (
     normalize_sticky_key,
     show_value,
 )
+
+log = logging.getLogger("swapsafe.config")
 
 Provider = Literal["openai", "anthropic", "openai-compatible", "scripted"]
 Bodies = Literal["full", "redacted", "none"]
@@ -93,17 +96,37 @@ class ModelConfig(_Table):
         return self
 
 
-def _check_points(value: float) -> float:
-    """A margin in percentage points (gates and triggers alike): 0-100, never a fraction."""
+def _check_points(value: float, info: _Info) -> float:
+    """A margin in percentage points (gates and triggers alike): 0-100.
+
+    Between 0 and 1 it most likely is a proportion written by mistake (configs made before
+    margins were points had ``redteam_margin = 0.05``): ``config check`` refuses it with the fix;
+    every other command warns and uses it as written, in points (a stricter gate, never a
+    looser one), so a rollback or a restart never fails on it.
+    """
     if not 0 <= value <= 100:
         raise final_error(f"{show_value(value)} is outside 0-100; margins are in points")
     if 0 < value < 1:
-        points = show_value(round(value * 100, 6))
-        raise final_error(
-            f"{show_value(value)} looks like a proportion; margins are in points (percentage "
-            f"points): did you mean {points} points? write {points} instead (1 means 1 point)"
+        points = round(value * 100, 6)
+        fix = (
+            f"did you mean {show_value(points)} points? write {show_value(points)} instead"
+            if points <= 20
+            else "write a margin of 1 point or more"
         )
+        message = (
+            f"{show_value(value)} looks like a proportion; margins are in points (percentage "
+            f"points): {fix} (1 means 1 point)"
+        )
+        if (info.context or {}).get("strict"):
+            raise final_error(message)
+        _warn_once(f"{info.field_name}: {message}")
     return value
+
+
+def _warn_once(message: str, _seen: set[str] = set()) -> None:  # noqa: B006 (the set is the memo)
+    if message not in _seen:
+        _seen.add(message)
+        log.warning("%s; used as written until fixed (swapsafe config check refuses it)", message)
 
 
 #: a margin in percentage points (2 = 2 points); 0 < value < 1 is refused as a likely fraction
