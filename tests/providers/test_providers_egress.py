@@ -198,3 +198,10 @@ def test_connect_request_and_reply() -> None:
     for reply, message in bad.items():
         with pytest.raises(httpx.ProxyError, match=message):
             check_connect_reply(reply, PROXY, "h:443")
+
+
+@pytest.mark.parametrize("value", ["http://a:pw@[::1", "http://a:pw@proxy:99999"])
+def test_an_unparsable_proxy_url_is_one_line_without_the_password(value: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Egress.from_env({"HTTPS_PROXY": value})
+    assert "HTTPS_PROXY" in str(caught.value) and "pw" not in str(caught.value)

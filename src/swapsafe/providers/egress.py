@@ -42,9 +42,18 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import quote, unquote, urlsplit
 
+import httpx
+
 from swapsafe.exceptions import ConfigError
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class ProxyAuthRefused(httpx.ProxyError):
+    """The proxy answered 407: its credentials are wrong. Never retried, since every retry is one
+    more failed login, and a directory-backed proxy locks an account out after a few."""
+
+
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -88,14 +97,19 @@ def parse_proxy_url(value: str, *, source: str) -> ProxyURL:
     text = value.strip()
     if "://" not in text:
         text = f"http://{text}"
-    parts = urlsplit(text)
-    scheme = parts.scheme.lower()
     try:
+        parts = urlsplit(text)
         host, port = parts.hostname, parts.port
-    except ValueError:
+    except ValueError as exc:
+        if "port" not in str(exc):
+            raise ConfigError(
+                f"{source}: the proxy URL cannot be parsed ({exc}); "
+                "use e.g. http://user:password@proxy.corp:3128"
+            ) from None
         raise ConfigError(
             f"{source}: the proxy URL's port is not a number; use e.g. http://proxy.corp:3128"
         ) from None
+    scheme = parts.scheme.lower()
     if scheme != "http" or not host:
         shown = f"{scheme}://{host or ''}" + (f":{port}" if port else "")
         raise ConfigError(

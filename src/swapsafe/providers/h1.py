@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from swapsafe import __version__
-from swapsafe.providers.egress import ProxyURL
+from swapsafe.providers.egress import ProxyAuthRefused, ProxyURL
 from swapsafe.providers.h1_conn import H1Connection, H1Response, StaleConnection
 from swapsafe.providers.h1_proxy import open_via_proxy
 
@@ -294,7 +294,7 @@ class _ForwardingSender(H1Sender):
             await resp.aclose()
             proxy = self._pool.proxy
             assert proxy is not None
-            raise httpx.ProxyError(
+            raise ProxyAuthRefused(
                 f"proxy {proxy.display} refused to forward to {self._pool.host_header}: HTTP 407 "
                 "Proxy Authentication Required; check the user and password in the proxy URL "
                 "(HTTP_PROXY)"

@@ -27,7 +27,7 @@ from typing import TypeVar, cast
 import httpx
 
 from swapsafe import __version__
-from swapsafe.providers.egress import ProxyURL
+from swapsafe.providers.egress import ProxyAuthRefused, ProxyURL
 
 P = TypeVar("P", bound=asyncio.Protocol)
 _MAX_REPLY = 64 * 1024
@@ -91,7 +91,8 @@ def check_connect_reply(reply: bytes, proxy: ProxyURL, target: str) -> None:
         hint = (
             "; check the user and password in the proxy URL (HTTPS_PROXY)" if status == 407 else ""
         )
-        raise httpx.ProxyError(
+        refused = ProxyAuthRefused if status == 407 else httpx.ProxyError
+        raise refused(
             f"proxy {proxy.display} refused CONNECT {target}: HTTP {status}{phrase}{hint}"
         )
     if reply.index(_END) + len(_END) < len(reply):

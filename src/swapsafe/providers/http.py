@@ -17,7 +17,7 @@ import orjson
 from swapsafe import __version__
 from swapsafe.exceptions import ProviderConnectionError, ProviderError, ProviderTimeout
 from swapsafe.providers.base import SSEEvent, UpstreamResponse, Wire
-from swapsafe.providers.egress import Egress
+from swapsafe.providers.egress import Egress, ProxyAuthRefused
 from swapsafe.providers.h1 import H1Sender, make_h1_sender
 from swapsafe.providers.masking import mask_error, mask_error_text, mask_value
 from swapsafe.providers.retry import RetryPolicy, is_retryable_status, next_delay, parse_retry_after
@@ -185,6 +185,7 @@ class HTTPProvider:
                 err = self._timeout_error(exc, attempt, deadline)
             except httpx.TransportError as exc:
                 err = self._connection_error(exc, secrets)
+                retryable = not isinstance(exc, ProxyAuthRefused)  # each retry: a failed login
             except httpx.HTTPError as exc:
                 err = ProviderError(
                     _redact(f"upstream {self.name!r} sent an unreadable response: {exc}", secrets),
@@ -327,6 +328,7 @@ class HTTPProvider:
                 err = self._timeout_error(exc, attempt, deadline)
             except httpx.TransportError as exc:
                 err = self._connection_error(exc, secrets)
+                retryable = not isinstance(exc, ProxyAuthRefused)  # each retry: a failed login
             else:
                 if 200 <= status < 300:
                     raise ProviderError(
