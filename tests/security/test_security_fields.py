@@ -132,3 +132,26 @@ async def test_upstream_answer_nested_past_the_limit_is_a_502(harness: Harness) 
     )
     assert r.status_code == 502, r.text[:300]
     assert f"nested deeper than {MAX_JSON_DEPTH} levels" in r.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("message", "param"),
+    [
+        ({"role": 5, "content": "hi"}, "messages[0].role"),
+        ({"role": "wizard", "content": "hi"}, "messages[0].role"),
+        ({"content": "hi"}, "messages[0].role"),
+        ({"role": "user", "content": 5}, "messages[0].content"),
+        ({"role": "user", "content": [{"type": "text", "text": 5}]}, "messages[0].content[0].text"),
+        ({"role": "user", "content": ["hi"]}, "messages[0].content[0]"),
+    ],
+)
+async def test_a_malformed_turn_sent_to_another_vendor_is_a_400_not_an_empty_prompt(
+    harness: Harness, message: dict[str, Any], param: str
+) -> None:
+    """/v1/messages routed to an OpenAI model: a turn Anthropic would refuse was dropped on the
+    way, and the request answered 200 to an empty prompt."""
+    body = {"model": "chat", "max_tokens": 5, "messages": [message]}
+    r = await harness.http.post("/v1/messages", headers=AUTH, json=body)
+    assert r.status_code == 400, r.text[:300]
+    assert r.json()["type"] == "error" and param in r.json()["error"]["message"]
+    assert harness.fakes["gpt"].requests == []

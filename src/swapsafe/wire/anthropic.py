@@ -112,11 +112,31 @@ def _result_content(content: Any, param: str, strict: bool) -> list[TextPart | I
     return out
 
 
+def _invalid(param: str, what: str) -> TranslationError:
+    return TranslationError(f"`{param}` {what}", param=param)
+
+
+def _check_turn(role: object, content: object, i: int) -> None:
+    """What an Anthropic upstream would refuse with a 400, refused here too instead of being
+    dropped on the way to another vendor (an empty prompt answered 200 is worse)."""
+    if role not in ("user", "assistant"):
+        raise _invalid(f"messages[{i}].role", f'must be "user" or "assistant", not {role!r}')
+    if not isinstance(content, (str, list)):
+        raise _invalid(f"messages[{i}].content", "must be a string or a list of content blocks")
+    for j, b in enumerate(content if isinstance(content, list) else ()):
+        if not isinstance(b, dict):
+            raise _invalid(f"messages[{i}].content[{j}]", "must be a content block (an object)")
+        if b.get("type") == "text" and not isinstance(b.get("text"), str):
+            raise _invalid(f"messages[{i}].content[{j}].text", "must be a string")
+
+
 def _parse_turn(m: dict[str, Any], i: int, strict: bool) -> list[Message]:
     """One Anthropic turn -> canonical messages (tool results split out as ``tool`` messages)."""
     role = m.get("role")
     content = m.get("content")
     param = f"messages[{i}].content"
+    if strict:
+        _check_turn(role, content, i)
     if isinstance(content, str):
         return [Message(role, [TextPart(content)] if content else [])]  # type: ignore[arg-type]
     out: list[Message] = []
