@@ -1,5 +1,5 @@
 """An upstream that echoes the key it received in an error, JSON-escaped (``\\/``, ``\\u002d``,
-every character ``\\uXXXX``), before or inside a stream: neither the upstream key nor (with
+every character as a ``\\u`` escape), before or inside a stream: neither the upstream key nor (with
 ``pass_through``) the client's own key, nor any 9-character piece of them, reaches the client
 (through the official SDKs), a trace row or a log line."""
 

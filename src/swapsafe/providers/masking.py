@@ -1,8 +1,9 @@
 """Keeps the keys swapsafe sends upstream out of what an upstream sends back in an error.
 
 An upstream's error body may echo the key it received: raw, or with JSON escapes (``\\/``,
-``\\u002d``, every character as ``\\uXXXX``). Masking the raw text misses the escaped forms and
-the parsed body then carries the key in clear, so masking works on decoded values:
+``\\u002d``, every character as a four-hex-digit ``\\u`` escape). Masking the raw text misses
+the escaped forms and the parsed body then carries the key in clear, so masking works on
+decoded values:
 
 * a parsed body: every string and every object key, at any depth (:func:`mask_value`);
 * text that is not JSON: after its JSON escapes are undone (:func:`mask_error_text`).
