@@ -122,6 +122,11 @@ class GatewayRuntime:
             metrics=self.metrics,
             pricebook=PriceBook(),
         )
+        self._register_gauges()
+        self.started = False
+
+    def _register_gauges(self) -> None:
+        """The process gauges in ``/metrics``: recorder, store, routing source, shadow."""
         m, rec, shadow = self.metrics, self.recorder, self.gateway.shadow
         m.gauge(
             "swapsafe_recorder_queue_depth",
@@ -178,7 +183,6 @@ class GatewayRuntime:
             "How late the worker's event loop ran its last periodic timer.",
             lambda: shadow.lag.lag(),
         )
-        self.started = False
 
     def store_up(self) -> bool:
         """The store answers (health check) and the recorder's last write went through."""
