@@ -81,7 +81,7 @@ class GateReport:
 
 
 def fake_gates(monkeypatch: pytest.MonkeyPatch, ok: bool = True) -> list[tuple[Any, ...]]:
-    """Install a ``swapsafe.gates`` whose evaluate_gates answers ``ok``; returns the calls."""
+    """Install a ``swapsafe.gates.checks`` whose evaluate_gates answers ``ok``; returns calls."""
     calls: list[tuple[Any, ...]] = []
 
     def evaluate_gates(*args: Any, **kw: Any) -> GateReport:
@@ -90,9 +90,9 @@ def fake_gates(monkeypatch: pytest.MonkeyPatch, ok: bool = True) -> list[tuple[A
         detail = "pass rate within 2 points" if ok else "pass rate 9 points below baseline"
         return GateReport(ok, "go" if ok else "no-go", [GateResult("pass_rate", status, detail)])
 
-    module = types.ModuleType("swapsafe.gates")
+    module = types.ModuleType("swapsafe.gates.checks")
     module.evaluate_gates = evaluate_gates  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "swapsafe.gates", module)
+    monkeypatch.setitem(sys.modules, "swapsafe.gates.checks", module)
     import swapsafe
 
     monkeypatch.setattr(swapsafe, "gates", module, raising=False)

@@ -86,7 +86,7 @@ def import_logs(
         swapsafe import-logs spans.json --format otel-genai --workload-from service.name
         swapsafe import-logs usage.csv --format csv --workload support
     """
-    from swapsafe.importers import FORMATS, import_file
+    from swapsafe.traffic.importers import FORMATS, import_file
 
     if format not in FORMATS:
         raise fail(f"--format: unknown {format!r}; use one of: {', '.join(FORMATS)}")
@@ -158,7 +158,7 @@ def inventory(
         swapsafe inventory --since 7d --model gpt-4o
         swapsafe inventory --format csv > inventory.csv
     """
-    from swapsafe.inventory import build_inventory, to_csv, to_json
+    from swapsafe.traffic.inventory import build_inventory, to_csv, to_json
 
     if format not in ("table", "json", "csv"):
         raise fail(f"--format: unknown {format!r}; use table, json or csv")
@@ -221,7 +221,7 @@ def baseline(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from swapsafe.baseline import compute_baselines, store_baselines
+    from swapsafe.traffic.baseline import compute_baselines, store_baselines
 
     window = _window(since, "--since")
     assert window is not None
@@ -262,7 +262,7 @@ def baseline_show(
 
         swapsafe baseline show --workload support
     """
-    from swapsafe.baseline import compare_latest
+    from swapsafe.traffic.baseline import compare_latest
 
     cfg = load_or_exit(config)
     with _store(cfg) as store:

@@ -126,7 +126,9 @@ def phases() -> list[Phase]:
         ),
         Phase("shadow", "Gateway in shadow mode: replay real traffic", core.shadow, required=True),
         Phase("evals", "Golden-set evals, both models", quality.evals, "swapsafe.evals.runner"),
-        Phase("baseline", "Baseline snapshots with CIs", quality.baseline, "swapsafe.baseline"),
+        Phase(
+            "baseline", "Baseline snapshots with CIs", quality.baseline, "swapsafe.traffic.baseline"
+        ),
         Phase("redteam", "Red-team probes, both models", quality.redteam, "swapsafe.redteam"),
         Phase("review", "Review sample of shadow pairs", quality.review, "swapsafe.review"),
         Phase(

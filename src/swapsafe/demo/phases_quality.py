@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from swapsafe.demo.local_provider import LocalModelProvider
 from swapsafe.demo.orchestrate import DemoContext
 from swapsafe.providers.base import Provider
+from swapsafe.providers.build import build_providers
 
 T = TypeVar("T")
 
@@ -28,8 +29,6 @@ async def with_bounded_providers(
 ) -> T:
     """Call ``use`` with the config's providers capped at ``limit`` tokens (default: the
     workload's max_tokens); they live and are closed inside the event loop that uses them."""
-    from swapsafe.gateway.app import build_providers
-
     built = build_providers(ctx.get("config"))
     limit = limit or max_tokens_for(ctx, workload)
     try:
@@ -98,7 +97,7 @@ def evals(ctx: DemoContext) -> None:
 
 
 def baseline(ctx: DemoContext) -> None:
-    from swapsafe.baseline import compute_baselines, store_baselines
+    from swapsafe.traffic.baseline import compute_baselines, store_baselines
 
     ui, config, store = ctx.ui, ctx.get("config"), ctx.get("store")
     snapshots = compute_baselines(config, store)

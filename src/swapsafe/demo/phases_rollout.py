@@ -58,7 +58,7 @@ def step_requests(
 
 def gate_summary(ctx: DemoContext, workload: str) -> str:
     """The gate decision and the gates that do not pass, in one line."""
-    from swapsafe.gates import evaluate_gates
+    from swapsafe.gates.checks import evaluate_gates
 
     report = evaluate_gates(ctx.get("config"), ctx.get("store"), workload)
     open_gates = [f"{r.name} {r.status}" for r in report.results if r.status != "pass"]

@@ -24,6 +24,7 @@ from swapsafe.evals.scorers.judge import Judge
 from swapsafe.evals.status import too_many_errors
 from swapsafe.exceptions import ConfigError
 from swapsafe.providers.base import Provider
+from swapsafe.providers.build import build_providers
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import EvalResult, EvalRun
 
@@ -178,8 +179,6 @@ async def run_eval(
     needed = set(chosen) | ({judge} if judge else set())
     available = dict(providers or {})
     if any(name not in available for name in needed):
-        from swapsafe.gateway.app import build_providers
-
         for name, provider in build_providers(config).items():
             if name in needed and name not in available:
                 owned[name] = available[name] = provider

@@ -31,10 +31,10 @@ log = logging.getLogger("swapsafe.rollout")
 def gate_report(config: Config, store: Store, workload: str) -> Any:
     """The pre-cutover gate report (``swapsafe.gates.evaluate_gates``), imported lazily."""
     try:
-        from swapsafe.gates import evaluate_gates
+        from swapsafe.gates.checks import evaluate_gates
     except ImportError:
         raise GateError(
-            "the pre-cutover gates are not available (swapsafe.gates is missing); "
+            "the pre-cutover gates are not available (swapsafe.gates.checks is missing); "
             "use --force --reason to start anyway"
         ) from None
     return evaluate_gates(config, store, workload)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from swapsafe.evals.compare import answered
 from swapsafe.evals.datasets import load_cases
 from swapsafe.evals.status import run_standing
-from swapsafe.gates import MIN_SAMPLES
+from swapsafe.gates.checks import MIN_SAMPLES
 from swapsafe.redteam.regression import CategoryRates, tally
 from swapsafe.stats import PairedCounts
 from swapsafe.store.sql_report import TrafficQueries

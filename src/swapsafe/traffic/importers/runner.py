@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from swapsafe.exceptions import ConfigError
-from swapsafe.importers import csv_logs, openai_jsonl, otel
-from swapsafe.importers.rows import ParsedCall, Skipped, dig, guess_provider, map_model
 from swapsafe.pricing import DEFAULT_PRICEBOOK
 from swapsafe.store.records import TraceRecord
+from swapsafe.traffic.importers import csv_logs, openai_jsonl, otel
+from swapsafe.traffic.importers.rows import ParsedCall, Skipped, dig, guess_provider, map_model
 
 if TYPE_CHECKING:
     from swapsafe.config import Config
