@@ -18,7 +18,8 @@ from typing import Any, Protocol
 
 from swapsafe.config import Config
 from swapsafe.evals.caller import ModelCaller
-from swapsafe.evals.datasets import Assertion, Case, DatasetError, render_messages
+from swapsafe.evals.cases import Assertion, Case, DatasetError
+from swapsafe.evals.datasets import render_messages
 from swapsafe.evals.scorers.base import Resources, ScorerFn, build, default_assertions, score_case
 from swapsafe.evals.scorers.judge import Judge
 from swapsafe.evals.status import too_many_errors

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
+from swapsafe.exceptions import ConfigError
+from swapsafe.gates.evidence import MIN_SAMPLES, collect
 from swapsafe.gates.redteam import redteam_gate as redteam_gate
 from swapsafe.gates.result import GateResult as GateResult
 from swapsafe.gates.result import Number as Number
@@ -53,8 +55,6 @@ if TYPE_CHECKING:
 
 Decision = Literal["GO", "NO-GO", "NOT YET"]
 GATE_NAMES = ("golden_pass_rate", "p95_latency", "cost", "error_rate", "redteam", "review")
-#: fewest latency / cost samples per side before a ratio is judged
-MIN_SAMPLES = 30
 
 
 @dataclass(frozen=True)
@@ -91,12 +91,8 @@ def evaluate_gates(
     config: Config, store: Store, workload: str, *, now: datetime | None = None
 ) -> GateReport:
     """Evaluate every gate of ``workload`` from the evidence in ``store``."""
-    from swapsafe.gates.evidence import collect
-
     wl = config.workloads.get(workload)
     if wl is None:
-        from swapsafe.exceptions import ConfigError
-
         known = ", ".join(sorted(config.workloads)) or "none"
         raise ConfigError(f"unknown workload {workload!r} (configured: {known})")
     if wl.candidate is None:

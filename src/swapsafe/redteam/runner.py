@@ -29,7 +29,7 @@ from swapsafe.redteam.judge import RefusalJudge
 from swapsafe.redteam.plant import Plant, render
 from swapsafe.redteam.probes.base import Probe, suite_categories
 from swapsafe.redteam.probes.registry import bundled_probes, select
-from swapsafe.redteam.user_probes import load_probe_file
+from swapsafe.redteam.probes.user import load_probe_file
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import RedteamFinding, RedteamRun
 

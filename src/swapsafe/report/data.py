@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
+from swapsafe.exceptions import ConfigError
 from swapsafe.gates.checks import Decision, GateReport, decide, evaluate_gates
 from swapsafe.gates.evidence import GATE_WINDOW, redteam_rates, review_counts
 from swapsafe.pricing import PriceBook, UnitPrice
@@ -183,8 +184,6 @@ def build_report(
     names = workloads if workloads else sorted(config.workloads)
     unknown = [n for n in names if n not in config.workloads]
     if unknown:
-        from swapsafe.exceptions import ConfigError
-
         known = ", ".join(sorted(config.workloads)) or "none"
         raise ConfigError(f"unknown workload {unknown[0]!r} (configured: {known})")
     return ReportData(
