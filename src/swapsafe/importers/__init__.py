@@ -3,7 +3,16 @@
 >>> summary = import_file(config, store, "calls.jsonl", "openai-jsonl")   # doctest: +SKIP
 """
 
+from swapsafe.importers.mapper import UNASSIGNED
 from swapsafe.importers.rows import ParsedCall, Skipped
-from swapsafe.importers.runner import FORMATS, UNASSIGNED, ImportSummary, import_file
+from swapsafe.importers.runner import FORMATS, ImportSummary, import_file, unknown_format
 
-__all__ = ["FORMATS", "UNASSIGNED", "ImportSummary", "ParsedCall", "Skipped", "import_file"]
+__all__ = [
+    "FORMATS",
+    "UNASSIGNED",
+    "ImportSummary",
+    "ParsedCall",
+    "Skipped",
+    "import_file",
+    "unknown_format",
+]

@@ -212,13 +212,18 @@ class ResultsMixin(SqlBase):
         with self._read() as conn:
             return conn.execute(stmt).first() is not None
 
-    def mark_imported(self, file_hash: str, *, path: str, format: str, rows: int) -> bool:
-        """Remember an imported log file; False when that hash was already imported."""
+    def mark_imported(
+        self, file_hash: str, *, path: str, format: str, rows: int, calls: int, skipped: int
+    ) -> bool:
+        """Remember what a log file gave (``rows`` added of ``calls`` read); False when these
+        exact bytes were recorded before (the first record stays)."""
         values = {
             "file_hash": file_hash,
             "path": path,
             "format": format,
             "rows": rows,
+            "calls": calls,
+            "skipped": skipped,
             "imported_at": utcnow(),
         }
         with self._write() as conn:
