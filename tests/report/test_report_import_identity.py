@@ -271,3 +271,27 @@ def test_cli_exit_codes_and_one_line_errors(tmp_path: Path, store_url: str) -> N
     assert typo.exit_code == 2 and 'did you mean "team"?' in typo.output
     fmt = run("import-logs", DATA / "usage.csv", "--format", "otel", "-c", cfg)
     assert fmt.exit_code == 2 and 'did you mean "otel-genai"?' in fmt.output
+
+
+def test_an_import_from_before_per_call_keys_is_replaced_not_doubled(
+    setup: tuple[Config, Store],
+) -> None:
+    cfg, store = setup
+    summary = import_file(cfg, store, DATA / "calls.jsonl", "openai-jsonl")
+    legacy = f"imp-{summary.file_hash[:24]}-"
+    # make the store look as an older version left it: file-and-line keys, no calls recorded
+    with store._write() as conn:  # type: ignore[attr-defined]
+        from swapsafe.store.tables import traces
+
+        for n, row in enumerate(store.query_traces(TraceQuery(limit=100)), start=1):
+            conn.execute(
+                traces.update()
+                .where(traces.c.request_id == row.request_id)
+                .values(request_id=f"{legacy}{n}")
+            )
+        conn.execute(imported_logs.update().values(calls=None, skipped=None))
+    again = import_file(cfg, store, DATA / "calls.jsonl", "openai-jsonl")
+    assert (again.rekeyed, again.imported) == (5, 5)
+    assert store.count_traces(TraceQuery()) == 5
+    assert not any(i.startswith(legacy) for i in _ids(store))
+    assert import_file(cfg, store, DATA / "calls.jsonl", "openai-jsonl").rekeyed == 0

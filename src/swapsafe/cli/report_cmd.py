@@ -138,6 +138,8 @@ def _print_import(file: Path, summary: ImportSummary) -> None:
         f"{file}: read {summary.calls} calls ({summary.format}): {summary.imported} new{stored}",
         markup=False,
     )
+    if summary.rekeyed:
+        console.print(f"replaced {summary.rekeyed} rows of an earlier import of this file")
     if summary.imported and summary.workloads:
         table = Table(title="calls read")
         for col in ("workload", "calls"):

@@ -2,9 +2,11 @@
 
 Safe to re-run: every call is keyed by its own identity (see :mod:`swapsafe.importers.mapper`),
 rows already stored are left as they are, and the summary says how many calls were read and
-how many of them were new. A file from which no call could be read is an error (the format is
-likely wrong) and leaves no trace in the store. ``--workload-from`` must name a field that
-the file's calls have, or the import stops before writing anything.
+how many of them were new. The rows of an import of the same bytes made before imports were
+keyed per call (keyed by file and line) are replaced, not added to. A file from which no call
+could be read is an error (the format is likely wrong) and leaves no trace in the store.
+``--workload-from`` must name a field that the file's calls have, or the import stops before
+writing anything.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class ImportSummary:
     calls: int = 0  # calls read from the file
     imported: int = 0  # rows added to the store (the rest were stored already)
     skipped: list[Skipped] = field(default_factory=list)
+    rekeyed: int = 0  # rows of an earlier import of these bytes, keyed by line, replaced
     workloads: dict[str, int] = field(default_factory=dict)
     models: dict[str, int] = field(default_factory=dict)
 
@@ -163,6 +166,7 @@ def import_file(
     def check() -> None:
         if workload_from:
             check_workload_from(workload_from, first_calls, file)
+        summary.rekeyed = store.drop_legacy_import(summary.file_hash)
 
     writer = _Writer(store, summary, check)
     for item in parse_bytes(fmt, data, file_time=file_time, model=batch_model):
