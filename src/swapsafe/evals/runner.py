@@ -185,10 +185,16 @@ async def run_eval(
                 owned[name] = available[name] = provider
             else:
                 await provider.aclose()
+    params = config.workloads[workload].params  # what the application sends with every call
     try:
         callers = {
             name: ModelCaller(
-                name, available[name], config.models.get(name), timeout=timeout, retries=RETRIES
+                name,
+                available[name],
+                config.models.get(name),
+                timeout=timeout,
+                retries=RETRIES,
+                params=params if name in chosen else None,  # the judge gets none
             )
             for name in needed
         }

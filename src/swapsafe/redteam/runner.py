@@ -204,7 +204,13 @@ async def run_redteam(
     available, owned = await _providers(config, needed, providers)
     try:
         callers = {
-            name: ProbeCaller(name, available[name], config.models.get(name), timeout=timeout)
+            name: ProbeCaller(
+                name,
+                available[name],
+                config.models.get(name),
+                timeout=timeout,
+                params=wl.params if name in chosen else None,  # not the judge
+            )
             for name in needed
         }
         if previous is None:
