@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from swapsafe.redteam.user_probes import ProbeFileError, parse_probes
+from swapsafe.redteam.probes.user import ProbeFileError, parse_probes
 
 from swapsafe.redteam.detectors import Context, detect
 from swapsafe.redteam.package_index import (
