@@ -12,7 +12,6 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from swapsafe.redteam.probes.user import ProbeFileError, parse_probes
 
 from swapsafe.redteam.detectors import Context, detect
 from swapsafe.redteam.package_index import (
@@ -25,6 +24,7 @@ from swapsafe.redteam.package_index import (
 from swapsafe.redteam.probes import Probe, bundled_probes
 from swapsafe.redteam.probes.codecs import CODECS, morse, nato, sneaky_bits, unicode_tags
 from swapsafe.redteam.probes.detector_registry import detector_names
+from swapsafe.redteam.probes.user import ProbeFileError, parse_probes
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = resources.files("swapsafe.redteam.probes").joinpath("data")
