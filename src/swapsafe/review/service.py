@@ -186,9 +186,11 @@ class ReviewService:
         queue: str = DEFAULT_QUEUE,
         workload: str | None = None,
         kind: str | None = None,
+        eff: Mapping[tuple[str, str], Effective] | None = None,
     ) -> list[QueueItem]:
-        """The queue (filtered) with this reviewer's standing action on each pair."""
-        eff = self.effective()
+        """The queue (filtered) with this reviewer's standing action on each pair (``eff``:
+        the standing actions when the caller has them already)."""
+        eff = self.effective() if eff is None else eff
         out = []
         for p in self.queue(queue, workload):
             types = (p.disagreement or {}).get("types") or []
