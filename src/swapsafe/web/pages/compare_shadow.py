@@ -23,6 +23,7 @@ from swapsafe.review.stats import pair_verdicts
 from swapsafe.review.verdicts import BOTH_BAD, NEW_BETTER, OLD_BETTER, SAME, effective, judged
 from swapsafe.store.records import ReviewPair
 from swapsafe.web.app import WebContext
+from swapsafe.web.pages.review_view import KIND_WORDS
 
 #: verdict -> (old side, new side)
 VERDICT_OUTCOMES: dict[str, tuple[Outcome, Outcome]] = {
@@ -50,7 +51,7 @@ def shadow_row(pair: ReviewPair, verdict: str | None, notes: str) -> Row:
         Cell(outcome if ok else "errored")
         for ok, outcome in zip((old_ok, new_ok), outcomes, strict=True)
     )
-    kinds = " ".join(d.get("types") or [])
+    kinds = " ".join(KIND_WORDS.get(k, k) for k in d.get("types") or [])
     label = " ".join(x for x in (pair.workload, kinds, notes) if x)
     return Row(pair.pair_id, label, cells, differs=bool(kinds))
 

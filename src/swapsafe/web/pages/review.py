@@ -27,7 +27,7 @@ from swapsafe.review.verdicts import ACTIONS, JUDGEMENTS, KEYS, LABELS, Effectiv
 from swapsafe.web.app import WebContext
 from swapsafe.web.auth import Session, guard
 from swapsafe.web.pages import review_results
-from swapsafe.web.pages.review_view import PairView, pair_view
+from swapsafe.web.pages.review_view import KIND_WORDS, PairView, pair_view
 
 MAX_SAMPLE = 5000
 FILTER_KEYS = ("workload", "kind")
@@ -114,6 +114,7 @@ def page_data(
         "saved": saved_message(eff, saved, session.name) if saved else None,
         "filters": filters,
         "kinds": KINDS,
+        "kind_words": KIND_WORDS,
         "keys": KEYS,
         "labels": LABELS,
         "queue_empty": not service.queue(queue),

@@ -38,6 +38,16 @@ STATUS_WORDS = {
     "client_disconnect": "the client went away before the answer",
     "skipped": "the call was not made",
 }
+#: disagreement kinds (swapsafe.review.agreement.KINDS) in words
+KIND_WORDS = {
+    "error": "one side failed",
+    "json": "JSON on one side only",
+    "schema": "JSON shape differs",
+    "tools": "tool calls differ",
+    "refusal": "one side refused",
+    "length": "length differs",
+    "text": "wording differs",
+}
 MAX_RAW_REQUEST = 20_000
 
 
