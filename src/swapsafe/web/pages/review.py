@@ -27,7 +27,7 @@ from swapsafe.review.verdicts import ACTIONS, JUDGEMENTS, KEYS, LABELS, Effectiv
 from swapsafe.web.app import WebContext
 from swapsafe.web.auth import Session, guard
 from swapsafe.web.pages import review_results
-from swapsafe.web.pages.review_view import KIND_WORDS, PairView, pair_view
+from swapsafe.web.pages.review_view import KIND_WORDS, pair_view
 
 MAX_SAMPLE = 5000
 FILTER_KEYS = ("workload", "kind")
@@ -121,7 +121,8 @@ def page_data(
     }
 
 
-def _sample_args(form: Any) -> tuple[int, float, int | None]:
+def _sample_args(form: Any, queue: str) -> tuple[list[str], int, dict[str, Any]]:
+    """(workloads, n, the other options of ReviewService.sample) from the sample form."""
     try:
         n = int(str(form.get("n") or "200"))
         share = float(str(form.get("share") or "0.5"))
@@ -131,7 +132,8 @@ def _sample_args(form: Any) -> tuple[int, float, int | None]:
         raise HTTPException(400, "n, share and seed must be numbers") from None
     if not 1 <= n <= MAX_SAMPLE:
         raise HTTPException(400, f"n must be between 1 and {MAX_SAMPLE}")
-    return n, share, seed
+    names = [str(form["sample_workload"])] if form.get("sample_workload") else []
+    return names, n, {"disagreement_share": share, "seed": seed, "queue": queue}
 
 
 def _redirect(url: str) -> Response:
@@ -177,17 +179,9 @@ def routes(web: WebContext) -> list[BaseRoute]:
     async def sample(request: Request, session: Session) -> Response:
         form = await request.form()
         filters = _filters(form)
-        n, share, seed = _sample_args(form)
-        names = [str(form["sample_workload"])] if form.get("sample_workload") else []
+        names, n, options = _sample_args(form, filters["queue"])
         try:
-            rows = await web.run(
-                service.sample,
-                names,
-                n,
-                disagreement_share=share,
-                seed=seed,
-                queue=filters["queue"],
-            )
+            rows = await web.run(service.sample, names, n, **options)
         except SwapsafeError as exc:
             raise HTTPException(400, str(exc)) from None
         return _redirect(review_url(filters, msg=f"Sampled {len(rows)} new pairs."))
@@ -199,6 +193,3 @@ def routes(web: WebContext) -> list[BaseRoute]:
         Route("/review/sample", sample, methods=["POST"]),
         *review_results.routes(web, service),
     ]
-
-
-__all__ = ["PairView", "routes"]
