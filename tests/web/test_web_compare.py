@@ -128,3 +128,22 @@ def test_shadow_pairs_as_rows_coloured_by_the_verdict(web_config: Config, web_st
     assert rows_of(flipped) == [queue[0]]
     assert rows_of(c.get("/compare?source=shadow&f=different").text)
     assert not LEAKS.search(visible_text(html))
+
+
+def test_review_pages_show_no_internal_values(web_config: Config, web_store: Store) -> None:
+    seed_pairs(web_store, REALISTIC)
+    service = ReviewService(web_store, web_config)
+    service.sample([], 10, seed=3)
+    queue = [p.pair_id for p in service.queue()]
+    for pair_id, verdict in zip(queue, ("old_better", "new_better", "both_bad", "skip")):
+        service.record(pair_id, "rita", verdict)
+    c = client(web_config, web_store)
+    pages = [c.get(f"/review?pair={p}").text for p in queue]
+    pages += [c.get("/review").text, c.get("/review/results").text]
+    pages.append(c.get(f"/review?saved={queue[0]}").text)
+    words = re.compile(LEAKS.pattern.rsplit("|", 1)[0])  # JSON here is a model's own answer
+    for html in pages:
+        assert not words.search(visible_text(html)), words.search(visible_text(html))
+    assert "wording differs" in "".join(pages) or "one side refused" in "".join(pages)
+    missing = c.get("/review?pair=nope").text
+    assert "Pair nope is not in review queue default" in missing and 'id="pair"' in missing

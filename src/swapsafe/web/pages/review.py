@@ -96,7 +96,11 @@ def page_data(
     queue, workload = filters["queue"], filters.get("workload")
     kind = filters.get("kind")
     items = service.items(session.name, queue=queue, workload=workload, kind=kind, eff=eff)
-    current = _current(service, items, (queue, session.name, eff), params.get("pair"))
+    asked = params.get("pair")
+    current = _current(service, items, (queue, session.name, eff), asked)
+    missing = asked if asked and current is None else None
+    if missing:
+        current = service.next_item(items)
     pair = service.pair(current.pair.pair_id) if current is not None else None
     names = [workload] if workload else list(service.config.workloads)
     team = TeamProgress(
@@ -112,6 +116,7 @@ def page_data(
         "view": pair_view(pair) if pair is not None else None,
         "team": team,
         "saved": saved_message(eff, saved, session.name) if saved else None,
+        "missing_pair": missing,
         "filters": filters,
         "kinds": KINDS,
         "kind_words": KIND_WORDS,
