@@ -11,6 +11,7 @@ from tests.web.web_helpers import REALISTIC, REVIEWER_TOKEN, seed_pairs, web_log
 
 from swapsafe.config import Config
 from swapsafe.evals.compare import summarize
+from swapsafe.plan.service import PlanService
 from swapsafe.review.service import ReviewService
 from swapsafe.store.protocol import Store
 from swapsafe.web.app import create_web_app
@@ -147,3 +148,15 @@ def test_review_pages_show_no_internal_values(web_config: Config, web_store: Sto
     assert "wording differs" in "".join(pages) or "one side refused" in "".join(pages)
     missing = c.get("/review?pair=nope").text
     assert "Pair nope is not in review queue default" in missing and 'id="pair"' in missing
+
+
+def test_the_plans_eval_and_review_items_link_to_the_grid_and_the_review(
+    web_config: Config, web_store: Store
+) -> None:
+    PlanService(web_store, web_config).create(
+        "swap", from_model="old", to_model="new", workloads=["support"]
+    )
+    html = client(web_config, web_store).get("/plan/swap").text
+    nightly = html.split('id="item-6"', 1)[1].split("</tr>", 1)[0]
+    review = html.split('id="item-7"', 1)[1].split("</tr>", 1)[0]
+    assert 'href="/compare"' in nightly and 'href="/review"' in review
