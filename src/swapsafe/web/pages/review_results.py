@@ -89,15 +89,19 @@ def preview(service: ReviewService, pair_id: str) -> Preview | None:
     return Preview(question, _answer(pair.old), _answer(pair.new))
 
 
-def golden_state(service: ReviewService, pair: ReviewPair, verdict: str) -> str:
+def golden_state(
+    service: ReviewService, pair: ReviewPair, verdict: str, ids: dict[Path, set[str]]
+) -> str:
+    """ "eligible", "added", or why the pair cannot be added (``ids``: a cache of file ids)."""
     workload = service.config.workloads.get(pair.workload)
     if workload is None or workload.golden is None:
         return f"{pair.workload} has no golden set"
     if verdict == BOTH_BAD:
         return "both bad: no reference"
-    if case_id_of(pair.pair_id) in golden_ids(Path(workload.golden)):
-        return "added"
-    return "eligible"
+    path = Path(workload.golden)
+    if path not in ids:
+        ids[path] = golden_ids(path)
+    return "added" if case_id_of(pair.pair_id) in ids[path] else "eligible"
 
 
 def results(service: ReviewService, queue: str, page: int = 1) -> Results:
@@ -108,8 +112,11 @@ def results(service: ReviewService, queue: str, page: int = 1) -> Results:
     verdicts = pair_verdicts(judgements)
     ordered = [(pid, v) for pid, v in sorted(verdicts.items()) if pid in in_queue]
     cut = page_of(ordered, page, PAGE_SIZE)
+    ids: dict[Path, set[str]] = {}
     shown = [
-        Reviewed(in_queue[pid], v, preview(service, pid), golden_state(service, in_queue[pid], v))
+        Reviewed(
+            in_queue[pid], v, preview(service, pid), golden_state(service, in_queue[pid], v, ids)
+        )
         for pid, v in cut.rows
     ]
     return Results(
