@@ -3,6 +3,7 @@ links, the case page, bad parameters, empty states, and no internal values on th
 
 from __future__ import annotations
 
+import os
 import re
 
 from starlette.testclient import TestClient
@@ -160,3 +161,14 @@ def test_the_plans_eval_and_review_items_link_to_the_grid_and_the_review(
     nightly = html.split('id="item-6"', 1)[1].split("</tr>", 1)[0]
     review = html.split('id="item-7"', 1)[1].split("</tr>", 1)[0]
     assert 'href="/compare"' in nightly and 'href="/review"' in review
+
+
+def test_an_edited_golden_file_shows_at_once(web_config: Config, web_store: Store) -> None:
+    seed_eval_run(web_store, web_config, 3)
+    c = client(web_config, web_store)
+    assert "Question number 0: where is my refund?" in c.get("/compare").text
+    golden = web_config.workloads["support"].golden
+    golden.write_text('{"id": "case-0000", "input": "Where did my parcel go?"}\n')
+    os.utime(golden, (1_900_000_000, 1_900_000_000))  # a new version, whatever the clock
+    html = c.get("/compare").text
+    assert "Where did my parcel go?" in html and "Question number 0" not in html

@@ -101,11 +101,13 @@ def case_text(case: Case) -> str:
 
 
 class GridSource:
-    """Eval runs and their grids, with built grids of finished runs cached (they never change)."""
+    """Eval runs and their grids; the grids of finished runs are kept (they do not change)."""
 
     def __init__(self, web: WebContext) -> None:
         self.web = web
-        self._grids: OrderedDict[int, Grid] = OrderedDict()
+        #: (run id, status, finished at, golden file version) -> its grid: a run that changes
+        #: state, or an edited golden file (the case inputs), builds it again
+        self._grids: OrderedDict[tuple[Any, ...], Grid] = OrderedDict()
         self._inputs: dict[tuple[str, float], dict[str, str]] = {}
 
     def runs(self, workload: str | None) -> list[EvalRun]:
@@ -117,28 +119,31 @@ class GridSource:
             (r for r in self.web.store.list_eval_runs(limit=100_000) if r.id == run_id), None
         )
 
-    def inputs(self, workload: str) -> dict[str, str]:
+    def inputs(self, workload: str) -> tuple[tuple[str, float] | None, dict[str, str]]:
+        """(the golden file's version, case id -> input text) of a workload."""
         wl = self.web.config.workloads.get(workload)
         if wl is None or wl.golden is None:
-            return {}
+            return None, {}
         path = Path(wl.golden)
         try:
             key = (str(path), path.stat().st_mtime)
             if key not in self._inputs:
                 self._inputs = {key: {c.id: case_text(c) for c in load_cases(path)}}
-            return self._inputs[key]
+            return key, self._inputs[key]
         except (OSError, DatasetError):
-            return {}  # the grid still shows ids and outputs
+            return None, {}  # the grid still shows ids and outputs
 
     def grid(self, run: EvalRun) -> Grid:
         assert run.id is not None
-        cached = self._grids.get(run.id)
+        version, inputs = self.inputs(run.workload)
+        key = (run.id, run.status, run.finished_at, version)
+        cached = self._grids.get(key)
         if cached is not None:
             return cached
         results = self.web.store.eval_results(run.id)
-        built = eval_grid(results, run.models or [], self.inputs(run.workload))
+        built = eval_grid(results, run.models or [], inputs)
         if run.status != "running":
-            self._grids[run.id] = built
+            self._grids[key] = built
             while len(self._grids) > 8:
                 self._grids.popitem(last=False)
         return built
