@@ -21,7 +21,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from swapsafe.evals.datasets import Case, DatasetError, load_cases
+from swapsafe.evals.cases import Case, DatasetError
+from swapsafe.evals.datasets import load_cases
 from swapsafe.evals.grid import FILTERS, Grid, eval_grid, page_of, page_with, select
 from swapsafe.review.answerdiff import answer_diff
 from swapsafe.store.records import EvalRun
