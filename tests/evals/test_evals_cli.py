@@ -18,7 +18,7 @@ from swapsafe.cli.eval_cmd import eval_app, scheduler
 from swapsafe.cli.golden_cmd import golden_app
 from swapsafe.config import load_config
 from swapsafe.evals.datasets import Case, load_cases
-from swapsafe.evals.runner import run_eval
+from swapsafe.evals.runner import EvalJob, run_eval
 from swapsafe.store import TraceRecord, open_store
 from swapsafe.store.records import EvalRun
 from swapsafe.testing import ScriptedProvider
@@ -329,13 +329,8 @@ def test_resume_an_interrupted_run(config: Path, store_url: str) -> None:
             run_eval(
                 cfg,
                 store,
-                "support",
-                models=None,
-                cases=cases,
-                concurrency=2,
-                tag="x",
+                EvalJob("support", models=None, cases=cases, concurrency=2, tag="x", golden=golden),
                 providers=providers,
-                golden=golden,
             )
         )
         await asyncio.sleep(0.1)

@@ -8,9 +8,10 @@ from collections.abc import Callable
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress, TaskID
+from rich.progress import Progress
 from rich.table import Table
 
+from swapsafe.cli.run_bar import RunBar
 from swapsafe.config import Config
 from swapsafe.evals.compare import Comparison, ModelSummary
 from swapsafe.evals.datasets import load_cases
@@ -32,31 +33,16 @@ def run_standing_for(cfg: Config, run: EvalRun, rows: list[EvalResult]) -> RunSt
     return run_standing(run, rows, max_error_rate=cfg.evals.max_error_rate, golden_ids=golden_ids)
 
 
-class RichProgress:
+def _label(s: Snapshot) -> str:
+    rates = "  ".join(
+        f"{escape(m)} {100 * t.pass_rate:.0f}%" for m, t in s.models.items() if t.done
+    )
+    return f"run {s.run_id}  {rates}  ${s.cost_usd:.4f}"
+
+
+def eval_bar(progress: Progress) -> RunBar:
     """Cases done / total, pass rate so far per model, cost so far and ETA."""
-
-    def __init__(self, progress: Progress) -> None:
-        self.progress = progress
-        self.task: TaskID | None = None
-        self.run_id: int | None = None
-
-    def _label(self, s: Snapshot) -> str:
-        rates = "  ".join(
-            f"{escape(m)} {100 * t.pass_rate:.0f}%" for m, t in s.models.items() if t.done
-        )
-        return f"run {s.run_id}  {rates}  ${s.cost_usd:.4f}"
-
-    def start(self, snapshot: Snapshot) -> None:
-        self.run_id = snapshot.run_id
-        self.task = self.progress.add_task(
-            self._label(snapshot), total=snapshot.total, completed=snapshot.done
-        )
-
-    def advance(self, snapshot: Snapshot) -> None:
-        if self.task is not None:
-            self.progress.update(
-                self.task, completed=snapshot.done, description=self._label(snapshot)
-            )
+    return RunBar(progress, _label)
 
 
 def warn_standing(

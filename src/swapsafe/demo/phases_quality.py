@@ -56,7 +56,7 @@ class _BarProgress:
 
 def evals(ctx: DemoContext) -> None:
     from swapsafe.evals.datasets import load_cases
-    from swapsafe.evals.runner import run_eval
+    from swapsafe.evals.runner import EvalJob, run_eval
 
     ui, config, store = ctx.ui, ctx.get("config"), ctx.get("store")
     totals: dict[str, list[int]] = {}
@@ -66,17 +66,16 @@ def evals(ctx: DemoContext) -> None:
         with ui.progress(f"{name}: {len(cases)} cases x 2 models", len(cases) * 2) as advance:
 
             async def use(providers: dict[str, Provider]) -> int:
-                return await run_eval(
-                    config,
-                    store,
+                job = EvalJob(
                     name,  # noqa: B023 - awaited inside this iteration
-                    models=models,  # noqa: B023
-                    cases=cases,  # noqa: B023
+                    cases,  # noqa: B023
                     concurrency=2,
+                    models=models,  # noqa: B023
                     tag="demo",
-                    providers=providers,
-                    progress=_BarProgress(advance),
                     golden=wl.golden,  # noqa: B023
+                )
+                return await run_eval(
+                    config, store, job, providers=providers, progress=_BarProgress(advance)
                 )
 
             run_id = asyncio.run(with_bounded_providers(ctx, name, use))
@@ -117,7 +116,7 @@ def baseline(ctx: DemoContext) -> None:
 
 def redteam(ctx: DemoContext) -> None:
     from swapsafe.redteam.report import redteam_summary
-    from swapsafe.redteam.runner import run_redteam
+    from swapsafe.redteam.runner import RedteamJob, run_redteam
 
     ui, config, store, profile = ctx.ui, ctx.get("config"), ctx.get("store"), ctx.profile
     per_category = profile.redteam_per_category
@@ -126,16 +125,15 @@ def redteam(ctx: DemoContext) -> None:
     for name, wl in config.workloads.items():
 
         async def use(providers: dict[str, Provider], advance: Any) -> Any:
-            return await run_redteam(
-                config,
-                store,
+            job = RedteamJob(
                 name,  # noqa: B023 - awaited inside this iteration
                 models=[wl.baseline, wl.candidate],  # noqa: B023
                 limit=per_category,
                 suite=profile.redteam_suite,
-                providers=providers,
-                progress=_BarProgress(advance),
                 concurrency=2,
+            )
+            return await run_redteam(
+                config, store, job, providers=providers, progress=_BarProgress(advance)
             )
 
         categories = 6 if profile.redteam_suite == "all" else len(profile.redteam_suite.split(","))
