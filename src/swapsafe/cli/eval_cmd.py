@@ -158,11 +158,7 @@ def run(
     job = replace(
         job, concurrency=concurrency or cfg.evals.concurrency, tag=tag, judge=_judge(cfg, judge)
     )
-    run_id = _run_with_progress(cfg, store, job)
-    standing = _show(cfg, store, run_id, max_flips=10)
-    if standing.status == "incomplete":
-        err.print(f"[red]run {run_id} is incomplete: {escape(standing.reason)}[/]")
-        raise typer.Exit(1)
+    _run_and_show(cfg, store, job)
 
 
 def _eval_job(
@@ -209,14 +205,19 @@ def _eval_job(
     )
 
 
-def _run_with_progress(cfg: Config, store: Store, job: EvalJob) -> int:
-    """Runs the job under a progress bar; Ctrl-C or SIGTERM keeps what finished (exit 130)."""
-    return run_with_bar(
+def _run_and_show(cfg: Config, store: Store, job: EvalJob) -> None:
+    """Runs the job under a progress bar (Ctrl-C or SIGTERM keeps what finished, exit 130),
+    then shows it; exit 1 when the run is incomplete."""
+    run_id = run_with_bar(
         eval_bar,
         lambda view: run_eval(cfg, store, job, progress=view),
         kept="results",
         command="eval",
     )
+    standing = _show(cfg, store, run_id, max_flips=10)
+    if standing.status == "incomplete":
+        err.print(f"[red]run {run_id} is incomplete: {escape(standing.reason)}[/]")
+        raise typer.Exit(1)
 
 
 def _show(cfg: Config, store: Store, run_id: int, max_flips: int) -> RunStanding:

@@ -164,10 +164,7 @@ def run(
         swapsafe redteam run --resume 3
     """
     cfg = load_or_exit(config)
-    if resume is None and not workload:
-        raise fail("name a workload: --workload NAME (or --resume RUN_ID)")
-    if workload and workload not in cfg.workloads:
-        raise fail(f'unknown workload "{workload}" (workloads: {", ".join(sorted(cfg.workloads))})')
+    _check_workload(cfg, workload, resume)
     chosen = [m.strip() for m in models.split(",") if m.strip()] if models else None
     with _store(cfg) as store:
         if resume is not None:
@@ -190,6 +187,13 @@ def run(
             command="redteam",
         )
         _report_outcome(cfg, store, outcome)
+
+
+def _check_workload(cfg: Config, workload: str | None, resume: int | None) -> None:
+    if resume is None and not workload:
+        raise fail("name a workload: --workload NAME (or --resume RUN_ID)")
+    if workload and workload not in cfg.workloads:
+        raise fail(f'unknown workload "{workload}" (workloads: {", ".join(sorted(cfg.workloads))})')
 
 
 def _report_outcome(cfg: Config, store: Store, outcome: RunOutcome) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -133,8 +133,7 @@ async def run_redteam(
         job = _resumed(job, previous)
     job, chosen, categories = _checked(config, job, previous)
     assert job.timeout is not None and job.concurrency is not None  # filled in by _checked
-    all_probes, probes_path = await asyncio.to_thread(_load, job.probes_file)
-    probes, plant = _chosen_probes(job, previous, all_probes, categories)
+    sel = await asyncio.to_thread(_select, job, previous, categories)
     wl = config.workloads[job.workload]
     system_prompt = wl.system_prompt_text()
     needed = set(chosen) | ({job.judge} if job.judge else set())
@@ -143,39 +142,24 @@ async def run_redteam(
             name: ProbeCaller(name, available[name], config.models.get(name), timeout=job.timeout)
             for name in needed
         }
+        existing: list[RedteamFinding] = []
         if job.run_id is None:
-            settings = _run_settings(job, wl, categories, probes, plant, probes_path)
-            settings["system_prompt"] = (
-                "workload" if system_prompt else "default (workload has none)"
-            )
-            settings["models"] = {name: callers[name].settings() for name in chosen}
-            run = RedteamRun(
-                workload=job.workload,
-                started_at=datetime.now(UTC),
-                models=chosen,
-                settings=settings,
-            )
-            run_id, existing = await asyncio.to_thread(store.create_redteam_run, run), []
+            run = _new_run(job, wl, sel, system_prompt, callers, chosen)
+            run_id = await asyncio.to_thread(store.create_redteam_run, run)
         else:
             run_id = job.run_id
             existing = await asyncio.to_thread(store.redteam_findings, run_id)
-        ctx = Context(
-            canary=plant.canary,
-            system_prompt=system_prompt,
-            secrets=plant.secrets,
-            similarity=embedding_similarity(),
-        )
         judge = RefusalJudge(callers[job.judge]) if job.judge else None
         snapshot = Snapshot(
-            run_id, len(probes) * len(chosen), models={m: ModelTally() for m in chosen}
+            run_id, len(sel.probes) * len(chosen), models={m: ModelTally() for m in chosen}
         )
-        work = _Work(run_id, callers, system_prompt, plant, ctx, judge, snapshot)
+        work = _Work(run_id, callers, system_prompt, sel.plant, judge, snapshot)
         for f in existing:
             work.count((None, f.model), f)
         done = {(f.probe_id, f.model) for f in existing}
         spec = engine.JobSpec(
             snapshot=snapshot,
-            todo=engine.pending(probes, chosen, done, key=lambda p: p.id),
+            todo=engine.pending(sel.probes, chosen, done, key=lambda p: p.id),
             one=work.one,
             count=work.count,
             save=store.add_redteam_findings,
@@ -210,22 +194,22 @@ def _checked(
     return replace(job, concurrency=concurrency, timeout=timeout), chosen, categories
 
 
-def _run_settings(
+def _new_run(
     job: RedteamJob,
     wl: WorkloadConfig,
-    categories: Sequence[Category],
-    probes: list[Probe],
-    plant: Plant,
-    probes_path: str | None,
-) -> dict[str, Any]:
-    """What a new run stores to be resumed and judged the same way later."""
-    return {
-        "suite": ",".join(categories),
+    sel: _Selection,
+    system_prompt: str | None,
+    callers: dict[str, ProbeCaller],
+    chosen: list[str],
+) -> RedteamRun:
+    """A new run, with what it needs to be resumed and judged the same way later."""
+    settings: dict[str, Any] = {
+        "suite": ",".join(sel.categories),
         "limit": job.limit,
-        "probes_file": probes_path,
-        "probe_ids": [p.id for p in probes],
-        "sources": sorted({p.source for p in probes}),
-        "plant": plant.to_json(),
+        "probes_file": sel.path,
+        "probe_ids": [p.id for p in sel.probes],
+        "sources": sorted({p.source for p in sel.probes}),
+        "plant": sel.plant.to_json(),
         "judge": job.judge,
         "baseline": wl.baseline,
         "candidate": wl.candidate,
@@ -234,7 +218,12 @@ def _run_settings(
         "concurrency": job.concurrency,
         "timeout": job.timeout,
         "retries": RETRIES,
+        "system_prompt": "workload" if system_prompt else "default (workload has none)",
+        "models": {name: callers[name].settings() for name in chosen},
     }
+    return RedteamRun(
+        workload=job.workload, started_at=datetime.now(UTC), models=chosen, settings=settings
+    )
 
 
 def _resumed(job: RedteamJob, previous: RedteamRun) -> RedteamJob:
@@ -249,13 +238,21 @@ def _resumed(job: RedteamJob, previous: RedteamRun) -> RedteamJob:
     )
 
 
-def _chosen_probes(
-    job: RedteamJob,
-    previous: RedteamRun | None,
-    probes: list[Probe],
-    categories: Sequence[Category],
-) -> tuple[list[Probe], Plant]:
-    """The probes to run and the planted secrets: a resumed run's own, else a fresh selection."""
+@dataclass(frozen=True)
+class _Selection:
+    """The probes a run sends, its planted canary and secrets, and where they came from."""
+
+    probes: list[Probe]
+    plant: Plant
+    categories: tuple[Category, ...]
+    path: str | None  # the user's probe file, absolute
+
+
+def _select(
+    job: RedteamJob, previous: RedteamRun | None, categories: tuple[Category, ...]
+) -> _Selection:
+    """A resumed run's own probes and plant, else a fresh selection (blocking: reads files)."""
+    probes, path = _load(job.probes_file)
     if previous is not None:
         settings = previous.settings or {}
         by_id = {p.id: p for p in probes}
@@ -271,7 +268,7 @@ def _chosen_probes(
         chosen, plant = select(probes, categories, job.limit), job.plant or Plant.fresh()
     if not chosen:
         raise ConfigError("no probes selected; check --suite and --probes")
-    return chosen, plant
+    return _Selection(chosen, plant, categories, path)
 
 
 @dataclass
@@ -282,9 +279,17 @@ class _Work:
     callers: dict[str, ProbeCaller]
     system_prompt: str | None
     plant: Plant
-    ctx: Context
     judge: RefusalJudge | None
     snapshot: Snapshot
+    ctx: Context = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.ctx = Context(
+            canary=self.plant.canary,
+            system_prompt=self.system_prompt,
+            secrets=self.plant.secrets,
+            similarity=embedding_similarity(),
+        )
 
     async def one(self, pair: tuple[Probe, str]) -> RedteamFinding | None:
         probe, model = pair
