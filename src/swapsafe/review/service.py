@@ -125,27 +125,7 @@ class ReviewService:
             raise ReviewError("--disagreement-share must be between 0 and 1")
         existing = self.store.list_review_pairs(queue=queue, limit=1_000_000)
         existing_ids = {p.pair_id for p in existing}
-        candidates: list[Candidate] = []
-        agreements: dict[str, Agreement] = {}
-        existing_requests: set[str] = set()
-        for name in names:
-            for pair in self.load_pairs(name, since=since):
-                if pair.pair_id in existing_ids:
-                    existing_requests.add(pair.request_key)
-                    continue
-                agreement = pair.agreement()
-                agreements[pair.pair_id] = agreement
-                candidates.append(
-                    Candidate(
-                        pair_id=pair.pair_id,
-                        workload=pair.workload,
-                        day=pair.day,
-                        request_key=pair.request_key,
-                        disagreements=agreement.disagreements,
-                        has_bodies=pair.has_bodies,
-                        errored=pair.old.status != "ok" or pair.new.status != "ok",
-                    )
-                )
+        candidates, agreements, existing_requests = self._candidates(names, existing_ids, since)
         chosen = sample(
             candidates,
             n,
@@ -167,6 +147,34 @@ class ReviewService:
         ]
         self.store.add_review_pairs(rows)
         return rows
+
+    def _candidates(
+        self, names: list[str], existing_ids: set[str], since: datetime | None
+    ) -> tuple[list[Candidate], dict[str, Agreement], set[str]]:
+        """The pairs not yet in the queue (with their agreement), and the request keys of
+        those that are (a request is reviewed once)."""
+        candidates: list[Candidate] = []
+        agreements: dict[str, Agreement] = {}
+        existing_requests: set[str] = set()
+        for name in names:
+            for pair in self.load_pairs(name, since=since):
+                if pair.pair_id in existing_ids:
+                    existing_requests.add(pair.request_key)
+                    continue
+                agreement = pair.agreement()
+                agreements[pair.pair_id] = agreement
+                candidates.append(
+                    Candidate(
+                        pair_id=pair.pair_id,
+                        workload=pair.workload,
+                        day=pair.day,
+                        request_key=pair.request_key,
+                        disagreements=agreement.disagreements,
+                        has_bodies=pair.has_bodies,
+                        errored=pair.old.status != "ok" or pair.new.status != "ok",
+                    )
+                )
+        return candidates, agreements, existing_requests
 
     # -- queue + verdicts --------------------------------------------------------------------
 
