@@ -27,8 +27,8 @@ from typing import Any, Generic, Protocol, TypeVar
 from swapsafe.config import Config
 from swapsafe.evals.status import too_many_errors
 from swapsafe.exceptions import ConfigError
-from swapsafe.gateway.app import build_providers
 from swapsafe.providers.base import Provider
+from swapsafe.providers.build import build_providers
 
 FLUSH_SECONDS = 0.5
 
@@ -178,10 +178,9 @@ class JobEngine(Generic[Item, Row]):
 async def owned_providers(
     config: Config, needed: Collection[str], given: dict[str, Provider] | None
 ) -> AsyncIterator[dict[str, Provider]]:
-    """The providers named in ``needed``: those ``given``, else built from the config.
-
-    Providers built here (and any built but not needed) are closed; given ones never are.
-    """
+    """The providers named in ``needed`` (and only those): the ``given`` ones, else built from
+    the config. Providers built here (and any built but not needed) are closed; given ones never
+    are."""
     available = dict(given or {})
     owned: dict[str, Provider] = {}
     if any(name not in available for name in needed):
@@ -191,7 +190,7 @@ async def owned_providers(
             else:
                 await provider.aclose()
     try:
-        yield available
+        yield {name: available[name] for name in needed}
     finally:
         for provider in owned.values():
             await provider.aclose()

@@ -1,9 +1,10 @@
 """The eval runner: every case x model, concurrently, scored and stored as results complete.
 
-:func:`run_eval` is the library entry point (the CLI, the demo and the red-team code call it).
-Results are written in small batches while the run goes on, so an interruption (Ctrl-C,
-SIGTERM, task cancellation) keeps everything that finished; the run is then marked
-``interrupted`` and ``run_eval(..., run_id=ID)`` completes exactly the missing pairs.
+:func:`run_eval` runs an :class:`EvalJob` (the CLI, the scheduler and the demo call it; red-team
+runs share its engine, :mod:`swapsafe.evals.engine`). Results are written in small batches while
+the run goes on, so an interruption (Ctrl-C, SIGTERM, task cancellation) keeps everything that
+finished; the run is then marked ``interrupted`` and ``EvalJob(..., run_id=ID)`` completes
+exactly the missing pairs.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import Any
 from swapsafe.config import Config
 from swapsafe.evals import engine
 from swapsafe.evals.caller import ModelCaller
-from swapsafe.evals.datasets import Assertion, Case, DatasetError, render_messages
+from swapsafe.evals.cases import Assertion, Case, DatasetError
+from swapsafe.evals.datasets import render_messages
 from swapsafe.evals.scorers.base import Resources, ScorerFn, build, default_assertions, score_case
 from swapsafe.evals.scorers.judge import Judge
 from swapsafe.exceptions import ConfigError
@@ -138,12 +140,7 @@ async def run_eval(
     timeout = job.timeout if job.timeout is not None else config.evals.timeout
     needed = set(chosen) | ({job.judge} if job.judge else set())
     async with engine.owned_providers(config, needed, providers) as available:
-        callers = {
-            name: ModelCaller(
-                name, available[name], config.models.get(name), timeout=timeout, retries=RETRIES
-            )
-            for name in needed
-        }
+        callers = _callers(config, job.workload, available, chosen, timeout)
         resources = Resources()
         if job.judge is not None:
             resources.judge = Judge(model=job.judge, call=callers[job.judge].chat)
@@ -176,6 +173,28 @@ async def run_eval(
         )
         await engine.JobEngine(spec).run()
         return run_id
+
+
+def _callers(
+    config: Config,
+    workload: str,
+    available: dict[str, Provider],
+    chosen: list[str],
+    call_timeout: float,
+) -> dict[str, ModelCaller]:
+    """A caller per model in ``available``: the evaluated ones send the workload's params."""
+    params = config.workloads[workload].params  # what the application sends with every call
+    return {
+        name: ModelCaller(
+            name,
+            provider,
+            config.models.get(name),
+            timeout=call_timeout,
+            retries=RETRIES,
+            params=params if name in chosen else None,  # the judge gets none
+        )
+        for name, provider in available.items()
+    }
 
 
 async def _open_run(

@@ -19,6 +19,8 @@ from datetime import UTC, datetime, timedelta
 from croniter import croniter
 
 from swapsafe.config import Config
+from swapsafe.evals.datasets import load_cases
+from swapsafe.evals.runner import EvalJob, run_eval
 from swapsafe.providers.base import Provider
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import EvalRun
@@ -175,8 +177,6 @@ def nightly_runner(
     providers: dict[str, Provider] | None = None,
 ) -> RunFn:
     """The default :data:`RunFn`: ``run_eval`` of the workload's golden set, tagged nightly."""
-    from swapsafe.evals.datasets import load_cases
-    from swapsafe.evals.runner import EvalJob, run_eval
 
     async def run(workload: str, scheduled: datetime) -> int:
         w = config.workloads[workload]

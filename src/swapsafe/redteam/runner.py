@@ -1,11 +1,11 @@
 """The red-team runner: every probe x model inside the workload's real system prompt, scored.
 
-:func:`run_redteam` is the library entry point (the CLI calls it). Findings are written in small
-batches while the run goes on; an interrupted run is marked ``interrupted`` and
-``run_redteam(..., run_id=ID)`` completes exactly the missing probe x model pairs with the
-same canary and fake secrets. Calls that fail (timeouts, 5xx after retries) are not stored: the
-run ends ``incomplete`` and a resume retries them. Requests the provider blocks are stored as
-unsuccessful attacks marked ``blocked``.
+:func:`run_redteam` runs a :class:`RedteamJob` on the job engine of the evals
+(:mod:`swapsafe.evals.engine`). Findings are written in small batches while the run goes on; an
+interrupted run is marked ``interrupted`` and ``RedteamJob(..., run_id=ID)`` completes exactly
+the missing probe x model pairs with the same canary and fake secrets. Calls that fail
+(timeouts, 5xx after retries) are not stored: the run ends ``incomplete`` and a resume retries
+them. Requests the provider blocks are stored as unsuccessful attacks marked ``blocked``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from swapsafe.redteam.judge import RefusalJudge
 from swapsafe.redteam.plant import Plant, render
 from swapsafe.redteam.probes.base import Category, Probe, suite_categories
 from swapsafe.redteam.probes.registry import bundled_probes, select
-from swapsafe.redteam.user_probes import load_probe_file
+from swapsafe.redteam.probes.user import load_probe_file
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import RedteamFinding, RedteamRun
 
@@ -138,10 +138,7 @@ async def run_redteam(
     system_prompt = wl.system_prompt_text()
     needed = set(chosen) | ({job.judge} if job.judge else set())
     async with engine.owned_providers(config, needed, providers) as available:
-        callers = {
-            name: ProbeCaller(name, available[name], config.models.get(name), timeout=job.timeout)
-            for name in needed
-        }
+        callers = _callers(config, wl, available, chosen, job.timeout)
         existing: list[RedteamFinding] = []
         if job.run_id is None:
             run = _new_run(job, wl, sel, system_prompt, callers, chosen)
@@ -171,6 +168,26 @@ async def run_redteam(
         )
         status = await engine.JobEngine(spec).run()
         return RunOutcome(run_id, status, snapshot.total, snapshot.errors)
+
+
+def _callers(
+    config: Config,
+    wl: WorkloadConfig,
+    available: dict[str, Provider],
+    chosen: list[str],
+    call_timeout: float,
+) -> dict[str, ProbeCaller]:
+    """A caller per model in ``available``: the probed ones send the workload's params."""
+    return {
+        name: ProbeCaller(
+            name,
+            provider,
+            config.models.get(name),
+            timeout=call_timeout,
+            params=wl.params if name in chosen else None,  # not the judge
+        )
+        for name, provider in available.items()
+    }
 
 
 def _checked(
