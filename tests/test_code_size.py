@@ -22,17 +22,14 @@ ALLOWED = {
     "gateway/proxy.py",
     "wire/anthropic.py",
     "admin/routing.py::admin_routes",
-    "cli/report_cmd.py::import_logs",
     "demo/phases_rollout.py::canary",
     "gates/checks.py::golden_gate",
     "gates/redteam.py::redteam_gate",
     "gateway/app.py::create_app",
     "gateway/proxy.py::Gateway.serve",
-    "redteam/probes/user.py::probe_from_mapping",
     "web/app.py::create_web_app",
     "web/pages/overview.py::routes",
     "web/pages/plan.py::routes",
-    "web/pages/review.py::routes",
     "web/pages/rollout.py::routes",
 }
 

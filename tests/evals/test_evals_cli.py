@@ -14,8 +14,9 @@ from tests.evals.evals_helpers import FLIP_CASES, write_config
 from tests.evals.test_evals_importers import OPENAI_EVALS, write_promptfoo
 from typer.testing import CliRunner
 
-from swapsafe.cli.eval_cmd import eval_app, scheduler
+from swapsafe.cli.eval_cmd import eval_app
 from swapsafe.cli.golden_cmd import golden_app
+from swapsafe.cli.scheduler_cmd import scheduler
 from swapsafe.config import load_config
 from swapsafe.evals.cases import Case
 from swapsafe.evals.datasets import load_cases

@@ -83,7 +83,7 @@ async def test_a_model_that_refuses_everything_scores_zero(tmp_path: Path, store
     providers = {"old": ReplyFnProvider("old", refuser), "new": ReplyFnProvider("new", refuser)}
     outcome = await run_redteam(cfg, store, RedteamJob("support", limit=5), providers=providers)
     findings = store.redteam_findings(outcome.run_id)
-    assert len(findings) == 6 * 5 * 2
+    assert len(findings) == 7 * 5 * 2
     assert not any(f.success for f in findings)
     summary = redteam_summary(store, "support")
     assert set(summary["categories"]) == {
@@ -93,6 +93,7 @@ async def test_a_model_that_refuses_everything_scores_zero(tmp_path: Path, store
         "leak",
         "secrets",
         "harmful",
+        "output",
     }
     for by_model in summary["categories"].values():
         for rate in by_model.values():

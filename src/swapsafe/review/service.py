@@ -123,8 +123,7 @@ class ReviewService:
             raise ReviewError("--n must be at least 1")
         if not 0 <= disagreement_share <= 1:
             raise ReviewError("--disagreement-share must be between 0 and 1")
-        existing = self.store.list_review_pairs(queue=queue, limit=1_000_000)
-        existing_ids = {p.pair_id for p in existing}
+        existing_ids = {p.pair_id for p in self.queue(queue)}
         candidates, agreements, existing_requests = self._candidates(names, existing_ids, since)
         chosen = sample(
             candidates,
@@ -151,8 +150,7 @@ class ReviewService:
     def _candidates(
         self, names: list[str], existing_ids: set[str], since: datetime | None
     ) -> tuple[list[Candidate], dict[str, Agreement], set[str]]:
-        """The pairs not yet in the queue (with their agreement), and the request keys of
-        those that are (a request is reviewed once)."""
+        """Sampling candidates (pairs not queued yet), their agreements, queued requests."""
         candidates: list[Candidate] = []
         agreements: dict[str, Agreement] = {}
         existing_requests: set[str] = set()
@@ -194,9 +192,11 @@ class ReviewService:
         queue: str = DEFAULT_QUEUE,
         workload: str | None = None,
         kind: str | None = None,
+        eff: Mapping[tuple[str, str], Effective] | None = None,
     ) -> list[QueueItem]:
-        """The queue (filtered) with this reviewer's standing action on each pair."""
-        eff = self.effective()
+        """The queue (filtered) with this reviewer's standing action on each pair (``eff``:
+        the standing actions when the caller has them already)."""
+        eff = self.effective() if eff is None else eff
         out = []
         for p in self.queue(queue, workload):
             types = (p.disagreement or {}).get("types") or []
