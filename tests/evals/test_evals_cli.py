@@ -20,7 +20,7 @@ from swapsafe.cli.scheduler_cmd import scheduler
 from swapsafe.config import load_config
 from swapsafe.evals.cases import Case
 from swapsafe.evals.datasets import load_cases
-from swapsafe.evals.runner import run_eval
+from swapsafe.evals.runner import EvalJob, run_eval
 from swapsafe.store import TraceRecord, open_store
 from swapsafe.store.records import EvalRun
 from swapsafe.testing import ScriptedProvider
@@ -331,13 +331,8 @@ def test_resume_an_interrupted_run(config: Path, store_url: str) -> None:
             run_eval(
                 cfg,
                 store,
-                "support",
-                models=None,
-                cases=cases,
-                concurrency=2,
-                tag="x",
+                EvalJob("support", models=None, cases=cases, concurrency=2, tag="x", golden=golden),
                 providers=providers,
-                golden=golden,
             )
         )
         await asyncio.sleep(0.1)
