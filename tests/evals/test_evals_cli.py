@@ -200,7 +200,7 @@ def test_golden_import_malformed_writes_nothing(config: Path, tmp_path: Path) ->
         str(config),
     )
     assert code == 2
-    assert out.strip().startswith(f'{pf}: case 2: unsupported assertion type "webhook"')
+    assert out.strip().startswith(f'{pf}: case 2: unsupported: assertion type "webhook"')
     assert not out_file.exists() and not out_file.parent.exists()
 
 

@@ -8,7 +8,11 @@ A case (one JSONL line, one YAML list item, one CSV row)::
      "ideal": "[billing]",                       # optional; a string or a list ("expected" too)
      "vars": {"name": "Ada"},                    # optional; fills {{name}} in the input
      "metadata": {...},                          # optional, kept as is
-     "assert": [{"type": "contains", "value": "[billing]"}]}   # optional per-case assertions
+     "assert": [{"type": "contains", "value": "[billing]"}],   # optional per-case assertions
+     "threshold": 0.7}                           # optional; see below
+
+A case passes when every assertion passes; with a ``threshold`` it passes when the weighted
+mean of its assertion values (each assertion's ``weight``, default 1) reaches it instead.
 
 A case without assertions but with an ideal answer is scored with ``includes`` (the ideal text
 appears in the output, case-insensitive). A golden set belongs to a workload: the workload's
@@ -33,7 +37,7 @@ import yaml
 from swapsafe.exceptions import SwapsafeError
 
 _VAR = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
-_KNOWN = {"id", "input", "tools", "ideal", "expected", "vars", "metadata", "assert"}
+_KNOWN = {"id", "input", "tools", "ideal", "expected", "vars", "metadata", "assert", "threshold"}
 
 
 class DatasetError(SwapsafeError):
@@ -84,6 +88,7 @@ class Case:
     vars: dict[str, Any] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
     assertions: list[Assertion] = field(default_factory=list)
+    threshold: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "input": self.input}
@@ -97,6 +102,8 @@ class Case:
             data["metadata"] = self.metadata
         if self.assertions:
             data["assert"] = [a.to_json() for a in self.assertions]
+        if self.threshold is not None:
+            data["threshold"] = self.threshold
         return data
 
     def content_key(self) -> bytes:
@@ -159,6 +166,11 @@ def case_from_json(data: Any, number: int, where: str) -> Case:
     raw_asserts = data.get("assert") or []
     if not isinstance(raw_asserts, list):
         raise DatasetError(f'{where}: "assert" must be a list')
+    threshold = data.get("threshold")
+    if threshold is not None and (
+        isinstance(threshold, bool) or not isinstance(threshold, int | float)
+    ):
+        raise DatasetError(f'{where}: "threshold" must be a number')
     case_id = data.get("id")
     return Case(
         id=str(case_id) if case_id not in (None, "") else f"case-{number}",
@@ -168,6 +180,7 @@ def case_from_json(data: Any, number: int, where: str) -> Case:
         vars=dict(data.get("vars") or {}),
         metadata=dict(data.get("metadata") or {}),
         assertions=[Assertion.from_json(a, where) for a in raw_asserts],
+        threshold=threshold,
     )
 
 
