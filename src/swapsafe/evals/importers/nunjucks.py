@@ -9,11 +9,11 @@ undefined name renders as nothing). The shared syntax (``{{ x }}``, ``{% if %}``
   ``a,b``, an object as ``[object Object]``, ``null`` as nothing;
 - promptfoo's ``load`` filter (parse a JSON string; YAML is accepted too) and Nunjucks'
   ``dump`` (``JSON.stringify``);
-- attribute access on an undefined name renders as nothing (Nunjucks is lenient).
+- attribute access on an undefined name renders as nothing (Nunjucks is lenient);
+- ``{% for k, v in object %}`` walks the object's key/value pairs, as in Nunjucks.
 
 What cannot mean the same is refused with :class:`TemplateUnsupported` naming the construct:
-an unknown filter or tag, ``{% for k, v in object %}`` (Nunjucks iterates key/value pairs,
-Jinja2 keys), and anything the sandbox blocks (attribute access to internals).
+an unknown filter or tag, and anything the sandbox blocks (attribute access to internals).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import yaml
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
-_PAIR_LOOP = re.compile(r"\{%-?\s*for\s+\w+\s*,\s*\w+\s+in\s+([\w.]+)")
+_PAIR_LOOP = re.compile(r"\{%(-?)\s*for\s+(\w+)\s*,\s*(\w+)\s+in\s+(.+?)\s*(-?)%\}")
 
 
 class TemplateUnsupported(ValueError):
@@ -69,6 +69,11 @@ def _dump(value: Any, indent: int | None = None) -> str:
     return json.dumps(value, ensure_ascii=False, indent=indent, separators=(",", ":"))
 
 
+def _pairs(value: Any) -> Any:
+    """``{% for k, v in x %}``: Nunjucks walks an object's key/value pairs (Jinja2 its keys)."""
+    return list(value.items()) if isinstance(value, Mapping) else value
+
+
 def _finalize(value: Any) -> str:
     return js_string(value)
 
@@ -82,6 +87,7 @@ def _environment() -> SandboxedEnvironment:
     )
     env.filters["load"] = _load
     env.filters["dump"] = _dump
+    env.filters["nunjucks_pairs"] = _pairs
     return env
 
 
@@ -92,13 +98,7 @@ def render(template: str, variables: Mapping[str, Any]) -> str:
     """Render ``template`` as promptfoo's Nunjucks would, or raise TemplateUnsupported."""
     if "{{" not in template and "{%" not in template and "{#" not in template:
         return template
-    for match in _PAIR_LOOP.finditer(template):
-        target = variables.get(match.group(1).split(".")[0])
-        if isinstance(target, Mapping) or "." in match.group(1):
-            raise TemplateUnsupported(
-                f"{{% for key, value in {match.group(1)} %}} over an object (Nunjucks "
-                "iterates key/value pairs, Jinja2 does not)"
-            )
+    template = _PAIR_LOOP.sub(r"{%\1 for \2, \3 in (\4) | nunjucks_pairs \5%}", template)
     try:
         return _ENV.from_string(template).render(dict(variables))
     except jinja2.TemplateSyntaxError as exc:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -84,28 +85,38 @@ def _resolve(
     return name, entry
 
 
-def _few_shot(args: Mapping[str, Any], data: Path, where: str) -> list[dict[str, Any]]:
-    count = int(args.get("num_few_shot") or 0)
-    if count <= 0:
-        return []
-    if not args.get("few_shot_jsonl"):
-        raise Unsupported(where, "num_few_shot without few_shot_jsonl")
-    shots: list[dict[str, Any]] = []
-    for _, record in read_samples(data / str(args["few_shot_jsonl"]))[:count]:
-        if not isinstance(record, Mapping) or not isinstance(record.get("sample"), list):
-            raise Unsupported(where, 'a few-shot line without a "sample" message list')
-        shots += [dict(m) for m in record["sample"]]
-    return shots
+def _grading_spec(name: str, registry: Path, where: str) -> Mapping[str, Any]:
+    """The model-graded spec ``name``: ``modelgraded/<name>.yaml``, or a file keyed by it."""
+    folder = registry / "modelgraded"
+    for path in [folder / f"{name}.yaml", *sorted(folder.glob("*.yaml"))]:
+        if not path.is_file():
+            continue
+        data = _load_yaml(path)
+        if isinstance(data, Mapping) and path.stem == name and "prompt" in data:
+            return data
+        if isinstance(data, Mapping) and isinstance(data.get(name), Mapping):
+            return data[name]  # type: ignore[no-any-return]
+    raise Unsupported(where, f"model-graded spec {name} (not found in {folder})")
+
+
+def _spec_args(spec: Mapping[str, Any], override: Any, where: str) -> dict[str, Any]:
+    """The grading prompt's extra fields: one value per key (several would be several metrics)."""
+    raw = override if override is not None else spec.get("args") or {}
+    fields: dict[str, Any] = {}
+    for key, value in dict(raw).items():
+        if isinstance(value, Mapping):
+            if len(value) != 1:
+                raise Unsupported(where, f"model-graded {key} with {len(value)} variants")
+            value = next(iter(value.values()))
+        fields[str(key)] = value
+    return fields
 
 
 def _modelgraded(args: Mapping[str, Any], registry: Path, where: str) -> dict[str, Any]:
     spec_name = str(args.get("modelgraded_spec"))
-    spec_path = registry / "modelgraded" / f"{spec_name}.yaml"
-    spec = _load_yaml(spec_path)
-    if not isinstance(spec, Mapping) or "prompt" not in spec:
-        raise Unsupported(where, f"model-graded spec {spec_name} without a prompt")
-    extra = sorted(set(spec) - {"prompt", "choice_strings", "choice_scores", "input_outputs",
-                                "eval_type", "output_template"})  # fmt: skip
+    spec = _grading_spec(spec_name, registry, where)
+    known = {"prompt", "choice_strings", "choice_scores", "input_outputs", "eval_type", "args"}
+    extra = sorted(set(spec) - known)
     if extra:
         raise Unsupported(where, f'model-graded spec {spec_name} field "{extra[0]}"')
     if not spec.get("choice_scores"):
@@ -118,14 +129,24 @@ def _modelgraded(args: Mapping[str, Any], registry: Path, where: str) -> dict[st
         "choice_scores": spec["choice_scores"],
         "eval_type": args.get("eval_type") or spec.get("eval_type"),
         "match_fn": args.get("match_fn", "starts_or_endswith"),
+        "fields": _spec_args(spec, args.get("modelgraded_spec_args"), where),
     }
 
 
-def import_registry_eval(
-    spec_path: str | Path, *, name: str | None = None, skip_unsupported: bool = False
-) -> ImportOutcome:
-    """Read the eval ``name`` (or the only one) of a registry spec file into cases."""
-    spec_path = Path(spec_path)
+@dataclass
+class RegistryEval:
+    """What a registry eval means once its spec is read: the scorer and the sample files."""
+
+    name: str
+    kind: str
+    config: dict[str, Any]
+    samples: Path
+    few_shot: Path | None
+    num_few_shot: int
+
+
+def plan_registry_eval(spec_path: Path, name: str | None = None) -> RegistryEval:
+    """Read eval ``name`` (or the only one) of a spec file; Unsupported names what is not run."""
     spec = _load_yaml(spec_path)
     if not isinstance(spec, Mapping):
         raise DatasetError(f"{spec_path}: not an OpenAI evals spec (a mapping of eval names)")
@@ -141,21 +162,47 @@ def import_registry_eval(
             raise Unsupported(where, f"{entry['class'].rsplit(':', 1)[1]} arg {key}")
     if "samples_jsonl" not in args:
         raise DatasetError(f"{where}: args.samples_jsonl is missing")
-    data = registry / "data"
     config: dict[str, Any] = {}
     if kind == "includes" and args.get("ignore_case"):
         config["ignore_case"] = True
     if kind == "modelgraded":
         config = _modelgraded(args, registry, where)
-    shots = _few_shot(args, data, where)
+    count = int(args.get("num_few_shot") or 0)
+    if count > 0 and not args.get("few_shot_jsonl"):
+        raise Unsupported(where, "num_few_shot without few_shot_jsonl")
+    data = registry / "data"
+    shots = data / str(args["few_shot_jsonl"]) if count > 0 else None
+    return RegistryEval(name, kind, config, data / str(args["samples_jsonl"]), shots, count)
+
+
+def _few_shot(plan: RegistryEval, where: str) -> list[dict[str, Any]]:
+    if plan.few_shot is None:
+        return []
+    shots: list[dict[str, Any]] = []
+    for _, record in read_samples(plan.few_shot)[: plan.num_few_shot]:
+        if not isinstance(record, Mapping) or not isinstance(record.get("sample"), list):
+            raise Unsupported(where, 'a few-shot line without a "sample" message list')
+        shots += [dict(m) for m in record["sample"]]
+    return shots
+
+
+def import_registry_eval(
+    spec_path: str | Path, *, name: str | None = None, skip_unsupported: bool = False
+) -> ImportOutcome:
+    """Read the eval ``name`` (or the only one) of a registry spec file into cases."""
+    plan = plan_registry_eval(Path(spec_path), name)
+    shots = _few_shot(plan, f"{spec_path}: eval {plan.name}")
     outcome = ImportOutcome()
-    if kind == "modelgraded":
-        outcome.notes.append(f"{name}: graded by the --judge model (the registry: gpt-3.5-turbo)")
-    samples_path = data / str(args["samples_jsonl"])
-    for number, record in read_samples(samples_path):
-        here = f"{samples_path}: case {number}"
-        assertion = Assertion(type=kind, config=dict(config))
-        build = functools.partial(sample_case, record, number, here, assertion, shots, prefix=name)
+    if plan.kind == "modelgraded":
+        outcome.notes.append(
+            f"{plan.name}: graded by the --judge model (the registry: gpt-3.5-turbo)"
+        )
+    for number, record in read_samples(plan.samples):
+        here = f"{plan.samples}: case {number}"
+        assertion = Assertion(type=plan.kind, config=dict(plan.config))
+        build = functools.partial(
+            sample_case, record, number, here, assertion, shots, prefix=plan.name
+        )
         case = outcome.attempt(skip_unsupported, build)
         if case is not None:
             outcome.cases.append(case)

@@ -15,6 +15,7 @@ filters, ``scenarios``, ``extensions``, ``nunjucksFilters``) is refused by name.
 from __future__ import annotations
 
 import functools
+import glob
 import itertools
 import json
 import re
@@ -26,7 +27,7 @@ import yaml
 
 from swapsafe.evals.datasets import Case, DatasetError, check_unique_ids
 from swapsafe.evals.importers.outcome import ImportOutcome, Unsupported
-from swapsafe.evals.importers.promptfoo_asserts import convert
+from swapsafe.evals.importers.promptfoo_asserts import convert, precheck
 from swapsafe.evals.importers.promptfoo_prompts import Prompt, load_prompts, render_prompt
 from swapsafe.evals.importers.promptfoo_tests import load_tests
 
@@ -55,6 +56,32 @@ def _read_config(path: Path) -> Mapping[str, Any]:
     return data
 
 
+_PROVIDER_CONFIG = {"temperature", "max_tokens", "top_p", "cache_control"}
+_CUSTOM_PROVIDER = ("file://", "exec:", "python:", "http", "webhook:", "script:")
+
+
+def _provider_ids(data: Mapping[str, Any], path: Path) -> list[str]:
+    """The providers' ids; one that changes what is sent or how it is read is refused."""
+    raw = data.get("providers") or []
+    providers = [raw] if isinstance(raw, str | Mapping) else list(raw)
+    ids = []
+    for p in providers:
+        entry = p if isinstance(p, Mapping) else {"id": p}
+        pid = str(entry.get("id") or entry.get("label") or "?")
+        where = f"{path}: providers"
+        if pid.startswith(_CUSTOM_PROVIDER):
+            raise Unsupported(where, f"custom provider {pid}")
+        for key in ("prompts", "transform", "delay"):
+            if entry.get(key):
+                raise Unsupported(where, f"provider {pid} {key}")
+        config = entry.get("config") or {}
+        for key in config if isinstance(config, Mapping) else ["(not a mapping)"]:
+            if key not in _PROVIDER_CONFIG:
+                raise Unsupported(where, f"provider {pid} config.{key}")
+        ids.append(pid)
+    return ids
+
+
 def _var_file(ref: str, base: Path, where: str) -> Any:
     target = base / ref[7:]
     suffix = target.suffix.lower()
@@ -79,7 +106,17 @@ def _vars(raw: Any, base: Path, where: str) -> dict[str, Any]:
         raw = json.loads(loaded) if isinstance(loaded, str) else loaded
     if not isinstance(raw, Mapping):
         raise Unsupported(where, "vars that are not a mapping")
-    return {str(k): v for k, v in raw.items()}
+    return {str(k): _var_glob(v, base) for k, v in raw.items()}
+
+
+def _var_glob(value: Any, base: Path) -> Any:
+    """``file://articles/*``: one ``file://`` value per matching file (one test each)."""
+    if not (isinstance(value, str) and value.startswith("file://")):
+        return value
+    if not any(c in value for c in "*?["):
+        return value
+    paths = sorted(glob.glob(str(base / value[7:])))
+    return [f"file://{Path(p).relative_to(base)}" for p in paths] or value
 
 
 def _expand(variables: dict[str, Any]) -> list[dict[str, Any]]:
@@ -149,6 +186,8 @@ class _Context:
 def _test_cases(ctx: _Context, test: Mapping[str, Any], number: int, defaults: Any) -> list[Case]:
     where = f"{ctx.path}: case {number}"
     test = _merge(defaults, _check_test(test, where))
+    for raw in test["assert"]:
+        precheck(raw, ctx.root, where)
     variables = {**_vars(defaults.get("vars"), ctx.base, where)}
     variables.update(_vars(test.get("vars"), ctx.base, where))
     combos = _expand(variables)
@@ -174,11 +213,8 @@ def _test_cases(ctx: _Context, test: Mapping[str, Any], number: int, defaults: A
     return cases
 
 
-def _notes(data: Mapping[str, Any], tests: list[Any], defaults: Any) -> list[str]:
+def _notes(names: list[str], tests: list[Any], defaults: Any, data: Any) -> list[str]:
     notes: list[str] = []
-    raw = data.get("providers") or []
-    providers = [raw] if isinstance(raw, str | Mapping) else list(raw)
-    names = [p if isinstance(p, str) else str(p.get("id", "?")) for p in providers]
     if names:
         notes.append(
             f"providers {', '.join(names)} are not called: the cases run on the workload's "
@@ -201,13 +237,14 @@ def import_promptfoo_outcome(path: str | Path, *, skip_unsupported: bool = False
     """Read a promptfoo config: its cases, what was skipped (with ``skip_unsupported``), notes."""
     path = Path(path)
     data = _read_config(path)
+    providers = _provider_ids(data, path)
     ctx = _Context(path, data, load_prompts(data["prompts"], path.parent, path))
     defaults = data.get("defaultTest") or {}
     if isinstance(defaults, str) and defaults.startswith("file://"):
         defaults = yaml.safe_load(_var_file(defaults, path.parent, f"{path}: defaultTest"))
     defaults = _check_test(defaults, f"{path}: defaultTest")
     tests = load_tests(data.get("tests"), path.parent, f"{path}: tests")
-    outcome = ImportOutcome(notes=_notes(data, tests, defaults))
+    outcome = ImportOutcome(notes=_notes(providers, tests, defaults, data))
     for number, test in enumerate(tests, start=1):
         built = outcome.attempt(
             skip_unsupported, functools.partial(_test_cases, ctx, test, number, defaults)

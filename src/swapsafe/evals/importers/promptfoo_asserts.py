@@ -193,21 +193,29 @@ def _file_value(value: str, base: Path, where: str) -> Any:
     return text
 
 
-def convert(
-    raw: Any, variables: Mapping[str, Any], base: Path, root: Mapping[str, Any], where: str
-) -> Assertion:
-    """One promptfoo assertion as a swapsafe :class:`Assertion`, or Unsupported."""
+def precheck(raw: Any, root: Mapping[str, Any], where: str) -> Mapping[str, Any]:
+    """The assertion (``$ref`` resolved) if its type and options can be honoured."""
     raw = resolve_ref(raw, root, where)
     if not isinstance(raw, Mapping) or not isinstance(raw.get("type"), str):
         raise Unsupported(where, 'an assert entry without a "type"')
     kind = str(raw["type"])
-    negate = kind.startswith("not-")
-    plain = kind[4:] if negate else kind
+    plain = kind[4:] if kind.startswith("not-") else kind
     if plain not in MAPPED:
         raise Unsupported(where, f'assertion type "{kind}"')
     extra = sorted(set(raw) - _KEYS)
     if extra:
         raise Unsupported(where, f'assertion "{kind}" option "{extra[0]}"')
+    return raw
+
+
+def convert(
+    raw: Any, variables: Mapping[str, Any], base: Path, root: Mapping[str, Any], where: str
+) -> Assertion:
+    """One promptfoo assertion as a swapsafe :class:`Assertion`, or Unsupported."""
+    raw = precheck(raw, root, where)
+    kind = str(raw["type"])
+    negate = kind.startswith("not-")
+    plain = kind[4:] if negate else kind
     ours = MAPPED[plain]
     config: dict[str, Any] = {k: raw[k] for k in ("weight", "metric") if raw.get(k) is not None}
     value = raw.get("value")

@@ -1,13 +1,14 @@
 """OpenAI evals ``ModelBasedClassify``: the judge model answers the registry's grading prompt.
 
 ``{"type": "modelgraded", "config": {"prompt": ..., "choice_strings": "ABCDE",
-"choice_scores": {"A": 1.0, ...}, "eval_type": "cot_classify", "match_fn": ...}}``, as the
-registry's ``modelgraded/<spec>.yaml`` has them. As the registry does it: the sample's input
-(chat turned into text, braces doubled), the output as ``{completion}``, ``{ideal}`` and the
-sample's other fields fill the prompt with ``str.format``; the answer prompt of ``eval_type``
-is appended; the choice is read from the answer's lines (last line first for
-``cot_classify``) with ``match_fn``; an unreadable answer counts as the lowest choice score.
-The case value is the choice score scaled to [0, 1]; it passes when it reaches the top score.
+"choice_scores": {"A": 1.0, ...}, "eval_type": "cot_classify", "match_fn": ...,
+"fields": {"criteria": ...}}}``, as the registry's ``modelgraded/<spec>.yaml`` has them. As the
+registry does it: the sample's input (chat turned into text, braces doubled), the output as
+``{completion}``, ``{ideal}``, the spec's ``fields`` (its ``args``) and the sample's other
+fields fill the prompt with ``str.format``; the answer prompt of ``eval_type`` is appended; the
+choice is read from the answer's lines (last line first for ``cot_classify``) with
+``match_fn``; an unreadable answer counts as the lowest choice score. The case value is the
+choice score scaled to [0, 1]; it passes when it reaches the top score.
 """
 
 from __future__ import annotations
@@ -75,10 +76,15 @@ def get_choice(text: str, eval_type: str, match_fn: str, choices: list[str]) -> 
 
 
 def grading_messages(
-    prompt: Any, eval_type: str | None, choices: list[str], case: Case, output: str
+    prompt: Any,
+    eval_type: str | None,
+    choices: list[str],
+    case: Case,
+    output: str,
+    spec_fields: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """The registry's grading prompt for this case and output."""
-    fields: dict[str, Any] = dict(case.metadata.get("extra") or {})
+    fields: dict[str, Any] = {**(spec_fields or {}), **(case.metadata.get("extra") or {})}
     scrubbed = chat_to_text(case.input).replace("{", "{{").replace("}", "}}")
     fields.update(input=scrubbed, completion=output)
     if case.ideal is not None:
@@ -106,6 +112,7 @@ def modelgraded(
     choice_scores: Mapping[str, float] | str,
     eval_type: str | None = None,
     match_fn: str = "starts_or_endswith",
+    fields: Mapping[str, Any] | None = None,
 ) -> ScorerFn:
     """The judge model answers the OpenAI evals model-graded prompt; the choice is scored."""
     choices = choices_of(choice_strings)
@@ -119,7 +126,7 @@ def modelgraded(
     low, high = min(scores.values()), max(scores.values())
 
     async def score(output: ModelOutput, case: Case) -> Score:
-        messages = grading_messages(prompt, eval_type, choices, case, output.text)
+        messages = grading_messages(prompt, eval_type, choices, case, output.text, fields)
         answer = await judge.grade(messages)
         details = {"judge": judge.model, "judge_output": answer.text[:2000]}
         if answer.error is not None:
