@@ -38,7 +38,14 @@ _ARGS = {
     "match": {"samples_jsonl", "max_tokens", "num_few_shot", "few_shot_jsonl"},
     "includes": {"samples_jsonl", "ignore_case"},
     "fuzzy-match": {"samples_jsonl", "max_tokens"},
-    "modelgraded": {"samples_jsonl", "modelgraded_spec", "eval_type", "match_fn", "max_tokens"},
+    "modelgraded": {
+        "samples_jsonl",
+        "modelgraded_spec",
+        "modelgraded_spec_args",
+        "eval_type",
+        "match_fn",
+        "max_tokens",
+    },
 }
 
 
@@ -128,6 +135,7 @@ def _modelgraded(args: Mapping[str, Any], registry: Path, where: str) -> dict[st
         "choice_strings": spec.get("choice_strings"),
         "choice_scores": spec["choice_scores"],
         "eval_type": args.get("eval_type") or spec.get("eval_type"),
+        "append_answer_prompt": bool(args.get("eval_type")),
         "match_fn": args.get("match_fn", "starts_or_endswith"),
         "fields": _spec_args(spec, args.get("modelgraded_spec_args"), where),
     }

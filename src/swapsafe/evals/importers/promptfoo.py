@@ -120,8 +120,9 @@ def _var_glob(value: Any, base: Path) -> Any:
 
 
 def _expand(variables: dict[str, Any]) -> list[dict[str, Any]]:
-    """promptfoo turns list-valued vars into one test per combination."""
-    keys = [k for k, v in variables.items() if isinstance(v, list)]
+    """promptfoo turns a var holding a list of strings into one test per combination (a list
+    of objects or numbers stays one value)."""
+    keys = [k for k, v in variables.items() if isinstance(v, list) and v and isinstance(v[0], str)]
     if not keys:
         return [variables]
     combos = itertools.product(*(variables[k] for k in keys))

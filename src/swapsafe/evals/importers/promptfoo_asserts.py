@@ -174,7 +174,7 @@ def _python(value: Any, base: Path, where: str) -> dict[str, Any]:
         target = base / ref
         if not target.is_file():
             raise Unsupported(where, f"python file {ref} does not exist")
-        return {"file": str(target), **({"function": function} if function else {})}
+        return {"file": str(target.resolve()), **({"function": function} if function else {})}
     return {"value": value}
 
 

@@ -138,6 +138,12 @@ def _chat(value: Any, where: str) -> list[dict[str, Any]]:
             if set(m) - {"role", "content", "name"}:
                 extra = sorted(set(m) - {"role", "content", "name"})[0]
                 raise Unsupported(where, f'chat message field "{extra}"')
+            for block in m.get("content") if isinstance(m.get("content"), list) else []:
+                extra_keys = (
+                    sorted(set(block) - {"type", "text"}) if isinstance(block, Mapping) else []
+                )
+                if extra_keys:
+                    raise Unsupported(where, f'chat content block field "{extra_keys[0]}"')
         return [dict(m) for m in value]
     raise Unsupported(where, "a JSON/YAML prompt that is not a list of chat messages")
 

@@ -5,7 +5,8 @@
 "fields": {"criteria": ...}}}``, as the registry's ``modelgraded/<spec>.yaml`` has them. As the
 registry does it: the sample's input (chat turned into text, braces doubled), the output as
 ``{completion}``, ``{ideal}``, the spec's ``fields`` (its ``args``) and the sample's other
-fields fill the prompt with ``str.format``; the answer prompt of ``eval_type`` is appended; the
+fields fill the prompt with ``str.format``; the answer prompt of ``eval_type`` is appended when
+the eval (not the spec) names it (``append_answer_prompt``); the
 choice is read from the answer's lines (last line first for ``cot_classify``) with
 ``match_fn``; an unreadable answer counts as the lowest choice score. The case value is the
 choice score scaled to [0, 1]; it passes when it reaches the top score.
@@ -113,6 +114,7 @@ def modelgraded(
     eval_type: str | None = None,
     match_fn: str = "starts_or_endswith",
     fields: Mapping[str, Any] | None = None,
+    append_answer_prompt: bool = True,
 ) -> ScorerFn:
     """The judge model answers the OpenAI evals model-graded prompt; the choice is scored."""
     choices = choices_of(choice_strings)
@@ -126,7 +128,8 @@ def modelgraded(
     low, high = min(scores.values()), max(scores.values())
 
     async def score(output: ModelOutput, case: Case) -> Score:
-        messages = grading_messages(prompt, eval_type, choices, case, output.text, fields)
+        appended = eval_type if append_answer_prompt else None
+        messages = grading_messages(prompt, appended, choices, case, output.text, fields)
         answer = await judge.grade(messages)
         details = {"judge": judge.model, "judge_output": answer.text[:2000]}
         if answer.error is not None:
