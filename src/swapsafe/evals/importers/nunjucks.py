@@ -105,5 +105,5 @@ def render(template: str, variables: Mapping[str, Any]) -> str:
         raise TemplateUnsupported(f"template construct not supported: {exc.message}") from None
     except SecurityError as exc:
         raise TemplateUnsupported(f"template blocked by the sandbox: {exc}") from None
-    except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise TemplateUnsupported(f"template does not render: {exc}") from None
