@@ -24,7 +24,7 @@ from swapsafe.evals.importers.openai_registry import find_spec, import_registry_
 from swapsafe.evals.importers.outcome import ImportOutcome
 from swapsafe.evals.importers.promptfoo import import_promptfoo_outcome
 
-console = Console()
+console = Console(soft_wrap=True)  # paths and skipped lines stay one line each
 
 
 def _declared_golden(config: Path, workload: str) -> Path | None:
