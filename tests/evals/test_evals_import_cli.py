@@ -23,6 +23,9 @@ DATA = Path(__file__).parent.parent / "data"
 runner = CliRunner()
 
 
+JS = 'case 2: unsupported: assertion type "javascript" (JavaScript is not run; use python)'
+
+
 def cli(*args: str) -> tuple[int, str]:
     result = runner.invoke(app, list(args), env={"COLUMNS": "200"})
     return result.exit_code, result.output
@@ -58,12 +61,12 @@ def test_skip_unsupported_lists_what_was_left_out(config: Path, tmp_path: Path) 
     out_file = tmp_path / "g.jsonl"
     args = ["golden", "import", str(pf), "--format", "promptfoo", "-w", "support"]
     code, out = cli(*args, "--out", str(out_file), "-c", str(config))
-    assert code == 2 and 'case 2: unsupported: assertion type "javascript"' in out
+    assert code == 2 and JS in out
     assert not out_file.exists()
     code, out = cli(*args, "--out", str(out_file), "--skip-unsupported", "-c", str(config))
     assert code == 0, out
     assert "wrote 1 cases" in out and "skipped 1 unsupported case(s):" in out
-    assert 'case 2: unsupported: assertion type "javascript"' in out
+    assert JS in out
 
 
 def test_openai_evals_by_spec_and_by_registry_name(config: Path, tmp_path: Path) -> None:

@@ -107,12 +107,13 @@ IMPORTED: dict[
     ),
 }
 
+JS = 'unsupported: assertion type "javascript" (JavaScript is not run; use python)'
 REFUSED = {
-    "json-output/promptfooconfig.yaml": 'case 1: unsupported: assertion type "javascript"',
-    "self-grading/promptfooconfig.yaml": 'case 1: unsupported: assertion type "javascript"',
-    "summarization/promptfooconfig.yaml": 'case 1: unsupported: assertion type "javascript"',
-    "multiple-configs/config1.yaml": 'case 2: unsupported: assertion type "javascript"',
-    "claude-vs-gpt/promptfooconfig.yaml": 'case 1: unsupported: assertion type "javascript"',
+    "json-output/promptfooconfig.yaml": f"case 1: {JS}",
+    "self-grading/promptfooconfig.yaml": f"case 1: {JS}",
+    "summarization/promptfooconfig.yaml": f"case 1: {JS}",
+    "multiple-configs/config1.yaml": f"case 2: {JS}",
+    "claude-vs-gpt/promptfooconfig.yaml": f"case 1: {JS}",
     "assertion-scoring-override/promptfooconfig.yaml": (
         'defaultTest: unsupported: test field "assertScoringFunction"'
     ),
@@ -159,9 +160,7 @@ def test_promptfoo_example_is_refused_with_the_construct_named(name: str) -> Non
 def test_skip_unsupported_imports_the_rest_and_lists_the_skipped() -> None:
     outcome = import_promptfoo_outcome(PF / "multiple-configs/config1.yaml", skip_unsupported=True)
     assert [c.id for c in outcome.cases] == ["test-1"]
-    assert outcome.skipped == [
-        f'{PF / "multiple-configs/config1.yaml"}: case 2: unsupported: assertion type "javascript"'
-    ]
+    assert outcome.skipped == [f"{PF / 'multiple-configs/config1.yaml'}: case 2: {JS}"]
 
 
 def test_simple_cli_prompts_txt_splits_on_separator_lines() -> None:

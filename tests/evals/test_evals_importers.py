@@ -122,7 +122,7 @@ def test_promptfoo_config(tmp_path: Path) -> None:
         (
             "  - vars: {t: x}\n  - vars: {t: y}\n    assert:\n"
             "      - type: javascript\n        value: x",
-            'case 2: unsupported: assertion type "javascript"',
+            'case 2: unsupported: assertion type "javascript" (JavaScript is not run; use python)',
         ),
         (
             "  - vars: {t: x}\n    assert:\n      - type: contains\n",

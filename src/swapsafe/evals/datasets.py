@@ -225,7 +225,7 @@ def load_cases(path: str | Path) -> list[Case]:
     """Read a golden set (``.jsonl``, ``.yaml``/``.yml``, ``.csv``, or a promptfoo config)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a leading BOM is not part of case 1
     except OSError as exc:
         raise DatasetError(f"{path}: cannot read the golden set ({exc.strerror})") from None
     suffix = path.suffix.lower()

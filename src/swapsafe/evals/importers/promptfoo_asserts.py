@@ -200,6 +200,8 @@ def precheck(raw: Any, root: Mapping[str, Any], where: str) -> Mapping[str, Any]
         raise Unsupported(where, 'an assert entry without a "type"')
     kind = str(raw["type"])
     plain = kind[4:] if kind.startswith("not-") else kind
+    if plain == "javascript":
+        raise Unsupported(where, f'assertion type "{kind}" (JavaScript is not run; use python)')
     if plain not in MAPPED:
         raise Unsupported(where, f'assertion type "{kind}"')
     extra = sorted(set(raw) - _KEYS)
