@@ -46,7 +46,8 @@ def test_first_import_creates_the_workloads_golden_file(tmp_path: Path, store_ur
     )
     assert code == 0, out
     assert "wrote 4 cases" in out and "created the golden file of workload tr" in out
-    assert "note: providers openai:gpt-4.1, openai:o4-mini are not called" in out
+    assert "note: provider openai:gpt-4.1 is not called" in out
+    assert "note: the cases run on old (temperature 0)" in out
     assert len((tmp_path / "golden/tr.jsonl").read_text().splitlines()) == 4
     code, out = cli("config", "check", "-c", str(path))
     assert code == 0, out
@@ -102,6 +103,17 @@ def test_openai_evals_by_spec_and_by_registry_name(config: Path, tmp_path: Path)
     assert code == 2 and "a Git LFS pointer" in out
     code, out = cli(*base, "--registry", str(reg), "--eval", "nope")
     assert code == 2 and 'no eval named "nope"' in out
+
+
+def test_promptfoo_providers_map_onto_the_workloads_models(config: Path) -> None:
+    from swapsafe.cli.golden_import_cmd import provider_lines
+
+    lines = provider_lines(load_config(config), "support", ["openai:old", "anthropic:claude-x"])
+    assert lines == [
+        "provider openai:old = model old",
+        "provider anthropic:claude-x is not called",
+        "the cases run on old and new (temperature 0)",
+    ]
 
 
 def run_eval(config: Path) -> None:

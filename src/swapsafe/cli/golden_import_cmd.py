@@ -68,10 +68,30 @@ def _read(
     return ImportOutcome(cases=import_openai_evals(file, eval_class))
 
 
-def _report(outcome: ImportOutcome, source: str, target: Path, created: str | None) -> None:
+def provider_lines(cfg: Config, workload: str, providers: list[str]) -> list[str]:
+    """Where each promptfoo provider goes: the configured model serving the same upstream
+    model, if the workload uses one, and in any case the workload's own models."""
+    w = cfg.workloads[workload]
+    ours = [m for m in (w.baseline, w.candidate) if m]
+    lines = []
+    for pid in providers:
+        upstream = pid.rsplit(":", 1)[-1]
+        same = [m for m in ours if cfg.models[m].model == upstream]
+        where = f"= model {same[0]}" if same else "is not called"
+        lines.append(f"provider {pid} {where}")
+    if lines:
+        lines.append(f"the cases run on {' and '.join(ours)} (temperature 0)")
+    return lines
+
+
+def _report(
+    outcome: ImportOutcome, source: str, target: Path, created: str | None, mapped: list[str]
+) -> None:
     where = escape(str(target))
     line = f"wrote {len(outcome.cases)} cases from {escape(source)} to {where}"
     console.print(line + (f" ({created})" if created else ""))
+    for mapping in mapped:
+        console.print(f"note: {escape(mapping)}")
     for note in outcome.notes:
         console.print(f"note: {escape(note)}")
     if outcome.skipped:
@@ -141,6 +161,7 @@ def import_cmd(
         else ("new file" if not target.exists() else None)
     )
     write_cases(target, outcome.cases)
-    _report(outcome, str(file or spec or eval_name), target, created)
     if creating:
-        load_or_exit(config)  # the config now loads with its golden file in place
+        cfg = load_or_exit(config)  # the config now loads with its golden file in place
+    mapped = provider_lines(cfg, workload, outcome.providers) if cfg is not None else []
+    _report(outcome, str(file or spec or eval_name), target, created, mapped)

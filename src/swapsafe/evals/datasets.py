@@ -235,7 +235,7 @@ def load_cases(path: str | Path) -> list[Case]:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             raise DatasetError(f"{path}: not valid YAML ({exc})") from None
-        if isinstance(data, Mapping) and "tests" in data:
+        if isinstance(data, Mapping) and ("tests" in data or "prompts" in data):
             from swapsafe.evals.importers.promptfoo import import_promptfoo
 
             return import_promptfoo(path)

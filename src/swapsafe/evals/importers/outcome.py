@@ -30,6 +30,8 @@ class ImportOutcome:
     cases: list[Case] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: the source's own model ids (promptfoo providers), to map onto the workload's models
+    providers: list[str] = field(default_factory=list)
 
     def attempt(self, skip_unsupported: bool, build: Callable[[], T]) -> T | None:
         """``build()``; an Unsupported is re-raised, or recorded when skipping is on."""

@@ -214,13 +214,8 @@ def _test_cases(ctx: _Context, test: Mapping[str, Any], number: int, defaults: A
     return cases
 
 
-def _notes(names: list[str], tests: list[Any], defaults: Any, data: Any) -> list[str]:
+def _notes(tests: list[Any], defaults: Any, data: Any) -> list[str]:
     notes: list[str] = []
-    if names:
-        notes.append(
-            f"providers {', '.join(names)} are not called: the cases run on the workload's "
-            "models (swapsafe sends temperature 0)"
-        )
     graders = {
         str(t.get("options", {}).get("provider"))
         for t in [defaults, *tests]
@@ -245,7 +240,7 @@ def import_promptfoo_outcome(path: str | Path, *, skip_unsupported: bool = False
         defaults = yaml.safe_load(_var_file(defaults, path.parent, f"{path}: defaultTest"))
     defaults = _check_test(defaults, f"{path}: defaultTest")
     tests = load_tests(data.get("tests"), path.parent, f"{path}: tests")
-    outcome = ImportOutcome(notes=_notes(providers, tests, defaults, data))
+    outcome = ImportOutcome(notes=_notes(tests, defaults, data), providers=providers)
     for number, test in enumerate(tests, start=1):
         built = outcome.attempt(
             skip_unsupported, functools.partial(_test_cases, ctx, test, number, defaults)
@@ -254,6 +249,11 @@ def import_promptfoo_outcome(path: str | Path, *, skip_unsupported: bool = False
     if not outcome.cases and not outcome.skipped:
         raise DatasetError(f"{path}: no tests")
     check_unique_ids(outcome.cases, path)
+    kinds = {a.scorer_name for c in outcome.cases for a in c.assertions}
+    if "llm-judge" in kinds:
+        outcome.notes.append("llm-rubric is graded by swapsafe's judge prompt (--judge MODEL)")
+    if any("metric" in a.config for c in outcome.cases for a in c.assertions):
+        outcome.notes.append("metric names are kept on the assertions; no per-metric totals")
     return outcome
 
 
