@@ -41,6 +41,10 @@ def test_first_import_creates_the_workloads_golden_file(tmp_path: Path, store_ur
                         'golden = "golden/tr.jsonl"\n')  # fmt: skip
     assert cli("config", "check", "-c", str(path))[0] != 0  # the file does not exist yet
     pf = DATA / "promptfoo/getting-started/promptfooconfig.yaml"
+    elsewhere = tmp_path / "elsewhere.jsonl"  # --out works too while the config cannot load
+    code, out = cli("golden", "import", str(pf), "--format", "promptfoo", "-w", "tr",
+                    "--out", str(elsewhere), "-c", str(path))  # fmt: skip
+    assert code == 0 and elsewhere.exists() and "new file" in out, out
     code, out = cli(
         "golden", "import", str(pf), "--format", "promptfoo", "-w", "tr", "-c", str(path)
     )

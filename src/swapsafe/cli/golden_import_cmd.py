@@ -100,9 +100,14 @@ def _report(
             console.print(f"  {escape(skipped)}")
 
 
-def _target(cfg: Config | None, workload: str, out: Path | None) -> Path:
-    assert cfg is not None
-    return out or cfg.workloads[workload].golden or cfg.root / "golden" / f"{workload}.jsonl"
+def _target(cfg: Config | None, workload: str, out: Path | None, declared: Path | None) -> Path:
+    """--out, else the workload's golden file (declared in the config, existing or not)."""
+    if out is not None:
+        return out
+    if cfg is None:
+        assert declared is not None
+        return declared
+    return cfg.workloads[workload].golden or cfg.root / "golden" / f"{workload}.jsonl"
 
 
 def import_cmd(
@@ -144,22 +149,20 @@ def import_cmd(
             --eval arithmetic --workload math
     """
     declared = _declared_golden(config, workload)
-    creating = out is None and declared is not None and not declared.exists()
-    cfg = None if creating else load_or_exit(config)
+    missing = declared is not None and not declared.exists()  # the config cannot load yet
+    creating = out is None and missing
+    cfg = None if missing else load_or_exit(config)
     if cfg is not None and workload not in cfg.workloads:
         raise fail(f'unknown workload "{workload}" (workloads: {", ".join(sorted(cfg.workloads))})')
     with handle_errors:
         outcome = _read(file, format, spec, registry, eval_name, eval_class, skip_unsupported)
     if not outcome.cases:
         raise fail(f"no case could be imported ({len(outcome.skipped)} skipped)")
-    target = declared if creating and declared is not None else _target(cfg, workload, out)
+    target = _target(cfg, workload, out, declared)
     if target.exists() and target.stat().st_size and not force:
         raise fail(f"{target} exists; pass --force to replace it or --out another file")
-    created = (
-        f"created the golden file of workload {workload}"
-        if creating
-        else ("new file" if not target.exists() else None)
-    )
+    created = f"created the golden file of workload {workload}" if creating else None
+    created = created or (None if target.exists() else "new file")
     write_cases(target, outcome.cases)
     if creating:
         cfg = load_or_exit(config)  # the config now loads with its golden file in place
