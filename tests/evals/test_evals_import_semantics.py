@@ -72,7 +72,7 @@ def test_nunjucks_refuses_what_it_cannot_render_the_same(template: str, message:
 @pytest.mark.parametrize(
     ("cell", "expected"),
     [
-        ("contains: bonjour", {"type": "contains", "value": " bonjour"}),
+        ("contains: bonjour ", {"type": "contains", "value": "bonjour"}),
         ("icontains:faim", {"type": "icontains", "value": "faim"}),
         ("not-icontains:AI", {"type": "not-icontains", "value": "AI"}),
         ("contains-any:a, b ,c", {"type": "contains-any", "value": ["a", "b", "c"]}),
@@ -120,6 +120,7 @@ def test_csv_columns(tmp_path: Path) -> None:
     assert first.threshold == 0.5
     assert first.metadata["description"] == "geo" and first.metadata["topic"] == "geo"
     assert cases[1].assertions == [] and cases[1].threshold is None
+    assert cases[1].metadata["description"] == "Row #2"
 
 
 def test_csv_prefix_column_is_refused_when_filled(tmp_path: Path) -> None:

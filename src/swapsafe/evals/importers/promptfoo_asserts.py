@@ -132,6 +132,7 @@ def from_string(expected: str) -> dict[str, Any]:
         return {"type": "equals", "value": expected}
     negate, kind, threshold, value = match.groups()
     full = (negate or "") + kind
+    value = value.strip() if value is not None else None  # current promptfoo trims the value
     if kind in ("contains-all", "contains-any", "icontains-all", "icontains-any"):
         return {"type": full, "value": [s.strip() for s in (value or "").split(",")]}
     if kind in _THRESHOLD_TYPES:

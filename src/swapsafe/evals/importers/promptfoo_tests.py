@@ -28,8 +28,8 @@ def csv_row_test(row: Mapping[str, str], where: str) -> dict[str, Any]:
     asserts: list[dict[str, Any]] = []
     test: dict[str, Any] = {}
     metric: str | None = None
-    for key, value in row.items():
-        value = value or ""
+    for raw_key, value in row.items():
+        key, value = raw_key.strip(), value or ""
         if key.startswith("__expected"):
             if value.strip():
                 asserts.append(from_string(value))
@@ -64,7 +64,9 @@ def _read_csv(text: str, where: str) -> list[dict[str, Any]]:
     for number, row in enumerate(reader, start=1):
         if None in row:
             raise Unsupported(f"{where}: row {number}", "more cells than header columns")
-        tests.append(csv_row_test(row, f"{where}: row {number}"))
+        test = csv_row_test(row, f"{where}: row {number}")
+        test["description"] = test.get("description") or f"Row #{number}"  # as promptfoo does
+        tests.append(test)
     return tests
 
 
