@@ -59,6 +59,7 @@ def test_nunjucks_renders_as_promptfoo(
         ("{{ x | nosuchfilter }}", "nosuchfilter"),
         ("{{ range(10**9) | length }}", "Range too big"),
         ("{% for %}", "not supported"),
+        ("{{ env.HOME }}", "env global"),
     ],
 )
 def test_nunjucks_refuses_what_it_cannot_render_the_same(template: str, message: str) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 
 import jinja2
 import yaml
+from jinja2 import meta
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -100,6 +101,9 @@ def render(template: str, variables: Mapping[str, Any]) -> str:
         return template
     template = _PAIR_LOOP.sub(r"{%\1 for \2, \3 in (\4) | nunjucks_pairs \5%}", template)
     try:
+        names = meta.find_undeclared_variables(_ENV.parse(template))
+        if "env" in names and "env" not in variables:
+            raise TemplateUnsupported("the env global (promptfoo reads environment variables)")
         return _ENV.from_string(template).render(dict(variables))
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateUnsupported(f"template construct not supported: {exc.message}") from None

@@ -222,6 +222,13 @@ def _notes(tests: list[Any], defaults: Any, data: Any) -> list[str]:
         if isinstance(t, Mapping) and isinstance(t.get("options"), Mapping)
         if t["options"].get("provider")
     }
+    graders |= {
+        str(a["provider"])
+        for t in [defaults, *tests]
+        if isinstance(t, Mapping) and isinstance(t.get("assert"), list)
+        for a in t["assert"]
+        if isinstance(a, Mapping) and a.get("provider")
+    }
     if graders:
         notes.append(f"grading provider {', '.join(sorted(graders))}: swapsafe grades with --judge")
     if data.get("derivedMetrics"):
