@@ -266,6 +266,12 @@ async def test_python_file_from_the_corpus_gets_the_prompt_in_context() -> None:
     assert not (await fn(ModelOutput(text="Lemons"), case)).passed
 
 
+async def test_python_child_sees_no_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-secret")
+    probe = "__import__('os').environ.get('OPENAI_API_KEY') is None"
+    assert (await python_score({"value": probe}, "x")).passed
+
+
 async def test_python_timeout_and_crash_fail_the_assertion_only() -> None:
     slow = build(
         Assertion("python-script", "__import__('time').sleep(5) or True", {"timeout": 0.5})

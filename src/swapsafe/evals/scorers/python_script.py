@@ -10,20 +10,25 @@ Two forms, as promptfoo has them:
 ``context`` is ``{"vars": ..., "prompt": ..., "test": {"description": ...}}``. The result is
 read as promptfoo reads it: ``True``/``False`` (or the strings), a number (passes when above 0,
 or at ``threshold``), or a ``{"pass", "score", "reason"}`` dict (a score under ``threshold``
-fails). The child runs isolated (``python -I``) with the case as JSON on stdin; a crash, a
-non-JSON result or the timeout fails that assertion with the reason, never the run.
+fails). The child runs isolated (``python -I``, only PATH/HOME/locale from the environment, so
+no API key reaches imported code) with the case as JSON on stdin; a crash, a non-JSON result or
+the timeout fails that assertion with the reason, never the run.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from swapsafe.evals.datasets import Case
 from swapsafe.evals.scorers.base import ModelOutput, Score, ScorerFn, scorer
+
+#: the only environment the child sees: no API keys or other secrets of this process
+_CHILD_ENV = {"PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ", "SYSTEMROOT"}
 
 _RUNNER = r"""
 import json, sys, runpy
@@ -87,6 +92,7 @@ async def run_script(job: dict[str, Any], limit_s: float) -> Any:
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        env={k: v for k, v in os.environ.items() if k in _CHILD_ENV},
     )
     try:
         out, err = await asyncio.wait_for(
