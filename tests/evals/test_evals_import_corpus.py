@@ -267,3 +267,19 @@ def test_registry_few_shot_and_model_graded_specs_are_read() -> None:
         plan_registry_eval(
             REG / "evals" / "arithmetic-expression.yaml", "arithmetic-expression-meta"
         )
+
+
+@pytest.mark.parametrize("name", sorted(IMPORTED))
+def test_imported_cases_survive_the_golden_file(name: str, tmp_path: Path) -> None:
+    """What the import wrote is what the run reads back (thresholds, weights, python files)."""
+    from swapsafe.evals.datasets import load_cases, write_cases
+    from swapsafe.evals.scorers.base import build
+
+    cases = import_promptfoo_outcome(PF / name).cases
+    write_cases(tmp_path / "g.jsonl", cases)
+    back = load_cases(tmp_path / "g.jsonl")
+    assert [c.to_json() for c in back] == [c.to_json() for c in cases]
+    for case in back:
+        for assertion in case.assertions:
+            if assertion.scorer_name != "llm-judge":  # needs --judge at run time
+                build(assertion)

@@ -36,6 +36,10 @@ _IGNORED = {
     "sharing", "outputPath", "evaluateOptions", "commandLineOptions", "writeLatestResults",
     "tags", "metadata", "env", "tracing", "$schema", "derivedMetrics",
 }  # fmt: skip
+_JS_HINT = {
+    "transform": " (promptfoo runs it as JavaScript; swapsafe does not)",
+    "postprocess": " (promptfoo runs it as JavaScript; swapsafe does not)",
+}
 _TEST_KEYS = {"description", "vars", "assert", "threshold", "metadata", "options"}
 _OPTION_KEYS = {"provider"}
 _SIMPLE_VAR = re.compile(r"\{\{\s*(\w+)\s*\}\}")
@@ -163,7 +167,7 @@ def _check_test(test: Any, where: str) -> Mapping[str, Any]:
         raise Unsupported(where, "options that are not a mapping")
     for key, value in options.items():
         if key not in _OPTION_KEYS and value not in (None, ""):
-            raise Unsupported(where, f"options.{key}")
+            raise Unsupported(where, f"options.{key}" + _JS_HINT.get(key, ""))
     if not isinstance(test.get("assert") or [], list):
         raise Unsupported(where, "assert that is not a list")
     return test

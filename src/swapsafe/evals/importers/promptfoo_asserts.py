@@ -207,7 +207,8 @@ def precheck(raw: Any, root: Mapping[str, Any], where: str) -> Mapping[str, Any]
         raise Unsupported(where, f'assertion type "{kind}"')
     extra = sorted(set(raw) - _KEYS)
     if extra:
-        raise Unsupported(where, f'assertion "{kind}" option "{extra[0]}"')
+        hint = " (JavaScript is not run)" if extra[0] == "transform" else ""
+        raise Unsupported(where, f'assertion "{kind}" option "{extra[0]}"{hint}')
     return raw
 
 
