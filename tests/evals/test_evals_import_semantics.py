@@ -45,6 +45,11 @@ CORPUS = Path(__file__).parent.parent / "data" / "promptfoo"
         ("{% if n > 1 %}many{% else %}one{% endif %}", {"n": 3}, "many"),
         ("{{ name | default('anon') | title }}", {}, "Anon"),
         ("[{{ x.__class__ }}]", {"x": "s"}, "[]"),  # the sandbox hides internals
+        (
+            "{{ t | truncate(9) }}|{{ t | truncate(9, true, '') }}",
+            {"t": "hello big world"},
+            "hello...|hello big",
+        ),
     ],
 )
 def test_nunjucks_renders_as_promptfoo(

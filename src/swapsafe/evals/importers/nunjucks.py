@@ -7,8 +7,8 @@ undefined name renders as nothing). The shared syntax (``{{ x }}``, ``{% if %}``
 
 - values print as JavaScript prints them: ``true``/``false``, ``1`` for ``1.0``, a list as
   ``a,b``, an object as ``[object Object]``, ``null`` as nothing;
-- promptfoo's ``load`` filter (parse a JSON string; YAML is accepted too) and Nunjucks'
-  ``dump`` (``JSON.stringify``);
+- promptfoo's ``load`` filter (parse a JSON string; YAML is accepted too), Nunjucks'
+  ``dump`` (``JSON.stringify``) and ``truncate`` (no leeway);
 - attribute access on an undefined name renders as nothing (Nunjucks is lenient);
 - ``{% for k, v in object %}`` walks the object's key/value pairs, as in Nunjucks.
 
@@ -70,6 +70,17 @@ def _dump(value: Any, indent: int | None = None) -> str:
     return json.dumps(value, ensure_ascii=False, indent=indent, separators=(",", ":"))
 
 
+def _truncate(value: Any, length: int = 255, killwords: bool = False, end: str = "...") -> str:
+    """Nunjucks' truncate (Jinja2's keeps up to 5 extra characters, Nunjucks none)."""
+    text = js_string(value)
+    if len(text) <= length:
+        return text
+    if killwords:
+        return text[:length] + end
+    cut = text.rfind(" ", 0, length + 1)
+    return text[: cut if cut != -1 else length] + end
+
+
 def _pairs(value: Any) -> Any:
     """``{% for k, v in x %}``: Nunjucks walks an object's key/value pairs (Jinja2 its keys)."""
     return list(value.items()) if isinstance(value, Mapping) else value
@@ -89,6 +100,7 @@ def _environment() -> SandboxedEnvironment:
     env.filters["load"] = _load
     env.filters["dump"] = _dump
     env.filters["nunjucks_pairs"] = _pairs
+    env.filters["truncate"] = _truncate
     return env
 
 
