@@ -48,7 +48,7 @@ CORPUS = Path(__file__).parent.parent / "data" / "promptfoo"
         (
             "{{ t | truncate(9) }}|{{ t | truncate(9, true, '') }}",
             {"t": "hello big world"},
-            "hello...|hello big",
+            "hello big...|hello big",  # cut at the last space up to the length
         ),
     ],
 )
