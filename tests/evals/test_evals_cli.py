@@ -225,6 +225,7 @@ def test_golden_import_openai_evals(config: Path, tmp_path: Path) -> None:
     )
     assert code == 0, out
     assert [a.type for c in load_cases(target) for a in c.assertions] == ["fuzzy-match"] * 3
+    assert "note: scored as fuzzy-match (--eval-class)" in out and "--spec" in out
     samples.write_text('{"input": "x"}\n')
     code, out = cli(
         "golden",

@@ -65,7 +65,11 @@ def _read(
         return import_registry_eval(spec, name=eval_name, skip_unsupported=skip)
     if file is None:
         raise fail("give a samples file, --spec evals/registry/evals/x.yaml or --registry DIR")
-    return ImportOutcome(cases=import_openai_evals(file, eval_class))
+    note = (
+        f"scored as {eval_class} (--eval-class); the eval's own class, args and few-shot live "
+        "in its YAML spec: import with --spec or --registry to use them"
+    )
+    return ImportOutcome(cases=import_openai_evals(file, eval_class), notes=[note])
 
 
 def provider_lines(cfg: Config, workload: str, providers: list[str]) -> list[str]:
