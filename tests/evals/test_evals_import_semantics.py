@@ -412,3 +412,13 @@ def test_model_graded_spec_without_scores_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(Unsupported, match="model-graded spec fact without choice_scores"):
         import_registry_eval(spec)
+
+
+def test_a_few_shot_file_imported_as_samples_says_what_it_is(tmp_path: Path) -> None:
+    from swapsafe.evals.datasets import DatasetError
+    from swapsafe.evals.importers import import_openai_evals
+
+    path = tmp_path / "few_shot.jsonl"
+    path.write_text(json.dumps({"sample": [{"role": "user", "content": "q"}]}) + "\n")
+    with pytest.raises(DatasetError, match="a few-shot line .* import the eval by its spec"):
+        import_openai_evals(path)

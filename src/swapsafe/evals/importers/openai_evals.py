@@ -88,6 +88,11 @@ def sample_case(
     if not isinstance(record, Mapping):
         raise DatasetError(f'{where}: expected an object with "input" and "ideal"')
     if "input" not in record:
+        if "sample" in record:
+            raise DatasetError(
+                f'{where}: a few-shot line ("sample"), not a sample; import the eval by its '
+                "spec (--spec or --registry) to use it as few-shot context"
+            )
         raise DatasetError(f'{where}: "input" is missing')
     messages = _messages(record["input"], where)
     if shots:
