@@ -422,3 +422,15 @@ def test_a_few_shot_file_imported_as_samples_says_what_it_is(tmp_path: Path) -> 
     path.write_text(json.dumps({"sample": [{"role": "user", "content": "q"}]}) + "\n")
     with pytest.raises(DatasetError, match="a few-shot line .* import the eval by its spec"):
         import_openai_evals(path)
+
+
+def test_vars_refer_to_other_vars_as_promptfoo_resolves_them(tmp_path: Path) -> None:
+    config = write(
+        tmp_path,
+        {
+            "promptfooconfig.yaml": "prompts: ['{{greeting}}']\n"
+            "tests:\n  - vars: {greeting: 'Hi {{ name }}, n={{n}}', name: Ada, n: 1.0}\n",
+        },
+    )
+    case = import_promptfoo_outcome(config).cases[0]
+    assert render_messages(case)[0]["content"] == "Hi Ada, n=1"

@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from swapsafe.evals.datasets import Case, DatasetError, check_unique_ids
+from swapsafe.evals.importers.nunjucks import js_string
 from swapsafe.evals.importers.outcome import ImportOutcome, Unsupported
 from swapsafe.evals.importers.promptfoo_asserts import convert, precheck
 from swapsafe.evals.importers.promptfoo_prompts import Prompt, load_prompts, render_prompt
@@ -149,7 +150,7 @@ def _finish_vars(combo: dict[str, Any], base: Path, where: str) -> dict[str, Any
                 continue
             match = _SIMPLE_VAR.search(value)
             if match and match.group(1) in out:
-                out[key] = value.replace(match.group(0), str(out[match.group(1)]), 1)
+                out[key] = value.replace(match.group(0), js_string(out[match.group(1)]), 1)
                 changed = True
         if not changed:
             break
