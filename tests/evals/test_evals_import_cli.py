@@ -162,6 +162,14 @@ def test_export_download_from_the_web_ui(config: Path) -> None:
     with TestClient(web, follow_redirects=False) as c:
         assert c.get("/evals/1/export.csv").status_code in (302, 303, 401)  # login first
         web_login(c, REVIEWER_TOKEN, "rev")
+        page = c.get("/evals/1")
+        assert page.status_code == 200 and "Eval run #1: support" in page.text
+        assert (
+            'href="/evals/1/export.jsonl"' in page.text
+            and 'href="/evals/1/export.csv"' in page.text
+        )
+        assert "<td>old</td><td>8</td><td>8</td><td>0</td>" in page.text  # old passes all 8
+        assert c.get("/evals/7").status_code == 404
         got = c.get("/evals/1/export.jsonl")
         assert got.status_code == 200
         assert 'filename="eval-run-1.jsonl"' in got.headers["content-disposition"]

@@ -1,6 +1,9 @@
-"""Eval run downloads: ``/evals/{run_id}/export.jsonl`` and ``.csv`` (see ``evals.export``)."""
+"""Eval runs: ``/evals/{run_id}`` (a summary with the download links) and the downloads
+``/evals/{run_id}/export.jsonl`` and ``.csv`` (see ``swapsafe.evals.export``)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -8,11 +11,34 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from swapsafe.evals.datasets import DatasetError
-from swapsafe.evals.export import FORMATS, export_run
+from swapsafe.evals.export import FORMATS, export_run, find_run
+from swapsafe.store.protocol import Store
 from swapsafe.web.app import WebContext
 from swapsafe.web.auth import Session, guard
 
 _TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
+
+
+@dataclass(frozen=True)
+class ModelTally:
+    name: str
+    cases: int
+    passed: int
+    errored: int
+
+
+def tallies(store: Store, run_id: int) -> list[ModelTally]:
+    rows = store.eval_results(run_id)
+    names = sorted({r.model for r in rows})
+    return [
+        ModelTally(
+            name,
+            sum(r.model == name for r in rows),
+            sum(r.model == name and bool(r.passed) and r.error is None for r in rows),
+            sum(r.model == name and r.error is not None for r in rows),
+        )
+        for name in names
+    ]
 
 
 def routes(web: WebContext) -> list[BaseRoute]:
@@ -32,4 +58,16 @@ def routes(web: WebContext) -> list[BaseRoute]:
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
-    return [Route("/evals/{run_id:int}/export.{fmt}", download, methods=["GET"])]
+    @guard()
+    async def run_page(request: Request, session: Session) -> Response:
+        run_id = int(request.path_params["run_id"])
+        run = await web.run(find_run, web.store, run_id)
+        if run is None:
+            raise HTTPException(404, f"no eval run {run_id}")
+        models = await web.run(tallies, web.store, run_id)
+        return web.render(request, "eval_run.html", {"run": run, "models": models})
+
+    return [
+        Route("/evals/{run_id:int}", run_page, methods=["GET"]),
+        Route("/evals/{run_id:int}/export.{fmt}", download, methods=["GET"]),
+    ]
