@@ -24,6 +24,7 @@ from swapsafe.cli import (
     rollout_cmd,
     route_cmd,
     scenarios_cmd,
+    scheduler_cmd,
     serve_cmd,
 )
 
@@ -94,7 +95,7 @@ app.command("report")(report_cmd.report)
 app.add_typer(eval_cmd.eval_app, name="eval")
 eval_cmd.eval_app.command("export")(eval_export_cmd.export_command)
 app.add_typer(golden_cmd.golden_app, name="golden")
-app.command("scheduler")(eval_cmd.scheduler)
+app.command("scheduler")(scheduler_cmd.scheduler)
 
 
 def command() -> Any:

@@ -19,7 +19,8 @@ from typing import Any
 import orjson
 
 from swapsafe.config import Config
-from swapsafe.evals.datasets import Case, DatasetError, load_cases, render_messages
+from swapsafe.evals.cases import Case, DatasetError
+from swapsafe.evals.datasets import load_cases, render_messages
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import EvalResult, EvalRun
 

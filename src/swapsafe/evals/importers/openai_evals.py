@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from swapsafe.evals.datasets import Assertion, Case, DatasetError
+from swapsafe.evals.cases import Assertion, Case, DatasetError
 from swapsafe.evals.importers.outcome import Unsupported
 
 EVAL_CLASSES = ("match", "includes", "fuzzy-match")

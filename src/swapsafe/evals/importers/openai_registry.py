@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from swapsafe.evals.datasets import Assertion, DatasetError
+from swapsafe.evals.cases import Assertion, DatasetError
 from swapsafe.evals.importers.openai_evals import read_samples, sample_case
 from swapsafe.evals.importers.outcome import ImportOutcome, Unsupported
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from swapsafe.evals.datasets import Case, DatasetError
+from swapsafe.evals.cases import Case, DatasetError
 
 T = TypeVar("T")
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from swapsafe.evals.datasets import Case, DatasetError, check_unique_ids
+from swapsafe.evals.cases import Case, DatasetError, check_unique_ids
 from swapsafe.evals.importers.nunjucks import js_string
 from swapsafe.evals.importers.outcome import ImportOutcome, Unsupported
 from swapsafe.evals.importers.promptfoo_asserts import convert, precheck

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from swapsafe.evals.datasets import Assertion
+from swapsafe.evals.cases import Assertion
 from swapsafe.evals.importers.nunjucks import TemplateUnsupported, render
 from swapsafe.evals.importers.outcome import Unsupported
 

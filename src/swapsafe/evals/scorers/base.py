@@ -16,12 +16,13 @@ An assertion ``{"type": "contains", "value": "x", "ignore_case": true}`` calls t
 
 from __future__ import annotations
 
+import importlib
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from swapsafe.evals.datasets import Assertion, Case, DatasetError
+from swapsafe.evals.cases import Assertion, Case, DatasetError
 
 Needs = tuple[str, ...]
 _NEEDS = {"reference", "judge"}
@@ -64,6 +65,17 @@ class ScorerInfo:
     doc: str
 
 
+#: the built-in scorer families: they register through :func:`scorer` like a plugin does
+#: (this registry never imports its implementations; they import it)
+BUILTIN_MODULES = tuple(
+    f"swapsafe.evals.scorers.{name}"
+    for name in (
+        "json_", "judge", "modelgraded", "numeric", "python_fn", "python_script", "similarity",
+        "text", "tools",
+    )
+)  # fmt: skip
+
+
 _REGISTRY: dict[str, ScorerInfo] = {}
 _ALIASES: dict[str, str] = {}
 
@@ -86,17 +98,8 @@ def scorer(
 
 
 def _load_builtins() -> None:
-    from swapsafe.evals.scorers import (  # noqa: F401
-        json_,
-        judge,
-        modelgraded,
-        numeric,
-        python_fn,
-        python_script,
-        similarity,
-        text,
-        tools,
-    )
+    for module in BUILTIN_MODULES:
+        importlib.import_module(module)
 
 
 def registry() -> dict[str, ScorerInfo]:

@@ -18,7 +18,7 @@ import string
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from swapsafe.evals.datasets import Case
+from swapsafe.evals.cases import Case
 from swapsafe.evals.scorers.base import ModelOutput, Score, ScorerFn, scorer
 from swapsafe.evals.scorers.judge import Judge
 

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from swapsafe.evals.datasets import Case
+from swapsafe.evals.cases import Case
 from swapsafe.evals.scorers.base import ModelOutput, Score, ScorerFn, scorer
 
 #: the only environment the child sees: no API keys or other secrets of this process

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from swapsafe.evals.datasets import DatasetError
+from swapsafe.evals.cases import DatasetError
 from swapsafe.evals.export import FORMATS, export_run, find_run
 from swapsafe.store.protocol import Store
 from swapsafe.web.app import WebContext
