@@ -158,7 +158,7 @@ def test_export_jsonl_and_csv(config: Path, tmp_path: Path) -> None:
 def test_export_download_from_the_web_ui(config: Path) -> None:
     run_eval(config)
     cfg = load_config(config)
-    web = create_web_app(cfg, reviewer_tokens=[REVIEWER_TOKEN], background=False)
+    web = create_web_app(cfg, reviewer_tokens=[REVIEWER_TOKEN])
     with TestClient(web, follow_redirects=False) as c:
         assert c.get("/evals/1/export.csv").status_code in (302, 303, 401)  # login first
         web_login(c, REVIEWER_TOKEN, "rev")
