@@ -88,6 +88,7 @@ class NavEntry:
 NAV: tuple[NavEntry, ...] = (
     NavEntry("/", "Overview", "overview"),
     NavEntry("/review", "Review", "review"),
+    NavEntry("/compare", "Compare", "compare"),
     NavEntry("/plan", "Plan", "plan"),
     NavEntry("/rollout", "Rollout", "rollout"),
     NavEntry("/redteam", "Red-team", "redteam"),
