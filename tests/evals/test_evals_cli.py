@@ -202,7 +202,7 @@ def test_golden_import_malformed_writes_nothing(config: Path, tmp_path: Path) ->
         str(config),
     )
     assert code == 2
-    assert out.strip().startswith(f'{pf}: case 2: unsupported assertion type "webhook"')
+    assert out.strip().startswith(f'{pf}: case 2: unsupported: assertion type "webhook"')
     assert not out_file.exists() and not out_file.parent.exists()
 
 
@@ -227,6 +227,7 @@ def test_golden_import_openai_evals(config: Path, tmp_path: Path) -> None:
     )
     assert code == 0, out
     assert [a.type for c in load_cases(target) for a in c.assertions] == ["fuzzy-match"] * 3
+    assert "note: scored as fuzzy-match (--eval-class)" in out and "--spec" in out
     samples.write_text('{"input": "x"}\n')
     code, out = cli(
         "golden",
