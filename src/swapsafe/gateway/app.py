@@ -12,7 +12,7 @@ import gc
 import logging
 import os
 import sys
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -25,16 +25,18 @@ from starlette.types import Receive, Scope, Send
 
 from swapsafe.config import Config, load_config
 from swapsafe.gateway.admin import admin_routes, check_admin_token
-from swapsafe.gateway.errors import INTERNAL_ERROR, error_response
+from swapsafe.gateway.calls import ThenResponse
+from swapsafe.gateway.errors import INTERNAL_ERROR, error_response, inbound_for_path
 from swapsafe.gateway.feedback import feedback_routes
 from swapsafe.gateway.metrics import GatewayMetrics
-from swapsafe.gateway.proxy import PROXY_ROUTES, Gateway, ThenResponse
+from swapsafe.gateway.proxy import PROXY_ROUTES, Gateway
 from swapsafe.gateway.recorder import Recorder
 from swapsafe.gateway.routing_cache import RoutingCache
 from swapsafe.gateway.store_link import StoreLink, connect_store
 from swapsafe.pricing import PriceBook
 from swapsafe.providers.base import Provider
 from swapsafe.providers.egress import Egress
+from swapsafe.providers.openai import responses_twin
 from swapsafe.providers.registry import create_provider
 from swapsafe.routing.service import RoutingService
 from swapsafe.store import open_store
@@ -45,9 +47,11 @@ log = logging.getLogger("swapsafe.gateway")
 
 
 def build_providers(config: Config) -> dict[str, Provider]:
+    """One provider per model; an ``api = "responses"`` model's speaks the Responses API."""
     egress = Egress.from_env()  # HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE: read once for all
-    return {
-        name: create_provider(
+    out: dict[str, Provider] = {}
+    for name, m in config.models.items():
+        provider = create_provider(
             name=name,
             type=m.provider,
             upstream_model=m.model,
@@ -56,8 +60,9 @@ def build_providers(config: Config) -> dict[str, Provider]:
             timeout=m.timeout,
             egress=egress.for_model(m.ca_file),
         )
-        for name, m in config.models.items()
-    }
+        twin = responses_twin(provider) if m.api == "responses" else None
+        out[name] = twin or provider
+    return out
 
 
 def admin_token(config: Config) -> str | None:
@@ -217,6 +222,7 @@ class GatewayRuntime:
 
     async def aclose(self) -> None:
         await self.gateway.shadow.aclose()
+        await self.gateway.aclose()
         for provider in self.providers.values():
             await provider.aclose()
         self.routing.close()
@@ -227,22 +233,23 @@ class GatewayRuntime:
         self.started = False
 
 
-def create_app(
-    config: Config,
-    *,
-    store: Store | None = None,
-    providers: Mapping[str, Provider] | None = None,
-    spill_path: Path | None = None,
-) -> GatewayApp:
-    admin_token(config)  # refuse to start before opening anything
-    runtime = GatewayRuntime(config, store=store, providers=providers, spill_path=spill_path)
-    gw = runtime.gateway
+def _proxy_routes(gw: Gateway) -> list[Route]:
+    """A POST route per :data:`PROXY_ROUTES` path (``GatewayApp`` serves POSTs to them before
+    Starlette does; these routes answer other methods with a 405 in the caller's format)."""
 
-    async def chat_completions(request: Request) -> Response | ThenResponse:
-        return await gw.handle(request, "openai")
+    def endpoint(inbound: str) -> Callable[[Request], Awaitable[Response | ThenResponse]]:
+        async def proxy(request: Request) -> Response | ThenResponse:
+            return await gw.handle(request, inbound)
 
-    async def messages(request: Request) -> Response | ThenResponse:
-        return await gw.handle(request, "anthropic")
+        return proxy
+
+    return [
+        Route(path, endpoint(inbound), methods=["POST"]) for path, inbound in PROXY_ROUTES.items()
+    ]
+
+
+def _service_routes(runtime: GatewayRuntime) -> list[Route]:
+    """/v1/models (the workload aliases), /healthz, /readyz and /metrics."""
 
     async def models(request: Request) -> Response:
         data = [
@@ -255,7 +262,7 @@ def create_app(
                 "owned_by": "swapsafe",
                 "display_name": f"{alias} (workload {wl})",
             }
-            for alias, wl in sorted(config.alias_map().items())
+            for alias, wl in sorted(runtime.config.alias_map().items())
         ]
         body = {
             "object": "list",
@@ -283,6 +290,25 @@ def create_app(
             runtime.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8"
         )
 
+    return [
+        Route("/v1/models", models, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+    ]
+
+
+def create_app(
+    config: Config,
+    *,
+    store: Store | None = None,
+    providers: Mapping[str, Provider] | None = None,
+    spill_path: Path | None = None,
+) -> GatewayApp:
+    admin_token(config)  # refuse to start before opening anything
+    runtime = GatewayRuntime(config, store=store, providers=providers, spill_path=spill_path)
+    gw = runtime.gateway
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime.start()
@@ -291,16 +317,7 @@ def create_app(
         finally:
             await runtime.aclose()
 
-    routes = [
-        Route("/v1/chat/completions", chat_completions, methods=["POST"]),
-        Route("/chat/completions", chat_completions, methods=["POST"]),
-        Route("/v1/messages", messages, methods=["POST"]),
-        Route("/v1/models", models, methods=["GET"]),
-        Route("/healthz", healthz, methods=["GET"]),
-        Route("/readyz", readyz, methods=["GET"]),
-        Route("/metrics", metrics, methods=["GET"]),
-        *feedback_routes(runtime),
-    ]
+    routes = [*_proxy_routes(gw), *_service_routes(runtime), *feedback_routes(runtime)]
     token = admin_token(config)
     if token is not None:
         service = RoutingService(
@@ -320,7 +337,7 @@ async def _not_routed(request: Request, exc: Exception) -> Response:
     """404/405 in the caller's wire format (Anthropic for /v1/messages*, else OpenAI)."""
     status = int(getattr(exc, "status_code", 404))
     path = request.url.path
-    inbound = "anthropic" if path.startswith("/v1/messages") else "openai"
+    inbound = inbound_for_path(path)
     if status == 405:
         allowed = dict(getattr(exc, "headers", None) or {}).get("Allow", "")
         message = f"method {request.method} is not allowed on {path}; use {allowed or 'another'}"

@@ -21,6 +21,24 @@ from swapsafe.wire import translate
 PING = "Reply with OK."
 
 
+async def _ping(provider: Provider, model: str, within: float) -> str | None:
+    """One smallest request to ``provider``; the error's class (and status), or None."""
+    body: dict[str, Any] = {
+        "model": model,
+        "messages": [{"role": "user", "content": PING}],
+        "max_tokens": 16 if provider.wire == "responses" else 1,  # Responses: 16 at least
+    }
+    if provider.wire != "openai":
+        body, _ = translate.request(
+            body, "openai", provider.wire, model=model, default_max_tokens=1
+        )
+    try:
+        await provider.complete(body, deadline=time.monotonic() + within, retries=1)
+    except ProviderError as exc:
+        return f"{type(exc).__name__}: HTTP {exc.status}" if exc.status else type(exc).__name__
+    return None
+
+
 async def health_check(
     config: Config,
     store: Store,
@@ -44,19 +62,9 @@ async def health_check(
 
         providers = build_providers(config.model_copy(update={"models": {model.name: model}}))
     provider = providers[model.name]
-    body: dict[str, Any] = {
-        "model": model.model,
-        "messages": [{"role": "user", "content": PING}],
-        "max_tokens": 1,
-    }
-    if provider.wire == "anthropic":
-        body = translate.openai_to_anthropic_request(body, model=model.model, default_max_tokens=1)
     started = time.perf_counter()
-    error: str | None = None
     try:
-        await provider.complete(body, deadline=time.monotonic() + upstream_timeout, retries=1)
-    except ProviderError as exc:
-        error = f"{type(exc).__name__}: HTTP {exc.status}" if exc.status else type(exc).__name__
+        error = await _ping(provider, model.model, upstream_timeout)
     finally:
         if owned:
             await provider.aclose()
