@@ -84,6 +84,14 @@ _WHY = {
 }
 
 
+def continues_stored_state(body: dict[str, Any]) -> bool:
+    """Whether the request's history lives at OpenAI (the body alone is not the conversation)."""
+    stored_item = any(
+        isinstance(i, dict) and i.get("type") == "item_reference" for i in body.get("input") or ()
+    )
+    return bool(body.get("previous_response_id") or body.get("conversation") or stored_item)
+
+
 def _refuse(param: str, what: str) -> TranslationError:
     return TranslationError(
         f"`{param}` {what} cannot be translated to another provider's wire format; "
