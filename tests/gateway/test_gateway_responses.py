@@ -402,3 +402,57 @@ async def test_bad_field_types_are_400s(h: Harness) -> None:
     assert r.status_code == 400 and r.json()["error"]["param"] == "input"
     r = await h.http.post("/v1/responses", headers=AUTH, json={"model": "chat", "input": [1]})
     assert r.status_code == 400 and r.json()["error"]["param"] == "input[0]"
+
+
+async def test_metrics_and_rejections_count_responses_traffic(h: Harness) -> None:
+    await h.oai.responses.create(model="xchat", input="count me")
+    with pytest.raises(openai.BadRequestError):
+        await h.oai.responses.create(model="xchat", input="x", previous_response_id="resp_1")
+    metrics = (await h.http.get("/metrics")).text
+    assert (
+        'swapsafe_requests_total{workload="xchat",model="claude",role="served",status="ok"} 1'
+        in metrics
+    )
+    assert 'swapsafe_rejected_total{reason="untranslatable"} 1' in metrics
+    assert (
+        'swapsafe_tokens_total{workload="xchat",model="claude",role="served",direction="input"}'
+        in metrics
+    )
+
+
+# -- every unknown route and method answers JSON in the caller's format ----------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "shape"),
+    [
+        ("GET", "/v1/responses", 405, "openai"),
+        ("DELETE", "/v1/responses", 405, "openai"),
+        ("GET", "/v1/responses/resp_123", 404, "openai"),
+        ("POST", "/v1/responses/", 404, "openai"),
+        ("POST", "/v1/responses/resp_123/cancel", 404, "openai"),
+        ("OPTIONS", "/v1/chat/completions", 405, "openai"),
+        ("POST", "/v1/embeddings", 404, "openai"),
+        ("PUT", "/v1/messages", 405, "anthropic"),
+        ("POST", "/v1/messages/batches", 404, "anthropic"),
+        ("GET", "/", 404, "openai"),
+    ],
+)
+async def test_unknown_routes_and_methods_answer_json_in_the_callers_format(
+    h: Harness, method: str, path: str, status: int, shape: str
+) -> None:
+    r = await h.http.request(method, path, headers=AUTH, content=b"{}")
+    assert r.status_code == status and r.headers["content-type"] == "application/json"
+    body = r.json()
+    if shape == "anthropic":
+        assert body["type"] == "error" and body["error"]["type"] in (
+            "not_found_error",
+            "invalid_request_error",
+        )
+    else:
+        assert set(body["error"]) == {"message", "type", "param", "code"}
+    assert path in body["error"]["message"]
+    if status == 405:
+        assert r.headers["allow"] == "POST"
+    if path.startswith("/v1/responses/resp_"):
+        assert "keeps no responses" in body["error"]["message"]

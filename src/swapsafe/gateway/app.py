@@ -344,6 +344,11 @@ async def _not_routed(request: Request, exc: Exception) -> Response:
         headers = {"allow": allowed} if allowed else None
         return error_response(inbound, 405, message, headers=headers)
     message = f"no such route: {request.method} {path} (paths are exact: no trailing slash)"
+    if path.startswith(("/v1/responses/", "/responses/")):
+        message += (
+            "; the gateway keeps no responses: retrieve, cancel or delete a stored response "
+            "at OpenAI directly"
+        )
     return error_response(inbound, 404, message)
 
 
