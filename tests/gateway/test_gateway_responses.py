@@ -120,6 +120,28 @@ async def test_native_stream_relays_every_event(h: Harness) -> None:
     assert json.loads(row.response_body or "")["output"][0]["content"][0]["text"] == text
 
 
+async def test_sticky_canary_keeps_a_user_on_one_side_whichever_api_it_calls(h: Harness) -> None:
+    RoutingService(h.store, {"chat": True}).set(
+        "chat", mode="canary", weight=50, actor="test", reason="half"
+    )
+    h.app.state.runtime.routing.reload()
+    sides: dict[str, set[str]] = {}
+    for user in [f"user-{i}" for i in range(12)]:
+        for _ in range(2):
+            r = await h.oai.responses.with_raw_response.create(model="chat", input="x", user=user)
+            sides.setdefault(user, set()).add(r.headers["x-swapsafe-served-by"])
+            c = await h.oai.chat.completions.with_raw_response.create(
+                model="chat", messages=[{"role": "user", "content": "x"}], user=user
+            )
+            sides[user].add(c.headers["x-swapsafe-served-by"])
+        r = await h.oai.responses.with_raw_response.create(
+            model="chat", input="x", safety_identifier=user
+        )
+        sides[user].add(r.headers["x-swapsafe-served-by"])
+    assert all(len(side) == 1 for side in sides.values())
+    assert {next(iter(side)) for side in sides.values()} == {"gpt", "claude"}
+
+
 # -- translated: Responses client, Anthropic upstream ----------------------------------------
 
 
