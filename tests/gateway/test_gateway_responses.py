@@ -410,11 +410,13 @@ async def test_upstream_errors_reach_a_responses_client_in_openai_format(h: Harn
     assert caught.value.code == "invalid_request_error"  # Anthropic's type kept as the code
 
 
-async def test_mid_stream_failure_is_an_error_event(h: Harness) -> None:
-    h.fakes["claude"].enqueue(fault=Fault(stream_error_after=3))
-    stream = await h.oai.responses.create(model="xchat", input="boom", stream=True)
+@pytest.mark.parametrize("workload", ["xchat", "chat"])  # translated from Claude, and native
+async def test_mid_stream_failure_is_an_error_event(h: Harness, workload: str) -> None:
+    fake = h.fakes["claude" if workload == "xchat" else "gpt"]
+    fake.enqueue(fault=Fault(stream_error_after=3))
+    stream = await h.oai.responses.create(model=workload, input="boom", stream=True)
     events = [e async for e in stream]
-    assert events[-1].type == "error"
+    assert events[-1].type == "error" and "mid-stream" in events[-1].message  # type: ignore[union-attr]
     assert [e.sequence_number for e in events] == list(range(len(events)))
     assert served(h).status == "error"
 

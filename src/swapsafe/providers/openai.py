@@ -4,8 +4,8 @@
 llama.cpp, Ollama, Azure-style gateways) needs ``base_url``. Requests go to
 ``{base_url}/chat/completions`` with ``Authorization: Bearer <key>`` (omitted without a key).
 :func:`responses_twin` gives the same upstream's ``{base_url}/responses`` endpoint (wire
-``responses``): a stream ends with ``response.completed``, ``response.incomplete`` or
-``response.failed``; an in-stream ``error`` event raises :class:`ProviderError`.
+``responses``): a stream ends with ``response.completed`` or ``response.incomplete``; an
+in-stream ``error`` or ``response.failed`` event raises :class:`ProviderError`.
 """
 
 from __future__ import annotations
@@ -83,14 +83,15 @@ class OpenAIResponsesProvider(OpenAIProvider):
                 name = str(orjson.loads(event.data).get("type"))
             except (orjson.JSONDecodeError, AttributeError):
                 return False
-        if name == "error":
+        if name in ("error", "response.failed"):  # a failed answer is an error, as in chat
             self._raise_stream_error(event.data)
         return name in _RESPONSES_END
 
     def _raise_stream_error(self, data: bytes) -> None:
         try:
             body = orjson.loads(data)
-            message = f"{body.get('code') or 'error'}: {body.get('message') or ''}".rstrip(": ")
+            error = (body.get("response") or {}).get("error") or body  # response.failed / error
+            message = f"{error.get('code') or 'error'}: {error.get('message') or ''}".rstrip(": ")
         except (orjson.JSONDecodeError, AttributeError):
             body, message = data[:2000].decode("utf-8", "replace"), "error"
         raise ProviderError(
