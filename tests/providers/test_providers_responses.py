@@ -12,6 +12,7 @@ from swapsafe.exceptions import ProviderError
 from swapsafe.providers.openai import responses_twin
 from swapsafe.providers.registry import create_provider
 from swapsafe.providers.scripted import ScriptedProvider
+from swapsafe.testing import FakeUpstream
 
 
 def _frame(kind: str, **data: object) -> bytes:
@@ -68,3 +69,44 @@ async def test_a_failed_response_in_the_stream_is_a_provider_error(frame: bytes)
 
 def test_only_openai_http_providers_have_a_responses_endpoint() -> None:
     assert responses_twin(ScriptedProvider(name="s")) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ({"model": "m", "messages": [{"role": "user", "content": "x"}]}, "'messages'"),
+        ({"model": "m", "input": "x", "max_tokens": 10}, "max_output_tokens"),
+        ({"model": "m", "input": "x", "max_output_tokens": 8}, "max_output_tokens"),
+        (
+            {
+                "model": "m",
+                "input": "x",
+                "tools": [{"type": "function", "function": {"name": "f"}}],
+            },
+            "tools[0].name",
+        ),
+        (
+            {
+                "model": "m",
+                "input": [{"type": "function_call_output", "call_id": "c1", "output": "x"}],
+            },
+            "call_id c1",
+        ),
+    ],
+)
+async def test_the_fake_refuses_what_openai_refuses(body: dict[str, object], says: str) -> None:
+    fake = FakeUpstream("openai")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=fake)) as client:
+        r = await client.post("http://fake/v1/responses", json=body)
+    assert r.status_code == 400 and says in r.json()["error"]["message"]
+
+
+async def test_a_responses_only_fake_has_no_chat_completions() -> None:
+    fake = FakeUpstream("openai", apis=("responses",))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=fake)) as client:
+        chat = await client.post(
+            "http://fake/v1/chat/completions", json={"model": "m", "messages": []}
+        )
+        ok = await client.post("http://fake/v1/responses", json={"model": "m", "input": "hi"})
+    assert chat.status_code == 404
+    assert ok.status_code == 200 and ok.json()["output"][0]["content"][0]["text"] == "[m] hi"
