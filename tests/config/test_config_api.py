@@ -36,7 +36,7 @@ def test_api_is_refused_for_other_providers_and_misspellings(
         [
             'swapsafe.toml:4: models.gpt4o.api: expected one of "chat", "responses", "both", '
             'got "respones"; did you mean "responses"?',
-            "swapsafe.toml:11: models.sonnet.api: applies to OpenAI-wire models only (provider "
+            "swapsafe.toml:10: models.sonnet.api: applies to OpenAI-wire models only (provider "
             '"openai" or "openai-compatible"), not provider "anthropic"; remove it',
         ]
     )
