@@ -211,19 +211,8 @@ def _proxy_routes(gw: Gateway) -> list[Route]:
     ]
 
 
-def create_app(
-    config: Config,
-    *,
-    store: Store | None = None,
-    providers: Mapping[str, Provider] | None = None,
-    spill_path: Path | None = None,
-    extra_routes: RoutesFor | None = None,
-) -> GatewayApp:
-    """The gateway alone: proxy routes, feedback, health and metrics. ``extra_routes`` adds
-    routes that need the runtime (:func:`swapsafe.serve.create_gateway_app` mounts the admin
-    API this way)."""
-    runtime = GatewayRuntime(config, store=store, providers=providers, spill_path=spill_path)
-    gw = runtime.gateway
+def _service_routes(runtime: GatewayRuntime) -> list[Route]:
+    """/v1/models (the workload aliases), /healthz, /readyz and /metrics."""
 
     async def models(request: Request) -> Response:
         data = [
@@ -236,7 +225,7 @@ def create_app(
                 "owned_by": "swapsafe",
                 "display_name": f"{alias} (workload {wl})",
             }
-            for alias, wl in sorted(config.alias_map().items())
+            for alias, wl in sorted(runtime.config.alias_map().items())
         ]
         body = {
             "object": "list",
@@ -264,6 +253,28 @@ def create_app(
             runtime.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8"
         )
 
+    return [
+        Route("/v1/models", models, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+    ]
+
+
+def create_app(
+    config: Config,
+    *,
+    store: Store | None = None,
+    providers: Mapping[str, Provider] | None = None,
+    spill_path: Path | None = None,
+    extra_routes: RoutesFor | None = None,
+) -> GatewayApp:
+    """The gateway alone: proxy routes, feedback, health and metrics. ``extra_routes`` adds
+    routes that need the runtime (:func:`swapsafe.serve.create_gateway_app` mounts the admin
+    API this way)."""
+    runtime = GatewayRuntime(config, store=store, providers=providers, spill_path=spill_path)
+    gw = runtime.gateway
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime.start()
@@ -274,10 +285,7 @@ def create_app(
 
     routes: list[BaseRoute] = [
         *_proxy_routes(gw),
-        Route("/v1/models", models, methods=["GET"]),
-        Route("/healthz", healthz, methods=["GET"]),
-        Route("/readyz", readyz, methods=["GET"]),
-        Route("/metrics", metrics, methods=["GET"]),
+        *_service_routes(runtime),
         *feedback_routes(runtime),
     ]
     if extra_routes is not None:
