@@ -7,6 +7,7 @@ ends), which :mod:`swapsafe.providers.openai` and :mod:`swapsafe.providers.anthr
 from __future__ import annotations
 
 import asyncio
+import builtins
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, ClassVar, TypeVar
@@ -28,6 +29,7 @@ DEFAULT_LIMITS = httpx.Limits(
     max_connections=1000, max_keepalive_connections=200, keepalive_expiry=30.0
 )
 MAX_ERROR_BODY = 2000
+_P = TypeVar("_P", bound="HTTPProvider")
 _JSON = "application/json"
 R = TypeVar("R")
 
@@ -99,6 +101,11 @@ class HTTPProvider:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self._same_upstream: dict[str, Any] = {
+            "name": name, "upstream_model": upstream_model, "base_url": base_url,
+            "api_key": api_key, "timeout": timeout, "client": client, "egress": egress,
+            "retry_policy": retry_policy, "sleep": sleep, "clock": clock,
+        }  # fmt: skip
         self.name = name
         self.upstream_model = upstream_model
         self.base_url = base_url.rstrip("/")
@@ -129,6 +136,11 @@ class HTTPProvider:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, model={self.upstream_model!r})"
+
+    def sibling(self, cls: builtins.type[_P]) -> _P:
+        """A provider of class ``cls`` for the same upstream (key, timeout, client, egress,
+        retry policy): another endpoint of the same server, e.g. its Responses API."""
+        return cls(**self._same_upstream)
 
     # --- vendor hooks -------------------------------------------------------------------------
     def _endpoint(self) -> str:

@@ -81,11 +81,11 @@ async def _ping(
     body: dict[str, Any] = {
         "model": upstream_model,
         "messages": [{"role": "user", "content": PING}],
-        "max_tokens": 1,
+        "max_tokens": 16 if provider.wire == "responses" else 1,  # Responses: 16 at least
     }
-    if provider.wire == "anthropic":
-        body = translate.openai_to_anthropic_request(
-            body, model=upstream_model, default_max_tokens=1
+    if provider.wire != "openai":
+        body, _ = translate.request(
+            body, "openai", provider.wire, model=upstream_model, default_max_tokens=1
         )
     started = time.perf_counter()
     error: str | None = None
