@@ -20,7 +20,7 @@ from swapsafe.exceptions import ProviderConnectionError, ProviderError, Provider
 from swapsafe.providers.base import SSEEvent, UpstreamResponse, Wire
 from swapsafe.providers.egress import Egress, ProxyAuthRefused
 from swapsafe.providers.h1 import H1Sender, make_h1_sender
-from swapsafe.providers.masking import mask_error, mask_error_text, mask_value
+from swapsafe.providers.masking import error_message, mask_error, mask_secrets, mask_value
 from swapsafe.providers.retry import RetryPolicy, is_retryable_status, next_delay, parse_retry_after
 from swapsafe.providers.sse_reader import SSEDecoder
 from swapsafe.wire.fields import MAX_JSON_DEPTH, too_deep
@@ -51,24 +51,6 @@ def make_client(
         follow_redirects=False,
         headers={"user-agent": f"swapsafe/{__version__}"},
     )
-
-
-def _redact(text: str, secrets: tuple[str | None, ...]) -> str:
-    return mask_error_text(text, secrets) if any(secrets) else text
-
-
-def _error_detail(body: object) -> str:
-    """The vendor's error message from an error body (OpenAI and Anthropic shapes)."""
-    if isinstance(body, dict):
-        err = body.get("error")
-        if isinstance(err, dict) and isinstance(err.get("message"), str):
-            return str(err["message"])
-        if isinstance(err, str):
-            return err
-        if isinstance(body.get("message"), str):
-            return str(body["message"])
-    text = str(body) if body is not None else ""
-    return text[:300]
 
 
 class _Failed(Exception):
@@ -245,10 +227,7 @@ class HTTPProvider:
                 except httpx.HTTPError as exc:
                     if done:
                         return
-                    raise ProviderConnectionError(
-                        _redact(f"upstream {self.name!r} broke off the stream: {exc!r}", secrets),
-                        provider=self.name,
-                    ) from exc
+                    raise self._broken_stream(exc, secrets) from exc
                 for event in decoder.feed(chunk):
                     if not done and self._checked_event(event, secrets):
                         done = True
@@ -270,6 +249,12 @@ class HTTPProvider:
             await response.aclose()
 
     # --- internals ----------------------------------------------------------------------------
+    def _broken_stream(
+        self, exc: Exception, secrets: tuple[str | None, ...]
+    ) -> ProviderConnectionError:
+        text = f"upstream {self.name!r} broke off the stream: {exc!r}"
+        return ProviderConnectionError(mask_secrets(text, secrets), provider=self.name)
+
     def _secrets(self, api_key: str | None) -> tuple[str | None, ...]:
         """What an error message or body must never show: the call's keys and the proxy's
         credentials (which a proxy's own error page could echo)."""
@@ -366,7 +351,9 @@ class HTTPProvider:
                 retryable = not isinstance(exc, ProxyAuthRefused)  # each retry: a failed login
             except httpx.HTTPError as exc:
                 err = ProviderError(
-                    _redact(f"upstream {self.name!r} sent an unreadable response: {exc}", secrets),
+                    mask_secrets(
+                        f"upstream {self.name!r} sent an unreadable response: {exc}", secrets
+                    ),
                     status=502,
                     provider=self.name,
                 )
@@ -420,8 +407,8 @@ class HTTPProvider:
         try:
             body = mask_value(orjson.loads(text), secrets)
         except orjson.JSONDecodeError:
-            body = _redact(text, secrets)[:MAX_ERROR_BODY]
-        detail = _redact(_error_detail(body), secrets)
+            body = mask_secrets(text, secrets)[:MAX_ERROR_BODY]
+        detail = mask_secrets(error_message(body), secrets)
         return ProviderError(
             f"upstream {self.name!r} returned HTTP {status}: {detail}".rstrip(": "),
             status=status,
@@ -456,7 +443,7 @@ class HTTPProvider:
     ) -> ProviderConnectionError:
         detail = str(exc) or type(exc).__name__
         return ProviderConnectionError(
-            _redact(f"upstream {self.name!r} could not be reached: {detail}", secrets),
+            mask_secrets(f"upstream {self.name!r} could not be reached: {detail}", secrets),
             status=0,
             provider=self.name,
         )
