@@ -16,7 +16,7 @@ from tests.report.report_helpers import (
 )
 
 from swapsafe.pricing import UnitPrice
-from swapsafe.report import build_report, charts, render_report
+from swapsafe.report import build_report, charts, render_report, timecharts
 from swapsafe.report.projection import Usage, project
 from swapsafe.store import RedteamFinding, open_store
 from swapsafe.store.protocol import Store
@@ -90,7 +90,7 @@ def test_charts_escape_labels_and_handle_no_data() -> None:
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     assert "no latency samples" in charts.latency_histogram({})
     assert "no golden eval results" in charts.pass_rate_bars({"old": (None, None, None)})
-    assert "no shadow pairs" in charts.agreement_line([])
+    assert "no data yet" in timecharts.agreement_chart([])
     bars = charts.pass_rate_bars({"old": (0.9, 0.85, 0.94), "new": (0.89, 0.84, 0.93)})
     assert bars.count("<rect") == 3  # background + two bars
 

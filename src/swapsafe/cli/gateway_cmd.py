@@ -1,9 +1,14 @@
-"""``swapsafe gateway``: serve the OpenAI- and Anthropic-compatible proxy."""
+"""``swapsafe gateway``: serve the OpenAI- and Anthropic-compatible proxy, and run the rollout
+controller next to it (one active across workers and replicas, by the controller lock)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -48,7 +53,7 @@ def gateway(
     default_host, default_port = _split_listen(cfg.gateway.listen)
     os.environ["SWAPSAFE_CONFIG"] = str(cfg.path)
     uvicorn.run(
-        "swapsafe.gateway.app:app_from_env",
+        "swapsafe.cli.gateway_cmd:app_with_controller",
         factory=True,
         host=host or default_host,
         port=port or default_port,
@@ -59,3 +64,30 @@ def gateway(
         http=GatewayHttpProtocol,
         **proxy_header_options(forwarded_allow_ips),
     )
+
+
+def app_with_controller() -> Any:
+    """uvicorn factory of ``swapsafe gateway``: the gateway app (``app_from_env``) whose
+    lifespan also runs the rollout controller, so a canary is watched wherever the gateway
+    runs. Every worker runs one; the lock keeps exactly one active, the others on standby."""
+    from swapsafe.gateway.app import app_from_env
+    from swapsafe.rollout.controller import Controller
+
+    gateway_app = app_from_env()
+    runtime = gateway_app.state.runtime
+    router = gateway_app.app.router
+    inner = router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        async with inner(app):
+            controller = Controller(runtime.config, runtime.store)
+            task = asyncio.create_task(controller.run_forever(), name="swapsafe-controller")
+            try:
+                yield
+            finally:
+                controller.stop()
+                await asyncio.gather(task, return_exceptions=True)
+
+    router.lifespan_context = lifespan
+    return gateway_app

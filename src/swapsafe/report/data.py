@@ -12,8 +12,7 @@ from swapsafe.gates import Decision, GateReport, decide, evaluate_gates
 from swapsafe.pricing import PriceBook, UnitPrice
 from swapsafe.redteam.regression import CategoryRates
 from swapsafe.report.projection import Projection, Usage, project
-from swapsafe.review.agreement import aggregate
-from swapsafe.review.service import load_shadow_pairs
+from swapsafe.review.agreement_cache import daily_agreement
 from swapsafe.store.coverage import ShadowCoverage
 from swapsafe.store.sql_report import TrafficQueries
 
@@ -143,10 +142,8 @@ def agreement_by_day(
 ) -> list[tuple[date, int, int]]:
     """(day, agreeing, pairs) of the shadow pairs of ``old`` and ``new``: the one shadow
     agreement (:mod:`swapsafe.review.agreement`) the overview and the rollout show too."""
-    pairs = load_shadow_pairs(store, {workload: old}, workload, since=since, until=until)
-    both = {old, new}
-    rows = aggregate(
-        (p.workload, p.day, p.agreement()) for p in pairs if {p.old.model, p.new.model} == both
+    rows = daily_agreement(
+        store, {workload: old}, workload, since=since, until=until, models=(old, new)
     )
     return [(d.day, d.agree, d.pairs) for d in rows]
 

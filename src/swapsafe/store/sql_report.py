@@ -377,33 +377,6 @@ class TrafficQueries:
             for r in rows
         ]
 
-    def pair_bodies(
-        self,
-        *,
-        workload: str,
-        new_model: str,
-        old_model: str,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int = 20_000,
-    ) -> list[tuple[datetime, bool, str | None, str | None]]:
-        """(time, both ok, old response body, new response body) of shadow pairs, newest first."""
-        stmt = self._pairs(
-            lambda n, o: (n.ts, n.status, o.status, o.response_body, n.response_body),
-            workload=workload,
-            new_model=new_model,
-            old_model=old_model,
-            since=since,
-            until=until,
-            limit=limit,
-            new_role="shadow",
-        )
-        with self._store._read() as conn:
-            rows = conn.execute(stmt).all()
-        return [
-            (_utc(r[0]) or datetime.min, r[1] == "ok" and r[2] == "ok", r[3], r[4]) for r in rows
-        ]
-
     def shadow_coverage(
         self,
         *,

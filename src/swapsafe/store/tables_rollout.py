@@ -44,3 +44,34 @@ feedback = Table(
     UniqueConstraint("request_id", name="uq_feedback_request_id"),
     Index("ix_feedback_workload_model_ts", "workload", "model", "response_ts"),
 )
+
+#: One row per background loop ("rollout"): who runs it and when it last and next looks.
+controller_heartbeat = Table(
+    "controller_heartbeat",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(200), nullable=False),
+    Column("beat_at", UtcDateTime(), nullable=False),
+    Column("next_at", UtcDateTime(), nullable=False),
+)
+
+#: The shadow agreement of each pair (review.agreement.compare), computed once per pair so
+#: pages and the controller aggregate it in SQL instead of re-reading both response bodies.
+shadow_agreement = Table(
+    "shadow_agreement",
+    metadata,
+    Column("pair_id", String(128), primary_key=True),
+    Column("rule", Integer, nullable=False),
+    Column("workload", String(200), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("served_ts", UtcDateTime(), nullable=False),
+    Column("served_model", String(200), nullable=False),
+    Column("old_model", String(200), nullable=False),
+    Column("new_model", String(200), nullable=False),
+    Column("agree", Integer, nullable=False),
+    Column("both_ok", Integer, nullable=False),
+    Column("kinds", String(100), nullable=False),
+    Column("similarity", Float),
+    Index("ix_shadow_agreement_workload_day", "workload", "day"),
+    Index("ix_shadow_agreement_workload_served", "workload", "served_ts", "served_model"),
+)

@@ -1,24 +1,34 @@
-"""Overview page: workloads, routing state, shadow agreement trend, one-click rollback."""
+"""Overview page: the migration at a glance. Per migration the phase and plan progress; per
+workload the decision (GO / NO-GO / NOT YET) with the gates that block it, the rollout step
+and hold left, the controller's heartbeat, the one next action, routing, traffic, the shadow
+agreement per day (chart with its interval) and one-click rollback."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
+from markupsafe import Markup
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from swapsafe.exceptions import SwapsafeError
+from swapsafe.report.timecharts import agreement_chart
 from swapsafe.review.agreement import KINDS, DailyAgreement
 from swapsafe.review.service import ReviewService
+from swapsafe.rollout.heartbeat import controller_seen
+from swapsafe.rollout.operations import Rollouts
+from swapsafe.rollout.words import routing_words
+from swapsafe.routing.service import describe
 from swapsafe.store.records import RoutingState, TraceQuery
 from swapsafe.web.app import WebContext
 from swapsafe.web.auth import Session, guard
-from swapsafe.web.charts import Trend, trend
+from swapsafe.web.glance import WorkloadGlance, migrations, workload_glance
 
 TREND_DAYS = 14
 CACHE_SECONDS = 30.0
@@ -34,7 +44,9 @@ class WorkloadRow:
     shadow_24h: int
     pairs: int
     daily: list[DailyAgreement]
-    chart: Trend | None
+    chart: Markup | None
+    glance: WorkloadGlance
+    routing_words: str
     agree_rate: float | None
     both_ok_rate: float | None
     kinds: dict[str, int]
@@ -55,6 +67,7 @@ def _summary(daily: list[DailyAgreement]) -> tuple[float | None, float | None, d
 def routes(web: WebContext) -> list[BaseRoute]:
     cache: dict[str, tuple[float, Any]] = {}
     service = ReviewService(web.store, web.config)
+    ro = Rollouts(web.config, web.store)
 
     def workload_rows() -> list[WorkloadRow]:
         states = web.routing.states()
@@ -68,17 +81,15 @@ def routes(web: WebContext) -> list[BaseRoute]:
                 daily, pairs = service.agreement_trend(name, days=TREND_DAYS)
                 cache[name] = (time.monotonic() + CACHE_SECONDS, (daily, pairs))
             agree, both_ok, kinds = _summary(daily)
-            chart = (
-                trend([d.day.isoformat() for d in daily], [d.agree_rate for d in daily])
-                if daily
-                else None
-            )
+            points = [(d.day, d.agree, d.pairs) for d in daily]
+            chart = Markup(agreement_chart(points)) if daily else None  # noqa: S704 - escaped
+            state = states.get(name) or RoutingState(workload=name)
             rows.append(
                 WorkloadRow(
                     name=name,
                     baseline=wl.baseline,
                     candidate=wl.candidate,
-                    state=states.get(name) or RoutingState(workload=name),
+                    state=state,
                     served_24h=web.store.count_traces(
                         TraceQuery(workload=name, role="served", since=since)
                     ),
@@ -88,6 +99,8 @@ def routes(web: WebContext) -> list[BaseRoute]:
                     pairs=pairs,
                     daily=daily,
                     chart=chart,
+                    glance=workload_glance(web.config, web.store, ro, name),
+                    routing_words=routing_words(describe(state)),
                     agree_rate=agree,
                     both_ok_rate=both_ok,
                     kinds=kinds,
@@ -98,12 +111,16 @@ def routes(web: WebContext) -> list[BaseRoute]:
     @guard()
     async def overview(request: Request, session: Session) -> Response:
         rows = await web.run(workload_rows)
+        plans = await web.run(migrations, web.config, web.store)
+        seen = await web.run(controller_seen, web.store, ro.clock.now())
         done = request.query_params.get("rolled_back")
-        return web.render(
-            request,
-            "overview.html",
-            {"rows": rows, "rolled_back": done if done in web.config.workloads else None},
-        )
+        context = {
+            "rows": rows,
+            "plans": plans,
+            "controller": seen,
+            "rolled_back": done if done in web.config.workloads else None,
+        }
+        return web.render(request, "overview.html", context)
 
     @guard("admin")
     async def rollback(request: Request, session: Session) -> Response:
@@ -113,9 +130,11 @@ def routes(web: WebContext) -> list[BaseRoute]:
         form = await request.form()
         reason = str(form.get("reason") or "").strip() or "rollback from the web UI"
         try:
-            await web.run(
-                web.routing.rollback, name, actor=f"web:{session.name}", reason=reason[:500]
+            event = await web.run(
+                partial(ro.rollback, name, actor=f"web:{session.name}", reason=reason[:500])
             )
+            if event.get("status"):
+                await ro.notifier.send(event)
         except SwapsafeError as exc:
             raise HTTPException(409, str(exc)) from None
         cache.pop(name, None)
