@@ -6,6 +6,9 @@ inside SQLite (a recursive CTE), so only the page loads run in Python. The pages
 in-process (Starlette TestClient, logged in as an admin), so a load is the server's whole work:
 queries, statistics and template rendering.
 
+Each shadow pair's agreement is judged once (``review.agreement_cache``) before the loads, as
+the pages and the controller do for new pairs; that one-time cost is printed apart.
+
 Traffic: two workloads over 30 days, 1 call in 10 shadowed (a served + shadow pair), 2 %
 errors; "support" is in a canary (10 %, started 6 hours ago, with the candidate serving 1 call
 in 10 since then).
@@ -24,10 +27,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import text
 from starlette.testclient import TestClient
 
 from swapsafe.config import Config, load_config
+from swapsafe.review.agreement_cache import judge_pairs
 from swapsafe.rollout.clock import FakeClock
 from swapsafe.rollout.operations import Rollouts
 from swapsafe.store import SqlStore, open_store
@@ -111,13 +114,16 @@ def build(root: Path, rows: int, now: datetime) -> tuple[Config, SqlStore]:
     )
     t0 = time.perf_counter()
     with store._write() as conn:
-        conn.execute(text(sql))
-        conn.execute(text("ANALYZE"))
+        conn.exec_driver_sql(sql)
+        conn.exec_driver_sql("ANALYZE")
     print(f"  generated {rows:,} traces in {time.perf_counter() - t0:.1f} s")
     clock = FakeClock(now - timedelta(hours=CANARY_HOURS))
     ro = Rollouts(config, store, clock=clock)
     ro.start("support", actor="bench", force=True, reason="benchmark canary")
     ro.promote("support", actor="bench", force=True, reason="benchmark: to 10 %")
+    t0 = time.perf_counter()
+    judged = sum(judge_pairs(store, {n: "old"}, n) for n in config.workloads)
+    print(f"  judged {judged:,} shadow pairs once in {time.perf_counter() - t0:.1f} s (stored)")
     return config, store
 
 

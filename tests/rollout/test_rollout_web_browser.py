@@ -84,7 +84,8 @@ def test_admin_drives_a_rollout_from_the_page(
     assert "rolled back" in card.locator("[data-role=routing]").inner_text()
     assert "rolled_back" not in card.inner_text() and "None" not in card.inner_text()
     step = card.locator("[data-role=current-step]")  # the step it was rolled back from: red
-    assert "bad" in (step.get_attribute("class") or "") and "good" not in step.get_attribute("class")
+    classes = step.get_attribute("class") or ""
+    assert "bad" in classes and "good" not in classes
     screenshot(page, "rollout-rolled-back")
     actors = {e.actor for e in web_store.list_audit("support", 100)}
     assert "web:alice" in actors

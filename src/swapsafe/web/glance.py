@@ -11,15 +11,17 @@ which single step comes next (:func:`next_action`, pure).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from swapsafe.config import Config
-from swapsafe.gates import GateReport, evaluate_gates
+from swapsafe.gates import GateReport
 from swapsafe.plan.service import PlanService
 from swapsafe.plan.status import PlanView
 from swapsafe.rollout.heartbeat import START_HINT
 from swapsafe.rollout.operations import Rollouts
 from swapsafe.store.protocol import Store
+from swapsafe.web.refresh import Computed
 
 #: the command that produces the missing evidence of each gate
 GATE_FIX = {
@@ -66,14 +68,17 @@ class WorkloadGlance:
     rollout: dict[str, Any]
     action: Action
     hold_percent: int
+    gates_at: datetime
 
 
 def blockers(report: GateReport) -> list[Blocker]:
-    return [
+    """The gates that do not pass, failures first (they decide NO-GO)."""
+    found = [
         Blocker(r.name, GATE_LABEL.get(r.name, r.name), r.status, r.detail)
         for r in report.results
         if r.status != "pass"
     ]
+    return sorted(found, key=lambda b: b.status != "fail")
 
 
 def _rollout_action(name: str, s: dict[str, Any]) -> Action | None:
@@ -122,9 +127,12 @@ def _hold_percent(s: dict[str, Any]) -> int:
     return int(100 * (1 - float(s["hold_left_seconds"]) / hold))
 
 
-def workload_glance(config: Config, store: Store, rollouts: Rollouts, name: str) -> WorkloadGlance:
+def workload_glance(
+    config: Config, rollouts: Rollouts, name: str, gates: Computed[GateReport]
+) -> WorkloadGlance:
+    """``gates``: :func:`swapsafe.gates.evaluate_gates` of the workload, as of ``gates.at``."""
     wl = config.workloads[name]
-    report = evaluate_gates(config, store, name)
+    report = gates.value
     status = rollouts.status(name)
     return WorkloadGlance(
         name=name,
@@ -133,6 +141,7 @@ def workload_glance(config: Config, store: Store, rollouts: Rollouts, name: str)
         rollout=status,
         action=next_action(name, wl.candidate, report, status),
         hold_percent=_hold_percent(status),
+        gates_at=gates.at,
     )
 
 

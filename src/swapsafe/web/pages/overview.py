@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from swapsafe.exceptions import SwapsafeError
+from swapsafe.gates import GateReport, evaluate_gates
 from swapsafe.report.timecharts import agreement_chart
 from swapsafe.review.agreement import KINDS, DailyAgreement
 from swapsafe.review.service import ReviewService
@@ -29,9 +30,12 @@ from swapsafe.store.records import RoutingState, TraceQuery
 from swapsafe.web.app import WebContext
 from swapsafe.web.auth import Session, guard
 from swapsafe.web.glance import WorkloadGlance, migrations, workload_glance
+from swapsafe.web.refresh import Computed, Refreshing
 
 TREND_DAYS = 14
 CACHE_SECONDS = 30.0
+#: gate reports (seconds to compute on a large store) are recomputed in the background
+GATES_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,10 @@ def routes(web: WebContext) -> list[BaseRoute]:
     cache: dict[str, tuple[float, Any]] = {}
     service = ReviewService(web.store, web.config)
     ro = Rollouts(web.config, web.store)
+    gates: Refreshing[GateReport] = Refreshing(GATES_SECONDS)
+
+    def gate_report(name: str) -> Computed[GateReport]:
+        return gates.get(name, lambda: evaluate_gates(web.config, web.store, name))
 
     def workload_rows() -> list[WorkloadRow]:
         states = web.routing.states()
@@ -99,7 +107,7 @@ def routes(web: WebContext) -> list[BaseRoute]:
                     pairs=pairs,
                     daily=daily,
                     chart=chart,
-                    glance=workload_glance(web.config, web.store, ro, name),
+                    glance=workload_glance(web.config, ro, name, gate_report(name)),
                     routing_words=routing_words(describe(state)),
                     agree_rate=agree,
                     both_ok_rate=both_ok,
