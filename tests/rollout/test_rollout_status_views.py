@@ -3,20 +3,23 @@ rollback or a promotion, and the chart series that equal the cohort aggregates."
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 from tests.rollout.rollout_helpers import fake_gates, healthy, make_config, traces, write_config
 from typer.testing import CliRunner
 
+from swapsafe.cli.gateway_cmd import app_with_controller
 from swapsafe.cli.rollout_cmd import rollout_app
 from swapsafe.rollout.clock import FakeClock
 from swapsafe.rollout.controller import Controller
 from swapsafe.rollout.heartbeat import controller_seen
 from swapsafe.rollout.operations import Rollouts
-from swapsafe.store import SqlStore
+from swapsafe.store import SqlStore, open_store
 
 
 @pytest.fixture(autouse=True)
@@ -93,3 +96,22 @@ def test_chart_series_equal_the_cohort_aggregates(
         raw = ro.db.cohort_stats("support", model, since, since + timedelta(minutes=15))
         assert (got.total, got.errors, got.p95_ms) == (raw.total, raw.errors, raw.p95_ms)
     assert {k for k in series} >= {("new", 0), ("new", 2), ("old", 0)}
+
+
+def test_swapsafe_gateway_runs_the_controller(
+    tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_config(tmp_path, store_url)
+    monkeypatch.setenv("SWAPSAFE_CONFIG", str(path))
+    app = app_with_controller()
+    store = open_store(store_url)
+    try:
+        with TestClient(app) as client:
+            assert client.get("/healthz").status_code == 200
+            for _ in range(200):  # the first pass runs as soon as the lock is taken
+                if controller_seen(store, datetime.now(UTC)).state == "running":
+                    break
+                time.sleep(0.05)
+            assert controller_seen(store, datetime.now(UTC)).state == "running"
+    finally:
+        store.close()

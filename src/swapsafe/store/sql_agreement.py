@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, delete, func, select
+from sqlalchemy import ColumnElement, and_, delete, func, literal_column, select
 
 from swapsafe.store.convert import from_row, from_rows, to_row
 from swapsafe.store.records import SYNTHETIC_SOURCES, TraceRecord
@@ -32,7 +32,7 @@ class AgreementStoreMixin(SqlBase):
         c, a = traces.c, shadow_agreement.c
         where: list[ColumnElement[bool]] = [
             c.workload == workload,
-            c.role == "shadow",
+            c.role == literal_column("'shadow'"),  # a literal: the partial index applies
             c.source.not_in(SYNTHETIC_SOURCES),
             a.pair_id.is_(None),
         ]

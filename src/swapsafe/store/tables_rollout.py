@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Column, Float, Index, Integer, String, Table, Text, UniqueConstraint
 
-from swapsafe.store.tables import BigId, UtcDateTime, metadata
+from swapsafe.store.tables import BigId, UtcDateTime, metadata, traces
 
 rollout_state = Table(
     "rollout_state",
@@ -72,6 +72,28 @@ shadow_agreement = Table(
     Column("both_ok", Integer, nullable=False),
     Column("kinds", String(100), nullable=False),
     Column("similarity", Float),
-    Index("ix_shadow_agreement_workload_day", "workload", "day"),
-    Index("ix_shadow_agreement_workload_served", "workload", "served_ts", "served_model"),
+    # covering: the per-day and per-model counts read this index only
+    Index(
+        "ix_shadow_agreement_counts",
+        "workload",
+        "rule",
+        "served_ts",
+        "served_model",
+        "day",
+        "agree",
+        "both_ok",
+        "kinds",
+        "similarity",
+    ),
+)
+
+#: Shadow calls only, with what finding the unjudged pairs reads (no wide rows visited).
+Index(
+    "ix_traces_shadow_pairs",
+    traces.c.workload,
+    traces.c.ts,
+    traces.c.pair_id,
+    traces.c.source,
+    sqlite_where=traces.c.role == "shadow",
+    postgresql_where=traces.c.role == "shadow",
 )
