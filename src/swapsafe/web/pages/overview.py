@@ -9,7 +9,6 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any
 
 from markupsafe import Markup
 from starlette.exceptions import HTTPException
@@ -68,62 +67,71 @@ def _summary(daily: list[DailyAgreement]) -> tuple[float | None, float | None, d
     )
 
 
-def routes(web: WebContext) -> list[BaseRoute]:
-    cache: dict[str, tuple[float, Any]] = {}
-    service = ReviewService(web.store, web.config)
-    ro = Rollouts(web.config, web.store)
-    gates: Refreshing[GateReport] = Refreshing(GATES_SECONDS)
+class Rows:
+    """The overview's rows: agreement cached for CACHE_SECONDS, gate reports recomputed in
+    the background (:mod:`swapsafe.web.refresh`), everything else read on each load."""
 
-    def gate_report(name: str) -> Computed[GateReport]:
-        return gates.get(name, lambda: evaluate_gates(web.config, web.store, name))
+    def __init__(self, web: WebContext, ro: Rollouts) -> None:
+        self.web, self.ro = web, ro
+        self.service = ReviewService(web.store, web.config)
+        self.cache: dict[str, tuple[float, tuple[list[DailyAgreement], int]]] = {}
+        self.gates: Refreshing[GateReport] = Refreshing(GATES_SECONDS)
 
-    def workload_rows() -> list[WorkloadRow]:
-        states = web.routing.states()
+    def gate_report(self, name: str) -> Computed[GateReport]:
+        web = self.web
+        return self.gates.get(name, lambda: evaluate_gates(web.config, web.store, name))
+
+    def agreement(self, name: str) -> tuple[list[DailyAgreement], int]:
+        hit = self.cache.get(name)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        found = self.service.agreement_trend(name, days=TREND_DAYS)
+        self.cache[name] = (time.monotonic() + CACHE_SECONDS, found)
+        return found
+
+    def row(self, name: str, state: RoutingState, since: datetime) -> WorkloadRow:
+        wl, store = self.web.config.workloads[name], self.web.store
+        daily, pairs = self.agreement(name)
+        agree, both_ok, kinds = _summary(daily)
+        points = [(d.day, d.agree, d.pairs) for d in daily]
+        chart = Markup(agreement_chart(points)) if daily else None  # noqa: S704 - escaped
+        return WorkloadRow(
+            name=name,
+            baseline=wl.baseline,
+            candidate=wl.candidate,
+            state=state,
+            served_24h=store.count_traces(TraceQuery(workload=name, role="served", since=since)),
+            shadow_24h=store.count_traces(TraceQuery(workload=name, role="shadow", since=since)),
+            pairs=pairs,
+            daily=daily,
+            chart=chart,
+            glance=workload_glance(self.web.config, self.ro, name, self.gate_report(name)),
+            routing_words=routing_words(describe(state)),
+            agree_rate=agree,
+            both_ok_rate=both_ok,
+            kinds=kinds,
+        )
+
+    def all(self) -> list[WorkloadRow]:
+        states = self.web.routing.states()
         since = datetime.now(UTC) - timedelta(hours=24)
-        rows = []
-        for name, wl in sorted(web.config.workloads.items()):
-            hit = cache.get(name)
-            if hit is not None and hit[0] > time.monotonic():
-                daily, pairs = hit[1]
-            else:
-                daily, pairs = service.agreement_trend(name, days=TREND_DAYS)
-                cache[name] = (time.monotonic() + CACHE_SECONDS, (daily, pairs))
-            agree, both_ok, kinds = _summary(daily)
-            points = [(d.day, d.agree, d.pairs) for d in daily]
-            chart = Markup(agreement_chart(points)) if daily else None  # noqa: S704 - escaped
-            state = states.get(name) or RoutingState(workload=name)
-            rows.append(
-                WorkloadRow(
-                    name=name,
-                    baseline=wl.baseline,
-                    candidate=wl.candidate,
-                    state=state,
-                    served_24h=web.store.count_traces(
-                        TraceQuery(workload=name, role="served", since=since)
-                    ),
-                    shadow_24h=web.store.count_traces(
-                        TraceQuery(workload=name, role="shadow", since=since)
-                    ),
-                    pairs=pairs,
-                    daily=daily,
-                    chart=chart,
-                    glance=workload_glance(web.config, ro, name, gate_report(name)),
-                    routing_words=routing_words(describe(state)),
-                    agree_rate=agree,
-                    both_ok_rate=both_ok,
-                    kinds=kinds,
-                )
-            )
-        return rows
+        return [
+            self.row(name, states.get(name) or RoutingState(workload=name), since)
+            for name in sorted(self.web.config.workloads)
+        ]
+
+
+def routes(web: WebContext) -> list[BaseRoute]:
+    ro = Rollouts(web.config, web.store)
+    rows = Rows(web, ro)
 
     @guard()
     async def overview(request: Request, session: Session) -> Response:
-        rows = await web.run(workload_rows)
         plans = await web.run(migrations, web.config, web.store)
         seen = await web.run(controller_seen, web.store, ro.clock.now())
         done = request.query_params.get("rolled_back")
         context = {
-            "rows": rows,
+            "rows": await web.run(rows.all),
             "plans": plans,
             "controller": seen,
             "rolled_back": done if done in web.config.workloads else None,
@@ -145,7 +153,7 @@ def routes(web: WebContext) -> list[BaseRoute]:
                 await ro.notifier.send(event)
         except SwapsafeError as exc:
             raise HTTPException(409, str(exc)) from None
-        cache.pop(name, None)
+        rows.cache.pop(name, None)
         return RedirectResponse(f"/?rolled_back={name}", status_code=303)
 
     return [

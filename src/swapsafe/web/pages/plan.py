@@ -125,9 +125,7 @@ def routes(web: WebContext) -> list[BaseRoute]:
             {
                 "view": view,
                 "plans": plans,
-                "outlook": [
-                    line.replace("**", "").removeprefix("- ") for line in outlook_lines(look)
-                ],
+                "outlook": [line.replace("**", "") for line in outlook_lines(look)],
                 "error": request.query_params.get("error"),
                 "unknown_workloads": service.unknown_workloads(view.plan),
                 "status_text": item_status_text,

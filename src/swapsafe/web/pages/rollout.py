@@ -58,31 +58,28 @@ def _charts(ro: Rollouts, name: str, since: datetime, now: datetime) -> list[Mar
     return [Markup(svg) for svg in canary_charts(points, wl.triggers)]  # noqa: S704 - escaped
 
 
+def _card(ro: Rollouts, name: str) -> Card:
+    """One workload: its status, the analysis of the hold so far and the charts."""
+    status = ro.status(name)
+    record = ro.db.get_rollout(name)
+    analysis, charts, percent = None, [], 0
+    if record is not None and status["status"] in ("running", "paused", "done"):
+        now = ro.clock.now()
+        try:
+            analysis = ro.analyse(record, now)[0]
+            charts = _charts(ro, name, record.step_started_at, now)
+        except SwapsafeError:
+            analysis = None
+        held = 1 - hold_left(record, now) / record.hold if record.hold > 0 else 1.0
+        percent = int(100 * held)
+    return Card(name, status, analysis, charts, percent)
+
+
 def routes(web: WebContext) -> list[BaseRoute]:
     ro = Rollouts(web.config, web.store)
 
     def cards(only: str | None = None) -> list[Card]:
-        out = []
-        for name in sorted(web.config.workloads):
-            if only is not None and name != only:
-                continue
-            status = ro.status(name)
-            record = ro.db.get_rollout(name)
-            analysis, charts, percent = None, [], 0
-            if record is not None and status["status"] in ("running", "paused", "done"):
-                now = ro.clock.now()
-                try:
-                    analysis = ro.analyse(record, now)[0]
-                    charts = _charts(ro, name, record.step_started_at, now)
-                except SwapsafeError:
-                    analysis = None
-                if record.hold > 0:
-                    left = hold_left(record, now)
-                    percent = int(100 * (1 - left / record.hold))
-                else:
-                    percent = 100
-            out.append(Card(name, status, analysis, charts, percent))
-        return out
+        return [_card(ro, n) for n in sorted(web.config.workloads) if only in (None, n)]
 
     @guard()
     async def page(request: Request, session: Session) -> Response:
