@@ -12,6 +12,7 @@ from swapsafe.gates import Decision, GateReport, decide, evaluate_gates
 from swapsafe.pricing import PriceBook, UnitPrice
 from swapsafe.redteam.regression import CategoryRates
 from swapsafe.report.projection import Projection, Usage, project
+from swapsafe.report.trends import NightRate, cost_days, golden_nights
 from swapsafe.review.agreement_cache import daily_agreement
 from swapsafe.store.coverage import ShadowCoverage
 from swapsafe.store.sql_report import TrafficQueries
@@ -38,6 +39,8 @@ class WorkloadReport:
     review: dict[str, int] = field(default_factory=dict)
     evidence: list[tuple[str, str]] = field(default_factory=list)
     coverage: ShadowCoverage | None = None  # served requests in shadow mode, by outcome
+    nights: list[NightRate] = field(default_factory=list)  # golden pass rate per run
+    cost_days: list[tuple[date, float]] = field(default_factory=list)  # served USD per day
 
     @property
     def decision(self) -> Decision:
@@ -128,6 +131,8 @@ def workload_report(config: Config, store: Store, name: str, now: datetime) -> W
             limit=LATENCY_SAMPLES,
         )  # fmt: skip
     rep.review = review_counts(store, name)
+    rep.nights = golden_nights(store, name, models)
+    rep.cost_days = cost_days(store, name, since, now)
     if wl.candidate:
         rep.agreement = agreement_by_day(store, name, wl.baseline, wl.candidate, since, now)
         rep.coverage = store.shadow_coverage(workload=name, since=since, until=now).get(name)

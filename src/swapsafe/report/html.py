@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from swapsafe.report import charts, timecharts
 from swapsafe.report.data import ReportData, WorkloadReport
 from swapsafe.report.markdown import coverage_line, projection_lines, side_rows
+from swapsafe.report.projection import DAYS_PER_MONTH
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
@@ -26,6 +27,8 @@ class Charts:
     latency: Markup
     pass_rate: Markup
     agreement: Markup
+    golden: Markup
+    cost: Markup
 
 
 def workload_charts(w: WorkloadReport) -> Charts:
@@ -42,7 +45,16 @@ def workload_charts(w: WorkloadReport) -> Charts:
         latency=Markup(charts.latency_histogram(w.latency)),  # noqa: S704 - built escaped
         pass_rate=Markup(charts.pass_rate_bars(rates)),  # noqa: S704
         agreement=Markup(timecharts.agreement_chart(w.agreement)),  # noqa: S704
+        golden=Markup(timecharts.golden_chart(w.nights)),  # noqa: S704
+        cost=Markup(timecharts.cost_chart(w.cost_days, _per_day(w))),  # noqa: S704
     )
+
+
+def _per_day(w: WorkloadReport) -> float | None:
+    p = w.projection
+    if p is None or p.after_monthly_usd is None:
+        return None
+    return p.after_monthly_usd / DAYS_PER_MONTH
 
 
 def _bold(text: str) -> Markup:

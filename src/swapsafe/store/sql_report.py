@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
@@ -273,6 +273,26 @@ class TrafficQueries:
             stmt = stmt.order_by(c.ts.desc()).limit(limit)
         with self._store._read() as conn:
             return [float(v) for v in conn.execute(stmt).scalars()]
+
+    def daily_cost(
+        self, *, workload: str, role: str, since: datetime, until: datetime
+    ) -> list[tuple[date, float, int]]:
+        """(UTC day, cost in USD, priced calls) of the ``role`` calls of ``workload``."""
+        c = traces.c
+        utc = c.ts if self.dialect == "sqlite" else func.timezone("UTC", c.ts)
+        day = func.date(utc)
+        stmt = (
+            select(day.label("day"), func.sum(c.cost_usd), func.count(c.cost_usd))
+            .where(and_(True, *self._where(workload, None, role, since, until)))
+            .group_by(day)
+            .order_by(day)
+        )
+        with self._store._read() as conn:
+            rows = conn.execute(stmt).all()
+        return [
+            (d if isinstance(d, date) else date.fromisoformat(str(d)), float(usd or 0.0), int(n))
+            for d, usd, n in rows
+        ]
 
     def error_counts(
         self,
