@@ -35,6 +35,9 @@ def gateway(
 ) -> None:
     """Serve the gateway: point the OpenAI or Anthropic SDK's base_url at it.
 
+    It also runs the rollout controller, so a canary is watched wherever the gateway runs
+    (one controller is active across workers and replicas; the others stand by).
+
     Example:
 
         swapsafe gateway --config swapsafe.toml --port 8787
