@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 from swapsafe.cli.eval_cmd import eval_app, scheduler
 from swapsafe.cli.golden_cmd import golden_app
 from swapsafe.config import load_config
-from swapsafe.evals.datasets import Case, load_cases
+from swapsafe.evals.cases import Case
+from swapsafe.evals.datasets import load_cases
 from swapsafe.evals.runner import run_eval
 from swapsafe.store import TraceRecord, open_store
 from swapsafe.store.records import EvalRun

@@ -20,9 +20,9 @@ from tests.redteam.redteam_helpers import (
 
 from swapsafe.exceptions import ConfigError, ProviderError
 from swapsafe.providers import create_provider
+from swapsafe.redteam.probes.user import ProbeFileError
 from swapsafe.redteam.report import redteam_summary
 from swapsafe.redteam.runner import Snapshot, run_redteam
-from swapsafe.redteam.user_probes import ProbeFileError
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
 from swapsafe.testing import FakeUpstream, ScriptedProvider

@@ -10,9 +10,9 @@ import orjson
 import pytest
 from tests.report.report_helpers import make_config
 
-from swapsafe.importers import csv_logs, import_file, openai_jsonl, otel
-from swapsafe.importers.rows import ParsedCall, RowError, Skipped, as_time, dig, map_model
 from swapsafe.store import TraceQuery, open_store
+from swapsafe.traffic.importers import csv_logs, import_file, openai_jsonl, otel
+from swapsafe.traffic.importers.rows import ParsedCall, RowError, Skipped, as_time, dig, map_model
 
 DATA = Path(__file__).parent / "data"
 

@@ -13,12 +13,12 @@ from starlette.testclient import TestClient
 from tests.rollout.rollout_helpers import fake_gates, healthy, make_config, traces, write_config
 from typer.testing import CliRunner
 
-from swapsafe.cli.gateway_cmd import app_with_controller
 from swapsafe.cli.rollout_cmd import rollout_app
 from swapsafe.rollout.clock import FakeClock
 from swapsafe.rollout.controller import Controller
 from swapsafe.rollout.heartbeat import controller_seen
 from swapsafe.rollout.operations import Rollouts
+from swapsafe.serve import app_from_env
 from swapsafe.store import SqlStore, open_store
 
 
@@ -103,7 +103,7 @@ def test_swapsafe_gateway_runs_the_controller(
 ) -> None:
     path = write_config(tmp_path, store_url)
     monkeypatch.setenv("SWAPSAFE_CONFIG", str(path))
-    app = app_with_controller()
+    app = app_from_env()
     store = open_store(store_url)
     try:
         with TestClient(app) as client:

@@ -34,8 +34,9 @@ from swapsafe.cli.eval_views import (
 )
 from swapsafe.cli.output import err
 from swapsafe.config import Config
+from swapsafe.evals.cases import Case
 from swapsafe.evals.compare import by_model, compare, summarize
-from swapsafe.evals.datasets import Case, load_cases
+from swapsafe.evals.datasets import load_cases
 from swapsafe.evals.runner import load_run_cases, run_eval
 from swapsafe.evals.scheduler import NightlyScheduler, nightly_runner
 from swapsafe.evals.status import AD_HOC, GATE, RunStanding, ad_hoc_reason

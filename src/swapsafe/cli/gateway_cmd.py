@@ -3,16 +3,12 @@ controller next to it (one active across workers and replicas, by the controller
 
 from __future__ import annotations
 
-import asyncio
-import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import typer
 
 from swapsafe.cli.common import config_option, handle_errors, load_or_exit
+from swapsafe.serve import run_gateway
 
 
 def _split_listen(listen: str) -> tuple[str, int]:
@@ -45,52 +41,13 @@ def gateway(
         # then, in the application:  OpenAI(base_url="http://127.0.0.1:8787/v1")
         #                            Anthropic(base_url="http://127.0.0.1:8787")
     """
-    import uvicorn
-
-    from swapsafe.gateway.app import preflight
-    from swapsafe.gateway.http_guard import proxy_header_options
-    from swapsafe.gateway.http_protocol import GatewayHttpProtocol
-
     cfg = load_or_exit(config)
-    preflight(cfg)
     default_host, default_port = _split_listen(cfg.gateway.listen)
-    os.environ["SWAPSAFE_CONFIG"] = str(cfg.path)
-    uvicorn.run(
-        "swapsafe.cli.gateway_cmd:app_with_controller",
-        factory=True,
+    run_gateway(
+        cfg,
         host=host or default_host,
         port=port or default_port,
         workers=workers,
         log_level=log_level,
-        access_log=False,
-        timeout_graceful_shutdown=30,
-        http=GatewayHttpProtocol,
-        **proxy_header_options(forwarded_allow_ips),
+        forwarded_allow_ips=forwarded_allow_ips,
     )
-
-
-def app_with_controller() -> Any:
-    """uvicorn factory of ``swapsafe gateway``: the gateway app (``app_from_env``) whose
-    lifespan also runs the rollout controller, so a canary is watched wherever the gateway
-    runs. Every worker runs one; the lock keeps exactly one active, the others on standby."""
-    from swapsafe.gateway.app import app_from_env
-    from swapsafe.rollout.controller import Controller
-
-    gateway_app = app_from_env()
-    runtime = gateway_app.state.runtime
-    router = gateway_app.app.router
-    inner = router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app: Any) -> AsyncIterator[None]:
-        async with inner(app):
-            controller = Controller(runtime.config, runtime.store)
-            task = asyncio.create_task(controller.run_forever(), name="swapsafe-controller")
-            try:
-                yield
-            finally:
-                controller.stop()
-                await asyncio.gather(task, return_exceptions=True)
-
-    router.lifespan_context = lifespan
-    return gateway_app

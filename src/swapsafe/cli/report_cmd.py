@@ -21,8 +21,14 @@ from rich.table import Table
 from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit
 from swapsafe.cli.output import err as err_console
 from swapsafe.config import Config, parse_duration
+from swapsafe.report import render_report
+from swapsafe.report.criteria import digest, render_criteria
+from swapsafe.report.markdown import figure
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
+from swapsafe.traffic.baseline import compare_latest, compute_baselines, store_baselines
+from swapsafe.traffic.importers import FORMATS, import_file
+from swapsafe.traffic.inventory import build_inventory, to_csv, to_json
 
 console = Console()
 
@@ -86,8 +92,6 @@ def import_logs(
         swapsafe import-logs spans.json --format otel-genai --workload-from service.name
         swapsafe import-logs usage.csv --format csv --workload support
     """
-    from swapsafe.importers import FORMATS, import_file
-
     if format not in FORMATS:
         raise fail(f"--format: unknown {format!r}; use one of: {', '.join(FORMATS)}")
     if not file.is_file():
@@ -158,8 +162,6 @@ def inventory(
         swapsafe inventory --since 7d --model gpt-4o
         swapsafe inventory --format csv > inventory.csv
     """
-    from swapsafe.inventory import build_inventory, to_csv, to_json
-
     if format not in ("table", "json", "csv"):
         raise fail(f"--format: unknown {format!r}; use table, json or csv")
     window = _window(since, "--since")
@@ -221,8 +223,6 @@ def baseline(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from swapsafe.baseline import compute_baselines, store_baselines
-
     window = _window(since, "--since")
     assert window is not None
     cfg = load_or_exit(config)
@@ -237,8 +237,6 @@ def baseline(
     for col in ("id", "workload", "model", "pass rate", "requests", "error rate", "cost/req",
                 "p50 ms", "p95 ms", "out tok/req"):  # fmt: skip
         table.add_column(col)
-    from swapsafe.report.markdown import figure
-
     for i, s in zip(ids, snaps, strict=True):
         d = s.data
         table.add_row(
@@ -262,8 +260,6 @@ def baseline_show(
 
         swapsafe baseline show --workload support
     """
-    from swapsafe.baseline import compare_latest
-
     cfg = load_or_exit(config)
     with _store(cfg) as store:
         comparisons = compare_latest(store, workload)
@@ -316,8 +312,6 @@ def criteria_export(
 
         swapsafe criteria export --out criteria.md
     """
-    from swapsafe.report.criteria import digest, render_criteria
-
     cfg = load_or_exit(config)
     text = render_criteria(cfg, now=datetime.now(UTC))
     with _store(cfg) as store:
@@ -352,8 +346,6 @@ def report(
         swapsafe report --format html --out report.html
         swapsafe report --workload support
     """
-    from swapsafe.report import render_report
-
     if format not in ("md", "html"):
         raise fail(f"--format: unknown {format!r}; use md or html")
     cfg = load_or_exit(config)

@@ -20,6 +20,8 @@ from typing import Any
 from croniter import croniter
 
 from swapsafe.config import Config
+from swapsafe.evals.datasets import load_cases
+from swapsafe.evals.runner import run_eval
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import EvalRun
 
@@ -169,8 +171,6 @@ class NightlyScheduler:
 
 def nightly_runner(config: Config, store: Store, **kwargs: Any) -> RunFn:
     """The default :data:`RunFn`: ``run_eval`` of the workload's golden set, tagged nightly."""
-    from swapsafe.evals.datasets import load_cases
-    from swapsafe.evals.runner import run_eval
 
     async def run(workload: str, scheduled: datetime) -> int:
         w = config.workloads[workload]

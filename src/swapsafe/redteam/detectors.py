@@ -30,6 +30,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from swapsafe.evals.scorers import similarity as sim
 from swapsafe.redteam import leaks, textscan
 from swapsafe.redteam.probes.base import Probe
 
@@ -343,8 +344,6 @@ def judged(probe: Probe) -> bool:
 def embedding_similarity() -> Similarity | None:
     """Cosine similarity of all-MiniLM-L6-v2 embeddings, when ``swapsafe[similarity]`` is
     installed; None otherwise (the n-gram measures decide alone)."""
-    from swapsafe.evals.scorers import similarity as sim
-
     if not sim.available():
         return None
 

@@ -8,7 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
+from swapsafe.exceptions import ConfigError
 from swapsafe.report.data import ReportData, WorkloadReport, build_report
+from swapsafe.report.html import render_html
+from swapsafe.report.markdown import render_markdown
 
 if TYPE_CHECKING:
     from swapsafe.config import Config
@@ -30,13 +33,7 @@ def render_report(
     (``style_nonce``: see :func:`swapsafe.report.html.render_html`)."""
     data = build_report(config, store, workloads, now=now)
     if fmt == "html":
-        from swapsafe.report.html import render_html
-
         return render_html(data, style_nonce=style_nonce)
     if fmt != "md":
-        from swapsafe.exceptions import ConfigError
-
         raise ConfigError(f"unknown report format {fmt!r}; use md or html")
-    from swapsafe.report.markdown import render_markdown
-
     return render_markdown(data)

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from swapsafe.baseline import compute_baselines
-from swapsafe.gate_evidence import GATE_WINDOW, redteam_rates, review_counts
-from swapsafe.gates import Decision, GateReport, decide, evaluate_gates
+from swapsafe.exceptions import ConfigError
+from swapsafe.gates.checks import Decision, GateReport, decide, evaluate_gates
+from swapsafe.gates.evidence import GATE_WINDOW, redteam_rates, review_counts
 from swapsafe.pricing import PriceBook, UnitPrice
 from swapsafe.redteam.regression import CategoryRates
 from swapsafe.report.projection import Projection, Usage, project
@@ -16,6 +16,7 @@ from swapsafe.report.trends import NightRate, cost_days, golden_nights
 from swapsafe.review.agreement_cache import daily_agreement
 from swapsafe.store.coverage import ShadowCoverage
 from swapsafe.store.sql_report import TrafficQueries
+from swapsafe.traffic.baseline import compute_baselines
 
 if TYPE_CHECKING:
     from swapsafe.config import Config
@@ -185,8 +186,6 @@ def build_report(
     names = workloads if workloads else sorted(config.workloads)
     unknown = [n for n in names if n not in config.workloads]
     if unknown:
-        from swapsafe.exceptions import ConfigError
-
         known = ", ".join(sorted(config.workloads)) or "none"
         raise ConfigError(f"unknown workload {unknown[0]!r} (configured: {known})")
     return ReportData(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from swapsafe.gates import GateResult
+from swapsafe.gates.checks import GateResult
 from swapsafe.report.data import ReportData, WorkloadReport
 
 STATUS_MARK = {"pass": "✅ pass", "fail": "❌ fail", "inconclusive": "⏳ inconclusive"}

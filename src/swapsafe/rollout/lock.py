@@ -67,7 +67,7 @@ class PgAdvisoryLock:
         self._conn: Any = None
 
     def try_acquire(self) -> bool:
-        import psycopg
+        import psycopg  # optional dependency: swapsafe[postgres]
 
         if self._conn is not None:
             return self.held()

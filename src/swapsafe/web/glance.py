@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from swapsafe.config import Config
-from swapsafe.gates import GateReport
+from swapsafe.gates.checks import GateReport
 from swapsafe.plan.service import PlanService
 from swapsafe.plan.status import PlanView
 from swapsafe.rollout.heartbeat import START_HINT

@@ -2,7 +2,7 @@
 
 A :class:`Probe` is plain data. Probes come from bundled data files, from decorated probe-set
 factories (:mod:`swapsafe.redteam.probes.registry`) and from users' YAML files
-(:mod:`swapsafe.redteam.user_probes`); all of them end up as the same frozen dataclass.
+(:mod:`swapsafe.redteam.probes.user`); all of them end up as the same frozen dataclass.
 """
 
 from __future__ import annotations

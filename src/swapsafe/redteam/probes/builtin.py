@@ -10,7 +10,7 @@ from importlib import resources
 
 from swapsafe.redteam.probes.base import Probe
 from swapsafe.redteam.probes.registry import probe_set
-from swapsafe.redteam.user_probes import parse_probes
+from swapsafe.redteam.probes.user import parse_probes
 
 #: data file -> the source it holds (checked against NOTICE by the tests)
 DATA_FILES: dict[str, str] = {

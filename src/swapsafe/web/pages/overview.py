@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from swapsafe.exceptions import SwapsafeError
-from swapsafe.gates import GateReport, evaluate_gates
+from swapsafe.gates.checks import GateReport, evaluate_gates
 from swapsafe.report.timecharts import agreement_chart
 from swapsafe.review.agreement import KINDS, DailyAgreement
 from swapsafe.review.service import ReviewService

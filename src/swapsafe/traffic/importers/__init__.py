@@ -3,7 +3,7 @@
 >>> summary = import_file(config, store, "calls.jsonl", "openai-jsonl")   # doctest: +SKIP
 """
 
-from swapsafe.importers.rows import ParsedCall, Skipped
-from swapsafe.importers.runner import FORMATS, UNASSIGNED, ImportSummary, import_file
+from swapsafe.traffic.importers.rows import ParsedCall, Skipped
+from swapsafe.traffic.importers.runner import FORMATS, UNASSIGNED, ImportSummary, import_file
 
 __all__ = ["FORMATS", "UNASSIGNED", "ImportSummary", "ParsedCall", "Skipped", "import_file"]

@@ -20,7 +20,7 @@ import csv
 import io
 from collections.abc import Iterator
 
-from swapsafe.importers.rows import (
+from swapsafe.traffic.importers.rows import (
     ParsedCall,
     RowError,
     Skipped,

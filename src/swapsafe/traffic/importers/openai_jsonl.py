@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from swapsafe.importers.rows import (
+from swapsafe.traffic.importers.rows import (
     ParsedCall,
     RowError,
     Skipped,

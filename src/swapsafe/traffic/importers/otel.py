@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from swapsafe.importers.rows import ParsedCall, RowError, Skipped, as_int
+from swapsafe.traffic.importers.rows import ParsedCall, RowError, Skipped, as_int
 
 FORMAT = "otel-genai"
 _NANOS = 1_000_000_000

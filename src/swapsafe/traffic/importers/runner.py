@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from swapsafe.exceptions import ConfigError
-from swapsafe.importers import csv_logs, openai_jsonl, otel
-from swapsafe.importers.rows import ParsedCall, Skipped, dig, guess_provider, map_model
+from swapsafe.gateway.redact import redact
 from swapsafe.pricing import DEFAULT_PRICEBOOK
 from swapsafe.store.records import TraceRecord
+from swapsafe.traffic.importers import csv_logs, openai_jsonl, otel
+from swapsafe.traffic.importers.rows import ParsedCall, Skipped, dig, guess_provider, map_model
 
 if TYPE_CHECKING:
     from swapsafe.config import Config
@@ -98,8 +99,6 @@ class RowMapper:
             return None
         text = orjson.dumps(value).decode()
         if mode == "redacted":
-            from swapsafe.gateway.redact import redact
-
             return redact(text)
         return text
 
