@@ -11,7 +11,7 @@ import math
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, case, cast, func, literal, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, case, cast, func, literal, select
 
 from swapsafe.exceptions import StoreError
 from swapsafe.store.convert import from_row, from_rows, to_row
@@ -123,13 +123,7 @@ class RolloutStoreMixin(AgreementStoreMixin):
             func.coalesce(func.sum(case((costed, c.cost_usd), else_=0.0)), 0.0),
             func.coalesce(func.sum(case((costed, 1), else_=0)), 0),
         ).where(where)
-        f = feedback.c
-        fb = select(func.count(), func.avg(f.score)).where(
-            f.workload == workload,
-            f.model == model,
-            f.response_ts >= since,
-            f.response_ts < until,
-        )
+        fb = _feedback_stats(workload, model, since, until)
         with self._read() as conn:
             total, errors, oks, n_timed, cost_sum, cost_n = conn.execute(agg).one()
             p95 = None
@@ -262,3 +256,14 @@ def rollout_db(store: Any) -> RolloutStoreMixin:
     if isinstance(inner, SqlBase):
         return rollout_db(inner)
     raise StoreError(f"the rollout needs a SQL store, not {type(store).__name__}")
+
+
+def _feedback_stats(workload: str, model: str, since: datetime, until: datetime) -> Select[Any]:
+    """(feedback count, mean score) for ``model``'s responses in ``[since, until)``."""
+    f = feedback.c
+    return select(func.count(), func.avg(f.score)).where(
+        f.workload == workload,
+        f.model == model,
+        f.response_ts >= since,
+        f.response_ts < until,
+    )
