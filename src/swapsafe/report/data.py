@@ -13,8 +13,8 @@ from swapsafe.pricing import PriceBook, UnitPrice
 from swapsafe.redteam.regression import CategoryRates
 from swapsafe.report.causes import likely_causes
 from swapsafe.report.projection import Projection, Usage, project
-from swapsafe.review.agreement import aggregate
-from swapsafe.review.service import load_shadow_pairs
+from swapsafe.report.trends import NightRate, cost_days, golden_nights
+from swapsafe.review.agreement_cache import daily_agreement
 from swapsafe.store.coverage import ShadowCoverage
 from swapsafe.store.sql_report import TrafficQueries
 from swapsafe.traffic.baseline import compute_baselines
@@ -42,6 +42,8 @@ class WorkloadReport:
     evidence: list[tuple[str, str]] = field(default_factory=list)
     coverage: ShadowCoverage | None = None  # served requests in shadow mode, by outcome
     causes: list[str] = field(default_factory=list)  # what the candidate's failures share
+    nights: list[NightRate] = field(default_factory=list)  # golden pass rate per run
+    cost_days: list[tuple[date, float]] = field(default_factory=list)  # served USD per day
 
     @property
     def decision(self) -> Decision:
@@ -132,6 +134,8 @@ def workload_report(config: Config, store: Store, name: str, now: datetime) -> W
             limit=LATENCY_SAMPLES,
         )  # fmt: skip
     rep.review = review_counts(store, name)
+    rep.nights = golden_nights(store, name, models)
+    rep.cost_days = cost_days(store, name, since, now)
     if wl.candidate:
         rep.agreement = agreement_by_day(store, name, wl.baseline, wl.candidate, since, now)
         rep.coverage = store.shadow_coverage(workload=name, since=since, until=now).get(name)
@@ -161,10 +165,8 @@ def agreement_by_day(
 ) -> list[tuple[date, int, int]]:
     """(day, agreeing, pairs) of the shadow pairs of ``old`` and ``new``: the one shadow
     agreement (:mod:`swapsafe.review.agreement`) the overview and the rollout show too."""
-    pairs = load_shadow_pairs(store, {workload: old}, workload, since=since, until=until)
-    both = {old, new}
-    rows = aggregate(
-        (p.workload, p.day, p.agreement()) for p in pairs if {p.old.model, p.new.model} == both
+    rows = daily_agreement(
+        store, {workload: old}, workload, since=since, until=until, models=(old, new)
     )
     return [(d.day, d.agree, d.pairs) for d in rows]
 

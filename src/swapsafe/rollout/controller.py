@@ -17,6 +17,7 @@ from swapsafe.config import Config
 from swapsafe.exceptions import StoreError, SwapsafeError
 from swapsafe.rollout import state as sm
 from swapsafe.rollout.clock import Clock, SystemClock
+from swapsafe.rollout.heartbeat import record_beat
 from swapsafe.rollout.lock import ControllerLock, controller_lock
 from swapsafe.rollout.notify import Notifier
 from swapsafe.rollout.operations import Rollouts
@@ -65,6 +66,11 @@ class Controller:
             if event is not None:
                 events.append(event)
             await self._retention(name)
+        try:
+            interval = self.config.rollout.interval
+            await asyncio.to_thread(record_beat, self.rollouts.store, self.clock.now(), interval)
+        except StoreError as exc:
+            log.warning("rollout controller cannot record its heartbeat: %s", exc)
         for event in events:
             if event["event"] in (
                 "rollout.rollback",

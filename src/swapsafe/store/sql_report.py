@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
@@ -253,6 +253,26 @@ class TrafficQueries:
         with self._store._read() as conn:
             return [float(v) for v in conn.execute(stmt).scalars()]
 
+    def daily_cost(
+        self, *, workload: str, role: str, since: datetime, until: datetime
+    ) -> list[tuple[date, float, int]]:
+        """(UTC day, cost in USD, priced calls) of the ``role`` calls of ``workload``."""
+        c = traces.c
+        utc = c.ts if self.dialect == "sqlite" else func.timezone("UTC", c.ts)
+        day = func.date(utc)
+        stmt = (
+            select(day.label("day"), func.sum(c.cost_usd), func.count(c.cost_usd))
+            .where(and_(True, *self._where(workload, None, role, since, until)))
+            .group_by(day)
+            .order_by(day)
+        )
+        with self._store._read() as conn:
+            rows = conn.execute(stmt).all()
+        return [
+            (d if isinstance(d, date) else date.fromisoformat(str(d)), float(usd or 0.0), int(n))
+            for d, usd, n in rows
+        ]
+
     def error_counts(
         self,
         *,
@@ -354,33 +374,6 @@ class TrafficQueries:
                 ts=_utc(r[8]) or datetime.min,
             )
             for r in rows
-        ]
-
-    def pair_bodies(
-        self,
-        *,
-        workload: str,
-        new_model: str,
-        old_model: str,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int = 20_000,
-    ) -> list[tuple[datetime, bool, str | None, str | None]]:
-        """(time, both ok, old response body, new response body) of shadow pairs, newest first."""
-        stmt = self._pairs(
-            lambda n, o: (n.ts, n.status, o.status, o.response_body, n.response_body),
-            workload=workload,
-            new_model=new_model,
-            old_model=old_model,
-            since=since,
-            until=until,
-            limit=limit,
-            new_role="shadow",
-        )
-        with self._store._read() as conn:
-            rows = conn.execute(stmt).all()
-        return [
-            (_utc(r[0]) or datetime.min, r[1] == "ok" and r[2] == "ok", r[3], r[4]) for r in rows
         ]
 
     def shadow_coverage(
