@@ -9,10 +9,10 @@ import pytest
 from tests.rollout.rollout_helpers import actions, fake_gates, healthy, make_config, traces
 
 from swapsafe.exceptions import StoreError
-from swapsafe.rollout.clock import FakeClock
 from swapsafe.rollout.controller import Controller
 from swapsafe.rollout.operations import Rollouts
 from swapsafe.store import SqlStore, open_store
+from swapsafe.testing.clock import FakeClock
 
 HOUR = 3600.0
 

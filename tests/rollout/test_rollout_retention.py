@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from tests.rollout.rollout_helpers import actions, fake_gates, make_config
 
-from swapsafe.rollout.clock import FakeClock
 from swapsafe.rollout.controller import Controller
 from swapsafe.rollout.retention import health_check
 from swapsafe.store import SqlStore
 from swapsafe.testing import ScriptedProvider
+from swapsafe.testing.clock import FakeClock
 
 DAY = 86400.0
 PROMOTE_NOW = 'steps = [{ weight = 100, hold = "0s" }]\nretain_old_for = "3d"'

@@ -16,10 +16,10 @@ from swapsafe.cli.app import app
 from swapsafe.cli.rollout_cmd import rollout_app
 from swapsafe.config import TriggerConfig, load_config
 from swapsafe.rollout.analysis import Analysis, CohortMetrics, analyse
-from swapsafe.rollout.clock import FakeClock
 from swapsafe.rollout.controller import Controller
 from swapsafe.store import SqlStore
 from swapsafe.store.sql_rollout import rollout_db
+from swapsafe.testing.clock import FakeClock
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 TRIGGERS = TriggerConfig(error_rate_above=0.05, min_samples=50)

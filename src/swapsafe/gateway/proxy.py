@@ -80,6 +80,11 @@ class ThenResponse:
             self.then()
 
 
+def utc_now() -> datetime:
+    """The gateway's default clock: timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
 class Gateway:
     def __init__(
         self,
@@ -90,8 +95,11 @@ class Gateway:
         routing: RoutingCache,
         metrics: GatewayMetrics,
         pricebook: PriceBook,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.config = config
+        #: stamps every trace; the demo's compressed clock and tests replace it (a seam)
+        self.clock = clock
         self.providers = dict(providers)
         self.recorder = recorder
         self.routing = routing
@@ -250,7 +258,7 @@ class Gateway:
         request_id = ID_PREFIX[inbound] + os.urandom(16).hex()
         pair_id = os.urandom(16).hex()
         request_text = self.traces.body_text(raw)
-        now = datetime.now(UTC)
+        now = self.clock()
         synthetic = headers.get("x-swapsafe-synthetic")
         source = synthetic if synthetic in SYNTHETIC_SOURCES else "gateway"
         shadow_outcome = None
