@@ -15,7 +15,6 @@ from swapsafe.report.projection import Projection, Usage, project
 from swapsafe.review.agreement import aggregate
 from swapsafe.review.service import load_shadow_pairs
 from swapsafe.store.coverage import ShadowCoverage
-from swapsafe.store.sql_report import TrafficQueries
 from swapsafe.traffic.baseline import compute_baselines
 
 if TYPE_CHECKING:
@@ -73,7 +72,7 @@ def _price(config: Config, book: PriceBook, model: str) -> UnitPrice | None:
 
 
 def _projection(
-    config: Config, q: TrafficQueries, name: str, old: str, new: str, now: datetime
+    config: Config, q: Store, name: str, old: str, new: str, now: datetime
 ) -> Projection | None:
     since = now - GATE_WINDOW
     groups = q.groups(since=since, until=now, workload=name, with_p95=False)
@@ -122,7 +121,7 @@ def workload_report(config: Config, store: Store, name: str, now: datetime) -> W
     models = [m for m in (wl.baseline, wl.candidate) if m]
     sides = {s.model: s.data for s in snaps if s.model in models}
     rep = WorkloadReport(name, wl.baseline, wl.candidate, gates, sides)
-    q = TrafficQueries(store)
+    q = store
     since = now - GATE_WINDOW
     for model in models:
         rep.latency[model] = q.column(

@@ -25,7 +25,6 @@ from swapsafe.routing.service import RoutingService, describe
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import TraceRecord
 from swapsafe.store.records_rollout import RolloutRecord
-from swapsafe.store.sql_rollout import rollout_db
 
 log = logging.getLogger("swapsafe.rollout")
 
@@ -52,8 +51,9 @@ class Rollouts:
     ) -> None:
         self.config = config
         self.store = store
-        self.gates: GateCheck = gates if gates is not None else evaluate_gates
-        self.db = rollout_db(store)
+        #: None: :func:`evaluate_gates`, looked up when a rollout starts
+        self.gates = gates
+        self.db = store
         self.clock: Clock = clock or SystemClock()
         self.routing = RoutingService(
             store, {n: w.candidate is not None for n, w in config.workloads.items()}
@@ -237,7 +237,8 @@ class Rollouts:
             raise sm.RolloutError("--force needs --reason: say why the gates are skipped")
         gates: dict[str, Any] = {"skipped": True}
         try:
-            report = self.gates(self.config, self.store, name)
+            check = self.gates if self.gates is not None else evaluate_gates
+            report = check(self.config, self.store, name)
         except GateError:
             if not force:
                 raise

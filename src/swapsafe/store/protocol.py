@@ -22,6 +22,8 @@ from swapsafe.store.records import (
     TraceQuery,
     TraceRecord,
 )
+from swapsafe.store.records_rollout import CohortRaw, Feedback, RolloutRecord
+from swapsafe.store.sql_report import FloatArray, ShadowPair, TrafficGroup
 
 
 class Store(Protocol):
@@ -121,3 +123,85 @@ class Store(Protocol):
     def list_baselines(self, workload: str | None = None, limit: int = 100) -> list[Baseline]: ...
     def is_imported(self, file_hash: str) -> bool: ...
     def mark_imported(self, file_hash: str, *, path: str, format: str, rows: int) -> bool: ...
+
+    # traffic aggregates (inventory, baseline, gates, report): SQL GROUP BYs, no rows loaded
+    def groups(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        workload: str | None = None,
+        model: str | None = None,
+        with_p95: bool = True,
+    ) -> list[TrafficGroup]: ...
+    def latencies(
+        self,
+        keys: Sequence[tuple[str, str, str]],
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> dict[tuple[str, str, str], FloatArray]: ...
+    def p95_by_group(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        workload: str | None = None,
+        model: str | None = None,
+        q: float = 0.95,
+    ) -> dict[tuple[str, str, str], float]: ...
+    def column(
+        self,
+        name: str,
+        *,
+        workload: str,
+        model: str,
+        role: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        ok_only: bool = True,
+        limit: int | None = None,
+    ) -> list[float]: ...
+    def error_counts(
+        self,
+        *,
+        workload: str,
+        model: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> tuple[int, int]: ...
+    def shadow_pairs(
+        self,
+        *,
+        workload: str,
+        new_model: str,
+        old_model: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50_000,
+    ) -> list[ShadowPair]: ...
+    def pair_bodies(
+        self,
+        *,
+        workload: str,
+        new_model: str,
+        old_model: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 20_000,
+    ) -> list[tuple[datetime, bool, str | None, str | None]]: ...
+
+    # rollout state, user feedback, cohort aggregates (the controller and the gateway)
+    def get_rollout(self, workload: str) -> RolloutRecord | None: ...
+    def list_rollouts(self) -> list[RolloutRecord]: ...
+    def save_rollout(self, record: RolloutRecord, *, expected_version: int) -> RolloutRecord: ...
+    def add_feedback(self, item: Feedback) -> int: ...
+    def list_feedback(
+        self, workload: str | None = None, model: str | None = None, limit: int = 1000
+    ) -> list[Feedback]: ...
+    def cohort_stats(
+        self, workload: str, model: str, since: datetime, until: datetime
+    ) -> CohortRaw: ...
+    def cohort_slower(
+        self, workload: str, model: str, since: datetime, until: datetime, limit_ms: float
+    ) -> int: ...

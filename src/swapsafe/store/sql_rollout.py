@@ -1,7 +1,6 @@
 """Store methods of the rollout area: controller state, feedback and cohort aggregates in SQL.
 
-Mix :class:`RolloutStoreMixin` into ``SqlStore``; until then :func:`rollout_db` wraps any
-``SqlStore`` (sharing its engine) so the same methods work on it.
+:class:`RolloutStoreMixin` is part of ``SqlStore``; its methods are in the Store protocol.
 """
 
 from __future__ import annotations
@@ -9,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import math
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, select
 
@@ -207,28 +205,3 @@ def _served(workload: str, model: str, since: datetime, until: datetime) -> Colu
         c.ts < until,
         c.source.not_in(SYNTHETIC_SOURCES),
     )
-
-
-class RolloutDb(RolloutStoreMixin):
-    """The rollout methods on the engine of an existing store (which keeps owning it)."""
-
-    def __init__(self, store: SqlBase) -> None:
-        self._url = store._url
-        self.url = store.url
-        self._engine = store._engine
-        self._stoppers = []
-
-    def close(self) -> None:
-        """The engine belongs to the wrapped store; nothing to close here."""
-
-
-def rollout_db(store: Any) -> RolloutStoreMixin:
-    """``store`` itself when it has the rollout methods, else a view sharing its engine."""
-    if isinstance(store, RolloutStoreMixin):
-        return store
-    if isinstance(store, SqlBase):
-        return RolloutDb(store)
-    inner = getattr(store, "store", None)  # e.g. a wrapper exposing the SqlStore
-    if isinstance(inner, SqlBase):
-        return rollout_db(inner)
-    raise StoreError(f"the rollout needs a SQL store, not {type(store).__name__}")
