@@ -33,6 +33,8 @@ from swapsafe.testing import ScriptedProvider
         ("ticket-sentiment", "negative", "The sentiment is negative", "old_better"),
         ("ticket-sentiment", "I think so", "neutral", "new_better"),
         ("ticket-sentiment", None, "positive or negative", "both_bad"),
+        ("ticket-sentiment", '{"sentiment": "neutral"}', '{"sentiment": "calm"}', "old_better"),
+        ("ticket-sentiment", '{"label": "neutral"}', '{ "sentiment" : "positive"}', "new_better"),
         (
             "order-extract",
             '{"name": "A B", "product": "lamp", "quantity": 3}',

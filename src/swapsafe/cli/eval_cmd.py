@@ -1,31 +1,23 @@
-"""``swapsafe eval run|show|compare|list|plan-size`` and ``swapsafe scheduler``: golden-set evals
+"""``swapsafe eval run|show|compare|list|plan-size``: golden-set evals
 from the command line (``swapsafe golden ...`` lives in ``golden_cmd``)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import functools
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
 from swapsafe import stats
-from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit, sigterm_cancels
+from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit
 from swapsafe.cli.eval_views import (
-    RichProgress,
     console,
+    eval_bar,
     pct,
     print_comparison,
     run_standing_for,
@@ -33,12 +25,12 @@ from swapsafe.cli.eval_views import (
     warn_standing,
 )
 from swapsafe.cli.output import err
+from swapsafe.cli.run_bar import run_with_bar
 from swapsafe.config import Config
 from swapsafe.evals.cases import Case
 from swapsafe.evals.compare import by_model, compare, summarize
 from swapsafe.evals.datasets import load_cases
-from swapsafe.evals.runner import load_run_cases, run_eval
-from swapsafe.evals.scheduler import NightlyScheduler, nightly_runner
+from swapsafe.evals.runner import EvalJob, load_run_cases, run_eval
 from swapsafe.evals.status import AD_HOC, GATE, RunStanding, ad_hoc_reason
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
@@ -157,6 +149,27 @@ def run(
         judge = judge or settings.get("judge")
     if not workload:
         raise fail("name a workload: --workload NAME (or --resume RUN_ID)")
+    chosen = [m.strip() for m in models.split(",") if m.strip()] if models else None
+    job = _eval_job(
+        cfg, workload, previous, golden=golden, limit=limit, models=chosen, ad_hoc=ad_hoc
+    )
+    job = replace(
+        job, concurrency=concurrency or cfg.evals.concurrency, tag=tag, judge=_judge(cfg, judge)
+    )
+    _run_and_show(cfg, store, job)
+
+
+def _eval_job(
+    cfg: Config,
+    workload: str,
+    previous: EvalRun | None,
+    *,
+    golden: Path | None,
+    limit: int | None,
+    models: list[str] | None,
+    ad_hoc: bool,
+) -> EvalJob:
+    """The job ``eval run`` starts (or resumes): its cases, models and gate-evidence marker."""
     if workload not in cfg.workloads:
         raise fail(f'unknown workload "{workload}" (workloads: {", ".join(sorted(cfg.workloads))})')
     path = golden or cfg.workloads[workload].golden
@@ -169,55 +182,36 @@ def run(
         cases = load_run_cases(previous, cases)
     elif limit:
         cases = cases[:limit]
-    chosen = [m.strip() for m in models.split(",") if m.strip()] if models else None
     w = cfg.workloads[workload]
     why = ad_hoc_reason(
         limit=limit,
         golden=golden.resolve() if golden is not None else None,
         workload_golden=Path(w.golden).resolve() if w.golden is not None else None,
-        models=chosen,
+        models=models,
         gate_models=[w.baseline, w.candidate or w.baseline],
         flag=ad_hoc,
     )
     marker = {"evidence": AD_HOC, "ad_hoc_reason": why} if why else {"evidence": GATE}
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
+    return EvalJob(
+        workload,
+        cases,
+        concurrency=cfg.evals.concurrency,
+        models=models,
+        run_id=previous.id if previous is not None else None,
+        golden=path.resolve(),
+        settings=None if previous is not None else marker,
     )
-    with Progress(*columns, console=err, transient=False) as bar:
-        view = RichProgress(bar)
 
-        async def main() -> int:
-            task = asyncio.current_task()
-            assert task is not None
-            with sigterm_cancels(task):
-                return await run_eval(
-                    cfg,
-                    store,
-                    workload,
-                    models=chosen,
-                    cases=cases,
-                    concurrency=concurrency or cfg.evals.concurrency,
-                    tag=tag,
-                    progress=view,
-                    run_id=resume,
-                    judge=_judge(cfg, judge),
-                    golden=path.resolve(),
-                    settings=None if previous is not None else marker,
-                )
 
-        try:
-            run_id = asyncio.run(main())
-        except (KeyboardInterrupt, asyncio.CancelledError):
-            bar.stop()
-            done = f"run {view.run_id}" if view.run_id else "the run"
-            err.print(
-                f"[yellow]interrupted; finished results of {done} are kept. "
-                f"Resume with: swapsafe eval run --resume {view.run_id}[/]"
-            )
-            raise typer.Exit(130) from None
+def _run_and_show(cfg: Config, store: Store, job: EvalJob) -> None:
+    """Runs the job under a progress bar (Ctrl-C or SIGTERM keeps what finished, exit 130),
+    then shows it; exit 1 when the run is incomplete."""
+    run_id = run_with_bar(
+        eval_bar,
+        lambda view: run_eval(cfg, store, job, progress=view),
+        kept="results",
+        command="eval",
+    )
     standing = _show(cfg, store, run_id, max_flips=10)
     if standing.status == "incomplete":
         err.print(f"[red]run {run_id} is incomplete: {escape(standing.reason)}[/]")
@@ -416,35 +410,3 @@ def plan_size(
         f"(baseline {baseline_rate:g}, discordance {discordance:g}, power {power:g}, "
         f"{100 * confidence:g}% CI)"
     )
-
-
-@handle_errors
-@closes_stores
-def scheduler(
-    once: bool = typer.Option(False, "--once", help="Do what is due now, then exit."),
-    judge: str | None = _judge_option,
-    config: Path = config_option,
-) -> None:
-    """Run nightly golden evals ([evals] schedule, cron) for every workload with a candidate.
-
-    Missed nights (the process was down) are recorded and shown by swapsafe eval list.
-
-    Example:
-
-        swapsafe scheduler --config swapsafe.toml
-    """
-    cfg = load_or_exit(config)
-    store = cli_store(cfg)
-    sched = NightlyScheduler(cfg, store, run=nightly_runner(cfg, store, judge=_judge(cfg, judge)))
-    console.print(
-        f"scheduler: '{cfg.evals.schedule}' (UTC) for "
-        f"{', '.join(sched.workloads()) or 'no workload with a candidate'}"
-    )
-    if once:
-        result = asyncio.run(sched.tick())
-        console.print(
-            f"ran {len(result.ran)}, missed {len(result.missed)}, failed {len(result.failed)}"
-        )
-        return
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(sched.run_forever())

@@ -34,6 +34,8 @@ from swapsafe.config.values import (
 log = logging.getLogger("swapsafe.config")
 
 Provider = Literal["openai", "anthropic", "openai-compatible", "scripted"]
+#: which OpenAI HTTP APIs an upstream offers: Chat Completions, the Responses API, or both
+Api = Literal["chat", "responses", "both"]
 Bodies = Literal["full", "redacted", "none"]
 NonNegative = Annotated[float, at_least(0)]
 HttpUrl = Annotated[str, AfterValidator(check_http_url)]
@@ -83,11 +85,25 @@ class ModelConfig(_Table):
     default_max_tokens: PositiveInt = 4096
     #: CA bundle (PEM) trusted for this model's https upstream instead of the system store
     ca_file: ExistingFile | None = None
+    #: OpenAI-wire models only: the APIs the upstream offers. "both" (the default for provider
+    #: "openai"): Chat Completions clients use /chat/completions, Responses clients
+    #: /responses, natively. "chat" (the default for "openai-compatible": vLLM, llama.cpp,
+    #: Ollama): Responses clients are translated to chat. "responses" (a Responses-only model):
+    #: every other client is translated to /responses.
+    api: Api | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> ModelConfig:
         if not self.model:
             self.model = self.name
+        if self.api is not None and self.provider not in ("openai", "openai-compatible"):
+            raise final_error(
+                f'applies to OpenAI-wire models only (provider "openai" or "openai-compatible"), '
+                f'not provider "{self.provider}"; remove it',
+                at=("api",),
+            )
+        if self.api is None and self.provider in ("openai", "openai-compatible"):
+            self.api = "both" if self.provider == "openai" else "chat"
         if self.provider == "openai-compatible" and self.base_url is None:
             raise final_error(
                 'required for provider "openai-compatible"; add base_url = "http://127.0.0.1:8000/v1"',
@@ -155,6 +171,9 @@ class TriggerConfig(_Table):
     alpha: Annotated[float, in_range(0.001, 0.2, "use e.g. 0.05")] = 0.05
 
 
+_SET_BY_SWAPSAFE = {"model", "messages", "tools", "stream", "stream_options", "temperature"}
+
+
 class WorkloadConfig(_Table):
     name: str
     aliases: list[str] = Field(default_factory=list)
@@ -163,8 +182,22 @@ class WorkloadConfig(_Table):
     golden: ExistingFile | None = None
     system_prompt: ExistingFile | None = None
     sticky_key: Annotated[str, AfterValidator(normalize_sticky_key)] = "user"
+    # what the application sends with every call (max_tokens, response_format, ...): golden
+    # evals and red-team probes send the same, so they test what production runs
+    params: dict[str, Any] = Field(default_factory=dict)
     gates: GateConfig = Field(default_factory=GateConfig)
     triggers: TriggerConfig = Field(default_factory=TriggerConfig)
+
+    @field_validator("params")
+    @classmethod
+    def _params(cls, value: dict[str, Any]) -> dict[str, Any]:
+        taken = sorted(set(value) & _SET_BY_SWAPSAFE)
+        if taken:
+            raise final_error(
+                f"{', '.join(taken)} cannot be set here: swapsafe sets the model, the messages, "
+                "the tools and streaming of the requests it sends (and runs evals at temperature 0)"
+            )
+        return value
 
     @field_validator("aliases")
     @classmethod

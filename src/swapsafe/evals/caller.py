@@ -40,8 +40,10 @@ class ModelCaller:
         retries: int = 2,
         temperature: float = 0.0,
         pricebook: PriceBook = DEFAULT_PRICEBOOK,
+        params: dict[str, Any] | None = None,
     ) -> None:
         self.name = name
+        self.params = dict(params or {})  # the workload's [params]: what the application sends
         self.provider = provider
         self.config = model_config
         self.temperature = temperature
@@ -51,7 +53,8 @@ class ModelCaller:
         )
 
     def settings(self) -> dict[str, Any]:
-        return {**self._caller.settings(), "temperature": self.temperature}
+        extra = {"params": self.params} if self.params else {}
+        return {**self._caller.settings(), "temperature": self.temperature, **extra}
 
     def _cost(
         self, input_tokens: int | None, output_tokens: int | None, cached: int | None
@@ -71,6 +74,7 @@ class ModelCaller:
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None
     ) -> ModelOutput:
         body: dict[str, Any] = {
+            **self.params,
             "messages": messages,
             "temperature": self.temperature,
         }

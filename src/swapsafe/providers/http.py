@@ -7,9 +7,10 @@ ends), which :mod:`swapsafe.providers.openai` and :mod:`swapsafe.providers.anthr
 from __future__ import annotations
 
 import asyncio
+import builtins
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import httpx
 import orjson
@@ -19,7 +20,7 @@ from swapsafe.exceptions import ProviderConnectionError, ProviderError, Provider
 from swapsafe.providers.base import SSEEvent, UpstreamResponse, Wire
 from swapsafe.providers.egress import Egress, ProxyAuthRefused
 from swapsafe.providers.h1 import H1Sender, make_h1_sender
-from swapsafe.providers.masking import mask_error, mask_error_text, mask_value
+from swapsafe.providers.masking import error_message, mask_error, mask_secrets, mask_value
 from swapsafe.providers.retry import RetryPolicy, is_retryable_status, next_delay, parse_retry_after
 from swapsafe.providers.sse_reader import SSEDecoder
 from swapsafe.wire.fields import MAX_JSON_DEPTH, too_deep
@@ -28,7 +29,9 @@ DEFAULT_LIMITS = httpx.Limits(
     max_connections=1000, max_keepalive_connections=200, keepalive_expiry=30.0
 )
 MAX_ERROR_BODY = 2000
+_P = TypeVar("_P", bound="HTTPProvider")
 _JSON = "application/json"
+R = TypeVar("R")
 
 
 def make_client(
@@ -50,22 +53,13 @@ def make_client(
     )
 
 
-def _redact(text: str, secrets: tuple[str | None, ...]) -> str:
-    return mask_error_text(text, secrets) if any(secrets) else text
+class _Failed(Exception):
+    """An attempt's non-2xx answer, as the provider error it is and whether to retry it."""
 
-
-def _error_detail(body: object) -> str:
-    """The vendor's error message from an error body (OpenAI and Anthropic shapes)."""
-    if isinstance(body, dict):
-        err = body.get("error")
-        if isinstance(err, dict) and isinstance(err.get("message"), str):
-            return str(err["message"])
-        if isinstance(err, str):
-            return err
-        if isinstance(body.get("message"), str):
-            return str(body["message"])
-    text = str(body) if body is not None else ""
-    return text[:300]
+    def __init__(self, error: ProviderError, retryable: bool) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.retryable = retryable
 
 
 class HTTPProvider:
@@ -89,6 +83,11 @@ class HTTPProvider:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self._same_upstream: dict[str, Any] = {
+            "name": name, "upstream_model": upstream_model, "base_url": base_url,
+            "api_key": api_key, "timeout": timeout, "client": client, "egress": egress,
+            "retry_policy": retry_policy, "sleep": sleep, "clock": clock,
+        }  # fmt: skip
         self.name = name
         self.upstream_model = upstream_model
         self.base_url = base_url.rstrip("/")
@@ -119,6 +118,11 @@ class HTTPProvider:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, model={self.upstream_model!r})"
+
+    def sibling(self, cls: builtins.type[_P]) -> _P:
+        """A provider of class ``cls`` for the same upstream (key, timeout, client, egress,
+        retry policy): another endpoint of the same server, e.g. its Responses API."""
+        return cls(**self._same_upstream)
 
     # --- vendor hooks -------------------------------------------------------------------------
     def _endpoint(self) -> str:
@@ -171,39 +175,21 @@ class HTTPProvider:
         content = orjson.dumps(self._prepare_body(body))
         headers = self._request_headers(api_key, extra_headers)
         secrets = self._secrets(api_key)
-        attempt = 0
-        while True:
-            attempt += 1
-            remaining = deadline - self._clock()
-            if remaining <= 0:
-                raise self._deadline_error(attempt - 1)
-            err: ProviderError
-            retryable = True
-            try:
-                resp = await self._post(content, headers, remaining)
-            except (TimeoutError, httpx.TimeoutException) as exc:
-                err = self._timeout_error(exc, attempt, deadline)
-            except httpx.TransportError as exc:
-                err = self._connection_error(exc, secrets)
-                retryable = not isinstance(exc, ProxyAuthRefused)  # each retry: a failed login
-            except httpx.HTTPError as exc:
-                err = ProviderError(
-                    _redact(f"upstream {self.name!r} sent an unreadable response: {exc}", secrets),
-                    status=502,
-                    provider=self.name,
-                )
-            else:
-                status = resp.status_code
-                if 200 <= status < 300:
-                    return UpstreamResponse(
-                        status,
-                        self._parse_ok(resp.content),
-                        {k.lower(): v for k, v in resp.headers.items()},
-                        attempt,
-                    )
+
+        async def once(attempt: int, remaining: float) -> UpstreamResponse:
+            resp = await self._post(content, headers, remaining)
+            status = resp.status_code
+            if not 200 <= status < 300:
                 err = self._status_error(status, resp.content, resp.headers, secrets)
-                retryable = is_retryable_status(status, resp.headers)
-            await self._backoff_or_raise(err, retryable, attempt, retries, deadline)
+                raise _Failed(err, is_retryable_status(status, resp.headers))
+            return UpstreamResponse(
+                status,
+                self._parse_ok(resp.content),
+                {k.lower(): v for k, v in resp.headers.items()},
+                attempt,
+            )
+
+        return await self._with_retries(once, retries, deadline, secrets)
 
     async def stream(
         self,
@@ -241,10 +227,7 @@ class HTTPProvider:
                 except httpx.HTTPError as exc:
                     if done:
                         return
-                    raise ProviderConnectionError(
-                        _redact(f"upstream {self.name!r} broke off the stream: {exc!r}", secrets),
-                        provider=self.name,
-                    ) from exc
+                    raise self._broken_stream(exc, secrets) from exc
                 for event in decoder.feed(chunk):
                     if not done and self._checked_event(event, secrets):
                         done = True
@@ -266,6 +249,12 @@ class HTTPProvider:
             await response.aclose()
 
     # --- internals ----------------------------------------------------------------------------
+    def _broken_stream(
+        self, exc: Exception, secrets: tuple[str | None, ...]
+    ) -> ProviderConnectionError:
+        text = f"upstream {self.name!r} broke off the stream: {exc!r}"
+        return ProviderConnectionError(mask_secrets(text, secrets), provider=self.name)
+
     def _secrets(self, api_key: str | None) -> tuple[str | None, ...]:
         """What an error message or body must never show: the call's keys and the proxy's
         credentials (which a proxy's own error page could echo)."""
@@ -305,41 +294,69 @@ class HTTPProvider:
             headers = self._default_stream_headers
         else:
             headers = {**headers, "accept": "text/event-stream"}
+
+        async def once(attempt: int, remaining: float) -> Any:
+            async with asyncio.timeout(remaining):
+                resp = await self._post_stream(content, headers)
+                status = resp.status_code
+                ctype = resp.headers.get("content-type", "")
+                if 200 <= status < 300 and ctype.startswith("text/event-stream"):
+                    return resp
+                try:
+                    raw = await resp.aread()
+                finally:
+                    await resp.aclose()
+            if 200 <= status < 300:
+                raise ProviderError(
+                    f"upstream {self.name!r} answered a stream request with "
+                    f"content-type {ctype or 'none'!r}, not text/event-stream",
+                    status=502,
+                    provider=self.name,
+                    body=raw[:MAX_ERROR_BODY].decode("utf-8", "replace"),
+                )
+            err = self._status_error(status, raw, resp.headers, secrets)
+            raise _Failed(err, is_retryable_status(status, resp.headers))
+
+        return await self._with_retries(once, retries, deadline, secrets)
+
+    async def _with_retries(
+        self,
+        once: Callable[[int, float], Awaitable[R]],
+        retries: int,
+        deadline: float,
+        secrets: tuple[str | None, ...],
+    ) -> R:
+        """``once(attempt, remaining seconds)`` until it returns, retried per the policy.
+
+        The one retry rule of both calls: a timeout is retryable, a transport failure too
+        (except a proxy refusing our credentials), an unreadable response is a 502 (retried);
+        a non-2xx answer is raised by ``once`` as :class:`_Failed` saying whether it may be
+        retried. When the deadline has passed, or retrying is over, the error is raised.
+        """
         attempt = 0
         while True:
             attempt += 1
             remaining = deadline - self._clock()
             if remaining <= 0:
                 raise self._deadline_error(attempt - 1)
-            err: ProviderError
             retryable = True
             try:
-                async with asyncio.timeout(remaining):
-                    resp = await self._post_stream(content, headers)
-                    status = resp.status_code
-                    ctype = resp.headers.get("content-type", "")
-                    if 200 <= status < 300 and ctype.startswith("text/event-stream"):
-                        return resp
-                    try:
-                        raw = await resp.aread()
-                    finally:
-                        await resp.aclose()
+                return await once(attempt, remaining)
+            except _Failed as failed:
+                err, retryable = failed.error, failed.retryable
             except (TimeoutError, httpx.TimeoutException) as exc:
                 err = self._timeout_error(exc, attempt, deadline)
             except httpx.TransportError as exc:
                 err = self._connection_error(exc, secrets)
                 retryable = not isinstance(exc, ProxyAuthRefused)  # each retry: a failed login
-            else:
-                if 200 <= status < 300:
-                    raise ProviderError(
-                        f"upstream {self.name!r} answered a stream request with "
-                        f"content-type {ctype or 'none'!r}, not text/event-stream",
-                        status=502,
-                        provider=self.name,
-                        body=raw[:MAX_ERROR_BODY].decode("utf-8", "replace"),
-                    )
-                err = self._status_error(status, raw, resp.headers, secrets)
-                retryable = is_retryable_status(status, resp.headers)
+            except httpx.HTTPError as exc:
+                err = ProviderError(
+                    mask_secrets(
+                        f"upstream {self.name!r} sent an unreadable response: {exc}", secrets
+                    ),
+                    status=502,
+                    provider=self.name,
+                )
             await self._backoff_or_raise(err, retryable, attempt, retries, deadline)
 
     async def _backoff_or_raise(
@@ -390,8 +407,8 @@ class HTTPProvider:
         try:
             body = mask_value(orjson.loads(text), secrets)
         except orjson.JSONDecodeError:
-            body = _redact(text, secrets)[:MAX_ERROR_BODY]
-        detail = _redact(_error_detail(body), secrets)
+            body = mask_secrets(text, secrets)[:MAX_ERROR_BODY]
+        detail = mask_secrets(error_message(body), secrets)
         return ProviderError(
             f"upstream {self.name!r} returned HTTP {status}: {detail}".rstrip(": "),
             status=status,
@@ -426,7 +443,7 @@ class HTTPProvider:
     ) -> ProviderConnectionError:
         detail = str(exc) or type(exc).__name__
         return ProviderConnectionError(
-            _redact(f"upstream {self.name!r} could not be reached: {detail}", secrets),
+            mask_secrets(f"upstream {self.name!r} could not be reached: {detail}", secrets),
             status=0,
             provider=self.name,
         )

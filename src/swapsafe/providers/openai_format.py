@@ -1,7 +1,8 @@
 """OpenAI-format chat requests to any provider: what the eval runner and red-team send.
 
-The body is built in OpenAI chat format. For a provider speaking the Anthropic wire it is
-translated there and the answer translated back, so callers read one response shape.
+The body is built in OpenAI chat format. For a provider speaking another wire (Anthropic
+messages, the OpenAI Responses API) it is translated there and the answer translated back, so
+callers read one response shape.
 """
 
 from __future__ import annotations
@@ -53,22 +54,23 @@ class OpenAIFormatCaller:
         """Send ``body`` (its ``model`` is replaced by the upstream model)."""
         provider = self.provider
         body = {**body, "model": provider.upstream_model}
-        wire_body = body
-        if provider.wire == "anthropic":
+        wire_body, json_tool = body, None
+        if provider.wire != "openai":
             max_tokens = self.config.default_max_tokens if self.config else 4096
-            wire_body = translate.openai_to_anthropic_request(
-                body, model=provider.upstream_model, default_max_tokens=max_tokens
+            wire_body, json_tool = translate.request(
+                body,
+                "openai",
+                provider.wire,
+                model=provider.upstream_model,
+                default_max_tokens=max_tokens,
             )
         answer = await provider.complete(
             wire_body, deadline=time.monotonic() + self.timeout, retries=self.retries
         )
-        data = answer.body
-        if provider.wire == "anthropic":
-            self._ids += 1
-            data = translate.anthropic_to_openai_response(
-                data,
-                request_id=f"{self._id_prefix}-{self._ids}",
-                model=provider.upstream_model,
-                json_mode_tool=translate.json_mode_tool_for(body),
-            )
-        return parse_response(data)
+        if provider.wire == "openai":
+            return parse_response(answer.body)
+        self._ids += 1
+        resp = translate.parse_response(provider.wire, answer.body, json_mode_tool=json_tool)
+        resp.id = f"{self._id_prefix}-{self._ids}"
+        resp.model = provider.upstream_model
+        return resp

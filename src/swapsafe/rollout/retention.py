@@ -42,23 +42,11 @@ async def health_check(
     if providers is None:
         providers = build_providers(config.model_copy(update={"models": {model.name: model}}))
     provider = providers[model.name]
-    body: dict[str, Any] = {
-        "model": model.model,
-        "messages": [{"role": "user", "content": PING}],
-        "max_tokens": 1,
-    }
-    if provider.wire == "anthropic":
-        body = translate.openai_to_anthropic_request(body, model=model.model, default_max_tokens=1)
-    started = time.perf_counter()
-    error: str | None = None
     try:
-        await provider.complete(body, deadline=time.monotonic() + upstream_timeout, retries=1)
-    except ProviderError as exc:
-        error = f"{type(exc).__name__}: HTTP {exc.status}" if exc.status else type(exc).__name__
+        latency_ms, error = await _ping(provider, model.model, upstream_timeout)
     finally:
         if owned:
             await provider.aclose()
-    latency_ms = round((time.perf_counter() - started) * 1000, 1)
     db = store
     record = db.get_rollout(workload)
     until = None if record is None else sm.retain_until(record, config.rollout.retain_old_for)
@@ -83,6 +71,28 @@ async def health_check(
     if record is not None:
         _save_check(db, record, result)
     return result
+
+
+async def _ping(
+    provider: Provider, upstream_model: str, upstream_timeout: float
+) -> tuple[float, str | None]:
+    """A 1-token request: its latency (ms) and, when it failed, the error's class and status."""
+    body: dict[str, Any] = {
+        "model": upstream_model,
+        "messages": [{"role": "user", "content": PING}],
+        "max_tokens": 16 if provider.wire == "responses" else 1,  # Responses: 16 at least
+    }
+    if provider.wire != "openai":
+        body, _ = translate.request(
+            body, "openai", provider.wire, model=upstream_model, default_max_tokens=1
+        )
+    started = time.perf_counter()
+    error: str | None = None
+    try:
+        await provider.complete(body, deadline=time.monotonic() + upstream_timeout, retries=1)
+    except ProviderError as exc:
+        error = f"{type(exc).__name__}: HTTP {exc.status}" if exc.status else type(exc).__name__
+    return round((time.perf_counter() - started) * 1000, 1), error
 
 
 def _save_check(db: Any, record: RolloutRecord, result: dict[str, Any]) -> None:

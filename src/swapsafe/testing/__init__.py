@@ -2,10 +2,12 @@
 
 - :class:`ScriptedProvider`: an in-process provider with deterministic (echo or queued)
   replies; ``strict=True`` fails loudly on a request nothing was queued for.
-- :class:`FakeUpstream`: a fake OpenAI / Anthropic HTTP upstream (ASGI app) with realistic
-  replies, streaming in the vendors' exact SSE format, request recording and :class:`Fault`
-  injection; in-process via ``httpx.ASGITransport`` or on loopback via ``serve()`` /
-  ``serve_in_thread()``.
+- :class:`FakeUpstream`: a fake OpenAI (Chat Completions and Responses API) / Anthropic HTTP
+  upstream (ASGI app) with realistic replies, streaming in the vendors' exact SSE format,
+  request recording and :class:`Fault` injection; in-process via ``httpx.ASGITransport`` or on
+  loopback via ``serve()`` / ``serve_in_thread()``.
+- :class:`FaultyTcpProxy`: a TCP proxy in front of a store or an upstream that forwards, goes
+  silent, refuses connections or cuts the open ones on command (outage tests).
 
 Example::
 
@@ -23,12 +25,14 @@ from swapsafe.testing.clock import FakeClock
 from swapsafe.testing.fake_upstream import FakeUpstream, RecordedRequest
 from swapsafe.testing.faults import ConnectionReset, Fault, error_body
 from swapsafe.testing.loopback import LoopbackServer
+from swapsafe.testing.tcp_proxy import FaultyTcpProxy
 
 __all__ = [
     "ConnectionReset",
     "FakeClock",
     "FakeUpstream",
     "Fault",
+    "FaultyTcpProxy",
     "LoopbackServer",
     "RecordedRequest",
     "ScriptedCall",

@@ -3,7 +3,16 @@
 >>> summary = import_file(config, store, "calls.jsonl", "openai-jsonl")   # doctest: +SKIP
 """
 
+from swapsafe.traffic.importers.mapper import UNASSIGNED
 from swapsafe.traffic.importers.rows import ParsedCall, Skipped
-from swapsafe.traffic.importers.runner import FORMATS, UNASSIGNED, ImportSummary, import_file
+from swapsafe.traffic.importers.runner import FORMATS, ImportSummary, import_file, unknown_format
 
-__all__ = ["FORMATS", "UNASSIGNED", "ImportSummary", "ParsedCall", "Skipped", "import_file"]
+__all__ = [
+    "FORMATS",
+    "UNASSIGNED",
+    "ImportSummary",
+    "ParsedCall",
+    "Skipped",
+    "import_file",
+    "unknown_format",
+]
