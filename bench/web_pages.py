@@ -32,9 +32,9 @@ from starlette.testclient import TestClient
 
 from swapsafe.config import Config, load_config
 from swapsafe.review.agreement_cache import judge_pairs
-from swapsafe.rollout.clock import FakeClock
 from swapsafe.rollout.operations import Rollouts
 from swapsafe.store import SqlStore, open_store
+from swapsafe.testing import FakeClock
 from swapsafe.web.app import create_web_app
 
 PAGES = ("/", "/rollout", "/plan", "/review", "/review/results", "/redteam", "/report")

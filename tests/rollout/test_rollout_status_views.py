@@ -14,12 +14,12 @@ from tests.rollout.rollout_helpers import fake_gates, healthy, make_config, trac
 from typer.testing import CliRunner
 
 from swapsafe.cli.rollout_cmd import rollout_app
-from swapsafe.rollout.clock import FakeClock
 from swapsafe.rollout.controller import Controller
 from swapsafe.rollout.heartbeat import controller_seen
 from swapsafe.rollout.operations import Rollouts
 from swapsafe.serve import app_from_env
 from swapsafe.store import SqlStore, open_store
+from swapsafe.testing import FakeClock
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -57,6 +57,11 @@ PROXY_ROUTES = {
 VENDOR = {"openai": "openai", "responses": "openai", "anthropic": "anthropic"}
 
 
+def utc_now() -> datetime:
+    """The gateway's default clock: timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
 class Gateway:
     def __init__(
         self,
@@ -67,8 +72,11 @@ class Gateway:
         routing: RoutingCache,
         metrics: GatewayMetrics,
         pricebook: PriceBook,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.config = config
+        #: stamps every trace; the demo's compressed clock and tests replace it (a seam)
+        self.clock = clock
         self.providers = dict(providers)
         self.recorder = recorder
         self.routing = routing
@@ -259,7 +267,7 @@ class Gateway:
         """The served call's record (trace opened), with its shadow call started if due."""
         pair_id = os.urandom(16).hex()
         request_text = self.traces.body_text(raw)
-        now = datetime.now(UTC)
+        now = self.clock()
         synthetic = headers.get("x-swapsafe-synthetic")
         source = synthetic if synthetic in SYNTHETIC_SOURCES else "gateway"
         shadow_outcome = None

@@ -16,7 +16,6 @@ from swapsafe.report.projection import Projection, Usage, project
 from swapsafe.report.trends import NightRate, cost_days, golden_nights
 from swapsafe.review.agreement_cache import daily_agreement
 from swapsafe.store.coverage import ShadowCoverage
-from swapsafe.store.sql_report import TrafficQueries
 from swapsafe.traffic.baseline import compute_baselines
 
 if TYPE_CHECKING:
@@ -77,7 +76,7 @@ def _price(config: Config, book: PriceBook, model: str) -> UnitPrice | None:
 
 
 def _projection(
-    config: Config, q: TrafficQueries, name: str, old: str, new: str, now: datetime
+    config: Config, q: Store, name: str, old: str, new: str, now: datetime
 ) -> Projection | None:
     since = now - GATE_WINDOW
     groups = q.groups(since=since, until=now, workload=name, with_p95=False)
@@ -126,7 +125,7 @@ def workload_report(config: Config, store: Store, name: str, now: datetime) -> W
     models = [m for m in (wl.baseline, wl.candidate) if m]
     sides = {s.model: s.data for s in snaps if s.model in models}
     rep = WorkloadReport(name, wl.baseline, wl.candidate, gates, sides)
-    q = TrafficQueries(store)
+    q = store
     since = now - GATE_WINDOW
     for model in models:
         rep.latency[model] = q.column(

@@ -8,7 +8,6 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from swapsafe.evals.compare import summarize
-from swapsafe.store.sql_report import TrafficQueries
 
 if TYPE_CHECKING:
     from swapsafe.store import Store
@@ -50,7 +49,5 @@ def cost_days(
     store: Store, workload: str, since: datetime, until: datetime
 ) -> list[tuple[date, float]]:
     """Served cost in USD per UTC day (days where every priced call counts)."""
-    rows = TrafficQueries(store).daily_cost(
-        workload=workload, role="served", since=since, until=until
-    )
+    rows = store.daily_cost(workload=workload, role="served", since=since, until=until)
     return [(d, usd) for d, usd, n in rows if n]

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
 
 from swapsafe.review.agreement import KINDS, DailyAgreement
 from swapsafe.review.pairs import ShadowPair, pair_up
+from swapsafe.store.protocol import Store
 from swapsafe.store.records_rollout import AgreementGroup, PairAgreement
-from swapsafe.store.sql_rollout import rollout_db
 
 RULE = 1
 BATCH = 2000
@@ -47,7 +46,7 @@ def verdict_row(pair: ShadowPair) -> PairAgreement:
 
 
 def judge_pairs(
-    store: Any,
+    store: Store,
     baselines: Mapping[str, str],
     workload: str,
     *,
@@ -57,17 +56,17 @@ def judge_pairs(
     """Judge and store the shadow pairs of ``workload`` (shadow call in ``[since, until)``)
     that have no stored verdict yet; returns how many were judged. A shadow call whose served
     call is not recorded (yet) is left for a later read."""
-    db = rollout_db(store)
+
     judged = 0
     seen: set[str] = set()
     while True:
-        found = db.unjudged_pairs(workload, RULE, since, until, BATCH)
+        found = store.unjudged_pairs(workload, RULE, since, until, BATCH)
         fresh = [pair_id for pair_id, _ in found if pair_id not in seen]
         if not fresh:
             return judged
         seen.update(fresh)
-        pairs = pair_up(db.traces_of_pairs(fresh), baselines)
-        db.save_agreements([verdict_row(p) for p in pairs])
+        pairs = pair_up(store.traces_of_pairs(fresh), baselines)
+        store.save_agreements([verdict_row(p) for p in pairs])
         judged += len(pairs)
         if len(found) < BATCH:
             return judged
@@ -103,7 +102,7 @@ def days_of(workload: str, groups: list[AgreementGroup]) -> list[DailyAgreement]
 
 
 def daily_agreement(
-    store: Any,
+    store: Store,
     baselines: Mapping[str, str],
     workload: str,
     *,
@@ -114,13 +113,13 @@ def daily_agreement(
     """Agreement per day of the pairs served in ``[since, until)`` (judging new ones first);
     ``models`` (old, new) keeps only the pairs of exactly those two models."""
     judge_pairs(store, baselines, workload, since=since, until=until)
-    groups = rollout_db(store).agreement_groups(workload, RULE, since, until, models)
+    groups = store.agreement_groups(workload, RULE, since, until, models)
     return days_of(workload, groups)
 
 
 def agreement_by_served_model(
-    store: Any, baselines: Mapping[str, str], workload: str, since: datetime, until: datetime
+    store: Store, baselines: Mapping[str, str], workload: str, since: datetime, until: datetime
 ) -> dict[str, tuple[int, int]]:
     """Per served model: (agreeing pairs, pairs) of the pairs served in ``[since, until)``."""
     judge_pairs(store, baselines, workload, since=since, until=until)
-    return rollout_db(store).agreement_by_served_model(workload, RULE, since, until)
+    return store.agreement_by_served_model(workload, RULE, since, until)

@@ -20,7 +20,7 @@ from swapsafe.rollout.clock import Clock, SystemClock
 from swapsafe.rollout.heartbeat import record_beat
 from swapsafe.rollout.lock import ControllerLock, controller_lock
 from swapsafe.rollout.notify import Notifier
-from swapsafe.rollout.operations import Rollouts
+from swapsafe.rollout.operations import GateCheck, Rollouts
 from swapsafe.rollout.retention import health_check
 from swapsafe.store.protocol import Store
 from swapsafe.store.records_rollout import RolloutRecord
@@ -42,10 +42,11 @@ class Controller:
         lock: ControllerLock | None = None,
         standby_poll: float = 5.0,
         providers: Any = None,
+        gates: GateCheck | None = None,
     ) -> None:
         self.config = config
         self.clock: Clock = clock or SystemClock()
-        self.rollouts = Rollouts(config, store, clock=self.clock, notifier=notifier)
+        self.rollouts = Rollouts(config, store, clock=self.clock, notifier=notifier, gates=gates)
         self.lock = lock if lock is not None else controller_lock(config.store.url)
         self.standby_poll = standby_poll
         self.providers = providers

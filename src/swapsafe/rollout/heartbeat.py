@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from swapsafe.store.records_rollout import Heartbeat
-from swapsafe.store.sql_rollout import rollout_db
 
 NAME = "rollout"
 #: a pass this much later than announced means the controller is gone (or stuck)
@@ -31,7 +30,7 @@ def holder() -> str:
 def record_beat(store: Any, now: datetime, interval: float, who: str | None = None) -> None:
     """The controller finished a pass at ``now``; the next is due ``interval`` s later."""
     beat = Heartbeat(NAME, who or holder(), now, now + timedelta(seconds=interval))
-    rollout_db(store).beat(beat)
+    store.beat(beat)
 
 
 def _ago(delta: timedelta) -> str:
@@ -87,7 +86,7 @@ class ControllerSeen:
 
 
 def controller_seen(store: Any, now: datetime) -> ControllerSeen:
-    beat = rollout_db(store).heartbeat(NAME)
+    beat = store.heartbeat(NAME)
     if beat is None:
         return ControllerSeen(None, None, None, now)
     return ControllerSeen(beat.beat_at, beat.next_at, beat.holder, now)

@@ -25,7 +25,6 @@ from swapsafe.rollout.words import routing_words, status_words
 from swapsafe.routing.service import RoutingService, describe
 from swapsafe.store.protocol import Store
 from swapsafe.store.records_rollout import RolloutRecord
-from swapsafe.store.sql_rollout import rollout_db
 
 log = logging.getLogger("swapsafe.rollout")
 
@@ -52,9 +51,9 @@ class Rollouts:
     ) -> None:
         self.config = config
         self.store = store
-        #: None: the module's ``evaluate_gates``, looked up when a rollout starts
+        #: None: :func:`evaluate_gates`, looked up when a rollout starts
         self.gates: GateCheck | None = gates
-        self.db = rollout_db(store)
+        self.db = store
         self.clock: Clock = clock or SystemClock()
         self.routing = RoutingService(
             store, {n: w.candidate is not None for n, w in config.workloads.items()}

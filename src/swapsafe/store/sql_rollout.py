@@ -1,7 +1,6 @@
 """Store methods of the rollout area: controller state, feedback and cohort aggregates in SQL.
 
-Mix :class:`RolloutStoreMixin` into ``SqlStore``; until then :func:`rollout_db` wraps any
-``SqlStore`` (sharing its engine) so the same methods work on it.
+:class:`RolloutStoreMixin` is part of ``SqlStore``; its methods are in the Store protocol.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from swapsafe.store.convert import from_row, from_rows, to_row
 from swapsafe.store.records import SYNTHETIC_SOURCES
 from swapsafe.store.records_rollout import BucketRaw, CohortRaw, Feedback, RolloutRecord
 from swapsafe.store.sql_agreement import AgreementStoreMixin
-from swapsafe.store.sql_base import SqlBase
 from swapsafe.store.tables import sqlite_utc_text, traces
 from swapsafe.store.tables_rollout import feedback, rollout_state
 
@@ -231,31 +229,6 @@ def _served_any(
         c.ts < until,
         c.source.not_in(SYNTHETIC_SOURCES),
     )
-
-
-class RolloutDb(RolloutStoreMixin):
-    """The rollout methods on the engine of an existing store (which keeps owning it)."""
-
-    def __init__(self, store: SqlBase) -> None:
-        self._url = store._url
-        self.url = store.url
-        self._engine = store._engine
-        self._stoppers = []
-
-    def close(self) -> None:
-        """The engine belongs to the wrapped store; nothing to close here."""
-
-
-def rollout_db(store: Any) -> RolloutStoreMixin:
-    """``store`` itself when it has the rollout methods, else a view sharing its engine."""
-    if isinstance(store, RolloutStoreMixin):
-        return store
-    if isinstance(store, SqlBase):
-        return RolloutDb(store)
-    inner = getattr(store, "store", None)  # e.g. a wrapper exposing the SqlStore
-    if isinstance(inner, SqlBase):
-        return rollout_db(inner)
-    raise StoreError(f"the rollout needs a SQL store, not {type(store).__name__}")
 
 
 def _feedback_stats(workload: str, model: str, since: datetime, until: datetime) -> Select[Any]:

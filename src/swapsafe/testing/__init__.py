@@ -21,6 +21,7 @@ Example::
 
 from swapsafe.providers.canned import ToolCall
 from swapsafe.providers.scripted import ScriptedCall, ScriptedProvider, UnexpectedRequest
+from swapsafe.testing.clock import FakeClock
 from swapsafe.testing.fake_upstream import FakeUpstream, RecordedRequest
 from swapsafe.testing.faults import ConnectionReset, Fault, error_body
 from swapsafe.testing.loopback import LoopbackServer
@@ -28,6 +29,7 @@ from swapsafe.testing.tcp_proxy import FaultyTcpProxy
 
 __all__ = [
     "ConnectionReset",
+    "FakeClock",
     "FakeUpstream",
     "Fault",
     "FaultyTcpProxy",

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from swapsafe.store.sql_report import TrafficGroup, TrafficQueries
+from swapsafe.store.sql_report import TrafficGroup
 from swapsafe.traffic.importers.rows import map_model
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ def build_inventory(
     if model is not None and config is not None:
         upstream = {m.model: name for name, m in config.models.items()}
         old = model if model in config.models else map_model(model, upstream)
-    groups = TrafficQueries(store).groups(since=start, until=upper)
+    groups = store.groups(since=start, until=upper)
     if since is not None:
         days = since.total_seconds() / DAY
     else:
