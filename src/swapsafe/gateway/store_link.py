@@ -275,10 +275,10 @@ class StoreLink(SqlStore):
     def _mark_up(self) -> None:
         self._last_ok = self._clock()
         was_down = self.problem is not None
-        self._up, self.problem, self.reason, self.down_since = True, None, None, None
-        if was_down:
+        if was_down:  # said before the link reads as up, so whoever sees it up sees the line
             self.transitions += 1
             log.warning("store %s is reachable again: writing buffered traces", self.url)
+        self._up, self.problem, self.reason, self.down_since = True, None, None, None
 
     def _down(self, exc: BaseException, *, starting: bool = False) -> None:
         problem = _one_line(exc)
