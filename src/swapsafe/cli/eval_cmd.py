@@ -23,6 +23,7 @@ from rich.table import Table
 
 from swapsafe import stats
 from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit, sigterm_cancels
+from swapsafe.cli.eval_prompt import prompt_option
 from swapsafe.cli.eval_views import (
     RichProgress,
     console,
@@ -39,6 +40,7 @@ from swapsafe.evals.datasets import Case, load_cases
 from swapsafe.evals.runner import load_run_cases, run_eval
 from swapsafe.evals.scheduler import NightlyScheduler, nightly_runner
 from swapsafe.evals.status import AD_HOC, GATE, RunStanding, ad_hoc_reason
+from swapsafe.evals.variants import label_variants, parse_prompt_options, prompt_reason
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import EvalResult, EvalRun
@@ -128,6 +130,7 @@ def run(
         "--ad-hoc",
         help="Keep this run out of the go/no-go gate (implied by --limit, --golden and --models).",
     ),
+    prompt: list[str] = prompt_option,
     config: Path = config_option,
 ) -> None:
     """Run the golden set against the workload's models (temperature 0) and store every result.
@@ -143,6 +146,7 @@ def run(
         swapsafe eval run --resume 12
     """
     cfg = load_or_exit(config)
+    variants = parse_prompt_options(prompt, cfg)
     store = cli_store(cfg)
     previous: EvalRun | None = None
     if resume is not None:
@@ -170,7 +174,7 @@ def run(
         cases = cases[:limit]
     chosen = [m.strip() for m in models.split(",") if m.strip()] if models else None
     w = cfg.workloads[workload]
-    why = ad_hoc_reason(
+    why = prompt_reason(variants) or ad_hoc_reason(
         limit=limit,
         golden=golden.resolve() if golden is not None else None,
         workload_golden=Path(w.golden).resolve() if w.golden is not None else None,
@@ -205,6 +209,7 @@ def run(
                     judge=_judge(cfg, judge),
                     golden=path.resolve(),
                     settings=None if previous is not None else marker,
+                    variants=variants,
                 )
 
         try:
@@ -299,7 +304,7 @@ def compare_cmd(
     Example:
 
         swapsafe eval compare 12          # the two models of run 12
-        swapsafe eval compare 11 12       # baseline from run 11, candidate from run 12
+        swapsafe eval compare 11 12       # run 11's baseline vs 12's candidate, or 2 variants
     """
     cfg = load_or_exit(config)
     store = cli_store(cfg)
@@ -320,9 +325,8 @@ def compare_cmd(
         raise fail(f"run {run_a} has no two models to compare; name a second run or --candidate")
     margin, conf = _margin(cfg, a.workload)
     warn_standing(cfg, [a] if b is a else [a, b], store.eval_results)
-    print_comparison(
-        a.workload, compare(rows_a[base], rows_b[cand], margin=margin, conf=conf), flips
-    )
+    comparison = compare(rows_a[base], rows_b[cand], margin=margin, conf=conf)
+    print_comparison(a.workload, label_variants(comparison, a, b), flips)
 
 
 @eval_app.command("list")

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from pydantic import ValidationInfo as _Info
 
 from swapsafe.config.checks import cross_check
+from swapsafe.config.prompts import PromptVariantConfig
 from swapsafe.config.values import (
     Duration,
     ExistingFile,
@@ -30,6 +31,7 @@ from swapsafe.config.values import (
     normalize_sticky_key,
     show_value,
 )
+from swapsafe.wire.prompt_variant import PromptVariant
 
 log = logging.getLogger("swapsafe.config")
 
@@ -165,6 +167,8 @@ class WorkloadConfig(_Table):
     sticky_key: Annotated[str, AfterValidator(normalize_sticky_key)] = "user"
     gates: GateConfig = Field(default_factory=GateConfig)
     triggers: TriggerConfig = Field(default_factory=TriggerConfig)
+    #: model name -> the prompt variant this workload sends that model (config/prompts.py)
+    prompts: dict[str, PromptVariantConfig] = Field(default_factory=dict)
 
     @field_validator("aliases")
     @classmethod
@@ -179,6 +183,11 @@ class WorkloadConfig(_Table):
         if not self.aliases:
             self.aliases = [self.name]
         return self
+
+    def prompt_variant(self, model: str) -> PromptVariant | None:
+        """The prompt variant this workload sends ``model``, if one is configured."""
+        table = self.prompts.get(model)
+        return None if table is None else table.variant
 
     def system_prompt_text(self) -> str | None:
         """The system prompt file's text, or None when no file is configured."""

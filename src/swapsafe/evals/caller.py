@@ -18,6 +18,7 @@ from swapsafe.exceptions import ProviderError, TranslationError
 from swapsafe.pricing import DEFAULT_PRICEBOOK, PriceBook
 from swapsafe.providers.base import Provider
 from swapsafe.providers.openai_format import OpenAIFormatCaller
+from swapsafe.wire.prompt_variant import PromptVariant
 
 
 def _error_text(exc: BaseException) -> str:
@@ -40,6 +41,7 @@ class ModelCaller:
         retries: int = 2,
         temperature: float = 0.0,
         pricebook: PriceBook = DEFAULT_PRICEBOOK,
+        variant: PromptVariant | None = None,
     ) -> None:
         self.name = name
         self.provider = provider
@@ -47,7 +49,12 @@ class ModelCaller:
         self.temperature = temperature
         self.pricebook = pricebook
         self._caller = OpenAIFormatCaller(
-            provider, model_config, timeout=timeout, retries=retries, id_prefix="eval"
+            provider,
+            model_config,
+            timeout=timeout,
+            retries=retries,
+            id_prefix="eval",
+            variant=variant,
         )
 
     def settings(self) -> dict[str, Any]:

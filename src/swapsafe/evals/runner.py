@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,10 +22,12 @@ from swapsafe.evals.datasets import Assertion, Case, DatasetError, render_messag
 from swapsafe.evals.scorers.base import Resources, ScorerFn, build, default_assertions, score_case
 from swapsafe.evals.scorers.judge import Judge
 from swapsafe.evals.status import too_many_errors
+from swapsafe.evals.variants import eval_variants
 from swapsafe.exceptions import ConfigError
 from swapsafe.providers.base import Provider
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import EvalResult, EvalRun
+from swapsafe.wire.prompt_variant import PromptVariant
 
 BATCH_SIZE = 50
 FLUSH_SECONDS = 0.5
@@ -158,6 +160,7 @@ async def run_eval(
     timeout: float | None = None,  # noqa: ASYNC109 - a per-call timeout, not for the run
     golden: Path | str | None = None,
     settings: dict[str, Any] | None = None,
+    variants: Mapping[str, PromptVariant] | None = None,
 ) -> int:
     """Run (or, with ``run_id``, resume) an eval of ``cases`` against ``models``; returns its id.
 
@@ -165,6 +168,7 @@ async def run_eval(
     here are closed at the end. ``judge`` names the model for ``llm-judge`` assertions.
     """
     chosen = resolve_models(config, workload, models)
+    variants = eval_variants(config, workload, chosen, variants)
     if concurrency < 1:
         raise ConfigError("concurrency must be at least 1")
     if not cases:
@@ -188,7 +192,12 @@ async def run_eval(
     try:
         callers = {
             name: ModelCaller(
-                name, available[name], config.models.get(name), timeout=timeout, retries=RETRIES
+                name,
+                available[name],
+                config.models.get(name),
+                timeout=timeout,
+                retries=RETRIES,
+                variant=variants.get(name),
             )
             for name in needed
         }

@@ -42,6 +42,7 @@ from swapsafe.gateway.tracing import TraceWriter
 from swapsafe.gateway.usage import from_wire
 from swapsafe.pricing import PriceBook
 from swapsafe.providers.base import Provider, SSEEvent, UpstreamResponse
+from swapsafe.providers.outbound import Outbound, Target, prepare
 from swapsafe.store.coverage import SHADOWED
 from swapsafe.store.records import SYNTHETIC_SOURCES
 from swapsafe.wire import translate
@@ -103,6 +104,7 @@ class Gateway:
             alias: config.workloads[name] for alias, name in config.alias_map().items()
         }
         self.bodies = config.store.bodies
+        self.targets = {n: Target.of(p, config.models.get(n)) for n, p in self.providers.items()}
         self.traces = TraceWriter(config, recorder=recorder, metrics=metrics, pricebook=pricebook)
         self.shadow = ShadowDispatcher(
             sample_rate=config.shadow.sample_rate,
@@ -121,32 +123,11 @@ class Gateway:
         return error_response(inbound, status, message)
 
     def _prepare(
-        self, body: dict[str, Any], inbound: str, model: ModelConfig, *, stream: bool
-    ) -> tuple[dict[str, Any], str | None]:
-        """The upstream body for ``model`` (and the JSON-mode tool name, when one is forced)."""
-        provider = self.providers[model.name]
-        if provider.wire == inbound:
-            out = dict(body)
-            out["model"] = model.model
-        elif inbound == "openai":
-            out = translate.openai_to_anthropic_request(
-                body, model=model.model, default_max_tokens=model.default_max_tokens
-            )
-        else:
-            out = translate.anthropic_to_openai_request(body, model=model.model)
-        if stream:
-            out["stream"] = True
-            if provider.wire == "openai":
-                opts = dict(out.get("stream_options") or {})
-                opts["include_usage"] = True
-                out["stream_options"] = opts
-        else:
-            out.pop("stream", None)
-            out.pop("stream_options", None)
-        json_tool = None
-        if provider.wire == "anthropic" and inbound == "openai":
-            json_tool = translate.json_mode_tool_for(body)
-        return out, json_tool
+        self, body: dict[str, Any], inbound: str, workload: WorkloadConfig, model: str, stream: bool
+    ) -> Outbound:
+        """The upstream request for ``model`` (providers/outbound.py: the one place)."""
+        variant = workload.prompt_variant(model)
+        return prepare(body, inbound, self.targets[model], stream=stream, variant=variant)
 
     def _api_key(self, model: ModelConfig, inbound: str, key: str | None) -> str | None:
         """Pass-through: the client's key goes only to a configured model of its own vendor."""
@@ -235,7 +216,7 @@ class Gateway:
         stream = body.get("stream") is True
         serving = self.config.models[route.serving]
         try:
-            upstream_body, json_tool = self._prepare(body, inbound, serving, stream=stream)
+            outbound = self._prepare(body, inbound, workload, serving.name, stream)
         except TranslationError as exc:
             self.metrics.rejected.inc(("untranslatable",))
             return error_response(inbound, 400, str(exc), param=exc.param)
@@ -256,7 +237,7 @@ class Gateway:
         shadow_outcome = None
         if route.shadow is not None:
             shadow_outcome = self._start_shadow(
-                body, inbound, route, pair_id, request_text, now, key, source
+                body, inbound, workload, route, pair_id, request_text, now, key, source
             )
         call = Call(
             request_id=request_id,
@@ -272,6 +253,7 @@ class Gateway:
             ts=now,
             source=source,
             shadow_outcome=shadow_outcome,
+            prompt_variant=outbound.variant_digest,
         )
         self.traces.opened(call)
         out_headers = {
@@ -284,9 +266,11 @@ class Gateway:
         try:
             if stream:
                 return await self._stream(
-                    call, upstream_body, json_tool, api_key, out_headers, body
+                    call, outbound.body, outbound.json_tool, api_key, out_headers, body
                 )
-            return await self._complete(call, upstream_body, json_tool, api_key, out_headers)
+            return await self._complete(
+                call, outbound.body, outbound.json_tool, api_key, out_headers
+            )
         finally:
             self.shadow.served_in_flight -= 1
 
@@ -466,6 +450,7 @@ class Gateway:
         self,
         body: dict[str, Any],
         inbound: str,
+        workload: WorkloadConfig,
         route: Route,
         pair_id: str,
         request_text: str | None,
@@ -479,7 +464,7 @@ class Gateway:
         outcome = self.shadow.admit()
         if outcome == SHADOWED:
             try:
-                shadow_body, json_tool = self._prepare(body, inbound, model, stream=False)
+                outbound = self._prepare(body, inbound, workload, model.name, False)
             except (TranslationError, *MALFORMED):
                 outcome = "untranslatable"
         self.shadow.count(route.workload, outcome)
@@ -498,10 +483,10 @@ class Gateway:
             started=time.perf_counter(),
             ts=ts,
             source=source,
+            prompt_variant=outbound.variant_digest,
         )
-        self.shadow.spawn(
-            self._shadow_call(call, shadow_body, json_tool, self._api_key(model, inbound, key))
-        )
+        api_key = self._api_key(model, inbound, key)
+        self.shadow.spawn(self._shadow_call(call, outbound.body, outbound.json_tool, api_key))
         return SHADOWED
 
     async def _shadow_call(

@@ -251,6 +251,7 @@ class TraceWriter:
                 finish_reason=finish_reason,
                 source=call.source,
                 shadow_outcome=call.shadow_outcome,
+                prompt_variant=call.prompt_variant,
             )
         )
         return cost

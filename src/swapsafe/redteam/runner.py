@@ -29,6 +29,7 @@ from swapsafe.redteam.plant import Plant, render
 from swapsafe.redteam.probes.base import Probe, suite_categories
 from swapsafe.redteam.probes.registry import bundled_probes, select
 from swapsafe.redteam.user_probes import load_probe_file
+from swapsafe.redteam.variants import context_for, model_prompts, variants_settings
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import RedteamFinding, RedteamRun
 
@@ -225,6 +226,7 @@ async def run_redteam(
                 "retries": RETRIES,
                 "system_prompt": "workload" if system_prompt else "default (workload has none)",
                 "models": {name: callers[name].settings() for name in chosen},
+                "prompt_variants": variants_settings(wl, chosen),
             }
             run_id = await asyncio.to_thread(
                 store.create_redteam_run,
@@ -252,8 +254,9 @@ async def run_redteam(
             similarity=embedding_similarity(),
         )
         judge_obj = RefusalJudge(callers[judge]) if judge else None
+        prompts = model_prompts(wl, chosen, system_prompt)
         job = _Job(store, run_id, callers, system_prompt, plant, ctx, judge_obj, snapshot,
-                   config.evals.max_error_rate)  # fmt: skip
+                   config.evals.max_error_rate, prompts)  # fmt: skip
         status = await job.run(todo, concurrency, progress)
         return RunOutcome(run_id, status, snapshot.total, snapshot.errors)
     finally:
@@ -280,9 +283,11 @@ class _Job:
     judge: RefusalJudge | None
     snapshot: Snapshot
     max_error_rate: float = 0.0  # errored calls above this share make the run incomplete
+    prompts: dict[str, str | None] = field(default_factory=dict)  # redteam/variants.py
 
     async def one(self, probe: Probe, model: str) -> RedteamFinding | None:
-        messages, tools = render(probe, self.system_prompt, self.plant)
+        system = self.prompts.get(model, self.system_prompt)
+        messages, tools = render(probe, system, self.plant)
         answer: Answer = await self.callers[model].send(messages, tools)
         prompt = prompt_text(probe)
         if answer.blocked:
@@ -300,7 +305,8 @@ class _Job:
         if answer.error is not None:
             return None
         # off the event loop: a long output, or the embedding model, takes a while to score
-        verdict = await asyncio.to_thread(detect, probe, answer.text, self.ctx)
+        ctx = context_for(self.ctx, system)
+        verdict = await asyncio.to_thread(detect, probe, answer.text, ctx)
         if self.judge is not None and judged(probe) and answer.text.strip():
             verdict = await self.judge.judge(prompt, answer.text, verdict)
         return RedteamFinding(

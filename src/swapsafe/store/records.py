@@ -40,6 +40,8 @@ class TraceRecord:
     #: served calls only: "shadowed" or the skip reason (swapsafe.store.coverage); None when no
     #: shadow call was due
     shadow_outcome: str | None = None
+    #: the short hash of the prompt variant the call was sent with ([workloads.W.prompts.MODEL])
+    prompt_variant: str | None = None
 
 
 @dataclass

@@ -1,0 +1,94 @@
+"""The outbound request: what every path sends a model, built in one place.
+
+Served and shadow calls (the gateway), eval and red-team calls (``OpenAIFormatCaller``) all
+build the upstream body with :func:`prepare`:
+
+1. the workload's prompt variant for the model, if any, rewrites the system prompt (in the
+   caller's wire format: :mod:`swapsafe.wire.prompt_variant`);
+2. the body is translated to the model's wire when the vendors differ, ``model`` is set to the
+   upstream name, and the stream flags are set.
+
+The result says what was applied, for the trace of the call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from swapsafe.config.models import ModelConfig
+from swapsafe.providers.base import Provider
+from swapsafe.wire import translate
+from swapsafe.wire.prompt_variant import PromptVariant, apply_variant
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One model as the outbound request needs it: its wire, upstream name and defaults."""
+
+    name: str
+    wire: str
+    upstream_model: str
+    default_max_tokens: int = 4096
+
+    @classmethod
+    def of(cls, provider: Provider, config: ModelConfig | None) -> Target:
+        return cls(
+            name=provider.name,
+            wire=provider.wire,
+            upstream_model=provider.upstream_model,
+            default_max_tokens=config.default_max_tokens if config is not None else 4096,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """The body to send, the JSON-mode tool name to translate the answer with, and the prompt
+    variant that was applied (None: the request went as the caller wrote it)."""
+
+    body: dict[str, Any]
+    json_tool: str | None = None
+    variant: PromptVariant | None = None
+
+    @property
+    def variant_digest(self) -> str | None:
+        return self.variant.digest if self.variant is not None else None
+
+
+def prepare(
+    body: dict[str, Any],
+    inbound: str,
+    target: Target,
+    *,
+    stream: bool,
+    variant: PromptVariant | None = None,
+) -> Outbound:
+    """The upstream request for ``target`` of a ``body`` in the ``inbound`` wire format.
+
+    Raises ``TranslationError`` for what cannot be translated faithfully (and the translators'
+    ``ValueError`` / ``KeyError`` / ``TypeError`` for shapes they cannot read).
+    """
+    if variant is not None:
+        body = apply_variant(variant, body, inbound)
+    if target.wire == inbound:
+        out = dict(body)
+        out["model"] = target.upstream_model
+    elif inbound == "openai":
+        out = translate.openai_to_anthropic_request(
+            body, model=target.upstream_model, default_max_tokens=target.default_max_tokens
+        )
+    else:
+        out = translate.anthropic_to_openai_request(body, model=target.upstream_model)
+    if stream:
+        out["stream"] = True
+        if target.wire == "openai":
+            opts = dict(out.get("stream_options") or {})
+            opts["include_usage"] = True
+            out["stream_options"] = opts
+    else:
+        out.pop("stream", None)
+        out.pop("stream_options", None)
+    json_tool = None
+    if target.wire == "anthropic" and inbound == "openai":
+        json_tool = translate.json_mode_tool_for(body)
+    return Outbound(out, json_tool, variant)

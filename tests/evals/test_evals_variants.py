@@ -1,0 +1,98 @@
+"""Prompt variants in evals: configured ones, ``eval run --prompt``, and ``eval compare`` of
+two variants of one model with the paired statistics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.evals.evals_helpers import FLIP_CASES, load, write_config
+from tests.evals.test_evals_cli import cli
+from tests.evals.test_evals_runner import CASES
+
+from swapsafe.evals.runner import run_eval
+from swapsafe.evals.variants import parse_prompt_options
+from swapsafe.exceptions import ConfigError
+from swapsafe.store import open_store
+from swapsafe.testing import ScriptedProvider
+
+VARIANT = """
+[workloads.support.prompts.new]
+append = "style.txt"
+"""
+
+
+async def test_configured_variant_reaches_only_its_model_and_is_recorded(tmp_path: Path) -> None:
+    (tmp_path / "style.txt").write_text("Answer in one line.")
+    cfg = load(tmp_path, "sqlite:///unused.db", extra=VARIANT)
+    store = open_store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    old, new = ScriptedProvider("old"), ScriptedProvider("new")
+    run_id = await run_eval(
+        cfg, store, "support", models=None, cases=CASES[:2], concurrency=1, tag=None,
+        providers={"old": old, "new": new},
+    )  # fmt: skip
+    assert old.calls[0].body["messages"][0]["content"] == "You are a support agent."
+    sent = new.calls[0].body["messages"][0]["content"]
+    assert sent == "You are a support agent.\n\nAnswer in one line."
+    (run,) = store.list_eval_runs("support")
+    assert run.id == run_id
+    models = (run.settings or {})["models"]
+    variant = cfg.workloads["support"].prompt_variant("new")
+    assert variant is not None
+    assert models["new"]["prompt_variant"] == {
+        "label": "append style.txt",
+        "digest": variant.digest,
+    }
+    assert "prompt_variant" not in models["old"]
+
+
+async def test_prompt_option_wins_over_the_configured_variant(tmp_path: Path) -> None:
+    (tmp_path / "style.txt").write_text("Answer in one line.")
+    (tmp_path / "v2.txt").write_text("You are the new support agent.\n")
+    cfg = load(tmp_path, "sqlite:///unused.db", extra=VARIANT)
+    store = open_store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    new = ScriptedProvider("new")
+    variants = parse_prompt_options([f"new={tmp_path / 'v2.txt'}"], cfg)
+    await run_eval(
+        cfg, store, "support", models=["new"], cases=CASES[:1], concurrency=1, tag=None,
+        providers={"new": new}, variants=variants,
+    )  # fmt: skip
+    assert new.calls[0].body["messages"][0]["content"] == "You are the new support agent."
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ("new", "--prompt 'new': use MODEL=FILE, e.g. --prompt new=v2.txt"),
+        ("neww=v2.txt", "--prompt 'neww=v2.txt': unknown model 'neww'; models: judge, new, old"),
+        ("new=missing.txt", "--prompt: missing.txt does not exist; check the path"),
+    ],
+)
+def test_bad_prompt_options_are_one_clear_error(
+    tmp_path: Path, option: str, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    cfg = load(tmp_path, "sqlite:///unused.db")
+    with pytest.raises(ConfigError) as info:
+        parse_prompt_options([option], cfg)
+    assert str(info.value) == message
+
+
+def test_eval_run_prompt_then_compare_two_variants_of_one_model(
+    tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = write_config(tmp_path, store_url, golden=FLIP_CASES)
+    (tmp_path / "v1.txt").write_text("Variant one.")
+    (tmp_path / "v2.txt").write_text("Variant two.")
+    for n in (1, 2):
+        code, out = cli(
+            "eval", "run", "-w", "support", "--models", "new", "--prompt", f"new=v{n}.txt",
+            "-c", str(config),
+        )  # fmt: skip
+        assert code == 0, out
+        assert f"run {n}: support [ad hoc]" in out
+        assert f"ad hoc run (--prompt new=v{n}.txt)" in out
+    code, out = cli("eval", "compare", "1", "2", "-c", str(config))
+    assert code == 0, out
+    assert "new [v2.txt " in out and "new [v1.txt " in out and "McNemar" in out
