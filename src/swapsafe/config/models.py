@@ -16,6 +16,7 @@ from pydantic import ValidationInfo as _Info
 
 from swapsafe.config.checks import cross_check
 from swapsafe.config.prompts import PromptVariantConfig
+from swapsafe.config.request import RequestConfig
 from swapsafe.config.values import (
     Duration,
     ExistingFile,
@@ -85,6 +86,8 @@ class ModelConfig(_Table):
     default_max_tokens: PositiveInt = 4096
     #: CA bundle (PEM) trusted for this model's https upstream instead of the system store
     ca_file: ExistingFile | None = None
+    #: request rules applied to every call of this model (config/request.py)
+    request: RequestConfig = Field(default_factory=RequestConfig)
 
     @model_validator(mode="after")
     def _complete(self) -> ModelConfig:

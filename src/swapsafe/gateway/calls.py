@@ -107,6 +107,7 @@ class Call:
     source: str = "gateway"  # a SYNTHETIC_SOURCES value for swapsafe's own requests
     shadow_outcome: str | None = None  # served calls in shadow mode: swapsafe.store.coverage
     prompt_variant: str | None = None  # the digest of the prompt variant applied, if any
+    adapted: str | None = None  # the request rules that changed the body, comma-separated
 
 
 def finish_reason(wire: str, body: dict[str, Any]) -> str | None:

@@ -254,6 +254,7 @@ class Gateway:
             source=source,
             shadow_outcome=shadow_outcome,
             prompt_variant=outbound.variant_digest,
+            adapted=outbound.adapted_text,
         )
         self.traces.opened(call)
         out_headers = {
@@ -484,6 +485,7 @@ class Gateway:
             ts=ts,
             source=source,
             prompt_variant=outbound.variant_digest,
+            adapted=outbound.adapted_text,
         )
         api_key = self._api_key(model, inbound, key)
         self.shadow.spawn(self._shadow_call(call, outbound.body, outbound.json_tool, api_key))

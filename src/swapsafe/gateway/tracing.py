@@ -252,6 +252,7 @@ class TraceWriter:
                 source=call.source,
                 shadow_outcome=call.shadow_outcome,
                 prompt_variant=call.prompt_variant,
+                adapted=call.adapted,
             )
         )
         return cost

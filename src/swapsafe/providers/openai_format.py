@@ -54,6 +54,7 @@ class OpenAIFormatCaller:
             "timeout": self.timeout,
             "retries": self.retries,
             **variant_settings(self.variant),
+            **({"request_rules": self._target.rules.describe()} if self._target.rules else {}),
         }
 
     async def send(self, body: dict[str, Any]) -> ChatResponse:

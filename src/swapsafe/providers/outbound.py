@@ -6,30 +6,34 @@ build the upstream body with :func:`prepare`:
 1. the workload's prompt variant for the model, if any, rewrites the system prompt (in the
    caller's wire format: :mod:`swapsafe.wire.prompt_variant`);
 2. the body is translated to the model's wire when the vendors differ, ``model`` is set to the
-   upstream name, and the stream flags are set.
+   upstream name, and the stream flags are set;
+3. the model's request rules (``[models.NAME.request]``, its model adapter:
+   :mod:`swapsafe.wire.request_rules`) make the body acceptable to that model.
 
-The result says what was applied, for the trace of the call.
+The result says what was applied (the variant, the rules that fired), for the trace.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from swapsafe.config.models import ModelConfig
 from swapsafe.providers.base import Provider
 from swapsafe.wire import translate
 from swapsafe.wire.prompt_variant import PromptVariant, apply_variant
+from swapsafe.wire.request_rules import RequestRules, apply_rules
 
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """One model as the outbound request needs it: its wire, upstream name and defaults."""
+    """One model as the outbound request needs it: wire, upstream name, defaults, rules."""
 
     name: str
     wire: str
     upstream_model: str
     default_max_tokens: int = 4096
+    rules: RequestRules = field(default_factory=RequestRules)
 
     @classmethod
     def of(cls, provider: Provider, config: ModelConfig | None) -> Target:
@@ -38,21 +42,29 @@ class Target:
             wire=provider.wire,
             upstream_model=provider.upstream_model,
             default_max_tokens=config.default_max_tokens if config is not None else 4096,
+            rules=config.request.rules() if config is not None else RequestRules(),
         )
 
 
 @dataclass(frozen=True, slots=True)
 class Outbound:
-    """The body to send, the JSON-mode tool name to translate the answer with, and the prompt
-    variant that was applied (None: the request went as the caller wrote it)."""
+    """The body to send, the JSON-mode tool name to translate the answer with, the prompt
+    variant that was applied (None: the request went as the caller wrote it) and the labels of
+    the request rules that changed the body (``drop:temperature``)."""
 
     body: dict[str, Any]
     json_tool: str | None = None
     variant: PromptVariant | None = None
+    adapted: tuple[str, ...] = ()
 
     @property
     def variant_digest(self) -> str | None:
         return self.variant.digest if self.variant is not None else None
+
+    @property
+    def adapted_text(self) -> str | None:
+        """The fired rules as a trace stores them (comma-separated), None when none fired."""
+        return ",".join(self.adapted) or None
 
 
 def prepare(
@@ -91,4 +103,7 @@ def prepare(
     json_tool = None
     if target.wire == "anthropic" and inbound == "openai":
         json_tool = translate.json_mode_tool_for(body)
-    return Outbound(out, json_tool, variant)
+    fired: list[str] = []
+    if target.rules:
+        out, fired = apply_rules(target.rules, out)
+    return Outbound(out, json_tool, variant, tuple(fired))

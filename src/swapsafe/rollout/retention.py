@@ -11,12 +11,12 @@ from typing import Any
 from swapsafe.config import Config
 from swapsafe.exceptions import ProviderError, SwapsafeError
 from swapsafe.providers.base import Provider
+from swapsafe.providers.outbound import Target, prepare
 from swapsafe.rollout import state as sm
 from swapsafe.rollout.clock import Clock, SystemClock
 from swapsafe.store.protocol import Store
 from swapsafe.store.records_rollout import RolloutRecord
 from swapsafe.store.sql_rollout import rollout_db
-from swapsafe.wire import translate
 
 PING = "Reply with OK."
 
@@ -44,13 +44,9 @@ async def health_check(
 
         providers = build_providers(config.model_copy(update={"models": {model.name: model}}))
     provider = providers[model.name]
-    body: dict[str, Any] = {
-        "model": model.model,
-        "messages": [{"role": "user", "content": PING}],
-        "max_tokens": 1,
-    }
-    if provider.wire == "anthropic":
-        body = translate.openai_to_anthropic_request(body, model=model.model, default_max_tokens=1)
+    body: dict[str, Any] = {"messages": [{"role": "user", "content": PING}], "max_tokens": 1}
+    # built like every other request to the model: its request rules (model adapter) apply
+    body = prepare(body, "openai", Target.of(provider, model), stream=False).body
     started = time.perf_counter()
     error: str | None = None
     try:

@@ -104,6 +104,8 @@ traces = Table(
     Column("shadow_outcome", String(32)),
     # the short hash of the prompt variant the call was sent with; NULL: none (adapters_0001)
     Column("prompt_variant", String(16)),
+    # the request rules that changed the body, comma-separated; NULL: none (adapters_0002)
+    Column("adapted", Text),
     UniqueConstraint("request_id", name="uq_traces_request_id"),
     Index("ix_traces_workload_ts", "workload", "ts"),
     Index("ix_traces_pair_id", "pair_id"),

@@ -6,6 +6,9 @@
   replies, streaming in the vendors' exact SSE format, request recording and :class:`Fault`
   injection; in-process via ``httpx.ASGITransport`` or on loopback via ``serve()`` /
   ``serve_in_thread()``.
+- :class:`StrictUpstream`: a :class:`FakeUpstream` that refuses what GPT-5 / o-series or Claude
+  Sonnet 4.5+ refuse (``max_tokens``, non-default ``temperature``, ``temperature`` with
+  ``top_p``), with their error messages: for testing model adapters.
 
 Example::
 
@@ -22,6 +25,7 @@ from swapsafe.providers.scripted import ScriptedCall, ScriptedProvider, Unexpect
 from swapsafe.testing.fake_upstream import FakeUpstream, RecordedRequest
 from swapsafe.testing.faults import ConnectionReset, Fault, error_body
 from swapsafe.testing.loopback import LoopbackServer
+from swapsafe.testing.strict_upstream import StrictUpstream
 
 __all__ = [
     "ConnectionReset",
@@ -31,6 +35,7 @@ __all__ = [
     "RecordedRequest",
     "ScriptedCall",
     "ScriptedProvider",
+    "StrictUpstream",
     "ToolCall",
     "UnexpectedRequest",
     "error_body",
