@@ -158,6 +158,7 @@ def inventory(
         swapsafe inventory --since 7d --model gpt-4o
         swapsafe inventory --format csv > inventory.csv
     """
+    from swapsafe.cli.compat_view import print_compat
     from swapsafe.inventory import build_inventory, to_csv, to_json
 
     if format not in ("table", "json", "csv"):
@@ -193,6 +194,7 @@ def inventory(
                 f"{100 * r.error_rate:.1f}%", style=style,
             )  # fmt: skip
         console.print(table)
+    print_compat(console, [*inv.rows, *inv.shadow])
     if not inv.rows:
         console.print("no served traffic recorded: run the gateway or `swapsafe import-logs`")
     if inv.old_model is not None:

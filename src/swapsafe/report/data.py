@@ -15,7 +15,9 @@ from swapsafe.report.projection import Projection, Usage, project
 from swapsafe.review.agreement import aggregate
 from swapsafe.review.service import load_shadow_pairs
 from swapsafe.store.coverage import ShadowCoverage
+from swapsafe.store.sql_compat import Compatibility, compatibility
 from swapsafe.store.sql_report import TrafficQueries
+from swapsafe.wire.prompt_variant import PromptVariant
 
 if TYPE_CHECKING:
     from swapsafe.config import Config
@@ -39,6 +41,8 @@ class WorkloadReport:
     review: dict[str, int] = field(default_factory=dict)
     evidence: list[tuple[str, str]] = field(default_factory=list)
     coverage: ShadowCoverage | None = None  # served requests in shadow mode, by outcome
+    compat: list[Compatibility] = field(default_factory=list)  # per model x role (report/compat)
+    variants: dict[str, PromptVariant] = field(default_factory=dict)  # model -> configured
 
     @property
     def decision(self) -> Decision:
@@ -129,6 +133,9 @@ def workload_report(config: Config, store: Store, name: str, now: datetime) -> W
             limit=LATENCY_SAMPLES,
         )  # fmt: skip
     rep.review = review_counts(store, name)
+    found = compatibility(store, since=since, until=now)
+    rep.compat = [found[k] for k in sorted(found) if k[0] == name and k[1] in models]
+    rep.variants = {m: v for m in models if (v := wl.prompt_variant(m)) is not None}
     if wl.candidate:
         rep.agreement = agreement_by_day(store, name, wl.baseline, wl.candidate, since, now)
         rep.coverage = store.shadow_coverage(workload=name, since=since, until=now).get(name)

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from swapsafe.config import Config
 from swapsafe.exceptions import SwapsafeError
 from swapsafe.review.agreement import KINDS, looks_like_json, parse_json
 from swapsafe.review.pairs import RequestContext, ShadowPair, parse_answer, request_context
@@ -50,6 +51,19 @@ class SideView:
     latency_ms: float | None
     output_tokens: int | None
     finish_reason: str | None
+    variant: str | None = None  # "prompt variant `x.txt` (a1b2c3d4)" when the call carried one
+
+
+def variant_text(digest: str | None, config: Config) -> str | None:
+    """How a trace's prompt-variant digest is shown: with its file name when a configured
+    variant has that digest (the config may have changed since), else the digest alone."""
+    if digest is None:
+        return None
+    for wl in config.workloads.values():
+        for table in wl.prompts.values():
+            if table.variant.digest == digest:
+                return table.variant.describe()
+    return f"prompt variant {digest} (no longer configured)"
 
 
 def _pretty(text: str) -> tuple[str, bool]:
@@ -60,7 +74,7 @@ def _pretty(text: str) -> tuple[str, bool]:
     return text, False
 
 
-def side_view(label: str, row: TraceRecord) -> SideView:
+def side_view(label: str, row: TraceRecord, config: Config | None = None) -> SideView:
     answer = parse_answer(row)
     error = None
     text, is_json, calls = "", False, []
@@ -89,6 +103,7 @@ def side_view(label: str, row: TraceRecord) -> SideView:
         latency_ms=row.latency_ms,
         output_tokens=row.output_tokens,
         finish_reason=row.finish_reason,
+        variant=variant_text(row.prompt_variant, config) if config is not None else None,
     )
 
 
@@ -104,8 +119,8 @@ class PairView:
     raw_request: str | None
 
 
-def pair_view(pair: ShadowPair) -> PairView:
-    old, new = side_view("old", pair.old), side_view("new", pair.new)
+def pair_view(pair: ShadowPair, config: Config | None = None) -> PairView:
+    old, new = side_view("old", pair.old, config), side_view("new", pair.new, config)
     left, right = word_diff(old.text, new.text)
     context = request_context(pair.request_body, pair.inbound_wire)
     raw = None if context is not None else (pair.request_body or "")[:20_000]
@@ -159,7 +174,7 @@ def routes(web: WebContext) -> list[BaseRoute]:
         view = None
         if current is not None:
             pair = service.pair(current.pair.pair_id)
-            view = pair_view(pair) if pair is not None else None
+            view = pair_view(pair, web.config) if pair is not None else None
         return {
             "items": items,
             "done": done,
