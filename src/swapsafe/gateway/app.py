@@ -25,6 +25,7 @@ from starlette.types import Receive, Scope, Send
 
 from swapsafe.config import Config, load_config
 from swapsafe.gateway.admin import admin_routes, check_admin_token
+from swapsafe.gateway.count_tokens import count_tokens
 from swapsafe.gateway.errors import INTERNAL_ERROR, error_response
 from swapsafe.gateway.feedback import feedback_routes
 from swapsafe.gateway.metrics import GatewayMetrics
@@ -244,6 +245,9 @@ def create_app(
     async def messages(request: Request) -> Response | ThenResponse:
         return await gw.handle(request, "anthropic")
 
+    async def messages_count_tokens(request: Request) -> Response:
+        return await count_tokens(gw, request)
+
     async def models(request: Request) -> Response:
         data = [
             {
@@ -295,6 +299,7 @@ def create_app(
         Route("/v1/chat/completions", chat_completions, methods=["POST"]),
         Route("/chat/completions", chat_completions, methods=["POST"]),
         Route("/v1/messages", messages, methods=["POST"]),
+        Route("/v1/messages/count_tokens", messages_count_tokens, methods=["POST"]),
         Route("/v1/models", models, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),

@@ -11,6 +11,7 @@ import orjson
 from starlette.requests import Request
 
 from swapsafe.config import ModelConfig
+from swapsafe.providers.outbound import Outbound
 from swapsafe.wire.fields import MAX_JSON_DEPTH, field_problem, too_deep
 
 ID_PREFIX = {"openai": "chatcmpl-", "anthropic": "msg_"}
@@ -106,8 +107,22 @@ class Call:
     ts: datetime
     source: str = "gateway"  # a SYNTHETIC_SOURCES value for swapsafe's own requests
     shadow_outcome: str | None = None  # served calls in shadow mode: swapsafe.store.coverage
-    prompt_variant: str | None = None  # the digest of the prompt variant applied, if any
-    adapted: str | None = None  # the request rules that changed the body, comma-separated
+    outbound: Outbound | None = None  # what was sent: variant, adapter rules, extra headers
+
+    @property
+    def prompt_variant(self) -> str | None:
+        """The digest of the prompt variant applied, if any."""
+        return self.outbound.variant_digest if self.outbound is not None else None
+
+    @property
+    def adapted(self) -> str | None:
+        """The request rules that changed the body, comma-separated (None: none fired)."""
+        return self.outbound.adapted_text if self.outbound is not None else None
+
+    @property
+    def extra_headers(self) -> dict[str, str] | None:
+        """Caller headers forwarded upstream (anthropic-version / anthropic-beta)."""
+        return self.outbound.headers if self.outbound is not None else None
 
 
 def finish_reason(wire: str, body: dict[str, Any]) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -19,6 +20,7 @@ from starlette.types import Receive, Scope, Send
 from swapsafe.config import Config, ModelConfig, WorkloadConfig
 from swapsafe.exceptions import ProviderError, TranslationError
 from swapsafe.gateway import streaming
+from swapsafe.gateway.anthropic_headers import passthrough_headers
 from swapsafe.gateway.auth import ClientAuth, client_key
 from swapsafe.gateway.calls import (
     ID_PREFIX,
@@ -123,13 +125,22 @@ class Gateway:
         return error_response(inbound, status, message)
 
     def _prepare(
-        self, body: dict[str, Any], inbound: str, workload: WorkloadConfig, model: str, stream: bool
+        self,
+        body: dict[str, Any],
+        inbound: str,
+        workload: WorkloadConfig,
+        model: str,
+        stream: bool,
+        headers: Mapping[str, str],
     ) -> Outbound:
-        """The upstream request for ``model`` (providers/outbound.py: the one place)."""
+        """The upstream request for ``model`` (providers/outbound.py: the one place), with the
+        caller's Anthropic headers (gateway/anthropic_headers.py; raises TranslationError)."""
         variant = workload.prompt_variant(model)
-        return prepare(body, inbound, self.targets[model], stream=stream, variant=variant)
+        out = prepare(body, inbound, self.targets[model], stream=stream, variant=variant)
+        extra = passthrough_headers(inbound, headers, self.targets[model].wire, model)
+        return dataclasses.replace(out, headers=extra) if extra else out
 
-    def _api_key(self, model: ModelConfig, inbound: str, key: str | None) -> str | None:
+    def upstream_key(self, model: ModelConfig, inbound: str, key: str | None) -> str | None:
         """Pass-through: the client's key goes only to a configured model of its own vendor."""
         if not self.auth.pass_through or model.api_key is not None:
             return None
@@ -216,7 +227,7 @@ class Gateway:
         stream = body.get("stream") is True
         serving = self.config.models[route.serving]
         try:
-            outbound = self._prepare(body, inbound, workload, serving.name, stream)
+            outbound = self._prepare(body, inbound, workload, serving.name, stream, headers)
         except TranslationError as exc:
             self.metrics.rejected.inc(("untranslatable",))
             return error_response(inbound, 400, str(exc), param=exc.param)
@@ -237,7 +248,7 @@ class Gateway:
         shadow_outcome = None
         if route.shadow is not None:
             shadow_outcome = self._start_shadow(
-                body, inbound, workload, route, pair_id, request_text, now, key, source
+                body, inbound, workload, route, pair_id, request_text, now, key, source, headers
             )
         call = Call(
             request_id=request_id,
@@ -253,8 +264,7 @@ class Gateway:
             ts=now,
             source=source,
             shadow_outcome=shadow_outcome,
-            prompt_variant=outbound.variant_digest,
-            adapted=outbound.adapted_text,
+            outbound=outbound,
         )
         self.traces.opened(call)
         out_headers = {
@@ -262,7 +272,7 @@ class Gateway:
             "x-swapsafe-workload": workload.name,
             "x-request-id": request_id,
         }
-        api_key = self._api_key(serving, inbound, key)
+        api_key = self.upstream_key(serving, inbound, key)
         self.shadow.served_in_flight += 1  # a busy signal: shadow calls yield to served ones
         try:
             if stream:
@@ -291,6 +301,7 @@ class Gateway:
                 upstream_body,
                 deadline=time.monotonic() + gw.deadline,
                 api_key=api_key,
+                extra_headers=call.extra_headers,
                 retries=gw.retries,
             )
             out = self._to_client(call.inbound, provider, resp.body, call.request_id, json_tool)
@@ -373,6 +384,7 @@ class Gateway:
             upstream_body,
             deadline=time.monotonic() + gw.deadline,
             api_key=api_key,
+            extra_headers=call.extra_headers,
             retries=gw.retries,
         )
         try:
@@ -458,14 +470,15 @@ class Gateway:
         ts: datetime,
         key: str | None,
         source: str,
+        headers: Mapping[str, str],
     ) -> str:
         """Start the shadow call when admitted; returns the served request's shadow outcome."""
         assert route.shadow is not None
         model = self.config.models[route.shadow]
         outcome = self.shadow.admit()
         if outcome == SHADOWED:
-            try:
-                outbound = self._prepare(body, inbound, workload, model.name, False)
+            try:  # an anthropic-beta header to another vendor is untranslatable too
+                outbound = self._prepare(body, inbound, workload, model.name, False, headers)
             except (TranslationError, *MALFORMED):
                 outcome = "untranslatable"
         self.shadow.count(route.workload, outcome)
@@ -484,10 +497,9 @@ class Gateway:
             started=time.perf_counter(),
             ts=ts,
             source=source,
-            prompt_variant=outbound.variant_digest,
-            adapted=outbound.adapted_text,
+            outbound=outbound,
         )
-        api_key = self._api_key(model, inbound, key)
+        api_key = self.upstream_key(model, inbound, key)
         self.shadow.spawn(self._shadow_call(call, outbound.body, outbound.json_tool, api_key))
         return SHADOWED
 
@@ -501,6 +513,7 @@ class Gateway:
                     body,
                     deadline=time.monotonic() + self.shadow.timeout,
                     api_key=api_key,
+                    extra_headers=call.extra_headers,
                     retries=0,
                 )
             out = self._to_client(call.inbound, provider, resp.body, call.request_id, json_tool)

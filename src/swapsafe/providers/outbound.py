@@ -56,6 +56,7 @@ class Outbound:
     json_tool: str | None = None
     variant: PromptVariant | None = None
     adapted: tuple[str, ...] = ()
+    headers: dict[str, str] | None = None  # caller headers to forward (the gateway sets them)
 
     @property
     def variant_digest(self) -> str | None:
