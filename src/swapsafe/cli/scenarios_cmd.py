@@ -6,10 +6,12 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from swapsafe.cli.common import config_option, fail, handle_errors
 from swapsafe.cli.plan_cmd import plan_config
+from swapsafe.plan.adaptation import SCENARIO_CHANGES, adaptation
 from swapsafe.plan.outlook import outlook
 from swapsafe.plan.scenarios import SCENARIOS, Volume, volume_text
 from swapsafe.plan.service import utcnow
@@ -47,10 +49,10 @@ def scenarios(
         --input-tokens 1200 --output-tokens 300
     """
     table = Table(title="migration scenarios")
-    for col in ("scenario", "example", "typical risk", "what matters most"):
+    for col in ("scenario", "example", "typical risk", "what matters most", "request changes"):
         table.add_column(col)
     for s in SCENARIOS:
-        table.add_row(s.title, s.example, s.risk, s.matters)
+        table.add_row(s.title, s.example, s.risk, s.matters, escape(SCENARIO_CHANGES[s.key]))
     console.print(table)
     if from_model is None and to_model is None:
         return
@@ -77,6 +79,7 @@ def scenarios(
     )
     for s in look.scenarios:
         console.print(f"  • {s.title}: {s.matters}")
+    console.print(f"  • request adapter: {escape(adaptation(look.new).line())}", soft_wrap=True)
     if look.projection is None:
         raise fail(look.problem or "no projection")
     console.print(f"projected cost: {look.projection.line()}")
