@@ -3,6 +3,7 @@ two variants of one model with the paired statistics."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,10 @@ from tests.evals.test_evals_cli import cli
 from tests.evals.test_evals_runner import CASES
 
 from swapsafe.evals.runner import run_eval
-from swapsafe.evals.variants import parse_prompt_options
+from swapsafe.evals.variants import parse_prompt_options, prompt_variants
 from swapsafe.exceptions import ConfigError
 from swapsafe.store import open_store
+from swapsafe.store.records import EvalRun
 from swapsafe.testing import ScriptedProvider
 
 VARIANT = """
@@ -96,3 +98,23 @@ def test_eval_run_prompt_then_compare_two_variants_of_one_model(
     code, out = cli("eval", "compare", "1", "2", "-c", str(config))
     assert code == 0, out
     assert "new [v2.txt " in out and "new [v1.txt " in out and "McNemar" in out
+
+
+def test_a_resumed_run_keeps_the_prompt_it_started_with(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "v1.txt").write_text("Variant one.")
+    cfg = load(tmp_path, "sqlite:///unused.db")
+    v1 = parse_prompt_options(["new=v1.txt"], cfg)["new"]
+    started = EvalRun(
+        id=5, workload="support", started_at=datetime.now(UTC), models=["new"],
+        settings={"models": {"new": {"prompt_variant": {"label": "v1.txt", "digest": v1.digest}}}},
+    )  # fmt: skip
+    assert prompt_variants(["new=v1.txt"], cfg, started)["new"] == v1
+    with pytest.raises(ConfigError) as info:
+        prompt_variants([], cfg, started)
+    assert str(info.value).startswith(
+        f"run 5 called 'new' with prompt variant 'v1.txt' ({v1.digest}), and resuming it now "
+        "would use none; resume with the same --prompt"
+    )

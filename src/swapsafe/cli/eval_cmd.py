@@ -40,7 +40,7 @@ from swapsafe.evals.datasets import Case, load_cases
 from swapsafe.evals.runner import load_run_cases, run_eval
 from swapsafe.evals.scheduler import NightlyScheduler, nightly_runner
 from swapsafe.evals.status import AD_HOC, GATE, RunStanding, ad_hoc_reason
-from swapsafe.evals.variants import label_variants, parse_prompt_options, prompt_reason
+from swapsafe.evals.variants import label_variants, prompt_reason, prompt_variants
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import EvalResult, EvalRun
@@ -146,7 +146,6 @@ def run(
         swapsafe eval run --resume 12
     """
     cfg = load_or_exit(config)
-    variants = parse_prompt_options(prompt, cfg)
     store = cli_store(cfg)
     previous: EvalRun | None = None
     if resume is not None:
@@ -158,6 +157,7 @@ def run(
         concurrency = concurrency or int(settings.get("concurrency") or cfg.evals.concurrency)
         tag = tag or previous.tag
         judge = judge or settings.get("judge")
+    variants = prompt_variants(prompt, cfg, previous)
     if not workload:
         raise fail("name a workload: --workload NAME (or --resume RUN_ID)")
     if workload not in cfg.workloads:

@@ -105,3 +105,26 @@ def prompt_reason(variants: Mapping[str, PromptVariant]) -> str | None:
     if not variants:
         return None
     return "--prompt " + ", ".join(f"{m}={v.label}" for m, v in sorted(variants.items()))
+
+
+def prompt_variants(
+    options: Sequence[str], config: Config, resumed: EvalRun | None = None
+) -> dict[str, PromptVariant]:
+    """``--prompt`` options parsed (:func:`parse_prompt_options`); for a resumed run, also
+    checked against the variants the run was started with, so one run never mixes two prompts.
+    """
+    variants = parse_prompt_options(options, config)
+    if resumed is None or resumed.workload not in config.workloads:
+        return variants
+    now = eval_variants(config, resumed.workload, resumed.models or [], variants)
+    for model in resumed.models or []:
+        before = run_variant(resumed, model)
+        digest = now[model].digest if model in now else None
+        if (before or {}).get("digest") != digest:
+            was = f"prompt variant {before['label']!r} ({before['digest']})" if before else "none"
+            raise ConfigError(
+                f"run {resumed.id} called {model!r} with {was}, and resuming it now would use "
+                f"{now[model].describe() if model in now else 'none'}; resume with the same "
+                "--prompt (or configured variant), or start a new run"
+            )
+    return variants
