@@ -11,6 +11,7 @@ from tests.evals.evals_helpers import FLIP_CASES, load, write_config
 from tests.evals.test_evals_cli import cli
 from tests.evals.test_evals_runner import CASES
 
+from swapsafe.evals.caller import ModelCaller
 from swapsafe.evals.runner import run_eval
 from swapsafe.evals.variants import parse_prompt_options, prompt_variants
 from swapsafe.exceptions import ConfigError
@@ -118,3 +119,15 @@ def test_a_resumed_run_keeps_the_prompt_it_started_with(
         f"run 5 called 'new' with prompt variant 'v1.txt' ({v1.digest}), and resuming it now "
         "would use none; resume with the same --prompt"
     )
+
+
+async def test_a_judge_that_is_also_evaluated_judges_without_the_variant(tmp_path: Path) -> None:
+    (tmp_path / "style.txt").write_text("Answer in one line.")
+    cfg = load(tmp_path, "sqlite:///unused.db", extra=VARIANT)
+    new = ScriptedProvider("new")
+    caller = ModelCaller("new", new, cfg.models["new"], variant=cfg.workloads["support"]
+                         .prompt_variant("new"))  # fmt: skip
+    await caller.plain().chat([{"role": "system", "content": "Grade this."}])
+    await caller.chat([{"role": "system", "content": "Grade this."}])
+    assert new.calls[0].body["messages"][0]["content"] == "Grade this."
+    assert new.calls[1].body["messages"][0]["content"] == "Grade this.\n\nAnswer in one line."

@@ -57,6 +57,21 @@ class ModelCaller:
             variant=variant,
         )
 
+    def plain(self) -> ModelCaller:
+        """This model without its prompt variant: a judge's own prompts are never rewritten,
+        also when the judge is one of the models under evaluation."""
+        if self._caller.variant is None:
+            return self
+        return ModelCaller(
+            self.name,
+            self.provider,
+            self.config,
+            timeout=self._caller.timeout,
+            retries=self._caller.retries,
+            temperature=self.temperature,
+            pricebook=self.pricebook,
+        )
+
     def settings(self) -> dict[str, Any]:
         return {**self._caller.settings(), "temperature": self.temperature}
 

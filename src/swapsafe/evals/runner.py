@@ -204,7 +204,7 @@ async def run_eval(
         resources = Resources()
         judge_obj: Judge | None = None
         if judge is not None:
-            judge_obj = Judge(model=judge, call=callers[judge].chat)
+            judge_obj = Judge(model=judge, call=callers[judge].plain().chat)
             resources.judge = judge_obj
         scorers = compile_scorers(cases, resources, str(golden or "golden set"))
         run_settings: dict[str, Any] = {
