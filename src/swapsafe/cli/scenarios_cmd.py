@@ -12,7 +12,7 @@ from rich.table import Table
 from swapsafe.cli.common import config_option, fail, handle_errors
 from swapsafe.cli.plan_cmd import plan_config
 from swapsafe.plan.adaptation import SCENARIO_CHANGES, adaptation
-from swapsafe.plan.outlook import outlook
+from swapsafe.plan.outlook import Outlook, outlook
 from swapsafe.plan.scenarios import SCENARIOS, Volume, volume_text
 from swapsafe.plan.service import utcnow
 from swapsafe.store import open_store
@@ -73,6 +73,15 @@ def scenarios(
     finally:
         if store is not None:
             store.close()
+    _print_fit(look, from_model, to_model)
+    if look.projection is None:
+        raise fail(look.problem or "no projection")
+    console.print(f"projected cost: {look.projection.line()}")
+    console.print(f"[dim]at {volume_text(look.projection.volume)}[/dim]")
+
+
+def _print_fit(look: Outlook, from_model: str, to_model: str) -> None:
+    """The scenarios that fit the pair, and the request adapter its new model needs."""
     fits = ", ".join(s.title.lower() for s in look.scenarios)
     console.print(
         f"[bold]{from_model} → {to_model}[/bold] ({look.old.vendor} → {look.new.vendor}): {fits}"
@@ -80,7 +89,3 @@ def scenarios(
     for s in look.scenarios:
         console.print(f"  • {s.title}: {s.matters}")
     console.print(f"  • request adapter: {escape(adaptation(look.new).line())}", soft_wrap=True)
-    if look.projection is None:
-        raise fail(look.problem or "no projection")
-    console.print(f"projected cost: {look.projection.line()}")
-    console.print(f"[dim]at {volume_text(look.projection.volume)}[/dim]")
