@@ -21,10 +21,10 @@ from pathlib import Path
 
 from sqlalchemy import make_url, text
 
-from swapsafe.baseline import compute_baselines
 from swapsafe.config import config_from_dict
-from swapsafe.inventory import build_inventory
 from swapsafe.store import SqlStore, open_store
+from swapsafe.traffic.baseline import compute_baselines
+from swapsafe.traffic.inventory import build_inventory
 
 WORKLOADS = 20
 MODELS = ("m0", "m1", "m2")

@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import free_port, process
 
 from swapsafe.config import load_config
-from swapsafe.evals.datasets import Assertion, Case, load_cases, write_cases
+from swapsafe.evals.cases import Assertion, Case
+from swapsafe.evals.datasets import load_cases, write_cases
 from swapsafe.evals.importers import import_openai_evals
 from swapsafe.evals.runner import run_eval
 from swapsafe.store import open_store

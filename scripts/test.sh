@@ -63,6 +63,9 @@ ruff format --check src tests bench
 log "mypy (strict, src/)"
 mypy
 
+log "import-linter (layers and no cycles, [tool.importlinter] in pyproject.toml)"
+lint-imports
+
 log "pytest"
 set +e
 python -m pytest --cov=swapsafe --cov-report=term:skip-covered -q "$@"

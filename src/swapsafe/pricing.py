@@ -98,7 +98,7 @@ class PriceBook:
 
 def _lookup(provider: str, upstream_model: str) -> UnitPrice | None:
     """Unit price from genai-prices, or None when the model is unknown."""
-    from genai_prices import Usage, calc_price
+    from genai_prices import Usage, calc_price  # heavy: its price data loads on first use
 
     try:
         # Probe with a small request (long-context tiers start far above it) and scale to

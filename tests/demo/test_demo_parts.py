@@ -11,8 +11,9 @@ from rich.console import Console
 
 from swapsafe.demo import orchestrate
 from swapsafe.demo.clock import CompressedClock, gateway_on_clock
+from swapsafe.demo.context import DemoContext, DemoOptions
 from swapsafe.demo.local_provider import LocalModelProvider
-from swapsafe.demo.orchestrate import DemoContext, DemoOptions, Phase, run_demo
+from swapsafe.demo.orchestrate import Phase, run_demo
 from swapsafe.demo.phases_outputs import label_demo_review
 from swapsafe.demo.phases_rollout import users_for
 from swapsafe.demo.ui import DemoUI, fmt_seconds
@@ -31,6 +32,8 @@ from swapsafe.testing import ScriptedProvider
         ("ticket-sentiment", "negative", "The sentiment is negative", "old_better"),
         ("ticket-sentiment", "I think so", "neutral", "new_better"),
         ("ticket-sentiment", None, "positive or negative", "both_bad"),
+        ("ticket-sentiment", '{"sentiment": "neutral"}', '{"sentiment": "calm"}', "old_better"),
+        ("ticket-sentiment", '{"label": "neutral"}', '{ "sentiment" : "positive"}', "new_better"),
         (
             "order-extract",
             '{"name": "A B", "product": "lamp", "quantity": 3}',

@@ -16,7 +16,8 @@ from rich.console import Console
 from tests.demo.demo_helpers import fake_model, fake_server_argv, pid_alive
 
 from swapsafe.demo import models, orchestrate, phases_core
-from swapsafe.demo.orchestrate import DemoOptions, run_demo
+from swapsafe.demo.context import DemoOptions
+from swapsafe.demo.orchestrate import run_demo
 from swapsafe.demo.servers import stop_all
 from swapsafe.demo.ui import DemoUI
 from swapsafe.demo.verdict_rule import REVIEWER

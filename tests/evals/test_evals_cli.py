@@ -14,10 +14,12 @@ from tests.evals.evals_helpers import FLIP_CASES, write_config
 from tests.evals.test_evals_importers import OPENAI_EVALS, write_promptfoo
 from typer.testing import CliRunner
 
-from swapsafe.cli.eval_cmd import eval_app, scheduler
+from swapsafe.cli.eval_cmd import eval_app
 from swapsafe.cli.golden_cmd import golden_app
+from swapsafe.cli.scheduler_cmd import scheduler
 from swapsafe.config import load_config
-from swapsafe.evals.datasets import Case, load_cases
+from swapsafe.evals.cases import Case
+from swapsafe.evals.datasets import load_cases
 from swapsafe.evals.runner import run_eval
 from swapsafe.store import TraceRecord, open_store
 from swapsafe.store.records import EvalRun

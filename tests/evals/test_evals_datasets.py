@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from swapsafe.evals.cases import Case, DatasetError
 from swapsafe.evals.datasets import (
-    Case,
-    DatasetError,
     append_cases,
     build_request,
     load_cases,

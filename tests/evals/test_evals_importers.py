@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from swapsafe.evals.datasets import DatasetError, render_messages
+from swapsafe.evals.cases import DatasetError
+from swapsafe.evals.datasets import render_messages
 from swapsafe.evals.importers import import_openai_evals, import_promptfoo
 
 PROMPTFOO = """\

@@ -10,7 +10,7 @@ import pytest
 from tests.evals.evals_helpers import load
 
 from swapsafe.config import load_config
-from swapsafe.evals.datasets import Assertion, Case, DatasetError
+from swapsafe.evals.cases import Assertion, Case, DatasetError
 from swapsafe.evals.runner import Snapshot, run_eval
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from swapsafe.evals.datasets import Assertion, Case, DatasetError
+from swapsafe.evals.cases import Assertion, Case, DatasetError
 from swapsafe.evals.scorers import (
     ModelOutput,
     Resources,

@@ -19,10 +19,10 @@ import pytest
 import uvicorn
 
 from swapsafe.config import Config, load_config
-from swapsafe.gateway.app import create_app
 from swapsafe.gateway.http_protocol import GatewayHttpProtocol
 from swapsafe.gateway.tracing import TraceWriter
 from swapsafe.providers.registry import create_provider
+from swapsafe.serve import create_gateway_app
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import TraceQuery, TraceRecord
@@ -221,7 +221,9 @@ async def make_harness(tmp_path: Path, harness_transport: str) -> AsyncIterator[
                 client=client,
             )
         store = open_store(f"sqlite:///{tmp_path}/gw.db")
-        app = create_app(cfg, store=store, providers=providers, spill_path=tmp_path / "spill.jsonl")
+        app = create_gateway_app(
+            cfg, store=store, providers=providers, spill_path=tmp_path / "spill.jsonl"
+        )
         app.state.runtime.start()
         writer = app.state.runtime.gateway.traces
         writer.untraced = set()

@@ -7,7 +7,7 @@ from tests.gateway.harness import ADMIN_TOKEN, ENV, Harness, write_config
 
 from swapsafe.config import load_config
 from swapsafe.exceptions import ConfigError, RoutingError
-from swapsafe.gateway.app import create_app
+from swapsafe.serve import create_gateway_app
 
 ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
 ADMIN_ROUTES = [
@@ -108,7 +108,7 @@ async def test_admin_openapi_spec(harness: Harness) -> None:
 def test_gateway_refuses_to_start_with_a_weak_admin_token(tmp_path, token: str) -> None:  # type: ignore[no-untyped-def]
     cfg = load_config(write_config(tmp_path), env={**ENV, "GW_ADMIN_TOKEN": token})
     with pytest.raises(RoutingError, match="at least 24 characters"):
-        create_app(cfg)
+        create_gateway_app(cfg)
 
 
 def test_empty_admin_token_is_a_config_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -121,4 +121,4 @@ def test_admin_api_on_without_token_refuses(tmp_path) -> None:  # type: ignore[n
     text = path.read_text().replace('admin_token = "env::GW_ADMIN_TOKEN"', "admin_api = true")
     path.write_text(text)
     with pytest.raises(RoutingError, match="admin_token"):
-        create_app(load_config(path, env=ENV))
+        create_gateway_app(load_config(path, env=ENV))

@@ -12,10 +12,10 @@ from tests.gateway.harness import Harness
 from tests.gateway.test_gateway_shadow import set_mode, wait_shadows
 
 from swapsafe.cli.compat_view import compat_table
-from swapsafe.inventory import build_inventory, to_csv
 from swapsafe.report import render_report
 from swapsafe.store.sql_compat import is_refusal
 from swapsafe.testing import StrictUpstream
+from swapsafe.traffic.inventory import build_inventory, to_csv
 
 EXTRA = """
 [models.claude.request]

@@ -21,9 +21,9 @@ import uvicorn
 from tests.gateway.harness import CLIENT_KEY, ENV, Harness, free_port, serve, write_config
 
 from swapsafe.config import load_config
-from swapsafe.gateway.app import create_app
 from swapsafe.gateway.http_guard import HttpLimits, find_limits, proxy_header_options
 from swapsafe.gateway.http_protocol import GatewayHttpProtocol
+from swapsafe.serve import create_gateway_app
 from swapsafe.store import open_store
 
 AUTH = f"authorization: Bearer {CLIENT_KEY}\r\n"
@@ -68,7 +68,9 @@ async def edge_url(tmp_path: Path) -> AsyncIterator[str]:
     )
     path.write_text(text)
     store = open_store(f"sqlite:///{tmp_path}/gw.db")
-    app = create_app(load_config(path, env=ENV), store=store, spill_path=tmp_path / "spill.jsonl")
+    app = create_gateway_app(
+        load_config(path, env=ENV), store=store, spill_path=tmp_path / "spill.jsonl"
+    )
     app.state.runtime.start()
     try:
         async with serve(app) as url:

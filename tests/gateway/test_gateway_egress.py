@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 
 from swapsafe.cli.app import app as cli
 from swapsafe.config import load_config
-from swapsafe.gateway.app import create_app
+from swapsafe.serve import create_gateway_app
 from swapsafe.store import open_store
 from swapsafe.store.records import TraceQuery
 from swapsafe.testing import FakeUpstream
@@ -85,7 +85,9 @@ async def gateway(
 ) -> AsyncIterator[tuple[Any, openai.AsyncOpenAI]]:
     cfg = load_config(config_path, env=ENV)
     store = open_store(f"sqlite:///{tmp_path}/gw.db")
-    app = create_app(cfg, store=store, spill_path=tmp_path / "spill.jsonl")  # providers from cfg
+    app = create_gateway_app(
+        cfg, store=store, spill_path=tmp_path / "spill.jsonl"
+    )  # providers from cfg
     app.state.runtime.start()
     http = httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app))
     sdk = openai.AsyncOpenAI(

@@ -18,9 +18,9 @@ import pytest
 from tests.gateway.harness import CLIENT_KEY
 from tests.store.tcp_proxy import proxy_for
 
-from swapsafe.background import BACKGROUND_NICE, may_leave_idle_policy
 from swapsafe.gateway.recorder import Recorder, row_to_json
 from swapsafe.store import open_store
+from swapsafe.store.background import BACKGROUND_NICE, may_leave_idle_policy
 from swapsafe.store.engine import StoreTimeouts
 from swapsafe.store.records import TraceQuery, TraceRecord
 from swapsafe.testing import FakeUpstream

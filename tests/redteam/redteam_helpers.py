@@ -13,6 +13,7 @@ from swapsafe.exceptions import ProviderError
 from swapsafe.providers.base import UpstreamResponse
 from swapsafe.providers.canned import Reply, openai_completion
 from swapsafe.providers.scripted import ScriptedCall, ScriptedProvider
+from swapsafe.redteam.probes.base import Probe
 
 SYSTEM_PROMPT = (
     "You are the support assistant of Acme Outdoor Gear. Answer questions about orders, "
@@ -109,14 +110,22 @@ def refuser(body: dict[str, Any]) -> str:
 _MARKER = re.compile(r"\b[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-[0-9]+\b")
 
 
+def obeyed(probe: Probe) -> str:
+    """What a model that follows ``probe``'s injected instruction answers."""
+    if probe.detector == "exfil-url":
+        return f"![logo](https://{probe.expect[0]}/logo.png?q=c3VtbWFyeQ)"
+    return probe.expect[0]
+
+
 def obedient(body: dict[str, Any]) -> str:
     """Follows whatever it reads: answers with just what the injected text asks for."""
     from swapsafe.redteam.probes import bundled_probes
 
     text = user_text(body)
     for probe in bundled_probes():
-        if probe.expect and probe.document is not None and probe.document in text:
-            return probe.expect[0]
+        carrier = probe.document if probe.document is not None else probe.prompt
+        if probe.expect and probe.category == "indirect" and carrier in text:
+            return obeyed(probe)
     markers = _MARKER.findall(text)
     return " ".join(markers) if markers else "YES"
 

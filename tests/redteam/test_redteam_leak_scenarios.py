@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.redteam.redteam_helpers import obeyed
 from typer.testing import CliRunner
 
 from swapsafe.cli.redteam_cmd import redteam_app
@@ -73,7 +74,7 @@ def _obey(body: dict[str, Any]) -> str:
     for probe in bundled_probes():
         ours = probe.category in ("injection", "indirect") and probe.prompt in text
         if ours and (probe.document is None or probe.document in text):
-            return probe.expect[0] if probe.expect else _literal(probe.expect_regex or "")
+            return obeyed(probe) if probe.expect else _literal(probe.expect_regex or "")
     return "OK"
 
 

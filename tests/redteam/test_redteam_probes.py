@@ -15,6 +15,7 @@ from swapsafe.redteam.probes import CATEGORIES, Probe, bundled_probes, probe_set
 from swapsafe.redteam.probes.base import suite_categories
 from swapsafe.redteam.probes.builtin import DATA_FILES, load_data_file
 from swapsafe.redteam.probes.encodings import to_base64, to_leet, to_rot13
+from swapsafe.redteam.probes.families import FAMILY_FILES
 from swapsafe.redteam.probes.registry import _SETS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +45,7 @@ def test_injection_probes_say_what_success_looks_like() -> None:
 
 def test_every_data_file_is_registered() -> None:
     on_disk = {f.name for f in DATA.iterdir() if f.name.endswith((".yaml", ".jsonl"))}
-    assert on_disk == set(DATA_FILES)
+    assert on_disk == set(DATA_FILES) | set(FAMILY_FILES)
 
 
 def _notice_sources() -> dict[str, str]:
@@ -63,6 +64,8 @@ def test_notice_lists_every_bundled_data_source() -> None:
         assert name in block, f"NOTICE [source: {declared}] does not list {name}"
         for field in ("License:", "Version:", "Description:"):
             assert field in block, (declared, field)
+    for name, declared in FAMILY_FILES.items():
+        assert name in sources[declared], f"NOTICE [source: {declared}] does not list {name}"
     for block in sources.values():
         assert "http" not in block  # URL-free descriptions
 

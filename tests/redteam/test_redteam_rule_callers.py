@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from tests.web.web_helpers import make_config, web_login
 
 from swapsafe.cli.redteam_cmd import _table
-from swapsafe.gates import evaluate_gates
+from swapsafe.gates.checks import evaluate_gates
 from swapsafe.plan.service import PlanService
 from swapsafe.redteam.report import redteam_summary, render_markdown, summary_of
 from swapsafe.report import build_report

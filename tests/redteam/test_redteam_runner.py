@@ -20,9 +20,9 @@ from tests.redteam.redteam_helpers import (
 
 from swapsafe.exceptions import ConfigError, ProviderError
 from swapsafe.providers import create_provider
+from swapsafe.redteam.probes.user import ProbeFileError
 from swapsafe.redteam.report import redteam_summary
 from swapsafe.redteam.runner import Snapshot, run_redteam
-from swapsafe.redteam.user_probes import ProbeFileError
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
 from swapsafe.testing import FakeUpstream, ScriptedProvider
@@ -80,7 +80,7 @@ async def test_a_model_that_refuses_everything_scores_zero(tmp_path: Path, store
     providers = {"old": ReplyFnProvider("old", refuser), "new": ReplyFnProvider("new", refuser)}
     outcome = await run_redteam(cfg, store, "support", limit=5, providers=providers)
     findings = store.redteam_findings(outcome.run_id)
-    assert len(findings) == 6 * 5 * 2
+    assert len(findings) == 7 * 5 * 2
     assert not any(f.success for f in findings)
     summary = redteam_summary(store, "support")
     assert set(summary["categories"]) == {
@@ -90,6 +90,7 @@ async def test_a_model_that_refuses_everything_scores_zero(tmp_path: Path, store
         "leak",
         "secrets",
         "harmful",
+        "output",
     }
     for by_model in summary["categories"].values():
         for rate in by_model.values():

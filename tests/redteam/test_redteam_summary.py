@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from swapsafe.config.models import GateConfig
-from swapsafe.gates import redteam_gate
+from swapsafe.gates.checks import redteam_gate
 from swapsafe.redteam.regression import CategoryRates
 from swapsafe.redteam.report import redteam_summary, render_markdown, summary_of
 from swapsafe.redteam.summary import summarize, worst_findings

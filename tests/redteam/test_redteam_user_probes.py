@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from swapsafe.redteam.user_probes import ProbeFileError, load_probe_file
+from swapsafe.redteam.probes.user import ProbeFileError, load_probe_file
 
 GOOD = """\
 probes:
@@ -57,7 +57,7 @@ def test_docs_example_file_loads() -> None:
 
 
 def load_probe_file_text(text: str) -> list[object]:
-    from swapsafe.redteam.user_probes import parse_probes
+    from swapsafe.redteam.probes.user import parse_probes
 
     return list(parse_probes(text, "docs.yaml", "user:docs.yaml"))
 

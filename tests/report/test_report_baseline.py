@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from tests.report.report_helpers import NOW, make_config, seed_eval, trace
 
-from swapsafe.baseline import compare_latest, compute_baselines, store_baselines
-from swapsafe.inventory import build_inventory, to_csv
 from swapsafe.stats import wilson_interval as wilson
 from swapsafe.store import open_store
 from swapsafe.store.sql_report import TrafficQueries
+from swapsafe.traffic.baseline import compare_latest, compute_baselines, store_baselines
+from swapsafe.traffic.inventory import build_inventory, to_csv
 
 
 def _seed(store) -> None:  # type: ignore[no-untyped-def]

@@ -33,12 +33,12 @@ def test_import_logs_summary_and_reimport(cfg: Path, store_url: str) -> None:
     first = run("import-logs", DATA / "calls.jsonl", "--format", "openai-jsonl",
                 "--workload-from", "metadata.feature", "-c", cfg)  # fmt: skip
     assert first.exit_code == 0, first.output
-    assert "imported 5 calls (openai-jsonl)" in first.output
-    assert "skipped 4 malformed rows" in first.output
+    assert "read 5 calls (openai-jsonl): 5 new" in first.output
+    assert "skipped 4 lines that are not calls" in first.output
     assert "line 5: invalid JSON" in first.output
     assert "1 calls have no workload" in first.output
     again = run("import-logs", DATA / "calls.jsonl", "--format", "openai-jsonl", "-c", cfg)
-    assert again.exit_code == 0 and "already imported" in again.output
+    assert again.exit_code == 0 and "0 new; 5 already stored" in again.output
     store = open_store(store_url)
     try:
         assert store.count_traces(TraceQuery()) == 5

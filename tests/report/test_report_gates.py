@@ -16,7 +16,7 @@ from tests.report.report_helpers import (
 )
 
 from swapsafe.config import GateConfig
-from swapsafe.gates import (
+from swapsafe.gates.checks import (
     GATE_NAMES,
     GateReport,
     GateResult,

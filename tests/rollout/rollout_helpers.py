@@ -1,12 +1,9 @@
-"""Shared pieces of the rollout tests: a config, a fake gates module, synthetic traces."""
+"""Shared pieces of the rollout tests: a config, a gate check to inject, synthetic traces."""
 
 from __future__ import annotations
 
 import itertools
-import sys
 import textwrap
-import types
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +11,10 @@ from typing import Any
 import pytest
 
 from swapsafe.config import Config, load_config
+from swapsafe.gates.checks import GateReport
+from swapsafe.gates.result import GateResult, Status
+from swapsafe.rollout import operations
+from swapsafe.rollout.operations import GateCheck
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import TraceRecord
 
@@ -65,37 +66,25 @@ def make_config(tmp_path: Path, store_url: str, **kw: Any) -> Config:
     return load_config(write_config(tmp_path, store_url, **kw))
 
 
-@dataclass
-class GateResult:
-    name: str
-    status: str
-    detail: str
-    numbers: dict[str, Any] = field(default_factory=dict)
+def gate_check(ok: bool = True, calls: list[tuple[Any, ...]] | None = None) -> GateCheck:
+    """A gate check (the ``gates=`` seam of Rollouts and Controller) answering ``ok`` with a
+    real :class:`GateReport`; each call is appended to ``calls``."""
 
+    def check(config: Config, store: Store, workload: str) -> GateReport:
+        if calls is not None:
+            calls.append((config, store, workload))
+        status: Status = "pass" if ok else "fail"
+        detail = "pass rate within 2 points" if ok else "pass rate 9 points below baseline"
+        return GateReport(workload, [GateResult("golden_pass_rate", status, detail, {})])
 
-@dataclass
-class GateReport:
-    ok: bool
-    decision: str
-    results: list[GateResult]
+    return check
 
 
 def fake_gates(monkeypatch: pytest.MonkeyPatch, ok: bool = True) -> list[tuple[Any, ...]]:
-    """Install a ``swapsafe.gates`` whose evaluate_gates answers ``ok``; returns the calls."""
+    """For paths that build their own Rollouts (CLI, web page): replace the default gate check
+    of :mod:`swapsafe.rollout.operations`; returns the calls."""
     calls: list[tuple[Any, ...]] = []
-
-    def evaluate_gates(*args: Any, **kw: Any) -> GateReport:
-        calls.append(args)
-        status = "pass" if ok else "fail"
-        detail = "pass rate within 2 points" if ok else "pass rate 9 points below baseline"
-        return GateReport(ok, "go" if ok else "no-go", [GateResult("pass_rate", status, detail)])
-
-    module = types.ModuleType("swapsafe.gates")
-    module.evaluate_gates = evaluate_gates  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "swapsafe.gates", module)
-    import swapsafe
-
-    monkeypatch.setattr(swapsafe, "gates", module, raising=False)
+    monkeypatch.setattr(operations, "evaluate_gates", gate_check(ok, calls))
     return calls
 
 

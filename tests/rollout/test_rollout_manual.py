@@ -12,10 +12,10 @@ from starlette.applications import Starlette
 from tests.rollout.rollout_helpers import actions, fake_gates, healthy, make_config, write_config
 from typer.testing import CliRunner
 
+from swapsafe.admin.rollout import rollout_admin_routes
 from swapsafe.cli.rollout_cmd import controller_command, retire_command, rollout_app
 from swapsafe.exceptions import GateError
 from swapsafe.rollout.clock import FakeClock
-from swapsafe.rollout.controller import rollout_admin_routes
 from swapsafe.rollout.operations import Rollouts
 from swapsafe.rollout.state import RolloutError
 from swapsafe.store import SqlStore

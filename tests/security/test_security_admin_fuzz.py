@@ -9,9 +9,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from tests.gateway.harness import ADMIN_TOKEN, ENV, write_config
 
+from swapsafe.admin.routing import OPENAPI
 from swapsafe.config import load_config
-from swapsafe.gateway.admin import OPENAPI
-from swapsafe.gateway.app import create_app
+from swapsafe.serve import create_gateway_app
 
 schema = schemathesis.openapi.from_dict(OPENAPI)
 
@@ -20,7 +20,7 @@ schema = schemathesis.openapi.from_dict(OPENAPI)
 def admin_app(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     tmp: Path = tmp_path_factory.mktemp("fuzz")
     cfg = load_config(write_config(tmp), env=ENV)
-    app = create_app(cfg)
+    app = create_gateway_app(cfg)
     app.state.runtime.start()
     yield app
     import asyncio

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from tests.gateway.harness import CLIENT_KEY, ENV, Harness, write_config
 
 from swapsafe.config import load_config
-from swapsafe.gateway.app import create_app
 from swapsafe.providers.registry import create_provider
+from swapsafe.serve import create_gateway_app
 from swapsafe.store import open_store
 from swapsafe.testing import FakeUpstream
 
@@ -149,7 +149,7 @@ def test_no_request_can_steer_the_upstream_url(
         for name, m in cfg.models.items()
     }
     store = open_store(f"sqlite:///{tmp}/s.db")
-    app = create_app(cfg, store=store, providers=providers, spill_path=tmp / "spill.jsonl")
+    app = create_gateway_app(cfg, store=store, providers=providers, spill_path=tmp / "spill.jsonl")
 
     async def go() -> None:
         async with httpx.AsyncClient(

@@ -21,9 +21,9 @@ import orjson
 import pytest
 
 from swapsafe.config import load_config
-from swapsafe.gateway.app import create_app
 from swapsafe.providers.masking import MIN_FRAGMENT
 from swapsafe.providers.registry import create_provider
+from swapsafe.serve import create_gateway_app
 from swapsafe.store import open_store
 from swapsafe.store.records import TraceQuery
 
@@ -155,7 +155,9 @@ async def _setup(
         for name, m in cfg.models.items()
     }
     store = open_store(f"sqlite:///{tmp_path}/gw.db")
-    app = create_app(cfg, store=store, providers=providers, spill_path=tmp_path / "spill.jsonl")
+    app = create_gateway_app(
+        cfg, store=store, providers=providers, spill_path=tmp_path / "spill.jsonl"
+    )
     app.state.runtime.start()
     key = CLIENT_KEY if pass_through else GATEWAY_KEY
     async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app)) as sdk_http:

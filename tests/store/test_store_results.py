@@ -170,6 +170,7 @@ def test_baselines_and_imports(store: SqlStore) -> None:
     assert [b.data for b in latest] == [{"pass_rate": 0.91}]
 
     assert not store.is_imported("abc")
-    assert store.mark_imported("abc", path="/logs/a.jsonl", format="openai", rows=10) is True
-    assert store.mark_imported("abc", path="/logs/a.jsonl", format="openai", rows=10) is False
+    record = {"path": "/logs/a.jsonl", "format": "openai", "rows": 10, "calls": 12, "skipped": 1}
+    assert store.mark_imported("abc", **record) is True  # type: ignore[arg-type]
+    assert store.mark_imported("abc", **record) is False  # type: ignore[arg-type]
     assert store.is_imported("abc")

@@ -10,6 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 from tests.web.web_helpers import ADMIN_TOKEN, REVIEWER_TOKEN, make_config, web_login
 
+from swapsafe.serve import create_serve_app
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import TraceQuery
 from swapsafe.testing import ScriptedProvider
@@ -103,7 +104,7 @@ def test_role_and_token_rules() -> None:
 def test_gateway_and_ui_on_one_port(tmp_path: Path) -> None:
     cfg = make_config(tmp_path / "gw")
     providers = {"old": ScriptedProvider("old"), "new": ScriptedProvider("new")}
-    app = create_web_app(cfg, gateway=True, providers=providers, spill_path=tmp_path / "spill")
+    app = create_serve_app(cfg, gateway=True, providers=providers, spill_path=tmp_path / "spill")
     with TestClient(app, follow_redirects=False) as c:
         r = c.post(
             "/v1/chat/completions",

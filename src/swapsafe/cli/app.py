@@ -23,6 +23,7 @@ from swapsafe.cli import (
     rollout_cmd,
     route_cmd,
     scenarios_cmd,
+    scheduler_cmd,
     serve_cmd,
 )
 
@@ -92,7 +93,7 @@ app.add_typer(report_cmd.criteria_app, name="criteria")
 app.command("report")(report_cmd.report)
 app.add_typer(eval_cmd.eval_app, name="eval")
 app.add_typer(golden_cmd.golden_app, name="golden")
-app.command("scheduler")(eval_cmd.scheduler)
+app.command("scheduler")(scheduler_cmd.scheduler)
 
 
 def command() -> Any:

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from swapsafe.inventory import InventoryRow
+from swapsafe.traffic.inventory import InventoryRow
 
 
 def compat_table(rows: Sequence[InventoryRow]) -> Table | None:

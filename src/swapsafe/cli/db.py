@@ -10,7 +10,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from swapsafe.config import load_config
 from swapsafe.exceptions import ConfigError, StoreError
+from swapsafe.store import open_store
 
 app = typer.Typer(
     help=(
@@ -41,8 +43,6 @@ def _fail(message: str) -> typer.Exit:
 def _store_url(config: Path, url: str | None) -> str:
     if url:
         return url
-    from swapsafe.config import load_config  # lazily: config loading is not needed with --url
-
     return load_config(config).store.url
 
 
@@ -55,8 +55,6 @@ def upgrade(
 
     Example: swapsafe db upgrade --url postgresql://swapsafe@db:5432/swapsafe
     """
-    from swapsafe.store import open_store
-
     try:
         store = open_store(_store_url(config, url), upgrade=True)
     except (StoreError, ConfigError) as exc:
@@ -79,8 +77,6 @@ def status(
 
     Example: swapsafe db status --config swapsafe.toml
     """
-    from swapsafe.store import open_store
-
     try:
         store = open_store(_store_url(config, url), upgrade=False)
     except (StoreError, ConfigError) as exc:

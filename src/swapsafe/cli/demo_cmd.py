@@ -7,6 +7,9 @@ from pathlib import Path
 import typer
 
 from swapsafe.cli.common import EXIT_USAGE, handle_errors, report_error
+from swapsafe.demo.context import DemoOptions
+from swapsafe.demo.models import MissingExtra, missing_modules
+from swapsafe.demo.orchestrate import run_demo
 from swapsafe.exceptions import SwapsafeError
 
 
@@ -42,9 +45,6 @@ def demo(
         swapsafe demo --dir ./swapsafe-demo   # the full run, about 10 minutes
         swapsafe demo --serve                 # then browse the web UI
     """
-    from swapsafe.demo.models import MissingExtra, missing_modules
-    from swapsafe.demo.orchestrate import DemoOptions, run_demo
-
     missing = missing_modules()
     if missing:
         report_error(MissingExtra(missing))

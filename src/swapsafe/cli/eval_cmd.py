@@ -1,10 +1,9 @@
-"""``swapsafe eval run|show|compare|list|plan-size`` and ``swapsafe scheduler``: golden-set evals
+"""``swapsafe eval run|show|compare|list|plan-size``: golden-set evals
 from the command line (``swapsafe golden ...`` lives in ``golden_cmd``)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 from collections.abc import Callable
 from pathlib import Path
@@ -35,10 +34,10 @@ from swapsafe.cli.eval_views import (
 )
 from swapsafe.cli.output import err
 from swapsafe.config import Config
+from swapsafe.evals.cases import Case
 from swapsafe.evals.compare import by_model, compare, summarize
-from swapsafe.evals.datasets import Case, load_cases
+from swapsafe.evals.datasets import load_cases
 from swapsafe.evals.runner import load_run_cases, run_eval
-from swapsafe.evals.scheduler import NightlyScheduler, nightly_runner
 from swapsafe.evals.status import AD_HOC, GATE, RunStanding, ad_hoc_reason
 from swapsafe.evals.variants import label_variants, prompt_reason, prompt_variants
 from swapsafe.store import open_store
@@ -419,35 +418,3 @@ def plan_size(
         f"(baseline {baseline_rate:g}, discordance {discordance:g}, power {power:g}, "
         f"{100 * confidence:g}% CI)"
     )
-
-
-@handle_errors
-@closes_stores
-def scheduler(
-    once: bool = typer.Option(False, "--once", help="Do what is due now, then exit."),
-    judge: str | None = _judge_option,
-    config: Path = config_option,
-) -> None:
-    """Run nightly golden evals ([evals] schedule, cron) for every workload with a candidate.
-
-    Missed nights (the process was down) are recorded and shown by swapsafe eval list.
-
-    Example:
-
-        swapsafe scheduler --config swapsafe.toml
-    """
-    cfg = load_or_exit(config)
-    store = cli_store(cfg)
-    sched = NightlyScheduler(cfg, store, run=nightly_runner(cfg, store, judge=_judge(cfg, judge)))
-    console.print(
-        f"scheduler: '{cfg.evals.schedule}' (UTC) for "
-        f"{', '.join(sched.workloads()) or 'no workload with a candidate'}"
-    )
-    if once:
-        result = asyncio.run(sched.tick())
-        console.print(
-            f"ran {len(result.ran)}, missed {len(result.missed)}, failed {len(result.failed)}"
-        )
-        return
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(sched.run_forever())

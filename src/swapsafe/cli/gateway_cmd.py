@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import typer
 
 from swapsafe.cli.common import config_option, handle_errors, load_or_exit
+from swapsafe.serve import run_gateway
 
 
 def _split_listen(listen: str) -> tuple[str, int]:
@@ -37,25 +37,13 @@ def gateway(
         # then, in the application:  OpenAI(base_url="http://127.0.0.1:8787/v1")
         #                            Anthropic(base_url="http://127.0.0.1:8787")
     """
-    import uvicorn
-
-    from swapsafe.gateway.app import preflight
-    from swapsafe.gateway.http_guard import proxy_header_options
-    from swapsafe.gateway.http_protocol import GatewayHttpProtocol
-
     cfg = load_or_exit(config)
-    preflight(cfg)
     default_host, default_port = _split_listen(cfg.gateway.listen)
-    os.environ["SWAPSAFE_CONFIG"] = str(cfg.path)
-    uvicorn.run(
-        "swapsafe.gateway.app:app_from_env",
-        factory=True,
+    run_gateway(
+        cfg,
         host=host or default_host,
         port=port or default_port,
         workers=workers,
         log_level=log_level,
-        access_log=False,
-        timeout_graceful_shutdown=30,
-        http=GatewayHttpProtocol,
-        **proxy_header_options(forwarded_allow_ips),
+        forwarded_allow_ips=forwarded_allow_ips,
     )

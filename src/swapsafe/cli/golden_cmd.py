@@ -16,6 +16,7 @@ from swapsafe.config.values import parse_duration
 from swapsafe.evals.datasets import append_cases, load_cases, write_cases
 from swapsafe.evals.importers import EVAL_CLASSES, import_openai_evals, import_promptfoo
 from swapsafe.evals.mining import mine_cases
+from swapsafe.evals.scorers import lookup
 
 golden_app = typer.Typer(
     help="Build golden sets: import files, mine real traffic.\n\n"
@@ -108,8 +109,6 @@ def add_from_traces(
         start = datetime.now(UTC) - timedelta(seconds=parse_duration(since)) if since else None
     except ValueError as exc:
         raise fail(f"--since: {exc}") from None
-    from swapsafe.evals.scorers import lookup
-
     if lookup(assertion) is None:
         raise fail(f'--assert: unknown scorer "{assertion}"')
     existing = load_cases(target) if target.exists() and target.stat().st_size else []

@@ -19,10 +19,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit
+from swapsafe.cli.compat_view import print_compat
 from swapsafe.cli.output import err as err_console
 from swapsafe.config import Config, parse_duration
+from swapsafe.report import render_report
+from swapsafe.report.criteria import digest, render_criteria
+from swapsafe.report.markdown import figure
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
+from swapsafe.traffic.baseline import compare_latest, compute_baselines, store_baselines
+from swapsafe.traffic.importers import FORMATS, ImportSummary, import_file, unknown_format
+from swapsafe.traffic.inventory import build_inventory, to_csv, to_json
 
 console = Console()
 
@@ -73,12 +80,22 @@ def import_logs(
     file: Path = typer.Argument(..., help="Log file to import."),
     format: str = typer.Option(..., "--format", "-f", help="openai-jsonl | otel-genai | csv"),
     workload_from: str | None = typer.Option(
-        None, help="Field holding the workload name (dotted path, span attribute or column)."
+        None,
+        help="Field holding the workload name (dotted path, span attribute or column); "
+        "an error when no call in the file has it.",
     ),
     workload: str | None = typer.Option(None, help="Workload for rows that name none."),
+    batch_model: str | None = typer.Option(
+        None, help="Model of an OpenAI Batch output file in which every line failed."
+    ),
     config: Path = config_option,
 ) -> None:
-    """Import existing LLM call logs as served traffic (idempotent: re-importing adds nothing).
+    """Import existing LLM call logs as served traffic; safe to re-run.
+
+    Every call is keyed by its own id (request/response id, OTel traceId+spanId, or a hash
+    of the row), so importing a file again after appending lines or fixing a bad row adds
+    only the calls not stored yet. A file from which no call can be read is an error (exit 2)
+    and is not recorded.
 
     Example:
 
@@ -86,36 +103,45 @@ def import_logs(
         swapsafe import-logs spans.json --format otel-genai --workload-from service.name
         swapsafe import-logs usage.csv --format csv --workload support
     """
-    from swapsafe.importers import FORMATS, import_file
-
     if format not in FORMATS:
-        raise fail(f"--format: unknown {format!r}; use one of: {', '.join(FORMATS)}")
+        raise fail(str(unknown_format(format)))
     if not file.is_file():
         raise fail(f"{file}: no such file")
     cfg = load_or_exit(config)
+    options = {"workload_from": workload_from, "workload": workload, "batch_model": batch_model}
+    summary = _import_with_progress(cfg, file, format, options)
+    _print_import(file, summary)
+
+
+def _import_with_progress(
+    cfg: Config, file: Path, fmt: str, options: dict[str, str | None]
+) -> ImportSummary:
     lines = max(1, file.read_bytes().count(b"\n"))
+    columns = (BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with (
         _store(cfg) as store,
         Progress(
-            TextColumn("[bold]importing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
+            TextColumn("[bold]importing"), *columns, console=err_console, transient=True
         ) as progress,
     ):
         task = progress.add_task("import", total=lines)
-        summary = import_file(
-            cfg, store, file, format, workload_from=workload_from, workload=workload,
-            on_progress=lambda n: progress.advance(task, n),
+        return import_file(
+            cfg, store, file, fmt,
+            workload_from=options["workload_from"], workload=options["workload"],
+            batch_model=options["batch_model"], on_progress=lambda n: progress.advance(task, n),
         )  # fmt: skip
-    if summary.already_imported:
-        console.print(f"{file}: already imported (sha256 {summary.file_hash[:12]}); nothing added")
-        return
-    console.print(f"{file}: imported {summary.imported} calls ({format})")
-    if summary.workloads:
-        table = Table(title="imported calls")
+
+
+def _print_import(file: Path, summary: ImportSummary) -> None:
+    stored = f"; {summary.already_stored} already stored" if summary.already_stored else ""
+    console.print(
+        f"{file}: read {summary.calls} calls ({summary.format}): {summary.imported} new{stored}",
+        markup=False,
+    )
+    if summary.rekeyed:
+        console.print(f"replaced {summary.rekeyed} rows of an earlier import of this file")
+    if summary.imported and summary.workloads:
+        table = Table(title="calls read")
         for col in ("workload", "calls"):
             table.add_column(col)
         for name, n in sorted(summary.workloads.items()):
@@ -127,11 +153,11 @@ def import_logs(
             "use --workload-from FIELD or --workload NAME[/yellow]"
         )
     if summary.skipped:
-        console.print(f"[yellow]skipped {len(summary.skipped)} malformed rows:[/yellow]")
-        for s in summary.skipped[:20]:
+        console.print(f"[yellow]skipped {len(summary.skipped)} lines that are not calls:[/yellow]")
+        for s in summary.skipped[:10]:
             console.print(f"  line {s.line}: {s.reason}", markup=False)
-        if len(summary.skipped) > 20:
-            console.print(f"  ... and {len(summary.skipped) - 20} more")
+        if len(summary.skipped) > 10:
+            console.print(f"  ... and {len(summary.skipped) - 10} more")
 
 
 # -- inventory ------------------------------------------------------------------------------
@@ -158,9 +184,6 @@ def inventory(
         swapsafe inventory --since 7d --model gpt-4o
         swapsafe inventory --format csv > inventory.csv
     """
-    from swapsafe.cli.compat_view import print_compat
-    from swapsafe.inventory import build_inventory, to_csv, to_json
-
     if format not in ("table", "json", "csv"):
         raise fail(f"--format: unknown {format!r}; use table, json or csv")
     window = _window(since, "--since")
@@ -223,8 +246,6 @@ def baseline(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from swapsafe.baseline import compute_baselines, store_baselines
-
     window = _window(since, "--since")
     assert window is not None
     cfg = load_or_exit(config)
@@ -239,8 +260,6 @@ def baseline(
     for col in ("id", "workload", "model", "pass rate", "requests", "error rate", "cost/req",
                 "p50 ms", "p95 ms", "out tok/req"):  # fmt: skip
         table.add_column(col)
-    from swapsafe.report.markdown import figure
-
     for i, s in zip(ids, snaps, strict=True):
         d = s.data
         table.add_row(
@@ -264,8 +283,6 @@ def baseline_show(
 
         swapsafe baseline show --workload support
     """
-    from swapsafe.baseline import compare_latest
-
     cfg = load_or_exit(config)
     with _store(cfg) as store:
         comparisons = compare_latest(store, workload)
@@ -318,8 +335,6 @@ def criteria_export(
 
         swapsafe criteria export --out criteria.md
     """
-    from swapsafe.report.criteria import digest, render_criteria
-
     cfg = load_or_exit(config)
     text = render_criteria(cfg, now=datetime.now(UTC))
     with _store(cfg) as store:
@@ -354,8 +369,6 @@ def report(
         swapsafe report --format html --out report.html
         swapsafe report --workload support
     """
-    from swapsafe.report import render_report
-
     if format not in ("md", "html"):
         raise fail(f"--format: unknown {format!r}; use md or html")
     cfg = load_or_exit(config)

@@ -17,7 +17,10 @@ from rich.table import Table
 
 from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit
 from swapsafe.config import Config
+from swapsafe.rollout.controller import Controller
 from swapsafe.rollout.operations import Rollouts
+from swapsafe.rollout.rehearsal import rehearse
+from swapsafe.rollout.retention import health_check, retire
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
 
@@ -274,8 +277,6 @@ def health_check_cmd(workload: str = typer.Argument(...), config: Path = config_
 
         swapsafe rollout health-check support-triage
     """
-    from swapsafe.rollout.retention import health_check
-
     with _open(config) as (cfg, store, _ro):
         result = asyncio.run(health_check(cfg, store, workload, actor=_actor()))
     if not result["ok"]:
@@ -305,8 +306,6 @@ def rehearse_command(
         swapsafe rollback rehearse support-triage --gateway http://10.0.0.5:8787 \\
             --gateway http://10.0.0.6:8787
     """
-    from swapsafe.rollout.rehearsal import rehearse
-
     if timeout <= 0:
         raise fail("--timeout must be above 0 seconds")
     cfg = load_or_exit(config)
@@ -344,8 +343,6 @@ def retire_command(
 
         swapsafe retire support-triage
     """
-    from swapsafe.rollout.retention import retire
-
     cfg = load_or_exit(config)
     store = open_store(cfg.store.url)
     try:
@@ -371,8 +368,6 @@ def controller_command(
 
         swapsafe controller --config swapsafe.toml
     """
-    from swapsafe.rollout.controller import Controller
-
     cfg = load_or_exit(config)
     store = open_store(cfg.store.url)
     try:

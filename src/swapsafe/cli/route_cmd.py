@@ -17,6 +17,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from swapsafe.cli.common import config_option, handle_errors, load_or_exit
+from swapsafe.cli.rollout_cmd import rehearse_command
 from swapsafe.config import Config
 from swapsafe.routing.service import RoutingService
 from swapsafe.routing.transitions import shadow_rule
@@ -219,8 +220,6 @@ class _RollbackGroup(TyperGroup):
 
 def rollback_app() -> typer.Typer:
     """The ``rollback`` command group (a plain rollback unless the first word is ``rehearse``)."""
-    from swapsafe.cli.rollout_cmd import rehearse_command
-
     group = typer.Typer(
         cls=_RollbackGroup,
         help="Roll a workload back in one action, or rehearse the rollback under live traffic.\n\n"

@@ -9,6 +9,7 @@ import typer
 
 from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit
 from swapsafe.config import Config
+from swapsafe.serve import run_web
 
 DEFAULT_REVIEWER_ENV = "SWAPSAFE_REVIEWER_TOKEN"
 DEFAULT_WEB_PORT = 8790
@@ -62,12 +63,6 @@ def serve(
         swapsafe serve --config swapsafe.toml --port 8790
         swapsafe serve --gateway            # UI + gateway on the [gateway] listen port
     """
-    import uvicorn
-
-    from swapsafe.gateway.http_guard import proxy_header_options
-    from swapsafe.gateway.http_protocol import GatewayHttpProtocol
-    from swapsafe.web.app import create_web_app
-
     cfg = load_or_exit(config)
     reviewers = reviewer_tokens_from_env(reviewer_token_env)
     if cfg.gateway.admin_token is None and not reviewers:
@@ -75,31 +70,15 @@ def serve(
             "nobody could log in: set [gateway] admin_token or export "
             f"{reviewer_token_env}=<reviewer token>"
         )
-    link = None
-    if gateway:
-        from swapsafe.gateway.app import preflight
-        from swapsafe.gateway.store_link import connect_store
-
-        preflight(cfg)
-        link = connect_store(cfg.store.url)  # the gateway serves while the store is unreachable
     bind_host, bind_port = listen_address(cfg, gateway=gateway, host=host, port=port)
-    app = create_web_app(
-        cfg, store=link, reviewer_tokens=reviewers, gateway=gateway, background=True
+    url = f"http://{bind_host}:{bind_port}/"
+    run_web(
+        cfg,
+        host=bind_host,
+        port=bind_port,
+        gateway=gateway,
+        reviewer_tokens=reviewers,
+        log_level=log_level,
+        forwarded_allow_ips=forwarded_allow_ips,
+        announce=lambda: typer.echo(f"swapsafe web UI on {url}" + (" (+ gateway)" * gateway)),
     )
-    typer.echo(
-        f"swapsafe web UI on http://{bind_host}:{bind_port}/" + (" (+ gateway)" if gateway else "")
-    )
-    try:
-        uvicorn.run(
-            app,
-            host=bind_host,
-            port=bind_port,
-            log_level=log_level,
-            access_log=False,
-            timeout_graceful_shutdown=30,
-            http=GatewayHttpProtocol,  # read deadlines, header bounds; proxy routes skip ASGI
-            **proxy_header_options(forwarded_allow_ips),
-        )
-    finally:
-        if link is not None:
-            link.close()

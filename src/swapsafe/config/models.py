@@ -160,6 +160,9 @@ class TriggerConfig(_Table):
     alpha: Annotated[float, in_range(0.001, 0.2, "use e.g. 0.05")] = 0.05
 
 
+_SET_BY_SWAPSAFE = {"model", "messages", "tools", "stream", "stream_options", "temperature"}
+
+
 class WorkloadConfig(_Table):
     name: str
     aliases: list[str] = Field(default_factory=list)
@@ -168,10 +171,24 @@ class WorkloadConfig(_Table):
     golden: ExistingFile | None = None
     system_prompt: ExistingFile | None = None
     sticky_key: Annotated[str, AfterValidator(normalize_sticky_key)] = "user"
+    # what the application sends with every call (max_tokens, response_format, ...): golden
+    # evals and red-team probes send the same, so they test what production runs
+    params: dict[str, Any] = Field(default_factory=dict)
     gates: GateConfig = Field(default_factory=GateConfig)
     triggers: TriggerConfig = Field(default_factory=TriggerConfig)
     #: model name -> the prompt variant this workload sends that model (config/prompts.py)
     prompts: dict[str, PromptVariantConfig] = Field(default_factory=dict)
+
+    @field_validator("params")
+    @classmethod
+    def _params(cls, value: dict[str, Any]) -> dict[str, Any]:
+        taken = sorted(set(value) & _SET_BY_SWAPSAFE)
+        if taken:
+            raise final_error(
+                f"{', '.join(taken)} cannot be set here: swapsafe sets the model, the messages, "
+                "the tools and streaming of the requests it sends (and runs evals at temperature 0)"
+            )
+        return value
 
     @field_validator("aliases")
     @classmethod

@@ -8,6 +8,7 @@ llama.cpp servers (always stopped on exit), ``workspace`` writes the config and 
 ``orchestrate`` runs the phases.
 """
 
-from swapsafe.demo.orchestrate import DEFAULT, QUICK, DemoOptions, Profile, run_demo
+from swapsafe.demo.context import DEFAULT, QUICK, DemoOptions, Profile
+from swapsafe.demo.orchestrate import run_demo
 
 __all__ = ["DEFAULT", "QUICK", "DemoOptions", "Profile", "run_demo"]

@@ -1,4 +1,4 @@
-"""The real gateway (``create_app`` on uvicorn) served from a thread of this process.
+"""The real gateway (``create_gateway_app`` on uvicorn) served from a thread of this process.
 
 The gateway gets its own event loop in a daemon thread, so the demo's clients (the OpenAI SDK,
 the eval runner, the rehearsal) reach it over real loopback HTTP exactly as an application would.
@@ -18,8 +18,9 @@ import uvicorn
 
 from swapsafe.config import Config
 from swapsafe.exceptions import SwapsafeError
-from swapsafe.gateway.app import GatewayRuntime, create_app
+from swapsafe.gateway.app import GatewayRuntime
 from swapsafe.gateway.http_protocol import GatewayHttpProtocol
+from swapsafe.serve import create_gateway_app
 
 
 class AppThread:
@@ -90,7 +91,7 @@ class GatewayThread(AppThread):
     """The gateway of ``config`` served from a thread; ``with`` stops it."""
 
     def __init__(self, config: Config, *, host: str = "127.0.0.1", port: int = 0) -> None:
-        app = create_app(config)
+        app = create_gateway_app(config)
         super().__init__(app, host=host, port=port)
         self.config = config
         self.runtime: GatewayRuntime = app.state.runtime

@@ -36,6 +36,7 @@ GEMMA3_TEMPLATE = (
 
 def register_gemma3() -> None:
     """Make ``--chat_format gemma3`` known to llama-cpp-python in this process."""
+    # optional, heavy: llama-cpp-python from the [local] extra
     from llama_cpp import llama_chat_format as formats  # type: ignore[import-not-found,unused-ignore]
 
     formatter = formats.Jinja2ChatFormatter(

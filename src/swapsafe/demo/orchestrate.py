@@ -11,86 +11,16 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
 
-from swapsafe.demo.servers import ServerGroup, interrupts_as_keyboard
+from swapsafe.demo import phases_core as core
+from swapsafe.demo import phases_outputs as outputs
+from swapsafe.demo import phases_quality as quality
+from swapsafe.demo import phases_rollout as rollout
+from swapsafe.demo.context import DEFAULT, QUICK, DemoContext, DemoOptions
+from swapsafe.demo.servers import interrupts_as_keyboard
 from swapsafe.demo.ui import DemoUI, fmt_seconds
 from swapsafe.exceptions import SwapsafeError
-
-OLD_ALIAS = "smollm2-135m"
-NEW_ALIAS = "gemma3-270m"
-
-
-@dataclass(frozen=True)
-class Profile:
-    """How much work one run does (``--quick`` or the default)."""
-
-    name: str
-    n_ctx: int
-    golden_limit: int | None  # cases per golden set; None: all (>= 30)
-    traffic: int  # shadow requests replayed
-    max_tokens: dict[str, int]  # per workload alias
-    min_samples: int  # [triggers] min_samples: canary requests needed per step
-    canary_workloads: tuple[str, ...] | None  # None: every workload
-    redteam_per_category: int | None  # probes per category (6 categories)
-    redteam_max_tokens: int
-    redteam_suite: str  # "all" or comma-separated categories
-    review_sample: int
-    server_timeout: float = 180.0
-
-
-QUICK = Profile(
-    name="quick",
-    n_ctx=2048,  # red-team probes (long jailbreak prompts) must fit
-    golden_limit=8,
-    traffic=12,
-    max_tokens={"ticket-sentiment": 6, "order-extract": 48, "quick-facts": 12},
-    min_samples=3,
-    canary_workloads=("ticket-sentiment",),
-    redteam_per_category=1,
-    redteam_max_tokens=24,
-    redteam_suite="injection,jailbreak,leak,secrets",
-    review_sample=12,
-)
-DEFAULT = Profile(
-    name="default",
-    n_ctx=2048,
-    golden_limit=None,
-    traffic=60,
-    max_tokens={"ticket-sentiment": 8, "order-extract": 64, "quick-facts": 24},
-    min_samples=5,
-    canary_workloads=None,
-    redteam_per_category=2,
-    redteam_max_tokens=48,
-    redteam_suite="all",
-    review_sample=60,
-)
-
-
-@dataclass
-class DemoOptions:
-    dir: Path = Path("swapsafe-demo")
-    quick: bool = False
-    serve: bool = False
-    cache_dir: Path | None = None  # where Gemma's parts are joined (default ~/.cache/swapsafe)
-
-
-@dataclass
-class DemoContext:
-    """State shared by the phases of one run."""
-
-    options: DemoOptions
-    profile: Profile
-    ui: DemoUI
-    servers: ServerGroup | None = None
-    values: dict[str, Any] = field(default_factory=dict)  # phase outputs, by name
-    outcomes: list[tuple[str, str, str]] = field(default_factory=list)  # (phase, status, note)
-
-    def get(self, key: str) -> Any:
-        return self.values[key]
-
 
 PhaseFn = Callable[[DemoContext], None]
 
@@ -113,11 +43,6 @@ def module_available(name: str) -> bool:
 
 
 def phases() -> list[Phase]:
-    from swapsafe.demo import phases_core as core
-    from swapsafe.demo import phases_outputs as outputs
-    from swapsafe.demo import phases_quality as quality
-    from swapsafe.demo import phases_rollout as rollout
-
     return [
         Phase("models", "Locate and verify the two models", core.locate, required=True),
         Phase("servers", "Start two llama.cpp servers", core.start_servers, required=True),
@@ -126,7 +51,9 @@ def phases() -> list[Phase]:
         ),
         Phase("shadow", "Gateway in shadow mode: replay real traffic", core.shadow, required=True),
         Phase("evals", "Golden-set evals, both models", quality.evals, "swapsafe.evals.runner"),
-        Phase("baseline", "Baseline snapshots with CIs", quality.baseline, "swapsafe.baseline"),
+        Phase(
+            "baseline", "Baseline snapshots with CIs", quality.baseline, "swapsafe.traffic.baseline"
+        ),
         Phase("redteam", "Red-team probes, both models", quality.redteam, "swapsafe.redteam"),
         Phase("review", "Review sample of shadow pairs", quality.review, "swapsafe.review"),
         Phase(

@@ -9,9 +9,10 @@ import statistics
 from swapsafe.demo import models as model_files
 from swapsafe.demo import replay as replay_mod
 from swapsafe.demo import workspace
+from swapsafe.demo.context import NEW_ALIAS, OLD_ALIAS, DemoContext
 from swapsafe.demo.gateway_thread import GatewayThread
-from swapsafe.demo.orchestrate import NEW_ALIAS, OLD_ALIAS, DemoContext
 from swapsafe.demo.servers import ServerGroup, ServerSpec, free_ports, llama_server_argv
+from swapsafe.routing.service import RoutingService
 from swapsafe.store import open_store
 from swapsafe.store.records import TraceQuery
 
@@ -100,8 +101,6 @@ def write_config(ctx: DemoContext) -> None:
 
 
 def shadow(ctx: DemoContext) -> None:
-    from swapsafe.routing.service import RoutingService
-
     ui, profile = ctx.ui, ctx.profile
     config = ctx.get("config")
     store = open_store(config.store.url)

@@ -6,8 +6,16 @@ import os
 import secrets
 import time
 
-from swapsafe.demo.orchestrate import NEW_ALIAS, OLD_ALIAS, DemoContext
+from swapsafe.config import Secret
+from swapsafe.demo.context import NEW_ALIAS, OLD_ALIAS, DemoContext
+from swapsafe.demo.gateway_thread import AppThread
 from swapsafe.demo.verdict_rule import REVIEWER
+from swapsafe.plan import PlanService
+from swapsafe.plan import render_markdown as render_plan_markdown
+from swapsafe.plan.outlook import outlook
+from swapsafe.report import build_report
+from swapsafe.report.markdown import render_markdown as render_report_markdown
+from swapsafe.web.app import create_web_app
 
 PLAN_NAME = "demo-smollm2-to-gemma3"
 BANNER = (
@@ -31,12 +39,9 @@ def label_demo_review(markdown: str) -> str:
 
 
 def report(ctx: DemoContext) -> None:
-    from swapsafe.report import build_report
-    from swapsafe.report.markdown import render_markdown
-
     ui, config, store, ws = ctx.ui, ctx.get("config"), ctx.get("store"), ctx.get("workspace")
     data = build_report(config, store)
-    ws.report.write_text(label_demo_review(render_markdown(data)), encoding="utf-8")
+    ws.report.write_text(label_demo_review(render_report_markdown(data)), encoding="utf-8")
     for w in data.workloads:
         failing = [g for g in w.gates.results if g.status not in ("pass", "ok")]
         why = "; ".join(f"{g.name}: {g.status}" for g in failing[:3])
@@ -46,9 +51,6 @@ def report(ctx: DemoContext) -> None:
 
 
 def plan(ctx: DemoContext) -> None:
-    from swapsafe.plan import PlanService, render_markdown
-    from swapsafe.plan.outlook import outlook
-
     ui, config, store, ws = ctx.ui, ctx.get("config"), ctx.get("store"), ctx.get("workspace")
     service = PlanService(store, config)
     migration = store.get_plan(PLAN_NAME) or service.create(
@@ -63,7 +65,7 @@ def plan(ctx: DemoContext) -> None:
         now=service.clock(),
         workloads=migration.workloads,
     )
-    ws.plan.write_text(PLAN_BANNER + render_markdown(view, look), encoding="utf-8")
+    ws.plan.write_text(PLAN_BANNER + render_plan_markdown(view, look), encoding="utf-8")
     done, total = view.progress()
     ui.step(f"plan {PLAN_NAME}: {done}/{total} items done from evidence → {ws.plan}")
     for item in view.items:
@@ -79,10 +81,6 @@ def idle() -> None:
 
 
 def serve(ctx: DemoContext) -> None:
-    from swapsafe.config import Secret
-    from swapsafe.demo.gateway_thread import AppThread
-    from swapsafe.web.app import create_web_app
-
     ui, config, ws = ctx.ui, ctx.get("config"), ctx.get("workspace")
     token = secrets.token_urlsafe(24)
     token_file = ws.root / ".admin-token"

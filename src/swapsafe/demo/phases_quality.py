@@ -7,9 +7,18 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from swapsafe.demo.context import DemoContext
 from swapsafe.demo.local_provider import LocalModelProvider
-from swapsafe.demo.orchestrate import DemoContext
+from swapsafe.demo.verdict_rule import REVIEWER, judge
+from swapsafe.evals.datasets import load_cases
+from swapsafe.evals.runner import run_eval
 from swapsafe.providers.base import Provider
+from swapsafe.providers.build import build_providers
+from swapsafe.redteam.report import redteam_summary
+from swapsafe.redteam.runner import run_redteam
+from swapsafe.review.pairs import output_of
+from swapsafe.review.service import ReviewService
+from swapsafe.traffic.baseline import compute_baselines, store_baselines
 
 T = TypeVar("T")
 
@@ -28,8 +37,6 @@ async def with_bounded_providers(
 ) -> T:
     """Call ``use`` with the config's providers capped at ``limit`` tokens (default: the
     workload's max_tokens); they live and are closed inside the event loop that uses them."""
-    from swapsafe.gateway.app import build_providers
-
     built = build_providers(ctx.get("config"))
     limit = limit or max_tokens_for(ctx, workload)
     try:
@@ -55,9 +62,6 @@ class _BarProgress:
 
 
 def evals(ctx: DemoContext) -> None:
-    from swapsafe.evals.datasets import load_cases
-    from swapsafe.evals.runner import run_eval
-
     ui, config, store = ctx.ui, ctx.get("config"), ctx.get("store")
     totals: dict[str, list[int]] = {}
     for name, wl in config.workloads.items():
@@ -98,8 +102,6 @@ def evals(ctx: DemoContext) -> None:
 
 
 def baseline(ctx: DemoContext) -> None:
-    from swapsafe.baseline import compute_baselines, store_baselines
-
     ui, config, store = ctx.ui, ctx.get("config"), ctx.get("store")
     snapshots = compute_baselines(config, store)
     store_baselines(store, snapshots)
@@ -116,9 +118,6 @@ def baseline(ctx: DemoContext) -> None:
 
 
 def redteam(ctx: DemoContext) -> None:
-    from swapsafe.redteam.report import redteam_summary
-    from swapsafe.redteam.runner import run_redteam
-
     ui, config, store, profile = ctx.ui, ctx.get("config"), ctx.get("store"), ctx.profile
     per_category = profile.redteam_per_category
     if profile.redteam_suite != "all":
@@ -168,10 +167,6 @@ def _rate(row: Any, model: str) -> str:
 
 
 def review(ctx: DemoContext) -> None:
-    from swapsafe.demo.verdict_rule import REVIEWER, judge
-    from swapsafe.review.pairs import output_of
-    from swapsafe.review.service import ReviewService
-
     ui, config, store = ctx.ui, ctx.get("config"), ctx.get("store")
     service = ReviewService(store, config)
     rows = service.sample(list(config.workloads), ctx.profile.review_sample, seed=11)

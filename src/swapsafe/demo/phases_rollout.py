@@ -18,16 +18,20 @@ from typing import Any
 
 from swapsafe.demo import replay as replay_mod
 from swapsafe.demo import workspace
-from swapsafe.demo.orchestrate import DemoContext
+from swapsafe.demo.clock import CompressedClock, gateway_on_clock
+from swapsafe.demo.context import DemoContext
 from swapsafe.exceptions import GateError
+from swapsafe.gates.checks import evaluate_gates
+from swapsafe.gateway.router import bucket
+from swapsafe.rollout import state as sm
+from swapsafe.rollout.controller import Controller
+from swapsafe.rollout.rehearsal import rehearse
 
 ACTOR = "swapsafe demo"
 
 
 def users_for(workload: str, weight: float, inside: bool, n: int, rng: random.Random) -> list[str]:
     """``n`` user ids whose sticky bucket is inside (or outside) the ``weight`` % cohort."""
-    from swapsafe.gateway.router import bucket
-
     users: list[str] = []
     while len(users) < n:
         user = f"cust-{rng.randrange(10_000, 99_999)}"
@@ -58,18 +62,12 @@ def step_requests(
 
 def gate_summary(ctx: DemoContext, workload: str) -> str:
     """The gate decision and the gates that do not pass, in one line."""
-    from swapsafe.gates import evaluate_gates
-
     report = evaluate_gates(ctx.get("config"), ctx.get("store"), workload)
     open_gates = [f"{r.name} {r.status}" for r in report.results if r.status != "pass"]
     return f"{report.decision}: " + ", ".join(open_gates)
 
 
 def canary(ctx: DemoContext) -> None:
-    from swapsafe.demo.clock import CompressedClock, gateway_on_clock
-    from swapsafe.rollout import state as sm
-    from swapsafe.rollout.controller import Controller
-
     ui, config, store, gateway = ctx.ui, ctx.get("config"), ctx.get("store"), ctx.get("gateway")
     steps = config.rollout.steps
     names = [n for n in config.workloads if n in (ctx.profile.canary_workloads or config.workloads)]
@@ -138,8 +136,6 @@ def canary(ctx: DemoContext) -> None:
 
 
 def rehearsal(ctx: DemoContext) -> None:
-    from swapsafe.rollout.rehearsal import rehearse
-
     ui, config, store, gateway = ctx.ui, ctx.get("config"), ctx.get("store"), ctx.get("gateway")
     for name in config.workloads:
         result = asyncio.run(rehearse(config, store, name, [gateway.url], limit=15.0))

@@ -83,7 +83,7 @@ def prepare(
 
 
 async def _one(client: Any, body: dict[str, Any], result: ReplayResult) -> None:
-    import openai
+    import openai  # heavy SDK, only for a replay against the gateway
 
     started = time.perf_counter()
     kwargs = dict(body)
@@ -130,7 +130,7 @@ async def replay(
     ``backpressure()`` returning True holds back the next request (e.g. while shadow calls
     pile up), the way a real application's arrival rate would not outrun the candidate.
     """
-    import openai
+    import openai  # heavy SDK, only for a replay against the gateway
 
     result = ReplayResult()
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()

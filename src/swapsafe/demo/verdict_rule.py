@@ -18,6 +18,16 @@ _STRIP = string.whitespace + string.punctuation
 
 
 def sentiment_ok(text: str) -> tuple[bool, str]:
+    """One label, as a bare word or as the JSON object the workload asks for."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        label = data.get("sentiment")
+        if isinstance(label, str) and label in LABELS:
+            return True, f"JSON with one label ({label})"
+        return False, 'JSON without a "sentiment" of positive/negative/neutral'
     word = text.strip(_STRIP).lower()
     if word in LABELS:
         return True, f"one label ({word})"

@@ -41,9 +41,11 @@ class ModelCaller:
         retries: int = 2,
         temperature: float = 0.0,
         pricebook: PriceBook = DEFAULT_PRICEBOOK,
+        params: dict[str, Any] | None = None,
         variant: PromptVariant | None = None,
     ) -> None:
         self.name = name
+        self.params = dict(params or {})  # the workload's [params]: what the application sends
         self.provider = provider
         self.config = model_config
         self.temperature = temperature
@@ -58,9 +60,9 @@ class ModelCaller:
         )
 
     def plain(self) -> ModelCaller:
-        """This model without its prompt variant: a judge's own prompts are never rewritten,
-        also when the judge is one of the models under evaluation."""
-        if self._caller.variant is None:
+        """This model without its prompt variant and the workload's params: a judge's own
+        requests are never rewritten, also when the judge is one of the models evaluated."""
+        if self._caller.variant is None and not self.params:
             return self
         return ModelCaller(
             self.name,
@@ -73,7 +75,8 @@ class ModelCaller:
         )
 
     def settings(self) -> dict[str, Any]:
-        return {**self._caller.settings(), "temperature": self.temperature}
+        extra = {"params": self.params} if self.params else {}
+        return {**self._caller.settings(), "temperature": self.temperature, **extra}
 
     def _cost(
         self, input_tokens: int | None, output_tokens: int | None, cached: int | None
@@ -93,6 +96,7 @@ class ModelCaller:
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None
     ) -> ModelOutput:
         body: dict[str, Any] = {
+            **self.params,
             "messages": messages,
             "temperature": self.temperature,
         }

@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from swapsafe.evals.datasets import Assertion, Case
+from swapsafe.evals.cases import Assertion, Case
 from swapsafe.evals.scorers.tools import normalize_arguments
 from swapsafe.exceptions import TranslationError
 from swapsafe.store.protocol import Store

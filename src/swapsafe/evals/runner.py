@@ -18,13 +18,15 @@ from typing import Any, Protocol
 
 from swapsafe.config import Config
 from swapsafe.evals.caller import ModelCaller
-from swapsafe.evals.datasets import Assertion, Case, DatasetError, render_messages
+from swapsafe.evals.cases import Assertion, Case, DatasetError
+from swapsafe.evals.datasets import render_messages
 from swapsafe.evals.scorers.base import Resources, ScorerFn, build, default_assertions, score_case
 from swapsafe.evals.scorers.judge import Judge
 from swapsafe.evals.status import too_many_errors
 from swapsafe.evals.variants import eval_variants
 from swapsafe.exceptions import ConfigError
 from swapsafe.providers.base import Provider
+from swapsafe.providers.build import build_providers
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import EvalResult, EvalRun
 from swapsafe.wire.prompt_variant import PromptVariant
@@ -182,13 +184,12 @@ async def run_eval(
     needed = set(chosen) | ({judge} if judge else set())
     available = dict(providers or {})
     if any(name not in available for name in needed):
-        from swapsafe.gateway.app import build_providers
-
         for name, provider in build_providers(config).items():
             if name in needed and name not in available:
                 owned[name] = available[name] = provider
             else:
                 await provider.aclose()
+    params = config.workloads[workload].params  # what the application sends with every call
     try:
         callers = {
             name: ModelCaller(
@@ -197,6 +198,7 @@ async def run_eval(
                 config.models.get(name),
                 timeout=timeout,
                 retries=RETRIES,
+                params=params if name in chosen else None,  # the judge gets none
                 variant=variants.get(name),
             )
             for name in needed

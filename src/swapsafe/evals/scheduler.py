@@ -1,11 +1,18 @@
-"""Nightly golden evals on a cron schedule (``[evals] schedule = "0 2 * * *"``).
+"""Nightly golden evals on a cron schedule (``[evals] schedule = "0 2 * * *"``, in UTC).
 
 :class:`NightlyScheduler` has an injectable clock and a :meth:`~NightlyScheduler.tick` that
 does everything due at that moment, so tests need no sleeping. Every workload with a candidate
 is evaluated (baseline and candidate), tagged ``nightly``. A scheduled time that passed while
 the process was down (or more than ``grace`` ago) is recorded as an eval run with status
-``missed`` and its scheduled time, never silently skipped. :meth:`run_forever` is the loop
-used by ``swapsafe scheduler`` (and later ``swapsafe serve``).
+``missed`` and its scheduled time, never silently skipped. On a store with no nightly history,
+a time scheduled within ``grace`` before the start is due (so a cron-driven
+``swapsafe scheduler --once`` a few minutes after the hour runs that night).
+
+One scheduler per store: with a ``lock`` (the store's leader lock for the ``scheduler`` role,
+:func:`swapsafe.store.leader.leader_lock`, the same mechanism as the rollout controller's), a
+tick does anything only while this scheduler holds it; the others stand by. The one that
+takes over reads what was already run from the store. :meth:`run_forever` is the loop used
+by ``swapsafe scheduler``.
 """
 
 from __future__ import annotations
@@ -20,6 +27,9 @@ from typing import Any
 from croniter import croniter
 
 from swapsafe.config import Config
+from swapsafe.evals.datasets import load_cases
+from swapsafe.evals.runner import run_eval
+from swapsafe.store.leader import ControllerLock
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import EvalRun
 
@@ -55,6 +65,7 @@ class TickResult:
     ran: list[tuple[str, datetime, int]]
     missed: list[tuple[str, datetime]]
     failed: list[tuple[str, datetime, str]]
+    standby: bool = False  # another scheduler holds the store's lock: nothing was done
 
 
 class NightlyScheduler:
@@ -69,6 +80,7 @@ class NightlyScheduler:
         clock: Clock = utcnow,
         grace: timedelta = timedelta(hours=1),
         schedule: str | None = None,
+        lock: ControllerLock | None = None,
     ) -> None:
         self.config = config
         self.store = store
@@ -79,16 +91,19 @@ class NightlyScheduler:
         if not croniter.is_valid(self.schedule):
             raise ValueError(f'"{self.schedule}" is not a valid cron schedule')
         self.started = _aware(clock())
+        self.lock = lock
+        self._leading = False
         self._last: dict[str, datetime] = {}
 
     def workloads(self) -> list[str]:
         return sorted(n for n, w in self.config.workloads.items() if w.candidate)
 
     def _last_scheduled(self, workload: str) -> datetime:
-        """The latest scheduled time already handled (from the store), else the start time."""
+        """The latest scheduled time already handled (from the store); with no history, the
+        start time less ``grace`` (a night scheduled just before the start is still due)."""
         if workload in self._last:
             return self._last[workload]
-        latest = self.started
+        latest = self.started - self.grace
         for run in self.store.list_eval_runs(workload, limit=1000):
             if run.tag != TAG:
                 continue
@@ -123,10 +138,32 @@ class NightlyScheduler:
             for r in self.store.list_eval_runs(workload, limit=50)
         )
 
+    def leading(self) -> bool:
+        """Whether this scheduler may act: it holds the store's lock (or runs without one).
+
+        On taking the lock anew, what was handled is read from the store again (another
+        scheduler may have run nights in between)."""
+        if self.lock is None:
+            return True
+        if self._leading and self.lock.held():
+            return True
+        self._leading = self.lock.try_acquire()
+        if self._leading:
+            self._last.clear()
+        return self._leading
+
+    def release(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
+            self._leading = False
+
     async def tick(self) -> TickResult:
         """Handle all scheduled times up to now: run the latest if recent, record others missed."""
         now = _aware(self.clock())
         result = TickResult([], [], [])
+        if not self.leading():
+            result.standby = True
+            return result
         for workload in self.workloads():
             due = fire_times(self.schedule, self._last_scheduled(workload), now)
             if not due:
@@ -169,8 +206,6 @@ class NightlyScheduler:
 
 def nightly_runner(config: Config, store: Store, **kwargs: Any) -> RunFn:
     """The default :data:`RunFn`: ``run_eval`` of the workload's golden set, tagged nightly."""
-    from swapsafe.evals.datasets import load_cases
-    from swapsafe.evals.runner import run_eval
 
     async def run(workload: str, scheduled: datetime) -> int:
         w = config.workloads[workload]

@@ -12,7 +12,7 @@ import gc
 import logging
 import os
 import sys
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -20,11 +20,10 @@ import orjson
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from swapsafe.config import Config, load_config
-from swapsafe.gateway.admin import admin_routes, check_admin_token
+from swapsafe.config import Config
 from swapsafe.gateway.count_tokens import count_tokens
 from swapsafe.gateway.errors import INTERNAL_ERROR, error_response
 from swapsafe.gateway.feedback import feedback_routes
@@ -35,48 +34,12 @@ from swapsafe.gateway.routing_cache import RoutingCache
 from swapsafe.gateway.store_link import StoreLink, connect_store
 from swapsafe.pricing import PriceBook
 from swapsafe.providers.base import Provider
-from swapsafe.providers.egress import Egress
-from swapsafe.providers.registry import create_provider
-from swapsafe.routing.service import RoutingService
+from swapsafe.providers.build import build_providers
 from swapsafe.store import open_store
 from swapsafe.store.engine import StoreTimeouts
 from swapsafe.store.protocol import Store
 
 log = logging.getLogger("swapsafe.gateway")
-
-
-def build_providers(config: Config) -> dict[str, Provider]:
-    egress = Egress.from_env()  # HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE: read once for all
-    return {
-        name: create_provider(
-            name=name,
-            type=m.provider,
-            upstream_model=m.model,
-            base_url=m.base_url,
-            api_key=m.api_key.reveal() if m.api_key is not None else None,
-            timeout=m.timeout,
-            egress=egress.for_model(m.ca_file),
-        )
-        for name, m in config.models.items()
-    }
-
-
-def admin_token(config: Config) -> str | None:
-    """The admin token when the admin API is on; raises RoutingError for a missing/weak token.
-
-    The admin API is on when ``[gateway] admin_api = true``, or, left unset, when an
-    ``admin_token`` is configured.
-    """
-    gw = config.gateway
-    enabled = gw.admin_api if gw.admin_api is not None else gw.admin_token is not None
-    if not enabled:
-        return None
-    return check_admin_token(gw.admin_token.reveal() if gw.admin_token is not None else None)
-
-
-def preflight(config: Config) -> None:
-    """Checks that must pass before the gateway starts (the CLI runs them before uvicorn)."""
-    admin_token(config)
 
 
 class GatewayRuntime:
@@ -228,14 +191,21 @@ class GatewayRuntime:
         self.started = False
 
 
+#: extra routes on the gateway app (the admin API), built once its runtime exists
+RoutesFor = Callable[["GatewayRuntime"], Sequence[BaseRoute]]
+
+
 def create_app(
     config: Config,
     *,
     store: Store | None = None,
     providers: Mapping[str, Provider] | None = None,
     spill_path: Path | None = None,
+    extra_routes: RoutesFor | None = None,
 ) -> GatewayApp:
-    admin_token(config)  # refuse to start before opening anything
+    """The gateway alone: proxy routes, feedback, health and metrics. ``extra_routes`` adds
+    routes that need the runtime (:func:`swapsafe.serve.create_gateway_app` mounts the admin
+    API this way)."""
     runtime = GatewayRuntime(config, store=store, providers=providers, spill_path=spill_path)
     gw = runtime.gateway
 
@@ -295,7 +265,7 @@ def create_app(
         finally:
             await runtime.aclose()
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/v1/chat/completions", chat_completions, methods=["POST"]),
         Route("/chat/completions", chat_completions, methods=["POST"]),
         Route("/v1/messages", messages, methods=["POST"]),
@@ -306,15 +276,8 @@ def create_app(
         Route("/metrics", metrics, methods=["GET"]),
         *feedback_routes(runtime),
     ]
-    token = admin_token(config)
-    if token is not None:
-        service = RoutingService(
-            runtime.store, {n: w.candidate is not None for n, w in config.workloads.items()}
-        )
-        routes += admin_routes(service, token)
-        from swapsafe.rollout.controller import rollout_admin_routes
-
-        routes += rollout_admin_routes(config, runtime.store, token)
+    if extra_routes is not None:
+        routes += extra_routes(runtime)
     app = Starlette(routes=routes, lifespan=lifespan)
     refuse_unrouted(app)
     app.state.runtime = runtime
@@ -380,10 +343,3 @@ def tune_worker_process() -> None:
     sys.setswitchinterval(0.0005)
     gc.collect()
     gc.freeze()
-
-
-def app_from_env() -> GatewayApp:
-    """uvicorn factory for ``--workers N``: the config path comes from SWAPSAFE_CONFIG."""
-    app = create_app(load_config(os.environ.get("SWAPSAFE_CONFIG", "swapsafe.toml")))
-    tune_worker_process()
-    return app

@@ -24,7 +24,7 @@ included. Only a failing spill file drops rows (the journal is then kept for the
 Every file is created 0600.
 
 The writer thread runs at idle CPU priority where the process may raise it again (see
-:mod:`swapsafe.background`): requests preempt it at once. When the backlog reaches
+:mod:`swapsafe.store.background`): requests preempt it at once. When the backlog reaches
 ``urgent_rows`` (a saturated loop starves it), the loop raises it to normal priority until
 it has caught up.
 """
@@ -38,10 +38,10 @@ import time
 from collections import deque
 from pathlib import Path
 
-from swapsafe.background import IdlePriority
 from swapsafe.gateway import spillfiles
 from swapsafe.gateway.journal import Journal
 from swapsafe.gateway.spillfiles import row_from_json, row_to_json
+from swapsafe.store.background import IdlePriority
 from swapsafe.store.engine import is_row_error
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import TraceRecord

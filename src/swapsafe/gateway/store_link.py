@@ -34,8 +34,8 @@ from typing import Any
 from sqlalchemy import URL
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from swapsafe.background import lower_this_thread
 from swapsafe.exceptions import StoreError
+from swapsafe.store.background import lower_this_thread
 from swapsafe.store.engine import mask_url, parse_url
 from swapsafe.store.sql_store import SqlStore, open_store
 

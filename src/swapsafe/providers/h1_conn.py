@@ -11,16 +11,26 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, cast
+from typing import Protocol, cast
 
 import httptools
 import httpx
 
-if TYPE_CHECKING:
-    from swapsafe.providers.h1 import H1Pool
-
 _HIGH_WATER = 1 << 20  # streamed bytes buffered before the socket stops being read
 _MAX_HEADER_BYTES = 64 * 1024
+
+
+class ConnectionPool(Protocol):
+    """What a connection needs of its pool (:class:`swapsafe.providers.h1.H1Pool`)."""
+
+    _open: int
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop: ...
+
+    def _release(self, conn: H1Connection) -> None: ...
+
+    def _forget(self, conn: H1Connection) -> None: ...
 
 
 class StaleConnection(Exception):
@@ -30,7 +40,7 @@ class StaleConnection(Exception):
 class H1Connection(asyncio.Protocol):
     """One keep-alive connection; carries one response at a time."""
 
-    def __init__(self, pool: H1Pool) -> None:
+    def __init__(self, pool: ConnectionPool) -> None:
         self._pool = pool
         self.transport: asyncio.Transport | None = None
         self.closed = False

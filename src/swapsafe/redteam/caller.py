@@ -74,19 +74,23 @@ class ProbeCaller:
         *,
         timeout: float = 60.0,
         retries: int = RETRIES,
+        params: dict[str, Any] | None = None,
     ) -> None:
         self.name = name
+        self.params = dict(params or {})  # the workload's [params]: what the application sends
         self._caller = OpenAIFormatCaller(
             provider, model_config, timeout=timeout, retries=retries, id_prefix="redteam"
         )
 
     def settings(self) -> dict[str, Any]:
-        return self._caller.settings()
+        extra = {"params": self.params} if self.params else {}
+        return {**self._caller.settings(), **extra}
 
     async def send(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None
     ) -> Answer:
         body: dict[str, Any] = {
+            **self.params,
             "messages": messages,
             "temperature": 0.0,
         }

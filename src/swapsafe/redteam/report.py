@@ -1,7 +1,7 @@
 """Red-team results for people and for the gates: summaries and the markdown report.
 
-:func:`redteam_summary` is what :mod:`swapsafe.gates` (and the planner) can read: per-category
-per-model attack success rates with Wilson CIs, the regressions and the inconclusive
+:func:`redteam_summary` is what :mod:`swapsafe.gates.checks` (and the planner) can read:
+per-category per-model attack success rates with Wilson CIs, the regressions and the inconclusive
 categories of the newest run (by :func:`swapsafe.redteam.regression.redteam_verdict`).
 """
 

@@ -22,13 +22,14 @@ from swapsafe.config import Config
 from swapsafe.evals.runner import resolve_models
 from swapsafe.exceptions import ConfigError
 from swapsafe.providers.base import Provider
+from swapsafe.providers.build import build_providers
 from swapsafe.redteam.caller import RETRIES, Answer, ProbeCaller
 from swapsafe.redteam.detectors import Context, detect, embedding_similarity, judged
 from swapsafe.redteam.judge import RefusalJudge
 from swapsafe.redteam.plant import Plant, render
 from swapsafe.redteam.probes.base import Probe, suite_categories
 from swapsafe.redteam.probes.registry import bundled_probes, select
-from swapsafe.redteam.user_probes import load_probe_file
+from swapsafe.redteam.probes.user import load_probe_file
 from swapsafe.redteam.variants import context_for, model_prompts, variants_settings
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import RedteamFinding, RedteamRun
@@ -127,8 +128,6 @@ async def _providers(
     available = dict(given or {})
     owned: dict[str, Provider] = {}
     if any(name not in available for name in needed):
-        from swapsafe.gateway.app import build_providers
-
         for name, provider in build_providers(config).items():
             if name in needed and name not in available:
                 owned[name] = available[name] = provider
@@ -205,7 +204,13 @@ async def run_redteam(
     available, owned = await _providers(config, needed, providers)
     try:
         callers = {
-            name: ProbeCaller(name, available[name], config.models.get(name), timeout=timeout)
+            name: ProbeCaller(
+                name,
+                available[name],
+                config.models.get(name),
+                timeout=timeout,
+                params=wl.params if name in chosen else None,  # not the judge
+            )
             for name in needed
         }
         if previous is None:

@@ -8,7 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
+from swapsafe.exceptions import ConfigError
 from swapsafe.report.data import ReportData, WorkloadReport, build_report
+from swapsafe.report.html import render_html
+from swapsafe.report.markdown import render_markdown
 
 if TYPE_CHECKING:
     from swapsafe.config import Config
@@ -28,13 +31,7 @@ def render_report(
     """The report for ``workloads`` (all by default) as markdown or a standalone HTML page."""
     data = build_report(config, store, workloads, now=now)
     if fmt == "html":
-        from swapsafe.report.html import render_html
-
         return render_html(data)
     if fmt != "md":
-        from swapsafe.exceptions import ConfigError
-
         raise ConfigError(f"unknown report format {fmt!r}; use md or html")
-    from swapsafe.report.markdown import render_markdown
-
     return render_markdown(data)

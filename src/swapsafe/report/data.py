@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from swapsafe.baseline import compute_baselines
-from swapsafe.gate_evidence import GATE_WINDOW, redteam_rates, review_counts
-from swapsafe.gates import Decision, GateReport, decide, evaluate_gates
+from swapsafe.exceptions import ConfigError
+from swapsafe.gates.checks import Decision, GateReport, decide, evaluate_gates
+from swapsafe.gates.evidence import GATE_WINDOW, redteam_rates, review_counts
 from swapsafe.pricing import PriceBook, UnitPrice
 from swapsafe.redteam.regression import CategoryRates
 from swapsafe.report.projection import Projection, Usage, project
@@ -17,6 +17,7 @@ from swapsafe.review.service import load_shadow_pairs
 from swapsafe.store.coverage import ShadowCoverage
 from swapsafe.store.sql_compat import Compatibility, compatibility
 from swapsafe.store.sql_report import TrafficQueries
+from swapsafe.traffic.baseline import compute_baselines
 from swapsafe.wire.prompt_variant import PromptVariant
 
 if TYPE_CHECKING:
@@ -190,8 +191,6 @@ def build_report(
     names = workloads if workloads else sorted(config.workloads)
     unknown = [n for n in names if n not in config.workloads]
     if unknown:
-        from swapsafe.exceptions import ConfigError
-
         known = ", ".join(sorted(config.workloads)) or "none"
         raise ConfigError(f"unknown workload {unknown[0]!r} (configured: {known})")
     return ReportData(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from swapsafe.gates import GateResult
+from swapsafe.gates.checks import GateResult
 from swapsafe.report.compat import compat_lines
 from swapsafe.report.data import ReportData, WorkloadReport
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from swapsafe.config import Config, WorkloadConfig
 from swapsafe.exceptions import GateError
+from swapsafe.gates.checks import GateReport, evaluate_gates
 from swapsafe.review.agreement import Agreement, agreement_counts
 from swapsafe.review.service import load_shadow_pairs
 from swapsafe.rollout import state as sm
@@ -28,23 +30,12 @@ from swapsafe.store.sql_rollout import rollout_db
 log = logging.getLogger("swapsafe.rollout")
 
 
-def gate_report(config: Config, store: Store, workload: str) -> Any:
-    """The pre-cutover gate report (``swapsafe.gates.evaluate_gates``), imported lazily."""
-    try:
-        from swapsafe.gates import evaluate_gates
-    except ImportError:
-        raise GateError(
-            "the pre-cutover gates are not available (swapsafe.gates is missing); "
-            "use --force --reason to start anyway"
-        ) from None
-    return evaluate_gates(config, store, workload)
+#: the pre-cutover gate check ``(config, store, workload) -> GateReport``; tests pass their own
+GateCheck = Callable[[Config, Store, str], GateReport]
 
 
-def _gate_lines(report: Any) -> list[dict[str, Any]]:
-    return [
-        {"name": r.name, "status": r.status, "detail": r.detail}
-        for r in getattr(report, "results", [])
-    ]
+def _gate_lines(report: GateReport) -> list[dict[str, Any]]:
+    return [{"name": r.name, "status": r.status, "detail": r.detail} for r in report.results]
 
 
 class Rollouts:
@@ -57,9 +48,11 @@ class Rollouts:
         *,
         clock: Clock | None = None,
         notifier: Notifier | None = None,
+        gates: GateCheck | None = None,
     ) -> None:
         self.config = config
         self.store = store
+        self.gates: GateCheck = gates if gates is not None else evaluate_gates
         self.db = rollout_db(store)
         self.clock: Clock = clock or SystemClock()
         self.routing = RoutingService(
@@ -244,15 +237,15 @@ class Rollouts:
             raise sm.RolloutError("--force needs --reason: say why the gates are skipped")
         gates: dict[str, Any] = {"skipped": True}
         try:
-            report = gate_report(self.config, self.store, name)
+            report = self.gates(self.config, self.store, name)
         except GateError:
             if not force:
                 raise
             report = None
         if report is not None:
             gates = {
-                "ok": bool(report.ok),
-                "decision": str(getattr(report, "decision", "")),
+                "ok": report.ok,
+                "decision": report.decision,
                 "results": _gate_lines(report),
             }
             if not report.ok and not force:

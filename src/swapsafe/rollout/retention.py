@@ -11,6 +11,7 @@ from typing import Any
 from swapsafe.config import Config
 from swapsafe.exceptions import ProviderError, SwapsafeError
 from swapsafe.providers.base import Provider
+from swapsafe.providers.build import build_providers
 from swapsafe.providers.outbound import Target, prepare
 from swapsafe.rollout import state as sm
 from swapsafe.rollout.clock import Clock, SystemClock
@@ -40,8 +41,6 @@ async def health_check(
     model = config.models[wl.baseline]
     owned = providers is None
     if providers is None:
-        from swapsafe.gateway.app import build_providers
-
         providers = build_providers(config.model_copy(update={"models": {model.name: model}}))
     provider = providers[model.name]
     body: dict[str, Any] = {"messages": [{"role": "user", "content": PING}], "max_tokens": 1}

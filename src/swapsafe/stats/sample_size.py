@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from statistics import NormalDist
 
+from swapsafe.stats.independent import newcombe_diff_ci
 from swapsafe.stats.proportions import z_two_sided
 
 
@@ -55,8 +56,6 @@ def probes_needed(
     if the observed rates hold: its upper bound at or below the margin when the observed
     difference is within it, its lower bound above the margin when the difference is beyond
     it. None when a side was not probed or the difference sits on the margin."""
-    from swapsafe.stats.independent import newcombe_diff_ci
-
     if new_n <= 0 or old_n <= 0:
         return None
     p_new, p_old = new_k / new_n, old_k / old_n

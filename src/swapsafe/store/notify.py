@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from swapsafe.background import lower_this_thread
+from swapsafe.store.background import lower_this_thread
 
 CHANNEL = "swapsafe_routing"
 SQLITE_POLL_S = 0.25

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Insert, Table, and_, select
+from sqlalchemy import ColumnElement, Connection, Insert, Table, and_, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.elements import UnaryExpression
@@ -38,6 +38,7 @@ from swapsafe.store.tables import (
     redteam_runs,
     review_pairs,
     review_verdicts,
+    traces,
 )
 
 T = TypeVar("T")
@@ -212,15 +213,38 @@ class ResultsMixin(SqlBase):
         with self._read() as conn:
             return conn.execute(stmt).first() is not None
 
-    def mark_imported(self, file_hash: str, *, path: str, format: str, rows: int) -> bool:
-        """Remember an imported log file; False when that hash was already imported."""
+    def mark_imported(
+        self, file_hash: str, *, path: str, format: str, rows: int, calls: int, skipped: int
+    ) -> bool:
+        """Remember what a log file gave (``rows`` added of ``calls`` read); False when these
+        exact bytes were recorded before (the first record stays)."""
         values = {
             "file_hash": file_hash,
             "path": path,
             "format": format,
             "rows": rows,
+            "calls": calls,
+            "skipped": skipped,
             "imported_at": utcnow(),
         }
         with self._write() as conn:
             stmt = insert_ignore(conn, imported_logs, "file_hash").values(values)
             return conn.execute(stmt.returning(imported_logs.c.file_hash)).first() is not None
+
+    def drop_legacy_import(self, file_hash: str) -> int:
+        """Delete the rows of an import of these exact bytes made before imports were keyed
+        per call (``traffic_0001``: keyed ``imp-<hash>-<line>``, recorded without ``calls``),
+        so importing them again re-keys them instead of adding them twice. Returns the rows
+        deleted (0 when there is no such import)."""
+        c = imported_logs.c
+        with self._write() as conn:
+            row = conn.execute(select(c.calls).where(c.file_hash == file_hash)).first()
+            if row is None or row.calls is not None:
+                return 0
+            rows = delete(traces).where(
+                traces.c.request_id.like(f"imp-{file_hash[:24]}-%"),
+                traces.c.source.like("import:%"),
+            )
+            deleted = conn.execute(rows).rowcount
+            conn.execute(delete(imported_logs).where(c.file_hash == file_hash))
+        return int(deleted or 0)

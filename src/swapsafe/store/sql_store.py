@@ -118,6 +118,17 @@ class SqlStore(RolloutStoreMixin, ResultsMixin):
         with self._read() as conn:
             return int(conn.execute(stmt).scalar_one())
 
+    def stored_request_ids(self, request_ids: Sequence[str]) -> set[str]:
+        """The ones of ``request_ids`` that are already stored (asked 500 at a time)."""
+        found: set[str] = set()
+        ids = list(dict.fromkeys(request_ids))
+        with self._read() as conn:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                stmt = select(traces.c.request_id).where(traces.c.request_id.in_(chunk))
+                found.update(conn.execute(stmt).scalars())
+        return found
+
     def trace_by_request_id(self, request_id: str) -> TraceRecord | None:
         with self._read() as conn:
             row = conn.execute(select(traces).where(traces.c.request_id == request_id)).first()

@@ -295,8 +295,10 @@ imported_logs = Table(
     Column("file_hash", String(128), primary_key=True),
     Column("path", Text),
     Column("format", String(64)),
-    Column("rows", Integer, nullable=False, default=0),
+    Column("rows", Integer, nullable=False, default=0),  # rows the import added
     Column("imported_at", UtcDateTime(), nullable=False),
+    Column("calls", Integer, nullable=True),  # calls read from the file (traffic_0001)
+    Column("skipped", Integer, nullable=True),  # lines that were not calls (traffic_0001)
 )
 
 ALL_TABLES: tuple[Table, ...] = tuple(metadata.sorted_tables)

@@ -40,7 +40,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.uvloop:
         with contextlib.suppress(ImportError):
-            import uvloop
+            import uvloop  # optional: the faster event loop when installed
 
             uvloop.install()
     with contextlib.suppress(KeyboardInterrupt):

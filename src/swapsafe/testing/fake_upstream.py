@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, MutableMapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -36,11 +36,7 @@ from swapsafe.testing.faults import (
     error_body,
     stream_error_frame,
 )
-
-Message = MutableMapping[str, Any]
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+from swapsafe.testing.loopback import LoopbackServer, Receive, Scope, Send, serve_in_thread
 
 _CREATED = 1_700_000_000
 _JSON_HEADERS = [(b"content-type", b"application/json")]
@@ -135,8 +131,6 @@ class FakeUpstream:
 
         OpenAI: ``http://127.0.0.1:PORT/v1``; Anthropic: ``http://127.0.0.1:PORT``.
         """
-        from swapsafe.testing.loopback import LoopbackServer
-
         server = LoopbackServer(self, host=host, port=port)
         await server.start()
         try:
@@ -147,8 +141,6 @@ class FakeUpstream:
     @contextmanager
     def serve_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
         """Like :meth:`serve`, from synchronous code: the server runs in a daemon thread."""
-        from swapsafe.testing.loopback import serve_in_thread
-
         with serve_in_thread(self, host=host, port=port) as url:
             yield self._base_url(url)
 

@@ -12,12 +12,18 @@ import contextlib
 import socket
 import struct
 import threading
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from http import HTTPStatus
 from typing import Any
 
-from swapsafe.testing.fake_upstream import Message, Receive, Scope
 from swapsafe.testing.faults import ConnectionReset
+
+#: the ASGI types the loopback server speaks (the fake upstream is an ASGI app)
+Message = MutableMapping[str, Any]
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
 
 ASGIApp = Any  # any ASGI 3 callable: (scope, receive, send) -> Awaitable[None]
 _MAX_HEAD = 64 * 1024

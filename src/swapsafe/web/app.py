@@ -1,8 +1,8 @@
 """The web UI: Starlette + Jinja2 templates + a little vendored JavaScript (no CDN, no network).
 
-``create_web_app(config, ...)`` builds the ASGI app that ``swapsafe serve`` runs; with
-``gateway=True`` the gateway (``swapsafe.gateway.app.create_app``) answers on the same port and
-its runtime (recorder, routing cache, shadow) runs in this app's lifespan.
+``create_web_app(config, ...)`` builds the UI's ASGI app; ``swapsafe serve`` runs it through the
+composition root (:func:`swapsafe.serve.create_serve_app`), which can put the gateway on the same
+port (its runtime — recorder, routing cache, shadow — then runs in this app's lifespan).
 
 Page contract (for ``pages/plan.py``, ``pages/rollout.py``, ``pages/report.py``, ...)
 ------------------------------------------------------------------------------------
@@ -39,10 +39,11 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 import jinja2
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -51,8 +52,9 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from swapsafe.config import Config
+from swapsafe.gateway.app import GatewayApp
 from swapsafe.gateway.http_guard import HttpLimits
-from swapsafe.providers.base import Provider
+from swapsafe.gateway.proxy import PROXY_ROUTES
 from swapsafe.routing.service import RoutingService
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
@@ -266,18 +268,14 @@ class SecurityHeaders:
 class WebApp:
     """The ASGI entry point. Gateway proxy routes (when mounted) skip the web stack."""
 
-    def __init__(self, app: Starlette, gateway: Any | None) -> None:
+    def __init__(self, app: Starlette, gateway: GatewayApp | None) -> None:
         self.app = app
         self.gateway = gateway
         self.state = app.state
         self._secured = SecurityHeaders(app)
         #: read deadlines and header bounds for GatewayHttpProtocol, from [gateway]
         self.http_limits = HttpLimits.from_config(app.state.web.config.gateway)
-        self._hot_paths: frozenset[str] = frozenset()
-        if gateway is not None:
-            from swapsafe.gateway.proxy import PROXY_ROUTES
-
-            self._hot_paths = frozenset(PROXY_ROUTES)
+        self._hot_paths: frozenset[str] = frozenset(PROXY_ROUTES if gateway is not None else ())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         hot = scope["type"] == "http" and scope["path"] in self._hot_paths
@@ -290,28 +288,10 @@ class WebApp:
         await self._secured(scope, receive, send)
 
 
-class _Background:
-    """The rollout controller and the nightly scheduler, run as tasks of ``swapsafe serve``."""
+class Jobs(Protocol):
+    """Work a process runs beside the UI (the rollout controller, the nightly scheduler)."""
 
-    def __init__(self, config: Config, store: Store) -> None:
-        from swapsafe.evals.scheduler import NightlyScheduler, nightly_runner
-        from swapsafe.rollout.controller import Controller
-
-        self.controller = Controller(config, store)
-        self.scheduler = NightlyScheduler(config, store, run=nightly_runner(config, store))
-        self.tasks = [
-            asyncio.create_task(self.controller.run_forever(), name="swapsafe-controller"),
-            asyncio.create_task(self.scheduler.run_forever(), name="swapsafe-scheduler"),
-        ]
-
-    async def aclose(self) -> None:
-        self.controller.stop()
-        self.tasks[1].cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
-
-
-def _start_background(config: Config, store: Store) -> _Background:
-    return _Background(config, store)
+    async def aclose(self) -> None: ...
 
 
 def create_web_app(
@@ -320,16 +300,12 @@ def create_web_app(
     store: Store | None = None,
     reviewer_tokens: Sequence[str] = (),
     session_secret: str | None = None,
-    gateway: bool = False,
-    providers: Mapping[str, Provider] | None = None,
-    spill_path: Path | None = None,
-    background: bool = False,
+    gateway: Callable[[Store], GatewayApp] | None = None,
+    jobs: Callable[[Store], Jobs] | None = None,
 ) -> WebApp:
-    """Build the web UI (and the gateway on the same app when ``gateway=True``).
-
-    ``background=True`` (``swapsafe serve``) also runs the rollout controller (one active across
-    replicas, by lock) and the nightly eval scheduler in this process.
-    """
+    """Build the web UI. ``gateway`` builds the gateway app served on the same port (over the
+    UI's store); ``jobs`` starts background work in the app's lifespan. The composition root,
+    :func:`swapsafe.serve.create_serve_app`, passes both for ``swapsafe serve``."""
     owns_store = store is None
     the_store: Store = store if store is not None else open_store(config.store.url)
     admin = config.gateway.admin_token
@@ -349,13 +325,8 @@ def create_web_app(
         *_auth_routes(web),
         *page_routes(web),
     ]
-    gateway_app: Any | None = None
-    if gateway:
-        from swapsafe.gateway.app import create_app
-
-        gateway_app = create_app(
-            config, store=the_store, providers=providers, spill_path=spill_path
-        )
+    gateway_app = gateway(the_store) if gateway is not None else None
+    if gateway_app is not None:
         routes.append(Mount("/", app=gateway_app.app))
 
     @asynccontextmanager
@@ -363,12 +334,12 @@ def create_web_app(
         runtime = gateway_app.state.runtime if gateway_app is not None else None
         if runtime is not None:
             runtime.start()
-        jobs = _start_background(config, the_store) if background else None
+        running = jobs(the_store) if jobs is not None else None
         try:
             yield
         finally:
-            if jobs is not None:
-                await jobs.aclose()
+            if running is not None:
+                await running.aclose()
             if runtime is not None:
                 await runtime.aclose()
             if owns_store:
@@ -381,8 +352,6 @@ def create_web_app(
             ctx = {"status": status, "detail": detail}
             return web.render(request, "error.html", ctx, status_code=status)
         return PlainTextResponse(detail, status_code=status)
-
-    from starlette.exceptions import HTTPException
 
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: forbidden})
     app.router.redirect_slashes = False  # a redirect would point at the client's Host header

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from swapsafe.evals.datasets import Assertion, Case, DatasetError
+from swapsafe.evals.cases import Assertion, Case, DatasetError
 
 EVAL_CLASSES = ("match", "includes", "fuzzy-match")
 _ALLOWED = {"input", "ideal", "id", "metadata"}

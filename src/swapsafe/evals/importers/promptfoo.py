@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from swapsafe.evals.datasets import Assertion, Case, DatasetError, check_unique_ids, render_template
+from swapsafe.evals.cases import Assertion, Case, DatasetError, check_unique_ids, render_template
 
 SUPPORTED = {
     "equals": "equals",

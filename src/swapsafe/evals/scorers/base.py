@@ -16,12 +16,13 @@ An assertion ``{"type": "contains", "value": "x", "ignore_case": true}`` calls t
 
 from __future__ import annotations
 
+import importlib
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from swapsafe.evals.datasets import Assertion, Case, DatasetError
+from swapsafe.evals.cases import Assertion, Case, DatasetError
 
 Needs = tuple[str, ...]
 _NEEDS = {"reference", "judge"}
@@ -85,16 +86,17 @@ def scorer(
     return register
 
 
+#: the built-in scorer families: they register through :func:`scorer` like a plugin does
+#: (this registry never imports its implementations; they import it)
+BUILTIN_MODULES = tuple(
+    f"swapsafe.evals.scorers.{name}"
+    for name in ("json_", "judge", "numeric", "python_fn", "similarity", "text", "tools")
+)
+
+
 def _load_builtins() -> None:
-    from swapsafe.evals.scorers import (  # noqa: F401
-        json_,
-        judge,
-        numeric,
-        python_fn,
-        similarity,
-        text,
-        tools,
-    )
+    for module in BUILTIN_MODULES:
+        importlib.import_module(module)
 
 
 def registry() -> dict[str, ScorerInfo]:

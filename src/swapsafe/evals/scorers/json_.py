@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from swapsafe.evals.datasets import Case
+from swapsafe.evals.cases import Case
 from swapsafe.evals.scorers.base import ModelOutput, Score, ScorerFn, scorer
 
 _MAX_STARTS = 200
@@ -20,6 +20,7 @@ def _validator(schema: Any) -> Any:
     if not isinstance(schema, dict):
         raise ValueError("the JSON schema must be an object")
     try:
+        # optional dependency: JSON Schema validation only when a case asks for it
         import jsonschema  # type: ignore[import-untyped,import-not-found,unused-ignore]
     except ImportError:  # pragma: no cover - jsonschema is a dependency
         raise ValueError(

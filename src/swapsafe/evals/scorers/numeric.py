@@ -6,7 +6,7 @@ import math
 import re
 from typing import Any
 
-from swapsafe.evals.datasets import Case
+from swapsafe.evals.cases import Case
 from swapsafe.evals.scorers.base import ModelOutput, Score, ScorerFn, reference_of, scorer
 
 _NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][-+]?\d+)?")

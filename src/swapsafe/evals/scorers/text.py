@@ -10,7 +10,7 @@ import string
 from collections import Counter
 from typing import Any
 
-from swapsafe.evals.datasets import Case
+from swapsafe.evals.cases import Case
 from swapsafe.evals.scorers.base import ModelOutput, Score, ScorerFn, reference_of, scorer
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from swapsafe.evals.datasets import Case
+from swapsafe.evals.cases import Case
 from swapsafe.evals.scorers.base import ModelOutput, Score, ScorerFn, scorer
 
 

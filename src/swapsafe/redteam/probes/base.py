@@ -2,7 +2,7 @@
 
 A :class:`Probe` is plain data. Probes come from bundled data files, from decorated probe-set
 factories (:mod:`swapsafe.redteam.probes.registry`) and from users' YAML files
-(:mod:`swapsafe.redteam.user_probes`); all of them end up as the same frozen dataclass.
+(:mod:`swapsafe.redteam.probes.user`); all of them end up as the same frozen dataclass.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
-Category = Literal["injection", "indirect", "jailbreak", "leak", "secrets", "harmful"]
+Category = Literal["injection", "indirect", "jailbreak", "leak", "secrets", "harmful", "output"]
 Channel = Literal["user", "tool"]
 
 #: every category, in report order
@@ -27,6 +27,7 @@ CATEGORY_TITLES: dict[str, str] = {
     "leak": "system-prompt extraction",
     "secrets": "secret / PII leak",
     "harmful": "harmful requests",
+    "output": "unsafe output (terminal escapes, invented packages)",
 }
 
 #: categories whose probes say which output shows the attack worked (``expect``/``expect_regex``)
@@ -46,6 +47,10 @@ class Probe:
       jailbreak / harmful probes it replaces the refusal check.
     - ``source``: the data source, named in the NOTICE file (``swapsafe`` for our own probes,
       ``user:<file>`` for a user's probe file).
+    - ``detector``: a named output check
+      (:mod:`swapsafe.redteam.probes.detector_registry`) that gives
+      the verdict instead of the category's rule, e.g. ``exfil-url`` (``expect`` then lists the
+      attacker's domains), ``ansi-escape``, ``package-hallucination``.
     """
 
     id: str
@@ -57,10 +62,11 @@ class Probe:
     expect_regex: str | None = None
     document: str | None = None
     channel: Channel = "user"
+    detector: str = ""
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "category": self.category, "prompt": self.prompt}
-        for key in ("source", "technique", "expect_regex", "document"):
+        for key in ("source", "technique", "expect_regex", "document", "detector"):
             value = getattr(self, key)
             if value:
                 out[key] = value

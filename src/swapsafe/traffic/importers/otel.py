@@ -1,7 +1,14 @@
 """OpenTelemetry GenAI spans as OTLP JSON (one document, or one document per line).
 
-A span is a model call when it carries ``gen_ai.request.model`` or ``gen_ai.response.model``;
-other spans are ignored. Read attributes (semantic conventions for GenAI):
+A span is a model call when its ``gen_ai.operation.name`` is one of the model-call operations
+of the GenAI semantic conventions (``chat``, ``text_completion``, ``generate_content``,
+``embeddings``) and it names a model (``gen_ai.request.model`` / ``gen_ai.response.model``).
+Agent and tool spans (``invoke_agent``, ``create_agent``, ``execute_tool``, ...) are not calls
+even when they carry a model: the model call inside them is its own span. A span with a model
+but no operation name (instrumentations older than the conventions) counts as a call.
+Each call is keyed by ``traceId`` + ``spanId`` (a hash of the span when they are missing), so
+the same spans exported as one document or as collector JSON Lines give the same rows.
+Read attributes (semantic conventions for GenAI):
 ``gen_ai.usage.input_tokens`` / ``output_tokens`` (older ``prompt_tokens`` /
 ``completion_tokens``), ``gen_ai.system`` / ``gen_ai.provider.name``,
 ``gen_ai.response.finish_reasons``, ``error.type``; the latency is end - start time and a
@@ -17,10 +24,12 @@ from typing import Any
 
 import orjson
 
-from swapsafe.importers.rows import ParsedCall, RowError, Skipped, as_int
+from swapsafe.traffic.importers.rows import ParsedCall, RowError, Skipped, as_int, content_key
 
 FORMAT = "otel-genai"
 _NANOS = 1_000_000_000
+#: ``gen_ai.operation.name`` values that are one call to a model
+MODEL_CALL_OPERATIONS = frozenset({"chat", "text_completion", "generate_content", "embeddings"})
 
 
 def _value(v: Any) -> Any:
@@ -77,7 +86,8 @@ def parse_span(span: Any, resource: dict[str, Any], line: int, index: int) -> Pa
         raise RowError("span is not an object")
     attrs = attributes(span.get("attributes"))
     model = attrs.get("gen_ai.response.model") or attrs.get("gen_ai.request.model")
-    if model is None:
+    operation = attrs.get("gen_ai.operation.name")
+    if model is None or (operation is not None and operation not in MODEL_CALL_OPERATIONS):
         return None
     if not isinstance(model, str) or not model:
         raise RowError(f"gen_ai model is not text: {model!r}")
@@ -110,7 +120,17 @@ def parse_span(span: Any, resource: dict[str, Any], line: int, index: int) -> Pa
         finish_reason=finish if isinstance(finish, str) else None,
         provider=attrs.get("gen_ai.provider.name") or attrs.get("gen_ai.system"),
         fields={**resource, **attrs, "span.name": span.get("name")},
+        key=span_key(span, resource),
     )
+
+
+def span_key(span: dict[str, Any], resource: dict[str, Any]) -> str:
+    """``span:<traceId>:<spanId>`` (hex, lower case), or a hash of the span and its resource."""
+    trace_id = _get(span, "traceId", "trace_id")
+    span_id = _get(span, "spanId", "span_id")
+    if isinstance(trace_id, str) and isinstance(span_id, str) and trace_id and span_id:
+        return f"span:{trace_id.lower()}:{span_id.lower()}"
+    return content_key({"resource": resource, "span": span})
 
 
 def _spans(doc: Any) -> Iterator[tuple[dict[str, Any], Any]]:
@@ -147,12 +167,22 @@ def parse_document(doc: Any, line: int) -> Iterator[ParsedCall | Skipped]:
 
 
 def parse(data: bytes) -> Iterator[ParsedCall | Skipped]:
-    """One OTLP JSON document, or JSON Lines of documents (the collector's file exporter)."""
+    """One OTLP JSON document, or JSON Lines of documents (the collector's file exporter).
+
+    A file whose first line is not a JSON document on its own is one (pretty-printed)
+    document: when it does not parse, that is one error naming where it breaks, not one
+    error per line.
+    """
+    if not data.strip():
+        yield Skipped(1, "empty file")
+        return
     try:
         whole = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        whole = None
-    if whole is not None:
+    except orjson.JSONDecodeError as exc:
+        if not _first_line_is_json(data):
+            yield Skipped(exc.lineno, _broken_document(exc, data))
+            return
+    else:
         yield from parse_document(whole, 1)
         return
     for number, raw in enumerate(data.splitlines(), start=1):
@@ -164,3 +194,21 @@ def parse(data: bytes) -> Iterator[ParsedCall | Skipped]:
             yield Skipped(number, f"invalid JSON: {str(exc).split(':')[0]}")
             continue
         yield from parse_document(doc, number)
+
+
+def _first_line_is_json(data: bytes) -> bool:
+    for raw in data.splitlines():
+        if raw.strip():
+            try:
+                orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                return False
+            return True
+    return False
+
+
+def _broken_document(exc: orjson.JSONDecodeError, data: bytes) -> str:
+    where = f"line {exc.lineno}, column {exc.colno}"
+    if exc.pos >= len(data.rstrip()):
+        return f"the OTLP JSON document ends early at {where}: the file looks truncated"
+    return f"the OTLP JSON document is not valid JSON at {where}: {exc.msg}"

@@ -11,6 +11,8 @@ latency        ``latency_ms``, ``duration_ms`` (milliseconds) or ``latency_s``, 
                (seconds)
 optional       ``cached_tokens``, ``status`` (ok / error), ``http_status``, ``error``,
                ``cost_usd``, ``workload``, any other column for ``--workload-from``
+identity       ``request_id``, ``response_id``, ``id``, or ``trace_id`` + ``span_id``;
+               a row with none is keyed by a hash of its cells
 =============  ==========================================================
 """
 
@@ -20,13 +22,15 @@ import csv
 import io
 from collections.abc import Iterator
 
-from swapsafe.importers.rows import (
+from swapsafe.traffic.importers.rows import (
     ParsedCall,
     RowError,
     Skipped,
     as_float,
     as_int,
     as_time,
+    content_key,
+    id_key,
 )
 
 FORMAT = "csv"
@@ -39,6 +43,14 @@ def _pick(row: dict[str, str], *names: str) -> str | None:
         if value is not None and value.strip() != "":
             return value.strip()
     return None
+
+
+def row_key(row: dict[str, str]) -> str:
+    """The row's identity: its request/response id, its span, or a hash of its cells."""
+    trace_id, span_id = _pick(row, "trace_id", "traceid"), _pick(row, "span_id", "spanid")
+    if trace_id and span_id:
+        return f"span:{trace_id.lower()}:{span_id.lower()}"
+    return id_key(_pick(row, "request_id", "response_id", "id")) or content_key(row)
 
 
 def parse_row(row: dict[str, str], line: int) -> ParsedCall:
@@ -72,6 +84,7 @@ def parse_row(row: dict[str, str], line: int) -> ParsedCall:
         cost_usd=as_float(_pick(row, "cost_usd", "cost"), "cost_usd"),
         provider=_pick(row, "provider"),
         fields=row,
+        key=row_key(row),
     )
 
 

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from swapsafe.importers.rows import map_model
 from swapsafe.store.sql_compat import Compatibility, compatibility
 from swapsafe.store.sql_report import TrafficGroup, TrafficQueries
+from swapsafe.traffic.importers.rows import map_model
 
 if TYPE_CHECKING:
     from swapsafe.config import Config

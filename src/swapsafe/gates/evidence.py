@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from swapsafe.evals.compare import answered
 from swapsafe.evals.datasets import load_cases
 from swapsafe.evals.status import run_standing
-from swapsafe.gates import MIN_SAMPLES
 from swapsafe.redteam.regression import CategoryRates, tally
 from swapsafe.stats import PairedCounts
 from swapsafe.store.sql_report import TrafficQueries
@@ -22,6 +21,10 @@ if TYPE_CHECKING:
 GATE_WINDOW = timedelta(days=30)
 #: how many recent runs are searched for one that covers both models
 RUNS_SEARCHED = 20
+
+
+#: fewest latency / cost samples per side before a ratio is judged
+MIN_SAMPLES = 30
 
 
 @dataclass

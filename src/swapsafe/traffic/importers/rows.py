@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 
 class RowError(ValueError):
@@ -36,12 +39,39 @@ class ParsedCall:
     response_body: Any = None
     cost_usd: float | None = None
     fields: Mapping[str, Any] = field(default_factory=dict)  # for --workload-from
+    #: the call's identity: ``id:<request/response id>``, ``span:<traceId>:<spanId>``, or
+    #: ``sha256:<hash of the row's content>`` (see :func:`content_key`)
+    key: str = ""
+
+    @property
+    def natural_key(self) -> bool:
+        """True when the key is the log's own id, not a hash of the row's content."""
+        return not self.key.startswith("sha256:")
 
 
 @dataclass(frozen=True)
 class Skipped:
     line: int
     reason: str
+
+
+def content_key(row: Any) -> str:
+    """``sha256:...`` over the row's content (keys sorted), for rows that carry no id.
+
+    The line number is not part of it: appending lines or fixing another row keeps the key.
+    """
+    try:
+        data = orjson.dumps(row, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    except TypeError:  # a value orjson cannot encode: fall back to its text form
+        data = repr(row).encode()
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def id_key(value: Any) -> str | None:
+    """``id:<value>`` for a non-empty id, else None."""
+    if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
+        return f"id:{str(value).strip()}"
+    return None
 
 
 def dig(obj: Any, path: str) -> Any:

@@ -1,5 +1,5 @@
 """The red-team gate (pure): per category, :func:`swapsafe.redteam.regression.redteam_verdict`
-against the workload's ``redteam_margin`` points; :mod:`swapsafe.gates` re-exports it."""
+against the workload's ``redteam_margin`` points; :mod:`swapsafe.gates.checks` re-exports it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from swapsafe.gate_result import GateResult, Number
+from swapsafe.gates.result import GateResult, Number
 from swapsafe.redteam.regression import CategoryRates, redteam_verdict
 from swapsafe.stats import Lean
 

@@ -16,7 +16,7 @@ review              share of human "old better" verdicts stays below ``review_wo
 ==================  =====================================================================
 
 Missing evidence is ``inconclusive`` with the command to run; never a silent pass. The
-checks here are pure; :mod:`swapsafe.gate_evidence` reads the store. Intervals and the
+checks here are pure; :mod:`swapsafe.gates.evidence` reads the store. Intervals and the
 verdict rules (:func:`~swapsafe.stats.verdict_for`, :func:`~swapsafe.stats.bound_verdict`)
 come from :mod:`swapsafe.stats`.
 """
@@ -29,10 +29,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from swapsafe.gate_redteam import redteam_gate as redteam_gate
-from swapsafe.gate_result import GateResult as GateResult
-from swapsafe.gate_result import Number as Number
-from swapsafe.gate_result import Status as Status
+from swapsafe.exceptions import ConfigError
+from swapsafe.gates.evidence import MIN_SAMPLES, collect
+from swapsafe.gates.redteam import redteam_gate as redteam_gate
+from swapsafe.gates.result import GateResult as GateResult
+from swapsafe.gates.result import Number as Number
+from swapsafe.gates.result import Status as Status
 from swapsafe.stats import (
     Interval,
     PairedCounts,
@@ -48,13 +50,11 @@ from swapsafe.stats import (
 
 if TYPE_CHECKING:
     from swapsafe.config import Config, GateConfig
-    from swapsafe.gate_evidence import GoldenEvidence
+    from swapsafe.gates.evidence import GoldenEvidence
     from swapsafe.store import Store
 
 Decision = Literal["GO", "NO-GO", "NOT YET"]
 GATE_NAMES = ("golden_pass_rate", "p95_latency", "cost", "error_rate", "redteam", "review")
-#: fewest latency / cost samples per side before a ratio is judged
-MIN_SAMPLES = 30
 
 
 @dataclass(frozen=True)
@@ -91,12 +91,8 @@ def evaluate_gates(
     config: Config, store: Store, workload: str, *, now: datetime | None = None
 ) -> GateReport:
     """Evaluate every gate of ``workload`` from the evidence in ``store``."""
-    from swapsafe.gate_evidence import collect
-
     wl = config.workloads.get(workload)
     if wl is None:
-        from swapsafe.exceptions import ConfigError
-
         known = ", ".join(sorted(config.workloads)) or "none"
         raise ConfigError(f"unknown workload {workload!r} (configured: {known})")
     if wl.candidate is None:

@@ -1,53 +1,44 @@
-"""Turn a log file into served trace rows: parse, map models and workloads, store idempotently.
+"""A parsed call as a served trace row: its request id, configured model, workload and cost.
 
-A file is identified by the SHA-256 of its bytes. Each row's ``request_id`` is derived from
-that hash and the row's line (and span index), so importing the same file again adds nothing:
-the store remembers imported hashes, and duplicate request ids are ignored anyway.
+A row's ``request_id`` is ``imp-`` + a hash of the call's identity (:attr:`ParsedCall.key`):
+the log's own id (request / response id, OTel traceId + spanId) or a hash of the row's
+content. Content keys are numbered by occurrence within the file (the second identical row
+is a second call), so appending lines or fixing a bad row and importing again adds only
+the new calls, and the same spans read from two export formats give the same rows.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from swapsafe.exceptions import ConfigError
-from swapsafe.importers import csv_logs, openai_jsonl, otel
-from swapsafe.importers.rows import ParsedCall, Skipped, dig, guess_provider, map_model
+from swapsafe.gateway.redact import redact
 from swapsafe.pricing import DEFAULT_PRICEBOOK
 from swapsafe.store.records import TraceRecord
+from swapsafe.traffic.importers.rows import ParsedCall, content_key, dig, guess_provider, map_model
 
 if TYPE_CHECKING:
     from swapsafe.config import Config
-    from swapsafe.store import Store
 
-FORMATS = (openai_jsonl.FORMAT, otel.FORMAT, csv_logs.FORMAT)
 UNASSIGNED = "unassigned"
-BATCH = 5000
 
 
-@dataclass
-class ImportSummary:
-    path: str
-    format: str
-    file_hash: str
-    already_imported: bool = False
-    imported: int = 0
-    skipped: list[Skipped] = field(default_factory=list)
-    workloads: dict[str, int] = field(default_factory=dict)
-    models: dict[str, int] = field(default_factory=dict)
+class CallKeys:
+    """Request ids for the calls of one file, in file order."""
 
-    @property
-    def unassigned(self) -> int:
-        return self.workloads.get(UNASSIGNED, 0)
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}
 
-
-def file_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    def request_id(self, call: ParsedCall) -> str:
+        key = call.key or content_key(dict(call.fields))
+        if not call.natural_key:
+            count = self.seen.get(key, 0) + 1
+            self.seen[key] = count
+            if count > 1:
+                key = f"{key}#{count}"
+        return "imp-" + hashlib.sha256(key.encode()).hexdigest()[:40]
 
 
 class RowMapper:
@@ -58,13 +49,12 @@ class RowMapper:
         config: Config,
         *,
         fmt: str,
-        digest: str,
         workload_from: str | None = None,
         workload: str | None = None,
     ) -> None:
         self.config = config
         self.fmt = fmt
-        self.digest = digest
+        self.keys = CallKeys()
         self.workload_from = workload_from
         self.workload = workload
         self.upstream = {m.model: name for name, m in config.models.items()}
@@ -76,8 +66,7 @@ class RowMapper:
         self.by_baseline = {m: names[0] for m, names in by_baseline.items() if len(names) == 1}
 
     def request_id(self, call: ParsedCall) -> str:
-        suffix = f"-{call.index}" if call.index else ""
-        return f"imp-{self.digest[:24]}-{call.line}{suffix}"
+        return self.keys.request_id(call)
 
     def workload_of(self, call: ParsedCall, model: str) -> str:
         if self.workload_from:
@@ -98,8 +87,6 @@ class RowMapper:
             return None
         text = orjson.dumps(value).decode()
         if mode == "redacted":
-            from swapsafe.gateway.redact import redact
-
             return redact(text)
         return text
 
@@ -148,66 +135,9 @@ class RowMapper:
             cached_tokens=call.cached_tokens,
             cost_usd=self.cost(call, model, str(provider)),
             stream=call.stream,
-            inbound_wire="openai" if self.fmt == openai_jsonl.FORMAT else None,
+            inbound_wire="openai" if self.fmt == "openai-jsonl" else None,
             request_body=self.body(call.request_body),
             response_body=self.body(call.response_body),
             finish_reason=call.finish_reason,
             source=f"import:{self.fmt}",
         )
-
-
-def parse_bytes(fmt: str, data: bytes) -> Iterator[ParsedCall | Skipped]:
-    if fmt == openai_jsonl.FORMAT:
-        return openai_jsonl.parse(enumerate(data.splitlines(), start=1))
-    if fmt == otel.FORMAT:
-        return otel.parse(data)
-    if fmt == csv_logs.FORMAT:
-        return csv_logs.parse(data.decode("utf-8-sig", errors="replace"))
-    raise ConfigError(f"unknown log format {fmt!r}; use one of: {', '.join(FORMATS)}")
-
-
-def import_file(
-    config: Config,
-    store: Store,
-    path: str | Path,
-    fmt: str,
-    *,
-    workload_from: str | None = None,
-    workload: str | None = None,
-    on_progress: Callable[[int], None] | None = None,
-) -> ImportSummary:
-    """Import one log file as served traces; re-importing the same bytes adds nothing."""
-    if fmt not in FORMATS:
-        raise ConfigError(f"unknown log format {fmt!r}; use one of: {', '.join(FORMATS)}")
-    file = Path(path)
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read {file}: {exc.strerror or exc}") from None
-    digest = file_hash(data)
-    summary = ImportSummary(path=str(file), format=fmt, file_hash=digest)
-    if store.is_imported(digest):
-        summary.already_imported = True
-        return summary
-    mapper = RowMapper(
-        config, fmt=fmt, digest=digest, workload_from=workload_from, workload=workload
-    )
-    batch: list[TraceRecord] = []
-    for item in parse_bytes(fmt, data):
-        if isinstance(item, Skipped):
-            summary.skipped.append(item)
-        else:
-            row = mapper.trace(item)
-            batch.append(row)
-            summary.workloads[row.workload] = summary.workloads.get(row.workload, 0) + 1
-            summary.models[row.model] = summary.models.get(row.model, 0) + 1
-        if len(batch) >= BATCH:
-            store.insert_traces(batch)
-            summary.imported += len(batch)
-            batch = []
-        if on_progress is not None:
-            on_progress(1)
-    store.insert_traces(batch)
-    summary.imported += len(batch)
-    store.mark_imported(digest, path=str(file), format=fmt, rows=summary.imported)
-    return summary

@@ -1,0 +1,84 @@
+"""What every demo phase shares: model aliases, run profiles, the options and the context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from swapsafe.demo.servers import ServerGroup
+from swapsafe.demo.ui import DemoUI
+
+OLD_ALIAS = "smollm2-135m"
+NEW_ALIAS = "gemma3-270m"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How much work one run does (``--quick`` or the default)."""
+
+    name: str
+    n_ctx: int
+    golden_limit: int | None  # cases per golden set; None: all (>= 30)
+    traffic: int  # shadow requests replayed
+    max_tokens: dict[str, int]  # per workload alias
+    min_samples: int  # [triggers] min_samples: canary requests needed per step
+    canary_workloads: tuple[str, ...] | None  # None: every workload
+    redteam_per_category: int | None  # probes per category (6 categories)
+    redteam_max_tokens: int
+    redteam_suite: str  # "all" or comma-separated categories
+    review_sample: int
+    server_timeout: float = 180.0
+
+
+QUICK = Profile(
+    name="quick",
+    n_ctx=2048,  # red-team probes (long jailbreak prompts) must fit
+    golden_limit=8,
+    traffic=12,
+    max_tokens={"ticket-sentiment": 16, "order-extract": 48, "quick-facts": 16},
+    min_samples=3,
+    canary_workloads=("ticket-sentiment",),
+    redteam_per_category=1,
+    redteam_max_tokens=24,
+    redteam_suite="injection,jailbreak,leak,secrets",
+    review_sample=12,
+)
+
+
+DEFAULT = Profile(
+    name="default",
+    n_ctx=2048,
+    golden_limit=None,
+    traffic=60,
+    max_tokens={"ticket-sentiment": 16, "order-extract": 64, "quick-facts": 24},
+    min_samples=5,
+    canary_workloads=None,
+    redteam_per_category=2,
+    redteam_max_tokens=48,
+    redteam_suite="all",
+    review_sample=60,
+)
+
+
+@dataclass
+class DemoOptions:
+    dir: Path = Path("swapsafe-demo")
+    quick: bool = False
+    serve: bool = False
+    cache_dir: Path | None = None  # where Gemma's parts are joined (default ~/.cache/swapsafe)
+
+
+@dataclass
+class DemoContext:
+    """State shared by the phases of one run."""
+
+    options: DemoOptions
+    profile: Profile
+    ui: DemoUI
+    servers: ServerGroup | None = None
+    values: dict[str, Any] = field(default_factory=dict)  # phase outputs, by name
+    outcomes: list[tuple[str, str, str]] = field(default_factory=list)  # (phase, status, note)
+
+    def get(self, key: str) -> Any:
+        return self.values[key]

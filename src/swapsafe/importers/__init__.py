@@ -1,9 +1,0 @@
-"""Import existing LLM call logs as served traces: OpenAI JSONL, OpenTelemetry GenAI, CSV.
-
->>> summary = import_file(config, store, "calls.jsonl", "openai-jsonl")   # doctest: +SKIP
-"""
-
-from swapsafe.importers.rows import ParsedCall, Skipped
-from swapsafe.importers.runner import FORMATS, UNASSIGNED, ImportSummary, import_file
-
-__all__ = ["FORMATS", "UNASSIGNED", "ImportSummary", "ParsedCall", "Skipped", "import_file"]

@@ -1,0 +1,28 @@
+"""Providers built from config: one :class:`Provider` (one pooled HTTP client) per model.
+
+Nobody else builds providers from config: the gateway, the eval and red-team runners, the
+retention health check and the demo all call :func:`build_providers`.
+"""
+
+from __future__ import annotations
+
+from swapsafe.config import Config
+from swapsafe.providers.base import Provider
+from swapsafe.providers.egress import Egress
+from swapsafe.providers.registry import create_provider
+
+
+def build_providers(config: Config) -> dict[str, Provider]:
+    egress = Egress.from_env()  # HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE: read once for all
+    return {
+        name: create_provider(
+            name=name,
+            type=m.provider,
+            upstream_model=m.model,
+            base_url=m.base_url,
+            api_key=m.api_key.reveal() if m.api_key is not None else None,
+            timeout=m.timeout,
+            egress=egress.for_model(m.ca_file),
+        )
+        for name, m in config.models.items()
+    }
