@@ -31,7 +31,7 @@ from swapsafe.config import load_config
 from swapsafe.evals.cases import Assertion, Case
 from swapsafe.evals.datasets import load_cases, write_cases
 from swapsafe.evals.importers import import_openai_evals
-from swapsafe.evals.runner import run_eval
+from swapsafe.evals.runner import EvalJob, run_eval
 from swapsafe.store import open_store
 from swapsafe.testing import ScriptedProvider
 
@@ -75,16 +75,8 @@ async def timed_run(
     store = open_store(cfg.store.url)
     items = cases(n)
     wall0, cpu0 = time.perf_counter(), time.process_time()
-    run_id = await run_eval(
-        cfg,
-        store,
-        "support",
-        models=None,
-        cases=items,
-        concurrency=CONCURRENCY,
-        tag="bench",
-        providers=providers,  # type: ignore[arg-type]
-    )
+    job = EvalJob("support", items, concurrency=CONCURRENCY, tag="bench")
+    run_id = await run_eval(cfg, store, job, providers=providers)  # type: ignore[arg-type]
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     rows = store.eval_results(run_id)
     assert len(rows) == 2 * n and all(r.passed for r in rows), "every pair must pass"

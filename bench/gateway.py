@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,50 @@ async def concurrency_64(name: str, url: str, model: str, headers: dict[str, str
     return {"c64": c64, "s64": s64}
 
 
+def gateway_config(directory: Path, upstream: str, journal: str | None = None) -> Path:
+    """One model behind workload "support", the store in ``directory`` (and, given, the trace
+    journal's interval)."""
+    cfg = directory / "swapsafe.toml"
+    journal_line = f'journal_interval = "{journal}"' if journal is not None else ""
+    cfg.write_text(
+        textwrap.dedent(f"""
+        [store]
+        url = "sqlite:///{directory}/bench.db"
+        {journal_line}
+        [models.old]
+        provider = "openai-compatible"
+        model = "old-model"
+        base_url = "{upstream}"
+        [workloads.support]
+        baseline = "old"
+        [gateway]
+        client_keys = ["env::BENCH_CLIENT_KEY"]
+    """)
+    )
+    return cfg
+
+
+def fake_upstream(port: int) -> AbstractContextManager[subprocess.Popen[bytes]]:
+    """The instant fake OpenAI upstream on ``port``, on core 1."""
+    cmd = [sys.executable, "-m", "swapsafe.testing", "--flavor", "openai"]
+    cmd += ["--port", str(port), "--uvloop"]
+    return process(cmd, f"http://127.0.0.1:{port}/healthz", core=1)
+
+
+def gateway(cfg: Path, port: int) -> AbstractContextManager[subprocess.Popen[bytes]]:
+    """``swapsafe gateway`` with ``cfg`` on ``port``, on core 0."""
+    cmd = [sys.executable, "-m", "swapsafe", "gateway", "-c", str(cfg)]
+    cmd += ["--port", str(port), "--log-level", "warning"]
+    return process(cmd, f"http://127.0.0.1:{port}/healthz", core=0, env={"BENCH_CLIENT_KEY": KEY})
+
+
+def added(rounds: list[Any], base: list[Any], key: int, q: str) -> float:
+    """Median over rounds of (target minus base) for quantile ``q`` of row ``key`` (0:
+    non-streaming, 1: streaming): the added latency, under the same conditions each round."""
+    pairs = zip(rounds, base, strict=True)
+    return float(statistics.median(r[key][q] - b[key][q] for r, b in pairs))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -116,108 +161,53 @@ def main() -> None:
         help="requests for the RSS growth check (default 100,000)",
     )
     args = parser.parse_args()
-    results: dict[str, dict[str, Any]] = {}
-    up_port, gw_port, ll_port = free_port(), free_port(), free_port()
+    up_port, gw_port = free_port(), free_port()
     upstream = f"http://127.0.0.1:{up_port}/v1"
-    with tempfile.TemporaryDirectory() as tmp:
-        cfg = Path(tmp) / "swapsafe.toml"
-        cfg.write_text(
-            textwrap.dedent(f"""
-            [store]
-            url = "sqlite:///{tmp}/bench.db"
-            [models.old]
-            provider = "openai-compatible"
-            model = "old-model"
-            base_url = "{upstream}"
-            [workloads.support]
-            baseline = "old"
-            [gateway]
-            client_keys = ["env::BENCH_CLIENT_KEY"]
-        """)
-        )
-        fake_cmd = [
-            sys.executable,
-            "-m",
-            "swapsafe.testing",
-            "--flavor",
-            "openai",
-            "--port",
-            str(up_port),
-            "--uvloop",
-        ]
-        secs = 5 if args.quick else 10
-        direct_url = f"{upstream}/chat/completions"
-        with process(fake_cmd, f"http://127.0.0.1:{up_port}/healthz", core=1):
-            gw_cmd = [
-                sys.executable,
-                "-m",
-                "swapsafe",
-                "gateway",
-                "-c",
-                str(cfg),
-                "--port",
-                str(gw_port),
-                "--log-level",
-                "warning",
+    secs = 5 if args.quick else 10
+    with tempfile.TemporaryDirectory() as tmp, fake_upstream(up_port):
+        cfg = gateway_config(Path(tmp), upstream)
+        gw_url = f"http://127.0.0.1:{gw_port}"
+        with gateway(cfg, gw_port) as gw:
+            targets: list[Target] = [
+                ("direct", f"{upstream}/chat/completions", "old-model", {}),
+                ("swapsafe", f"{gw_url}/v1/chat/completions", "support", AUTH),
             ]
-            gw_url = f"http://127.0.0.1:{gw_port}"
-            gw_env = {"BENCH_CLIENT_KEY": KEY}
-            with process(gw_cmd, f"{gw_url}/healthz", core=0, env=gw_env) as gw:
-                targets: list[Target] = [
-                    ("direct", direct_url, "old-model", {}),
-                    ("swapsafe", f"{gw_url}/v1/chat/completions", "support", AUTH),
-                ]
-                results = asyncio.run(concurrency_one(targets, quick=args.quick))
-                for name, url, model, headers in targets:
-                    results[name].update(
-                        asyncio.run(concurrency_64(name, url, model, headers, secs))
-                    )
-                mem = memory_growth(
-                    gw.pid,
-                    f"{gw_url}/v1/chat/completions",
-                    args.memory_requests // (10 if args.quick else 1),
-                )
-            exe = None if args.no_litellm else ensure_litellm()
-            if exe is not None:
-                ll_cfg = Path(tmp) / "litellm.yaml"
-                ll_cfg.write_text(
-                    textwrap.dedent(f"""
-                    model_list:
-                      - model_name: support
-                        litellm_params:
-                          model: openai/old-model
-                          api_base: {upstream}
-                          api_key: sk-fake
-                """)
-                )
-                ll_cmd = [
-                    str(exe),
-                    "--config",
-                    str(ll_cfg),
-                    "--port",
-                    str(ll_port),
-                    "--num_workers",
-                    "1",
-                ]
-                env = {
-                    "LITELLM_LOG": "ERROR",
-                    "DISABLE_SCHEMA_UPDATE": "true",
-                    "LITELLM_MASTER_KEY": KEY,
-                }
-                with process(
-                    ll_cmd,
-                    f"http://127.0.0.1:{ll_port}/health/liveliness",
-                    env=env,
-                    core=0,
-                    timeout=180,
-                ):
-                    ll_url = f"http://127.0.0.1:{ll_port}/v1/chat/completions"
-                    ll = asyncio.run(
-                        concurrency_one([("litellm", ll_url, "support", AUTH)], quick=True)
-                    )["litellm"]
-                    ll.update(asyncio.run(concurrency_64("litellm", ll_url, "support", AUTH, secs)))
-                    results["litellm"] = ll
+            results = asyncio.run(concurrency_one(targets, quick=args.quick))
+            for name, url, model, headers in targets:
+                results[name].update(asyncio.run(concurrency_64(name, url, model, headers, secs)))
+            mem = memory_growth(
+                gw.pid,
+                f"{gw_url}/v1/chat/completions",
+                args.memory_requests // (10 if args.quick else 1),
+            )
+        exe = None if args.no_litellm else ensure_litellm()
+        if exe is not None:
+            results["litellm"] = run_litellm(exe, Path(tmp), upstream, secs)
     report(results, mem)
+
+
+def run_litellm(exe: Path, tmp: Path, upstream: str, secs: float) -> dict[str, Any]:
+    """The LiteLLM proxy in front of the same upstream, on core 0: concurrency 1 and 64."""
+    ll_port = free_port()
+    ll_cfg = tmp / "litellm.yaml"
+    ll_cfg.write_text(
+        textwrap.dedent(f"""
+        model_list:
+          - model_name: support
+            litellm_params:
+              model: openai/old-model
+              api_base: {upstream}
+              api_key: sk-fake
+    """)
+    )
+    ll_cmd = [str(exe), "--config", str(ll_cfg), "--port", str(ll_port), "--num_workers", "1"]
+    env = {"LITELLM_LOG": "ERROR", "DISABLE_SCHEMA_UPDATE": "true", "LITELLM_MASTER_KEY": KEY}
+    health = f"http://127.0.0.1:{ll_port}/health/liveliness"
+    with process(ll_cmd, health, env=env, core=0, timeout=180):
+        ll_url = f"http://127.0.0.1:{ll_port}/v1/chat/completions"
+        ll = asyncio.run(concurrency_one([("litellm", ll_url, "support", AUTH)], quick=True))
+        ll["litellm"].update(asyncio.run(concurrency_64("litellm", ll_url, "support", AUTH, secs)))
+        return ll["litellm"]
 
 
 def memory_growth(pid: int, url: str, total: int) -> tuple[float, float, int]:
@@ -241,22 +231,18 @@ def report(results: dict[str, dict[str, Any]], mem: tuple[float, float, int]) ->
     ):
         print_table(title, [r[key].row() for r in results.values()])
     d, s = results["direct"], results["swapsafe"]
-
-    def added(key: int, q: str) -> float:  # median over rounds of swapsafe minus direct
-        pairs = zip(s["rounds"], d["rounds"], strict=True)
-        return statistics.median(sw[key][q] - di[key][q] for sw, di in pairs)
-
+    rounds, base = s["rounds"], d["rounds"]
     print(f"\nswapsafe overhead (gateway minus direct), concurrency 1, median of {ROUNDS} rounds:")
     print(
-        f"  added latency p50 {added(0, 'p50'):.2f} ms (target <= 0.5), "
-        f"p99 {added(0, 'p99'):.2f} ms (target <= 2)"
+        f"  added latency p50 {added(rounds, base, 0, 'p50'):.2f} ms (target <= 0.5), "
+        f"p99 {added(rounds, base, 0, 'p99'):.2f} ms (target <= 2)"
     )
     per_round = ", ".join(
         f"{sw[0]['p50'] - di[0]['p50']:.2f}"
         for sw, di in zip(s["rounds"], d["rounds"], strict=True)
     )
     print(f"  added p50 per round: {per_round} ms")
-    ttfb = added(1, "ttfb_p50")
+    ttfb = added(rounds, base, 1, "ttfb_p50")
     print(f"  added streaming time-to-first-byte p50 {ttfb:.2f} ms (target <= 1)")
     if "litellm" in results:
         ll = results["litellm"]

@@ -12,41 +12,27 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
 import tempfile
-import textwrap
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import free_port, print_table, process
+from common import free_port, print_table
 
-from gateway import AUTH, KEY, ROUNDS, Target, concurrency_64, concurrency_one
-
-
-def gateway_config(tmp: Path, name: str, upstream: str, journal: str) -> Path:
-    directory = tmp / name
-    directory.mkdir()
-    cfg = directory / "swapsafe.toml"
-    cfg.write_text(
-        textwrap.dedent(f"""
-        [store]
-        url = "sqlite:///{directory}/bench.db"
-        journal_interval = "{journal}"
-        [models.old]
-        provider = "openai-compatible"
-        model = "old-model"
-        base_url = "{upstream}"
-        [workloads.support]
-        baseline = "old"
-        [gateway]
-        client_keys = ["env::BENCH_CLIENT_KEY"]
-    """)
-    )
-    return cfg
+from gateway import (
+    AUTH,
+    ROUNDS,
+    Target,
+    added,
+    concurrency_64,
+    concurrency_one,
+    fake_upstream,
+    gateway,
+    gateway_config,
+)
 
 
 def main() -> None:
@@ -55,21 +41,16 @@ def main() -> None:
     args = parser.parse_args()
     up_port = free_port()
     upstream = f"http://127.0.0.1:{up_port}/v1"
-    fake = [sys.executable, "-m", "swapsafe.testing", "--flavor", "openai"]
-    fake += ["--port", str(up_port), "--uvloop"]
     secs = 5 if args.quick else 10
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
-        stack.enter_context(process(fake, f"http://127.0.0.1:{up_port}/healthz", core=1))
+        stack.enter_context(fake_upstream(up_port))
         targets: list[Target] = [("direct", f"{upstream}/chat/completions", "old-model", {})]
         for name, journal in (("journal-0.1s", "0.1s"), ("journal-off", "0")):
             port = free_port()
-            cfg = gateway_config(Path(tmp), name, upstream, journal)
-            cmd = [sys.executable, "-m", "swapsafe", "gateway", "-c", str(cfg)]
-            cmd += ["--port", str(port), "--log-level", "warning"]
+            directory = Path(tmp) / name
+            directory.mkdir()
+            stack.enter_context(gateway(gateway_config(directory, upstream, journal), port))
             url = f"http://127.0.0.1:{port}"
-            stack.enter_context(
-                process(cmd, f"{url}/healthz", core=0, env={"BENCH_CLIENT_KEY": KEY})
-            )
             targets.append((name, f"{url}/v1/chat/completions", "support", AUTH))
         results: dict[str, dict[str, Any]] = asyncio.run(concurrency_one(targets, quick=args.quick))
         for name, url, model, headers in targets[1:]:
@@ -86,14 +67,11 @@ def report(results: dict[str, dict[str, Any]]) -> None:
     direct = results["direct"]["rounds"]
     print(f"\nadded latency (gateway minus direct), concurrency 1, median of {ROUNDS} rounds:")
     for name in gateways:
-        pairs = list(zip(results[name]["rounds"], direct, strict=True))
-
-        def added(key: int, q: str, pairs: list[Any] = pairs) -> float:
-            return statistics.median(g[key][q] - d[key][q] for g, d in pairs)
-
+        rounds = results[name]["rounds"]
         print(
-            f"  {name:<14} p50 {added(0, 'p50'):.3f} ms, p99 {added(0, 'p99'):.3f} ms, "
-            f"stream TTFB p50 {added(1, 'ttfb_p50'):.3f} ms"
+            f"  {name:<14} p50 {added(rounds, direct, 0, 'p50'):.3f} ms, "
+            f"p99 {added(rounds, direct, 0, 'p99'):.3f} ms, "
+            f"stream TTFB p50 {added(rounds, direct, 1, 'ttfb_p50'):.3f} ms"
         )
 
 

@@ -20,7 +20,7 @@ from swapsafe.cli.scheduler_cmd import scheduler
 from swapsafe.config import load_config
 from swapsafe.evals.cases import Case
 from swapsafe.evals.datasets import load_cases
-from swapsafe.evals.runner import run_eval
+from swapsafe.evals.runner import EvalJob, run_eval
 from swapsafe.store import TraceRecord, open_store
 from swapsafe.store.records import EvalRun
 from swapsafe.testing import ScriptedProvider
@@ -202,7 +202,7 @@ def test_golden_import_malformed_writes_nothing(config: Path, tmp_path: Path) ->
         str(config),
     )
     assert code == 2
-    assert out.strip().startswith(f'{pf}: case 2: unsupported assertion type "webhook"')
+    assert out.strip().startswith(f'{pf}: case 2: unsupported: assertion type "webhook"')
     assert not out_file.exists() and not out_file.parent.exists()
 
 
@@ -227,6 +227,7 @@ def test_golden_import_openai_evals(config: Path, tmp_path: Path) -> None:
     )
     assert code == 0, out
     assert [a.type for c in load_cases(target) for a in c.assertions] == ["fuzzy-match"] * 3
+    assert "note: scored as fuzzy-match (--eval-class)" in out and "--spec" in out
     samples.write_text('{"input": "x"}\n')
     code, out = cli(
         "golden",
@@ -331,13 +332,8 @@ def test_resume_an_interrupted_run(config: Path, store_url: str) -> None:
             run_eval(
                 cfg,
                 store,
-                "support",
-                models=None,
-                cases=cases,
-                concurrency=2,
-                tag="x",
+                EvalJob("support", models=None, cases=cases, concurrency=2, tag="x", golden=golden),
                 providers=providers,
-                golden=golden,
             )
         )
         await asyncio.sleep(0.1)

@@ -82,10 +82,11 @@ def test_promptfoo_config(tmp_path: Path) -> None:
     # 2 prompts x (1 + 1 + 2 var combinations)
     assert len(cases) == 8
     ids = [c.id for c in cases]
-    assert ids[:3] == ["prompt-1-test-1", "prompt-2-test-1", "prompt-1-test-2"]
+    assert ids[:3] == ["prompt-1-test-1", "chat-test-1", "prompt-1-test-2"]
     assert "prompt-1-test-3-2" in ids
     first = cases[0]
-    assert first.vars == {"company": "Acme", "ticket": "I was charged twice"}
+    assert first.vars == {}  # rendered at import, as promptfoo renders them
+    assert first.metadata["vars"] == {"company": "Acme", "ticket": "I was charged twice"}
     assert (
         render_messages(first)[-1]["content"]
         == "Classify this ticket for Acme: I was charged twice"
@@ -112,7 +113,7 @@ def test_promptfoo_config(tmp_path: Path) -> None:
         {"role": "user", "content": "I was charged twice"},
     ]
     outage = cases[2]
-    assert outage.vars["ticket"] == "API down since 10:00"  # file:// var
+    assert outage.metadata["vars"]["ticket"] == "API down since 10:00"  # file:// var
     assert outage.assertions[2].value == {"type": "object", "required": ["category"]}
 
 
@@ -122,22 +123,25 @@ def test_promptfoo_config(tmp_path: Path) -> None:
         (
             "  - vars: {t: x}\n  - vars: {t: y}\n    assert:\n"
             "      - type: javascript\n        value: x",
-            'case 2: unsupported assertion type "javascript"',
+            'case 2: unsupported: assertion type "javascript" (JavaScript is not run; use python)',
         ),
         (
             "  - vars: {t: x}\n    assert:\n      - type: contains\n",
-            'case 1: assertion "contains" needs a value',
+            'case 1: unsupported: assertion "contains" without a value',
         ),
         (
             "  - vars: {t: x}\n    assert:\n      - type: cost\n",
-            'case 1: assertion "cost" needs a threshold',
+            'case 1: unsupported: assertion "cost" without a threshold',
         ),
-        ("  - vars: {t: file://missing.txt}\n", "case 1: var t: cannot read file://missing.txt"),
-        ("  - just a string\n", "case 1: a test must be a mapping"),
+        (
+            "  - vars: {t: file://missing.txt}\n",
+            "case 1: var t: unsupported: cannot read file://missing.txt",
+        ),
+        ("  - just a string\n", "tests: unsupported: a test that is not a mapping"),
         (
             "  - assert:\n      - type: contains\n        value: x\n"
             "        transform: output.trim()\n",
-            'case 1: assertion "contains": unsupported option "transform"',
+            'case 1: unsupported: assertion "contains" option "transform"',
         ),
     ],
 )

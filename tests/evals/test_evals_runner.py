@@ -11,7 +11,7 @@ from tests.evals.evals_helpers import load
 
 from swapsafe.config import load_config
 from swapsafe.evals.cases import Assertion, Case, DatasetError
-from swapsafe.evals.runner import Snapshot, run_eval
+from swapsafe.evals.runner import EvalJob, Snapshot, run_eval
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
 from swapsafe.testing import FakeUpstream, ScriptedProvider, ToolCall
@@ -48,11 +48,7 @@ async def test_scripted_run_stores_every_pair(tmp_path: Path, store: Store) -> N
     run_id = await run_eval(
         cfg,
         store,
-        "support",
-        models=None,
-        cases=CASES,
-        concurrency=3,
-        tag="nightly",
+        EvalJob("support", models=None, cases=CASES, concurrency=3, tag="nightly"),
         providers={"old": old, "new": new},
         progress=progress,
     )
@@ -103,11 +99,7 @@ async def test_errors_are_results_and_tools_are_sent(tmp_path: Path, store: Stor
     run_id = await run_eval(
         cfg,
         store,
-        "support",
-        models=["old"],
-        cases=cases,
-        concurrency=1,
-        tag=None,
+        EvalJob("support", models=["old"], cases=cases, concurrency=1, tag=None),
         providers={"old": old},
     )
     a, b = store.eval_results(run_id)
@@ -128,11 +120,7 @@ async def test_bad_assertion_fails_before_any_call(tmp_path: Path, store: Store)
         await run_eval(
             cfg,
             store,
-            "support",
-            models=["old"],
-            cases=cases,
-            concurrency=1,
-            tag=None,
+            EvalJob("support", models=["old"], cases=cases, concurrency=1, tag=None),
             providers={"old": old},
         )
     assert old.calls == [] and store.list_eval_runs() == []
@@ -146,13 +134,8 @@ async def test_llm_judge_through_the_runner(tmp_path: Path, store: Store) -> Non
     run_id = await run_eval(
         cfg,
         store,
-        "support",
-        models=["old"],
-        cases=[case],
-        concurrency=1,
-        tag=None,
+        EvalJob("support", models=["old"], cases=[case], concurrency=1, tag=None, judge="judge"),
         providers={"old": ScriptedProvider("old"), "judge": judge},
-        judge="judge",
     )
     (row,) = store.eval_results(run_id)
     score = row.scores["assertions"][0]  # type: ignore[index]
@@ -182,7 +165,7 @@ async def test_fake_upstream_both_wires(tmp_path: Path, store: Store, flavor: st
     async with fake.serve() as base_url:
         cfg = _fake_config(tmp_path, "sqlite:///unused.db", flavor, base_url)
         run_id = await run_eval(
-            cfg, store, "support", models=None, cases=CASES, concurrency=4, tag=None
+            cfg, store, EvalJob("support", models=None, cases=CASES, concurrency=4, tag=None)
         )
     rows = store.eval_results(run_id)
     assert len(rows) == 12 and not any(r.error for r in rows)  # the 429 was retried
@@ -216,11 +199,7 @@ async def test_interrupt_then_resume_completes_exactly_the_missing_pairs(
         run_eval(
             cfg,
             store,
-            "support",
-            models=None,
-            cases=cases,
-            concurrency=3,
-            tag="t",
+            EvalJob("support", models=None, cases=cases, concurrency=3, tag="t"),
             providers=first,
             progress=progress,
         )
@@ -242,14 +221,9 @@ async def test_interrupt_then_resume_completes_exactly_the_missing_pairs(
     again = await run_eval(
         cfg,
         store,
-        "support",
-        models=None,
-        cases=cases,
-        concurrency=3,
-        tag="t",
+        EvalJob("support", models=None, cases=cases, concurrency=3, tag="t", run_id=run_id),
         providers=second,
         progress=resumed,
-        run_id=run_id,
     )
     assert again == run_id
     calls = {

@@ -46,7 +46,7 @@ async def check(kind: str, text: str, value: Any = None, case: Case = CASE, **co
         ("regex", r"^\[\w+\]", {}, "[billing] ok", "billing"),
         ("regex", "paris", {"ignore_case": True}, "PARIS", "Lyon"),
         ("starts-with", "[billing]", {}, "\n[billing] yes", "yes [billing]"),
-        ("match", None, {}, " Paris is the capital", "The capital is Paris"),
+        ("match", None, {}, "Paris is the capital", " Paris is the capital"),
         ("includes", None, {}, "The capital is Paris", "the capital is paris"),
         ("includes", None, {"ignore_case": True}, "the capital is paris", "Lyon"),
         ("fuzzy-match", None, {}, "the PARIS.", "Lyon"),

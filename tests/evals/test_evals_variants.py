@@ -12,7 +12,7 @@ from tests.evals.test_evals_cli import cli
 from tests.evals.test_evals_runner import CASES
 
 from swapsafe.evals.caller import ModelCaller
-from swapsafe.evals.runner import run_eval
+from swapsafe.evals.runner import EvalJob, run_eval
 from swapsafe.evals.variants import parse_prompt_options, prompt_variants
 from swapsafe.exceptions import ConfigError
 from swapsafe.store import open_store
@@ -30,10 +30,8 @@ async def test_configured_variant_reaches_only_its_model_and_is_recorded(tmp_pat
     cfg = load(tmp_path, "sqlite:///unused.db", extra=VARIANT)
     store = open_store(f"sqlite:///{tmp_path / 'db.sqlite'}")
     old, new = ScriptedProvider("old"), ScriptedProvider("new")
-    run_id = await run_eval(
-        cfg, store, "support", models=None, cases=CASES[:2], concurrency=1, tag=None,
-        providers={"old": old, "new": new},
-    )  # fmt: skip
+    job = EvalJob("support", CASES[:2], concurrency=1)
+    run_id = await run_eval(cfg, store, job, providers={"old": old, "new": new})
     assert old.calls[0].body["messages"][0]["content"] == "You are a support agent."
     sent = new.calls[0].body["messages"][0]["content"]
     assert sent == "You are a support agent.\n\nAnswer in one line."
@@ -56,10 +54,8 @@ async def test_prompt_option_wins_over_the_configured_variant(tmp_path: Path) ->
     store = open_store(f"sqlite:///{tmp_path / 'db.sqlite'}")
     new = ScriptedProvider("new")
     variants = parse_prompt_options([f"new={tmp_path / 'v2.txt'}"], cfg)
-    await run_eval(
-        cfg, store, "support", models=["new"], cases=CASES[:1], concurrency=1, tag=None,
-        providers={"new": new}, variants=variants,
-    )  # fmt: skip
+    job = EvalJob("support", CASES[:1], concurrency=1, models=["new"], variants=variants)
+    await run_eval(cfg, store, job, providers={"new": new})
     assert new.calls[0].body["messages"][0]["content"] == "You are the new support agent."
 
 

@@ -11,9 +11,9 @@ from tests.redteam import redteam_helpers
 
 from swapsafe.config import load_config
 from swapsafe.evals.datasets import Assertion, Case
-from swapsafe.evals.runner import run_eval
+from swapsafe.evals.runner import EvalJob, run_eval
 from swapsafe.exceptions import ConfigError
-from swapsafe.redteam.runner import run_redteam
+from swapsafe.redteam.runner import RedteamJob, run_redteam
 from swapsafe.store import open_store
 from swapsafe.testing import ScriptedProvider
 
@@ -39,13 +39,8 @@ async def test_eval_requests_carry_the_workload_params_but_not_the_judges(tmp_pa
     run_id = await run_eval(
         cfg,
         store,
-        "support",
-        models=["old"],
-        cases=[case],
-        concurrency=1,
-        tag=None,
+        EvalJob("support", models=["old"], cases=[case], concurrency=1, tag=None, judge="judge"),
         providers={"old": old, "judge": judge},
-        judge="judge",
     )
     sent = old.calls[0].body
     assert sent["response_format"] == FORMAT and sent["max_tokens"] == 12
@@ -63,7 +58,7 @@ async def test_redteam_probes_carry_the_workload_params(tmp_path: Path) -> None:
     store = open_store(f"sqlite:///{tmp_path / 'db.sqlite'}")
     old, new = ScriptedProvider("old"), ScriptedProvider("new")
     await run_redteam(
-        cfg, store, "support", suite="leak", limit=2, providers={"old": old, "new": new}
+        cfg, store, RedteamJob("support", suite="leak", limit=2), providers={"old": old, "new": new}
     )
     for provider in (old, new):
         assert provider.calls

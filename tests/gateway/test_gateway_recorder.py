@@ -381,13 +381,13 @@ def test_a_silent_postgres_is_declared_down_and_close_keeps_its_deadline(
         for r in rows(10):
             rec.record(r)
         assert rec.flush(10)
-        proxy.silent()
+        proxy.switch("silent")
         for r in rows(100, start=10):
             rec.record(r)
         wait_for(lambda: not rec.store_up, timeout=timeouts.client_wait + 5)
         assert _close_within(rec, 10) < 1.5 + 1.0
         assert rec.spilled == 100
-        proxy.forward()
+        proxy.switch("forward")
         proxy.cut()  # the pooled connections went silent: drop them
         store.close()
         store2 = open_store(url, timeouts=timeouts)

@@ -1,10 +1,11 @@
 """A real gateway process starts and serves while its store is unreachable, then catches up.
 
-PostgreSQL sits behind a TCP proxy written here that refuses, stays silent, or forwards; the
-openai SDK talks to the gateway. Liveness (/healthz) stays 200; readiness (/readyz) is 503
-naming the store until it is back; /metrics has swapsafe_store_up; each transition is logged
-once; traces served during the outage land in the store; routing state comes from the local
-saved file (or the baseline) and a rollback written during the outage is obeyed on reconnect.
+PostgreSQL sits behind a TCP proxy (``swapsafe.testing.FaultyTcpProxy``) that refuses, stays
+silent, or forwards; the openai SDK talks to the gateway. Liveness (/healthz) stays 200;
+readiness (/readyz) is 503 naming the store until it is back; /metrics has swapsafe_store_up;
+each transition is logged once; traces served during the outage land in the store; routing state
+comes from the local saved file (or the baseline) and a rollback written during the outage is
+obeyed on reconnect.
 """
 
 from __future__ import annotations
@@ -22,17 +23,17 @@ from openai import OpenAI
 from sqlalchemy import make_url
 from tests.gateway.outage import (
     CLIENT_KEY,
-    TcpProxy,
     gateway,
     metric,
     wait_for,
     write_config,
 )
+from tests.store.tcp_proxy import via
 
 from swapsafe.routing.service import RoutingService
 from swapsafe.store import open_store
 from swapsafe.store.sql_store import SqlStore
-from swapsafe.testing import FakeUpstream
+from swapsafe.testing import FakeUpstream, FaultyTcpProxy
 
 pytestmark = pytest.mark.slow
 USERS = [f"user-{i}" for i in range(12)]
@@ -48,17 +49,10 @@ def upstreams() -> Iterator[tuple[str, str]]:
 
 
 @pytest.fixture
-def proxy(pg_url: str) -> Iterator[TcpProxy]:
+def proxy(pg_url: str) -> Iterator[FaultyTcpProxy]:
     real = make_url(pg_url)
-    p = TcpProxy((real.host or "127.0.0.1", real.port or 5432))
-    try:
+    with FaultyTcpProxy((real.host or "127.0.0.1", real.port or 5432), mode="refuse") as p:
         yield p
-    finally:
-        p.close()
-
-
-def via(proxy: TcpProxy, pg_url: str) -> str:
-    return make_url(pg_url).set(port=proxy.port).render_as_string(hide_password=False)
 
 
 def served_by(url: str, user: str) -> tuple[str, str]:
@@ -90,7 +84,7 @@ def routing(store: SqlStore) -> RoutingService:
 @pytest.mark.postgres
 @pytest.mark.parametrize("down", ["refuse", "silent"])
 def test_serves_while_postgres_is_unreachable_then_catches_up(
-    tmp_path: Path, pg_url: str, proxy: TcpProxy, upstreams: tuple[str, str], down: str
+    tmp_path: Path, pg_url: str, proxy: FaultyTcpProxy, upstreams: tuple[str, str], down: str
 ) -> None:
     proxy.switch(down)
     config = write_config(tmp_path, via(proxy, pg_url), *upstreams)
@@ -134,7 +128,7 @@ def _since(body: dict[str, object]) -> dict[str, object]:
 
 @pytest.mark.postgres
 def test_a_rollback_written_while_cut_off_is_obeyed_on_reconnect(
-    tmp_path: Path, pg_url: str, proxy: TcpProxy, upstreams: tuple[str, str]
+    tmp_path: Path, pg_url: str, proxy: FaultyTcpProxy, upstreams: tuple[str, str]
 ) -> None:
     store = open_store(pg_url)
     try:
@@ -161,7 +155,7 @@ def test_a_rollback_written_while_cut_off_is_obeyed_on_reconnect(
 
 @pytest.mark.postgres
 def test_a_restart_without_the_store_serves_the_saved_routing_state(
-    tmp_path: Path, pg_url: str, proxy: TcpProxy, upstreams: tuple[str, str]
+    tmp_path: Path, pg_url: str, proxy: FaultyTcpProxy, upstreams: tuple[str, str]
 ) -> None:
     store = open_store(pg_url)
     try:

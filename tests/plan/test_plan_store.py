@@ -169,7 +169,8 @@ def test_evidence_from_store_rows(store: SqlStore, tmp_path: Path) -> None:
     )
     assert state["nightly"].evidence.status == "in_progress"  # search has no nightly runs
     assert state["review"].done  # 3 distinct pairs, "elsewhere" is not the migration's
-    assert state["review"].evidence.summary.startswith("3/3 pairs reviewed (4 verdicts")
+    # ann judged support-p0 twice: one standing verdict per pair and reviewer (review.progress)
+    assert state["review"].evidence.summary.startswith("3/3 pairs reviewed (3 verdicts")
     assert state["redteam"].evidence.status == "in_progress"
     assert "support: run #1" in state["redteam"].evidence.summary
     assert "worse in injection" in state["redteam"].evidence.summary

@@ -305,6 +305,50 @@ async def test_connection_refused(flavor: str) -> None:
         await provider.aclose()
 
 
+@pytest.mark.parametrize("stream", [False, True])
+async def test_an_unreadable_response_is_a_retried_502_for_both_calls(
+    flavor: str, stream: bool
+) -> None:
+    """One retry rule for whole answers and streams: an httpx error that is neither a timeout
+    nor a transport failure (here a body that cannot be decoded) is a 502, retried."""
+    import httpx
+    from providers_harness import FAST
+
+    from swapsafe.providers.registry import create_provider
+
+    calls = []
+
+    def undecodable(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        raise httpx.DecodingError("gzip: invalid header", request=request)
+
+    client = httpx.AsyncClient(transport=httpx.MockTransport(undecodable))
+    provider = create_provider(
+        name="up",
+        type=flavor,
+        upstream_model="m",
+        base_url="http://upstream.test/v1",
+        api_key=CANARY,
+        timeout=2,
+        client=client,
+    )
+    provider.retry_policy = FAST  # type: ignore[attr-defined]
+    body = {"model": "m", "messages": [], "stream": stream}
+    try:
+        with pytest.raises(ProviderError) as info:
+            if stream:
+                await collect(provider.stream(body, deadline=deadline(), retries=1))
+            else:
+                await provider.complete(body, deadline=deadline(), retries=1)
+    finally:
+        await provider.aclose()
+        await client.aclose()
+    assert info.value.status == 502
+    assert "'up' sent an unreadable response" in str(info.value)
+    assert CANARY not in str(info.value)
+    assert len(calls) == 2
+
+
 # --- bad bodies ----------------------------------------------------------------------------
 
 

@@ -22,7 +22,7 @@ from swapsafe.exceptions import ConfigError, ProviderError
 from swapsafe.providers import create_provider
 from swapsafe.redteam.probes.user import ProbeFileError
 from swapsafe.redteam.report import redteam_summary
-from swapsafe.redteam.runner import Snapshot, run_redteam
+from swapsafe.redteam.runner import RedteamJob, Snapshot, run_redteam
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
 from swapsafe.testing import FakeUpstream, ScriptedProvider
@@ -52,7 +52,10 @@ async def test_a_model_that_leaks_its_canary_is_caught(tmp_path: Path, store: St
     old = ReplyFnProvider("old", refuser)
     new = ReplyFnProvider("new", leaky)
     outcome = await run_redteam(
-        cfg, store, "support", suite="leak,secrets", limit=4, providers={"old": old, "new": new}
+        cfg,
+        store,
+        RedteamJob("support", suite="leak,secrets", limit=4),
+        providers={"old": old, "new": new},
     )
     assert outcome.status == "done" and outcome.errors == 0
     run = store.list_redteam_runs("support")[0]
@@ -78,7 +81,7 @@ async def test_a_model_that_leaks_its_canary_is_caught(tmp_path: Path, store: St
 async def test_a_model_that_refuses_everything_scores_zero(tmp_path: Path, store: Store) -> None:
     cfg = load(tmp_path, "sqlite:///unused.db")
     providers = {"old": ReplyFnProvider("old", refuser), "new": ReplyFnProvider("new", refuser)}
-    outcome = await run_redteam(cfg, store, "support", limit=5, providers=providers)
+    outcome = await run_redteam(cfg, store, RedteamJob("support", limit=5), providers=providers)
     findings = store.redteam_findings(outcome.run_id)
     assert len(findings) == 7 * 5 * 2
     assert not any(f.success for f in findings)
@@ -104,7 +107,7 @@ async def test_obedient_model_follows_injections_in_documents_and_tool_results(
     cfg = load(tmp_path, "sqlite:///unused.db")
     new = ReplyFnProvider("new", obedient)
     outcome = await run_redteam(
-        cfg, store, "support", models=["new"], suite="indirect", providers={"new": new}
+        cfg, store, RedteamJob("support", models=["new"], suite="indirect"), providers={"new": new}
     )
     findings = store.redteam_findings(outcome.run_id)
     tool_calls = [c for c in new.calls if c.body["messages"][-1]["role"] == "tool"]
@@ -128,11 +131,7 @@ async def test_user_probe_file_extends_the_suite(tmp_path: Path, store: Store) -
     outcome = await run_redteam(
         cfg,
         store,
-        "support",
-        models=["new"],
-        suite="injection",
-        limit=2,
-        probes_file=path,
+        RedteamJob("support", models=["new"], suite="injection", limit=2, probes_file=path),
         providers={"new": new},
     )
     ids = [f.probe_id for f in store.redteam_findings(outcome.run_id)]
@@ -140,10 +139,7 @@ async def test_user_probe_file_extends_the_suite(tmp_path: Path, store: Store) -
     outcome = await run_redteam(
         cfg,
         store,
-        "support",
-        models=["new"],
-        suite="injection",
-        probes_file=path,
+        RedteamJob("support", models=["new"], suite="injection", probes_file=path),
         providers={"new": new},
     )
     mine = [f for f in store.redteam_findings(outcome.run_id) if f.probe_id == "mine.refund"]
@@ -156,7 +152,9 @@ async def test_malformed_probe_file_runs_nothing(tmp_path: Path, store: Store) -
     path.write_text("probes:\n  - id: x\n    category: injection\n    prompt: hi\n")
     new = ScriptedProvider("new", strict=True)
     with pytest.raises(ProbeFileError, match=rf"{path}:2: .*expect"):
-        await run_redteam(cfg, store, "support", probes_file=path, providers={"new": new})
+        await run_redteam(
+            cfg, store, RedteamJob("support", probes_file=path), providers={"new": new}
+        )
     assert store.list_redteam_runs() == [] and new.calls == []
 
 
@@ -174,12 +172,9 @@ async def test_interrupt_then_resume_completes_exactly_the_missing_pairs(
         run_redteam(
             cfg,
             store,
-            "support",
-            suite="injection",
-            limit=10,
+            RedteamJob("support", suite="injection", limit=10, concurrency=3),
             providers=first,
             progress=progress,
-            concurrency=3,
         )
     )
     while len(progress.done) < 7:
@@ -197,7 +192,7 @@ async def test_interrupt_then_resume_completes_exactly_the_missing_pairs(
     second = {"old": ScriptedProvider("old"), "new": ScriptedProvider("new")}
     resumed = Recorder()
     outcome = await run_redteam(
-        cfg, store, "support", run_id=run_id, providers=second, progress=resumed
+        cfg, store, RedteamJob("support", run_id=run_id), providers=second, progress=resumed
     )
     assert outcome.run_id == run_id and outcome.status == "done"
     assert sum(len(p.calls) for p in second.values()) == 20 - len(kept)
@@ -220,17 +215,16 @@ async def test_failed_calls_are_not_stored_and_resume_retries_them(
     outcome = await run_redteam(
         cfg,
         store,
-        "support",
-        models=["new"],
-        suite="harmful",
-        limit=3,
-        concurrency=1,
+        RedteamJob("support", models=["new"], suite="harmful", limit=3, concurrency=1),
         providers={"new": flaky},
     )
     assert outcome.status == "incomplete" and outcome.errors == 1
     assert len(store.redteam_findings(outcome.run_id)) == 2
     again = await run_redteam(
-        cfg, store, "support", run_id=outcome.run_id, providers={"new": ScriptedProvider("new")}
+        cfg,
+        store,
+        RedteamJob("support", run_id=outcome.run_id),
+        providers={"new": ScriptedProvider("new")},
     )
     assert again.status == "done" and len(store.redteam_findings(outcome.run_id)) == 3
 
@@ -256,7 +250,7 @@ async def test_blocked_by_provider_is_recorded_apart(tmp_path: Path, store: Stor
 
     new = ReplyFnProvider("new", blocks_jailbreaks)
     outcome = await run_redteam(
-        cfg, store, "support", models=["new"], suite="jailbreak", providers={"new": new}
+        cfg, store, RedteamJob("support", models=["new"], suite="jailbreak"), providers={"new": new}
     )
     findings = store.redteam_findings(outcome.run_id)
     blocked = [f for f in findings if f.blocked]
@@ -325,7 +319,10 @@ async def test_fake_upstream_content_filter_400_is_blocked_not_an_error(
     )
     try:
         outcome = await run_redteam(
-            cfg, store, "support", models=["new"], suite="jailbreak", providers={"new": provider}
+            cfg,
+            store,
+            RedteamJob("support", models=["new"], suite="jailbreak"),
+            providers={"new": provider},
         )
     finally:
         await provider.aclose()
@@ -345,11 +342,7 @@ async def test_judge_model_decides_refusals(tmp_path: Path, store: Store) -> Non
     outcome = await run_redteam(
         cfg,
         store,
-        "support",
-        models=["new"],
-        suite="harmful",
-        limit=3,
-        judge="judge",
+        RedteamJob("support", models=["new"], suite="harmful", limit=3, judge="judge"),
         providers={"new": new, "judge": judge},
     )
     findings = store.redteam_findings(outcome.run_id)
@@ -363,13 +356,13 @@ async def test_unknown_workload_model_and_suite_are_config_errors(
 ) -> None:
     cfg = load(tmp_path, "sqlite:///unused.db")
     with pytest.raises(ConfigError, match="unknown workload"):
-        await run_redteam(cfg, store, "nope")
+        await run_redteam(cfg, store, RedteamJob("nope"))
     with pytest.raises(ConfigError, match="unknown model"):
-        await run_redteam(cfg, store, "support", models=["ghost"])
+        await run_redteam(cfg, store, RedteamJob("support", models=["ghost"]))
     with pytest.raises(ConfigError, match="unknown suite"):
-        await run_redteam(cfg, store, "support", suite="everything")
+        await run_redteam(cfg, store, RedteamJob("support", suite="everything"))
     with pytest.raises(ConfigError, match="unknown judge"):
-        await run_redteam(cfg, store, "support", judge="ghost")
+        await run_redteam(cfg, store, RedteamJob("support", judge="ghost"))
     assert store.list_redteam_runs() == []
 
 
@@ -391,7 +384,7 @@ async def test_every_bundled_probe_goes_through_both_wires(
     )
     try:
         outcome = await run_redteam(
-            cfg, store, "support", models=["new"], providers={"new": provider}
+            cfg, store, RedteamJob("support", models=["new"]), providers={"new": provider}
         )
     finally:
         await provider.aclose()

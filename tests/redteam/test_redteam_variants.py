@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.redteam.redteam_helpers import ReplyFnProvider, leaky, load, refuser
 
-from swapsafe.redteam.runner import run_redteam
+from swapsafe.redteam.runner import RedteamJob, run_redteam
 from swapsafe.store import open_store
 
 VARIANT_TEXT = (
@@ -25,7 +25,10 @@ async def test_candidate_is_probed_under_its_variant_with_the_canary_planted(
     store = open_store(f"sqlite:///{tmp_path / 'db.sqlite'}")
     old, new = ReplyFnProvider("old", refuser), ReplyFnProvider("new", leaky)
     outcome = await run_redteam(
-        cfg, store, "support", suite="leak", limit=3, providers={"old": old, "new": new}
+        cfg,
+        store,
+        RedteamJob("support", suite="leak", limit=3),
+        providers={"old": old, "new": new},
     )
     assert outcome.status == "done"
     run = store.list_redteam_runs("support")[0]

@@ -72,6 +72,8 @@ async def test_feedback_errors_in_openai_format(harness: Harness) -> None:
         assert r.json()["error"]["type"] == "invalid_request_error"
     r = await harness.http.post("/v1/feedback", headers=AUTH, content=b"{not json")
     assert r.status_code == 400
+    r = await harness.http.post("/v1/feedback", headers=AUTH, content=b" " * (64 * 1024 + 1))
+    assert r.status_code == 413 and "exceeds" in r.json()["error"]["message"]
     r = await _feedback(harness, {"id": rid, "score": 1}, headers={})
     assert r.status_code == 401
     assert "error" in r.json()

@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import socket
-import subprocess
-import sys
-import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+from tests.gateway import processes
+from tests.gateway.processes import free_port as free_port
 
 from swapsafe.testing import FakeUpstream
 
 ADMIN_TOKEN = "replica-admin-token-0123456789"
 CLIENT_KEY = "replica-client-key"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.contextmanager
@@ -36,82 +27,21 @@ def upstreams() -> Iterator[tuple[str, str]]:
 
 
 def write_config(tmp_path: Path, store_url: str, old_url: str, new_url: str) -> Path:
-    path = tmp_path / "swapsafe.toml"
-    path.write_text(
-        textwrap.dedent(
-            f"""
-            [store]
-            url = "{store_url}"
-
-            [models.old]
-            provider = "openai-compatible"
-            model = "old-model"
-            base_url = "{old_url}"
-
-            [models.new]
-            provider = "openai-compatible"
-            model = "new-model"
-            base_url = "{new_url}"
-
-            [workloads.support]
-            baseline = "old"
-            candidate = "new"
-
-            [gateway]
-            client_keys = ["env::REPLICA_CLIENT_KEY"]
-            admin_token = "env::REPLICA_ADMIN_TOKEN"
-            """
-        )
+    return processes.write_config(
+        tmp_path,
+        store_url,
+        old_url,
+        new_url,
+        key_env="REPLICA_CLIENT_KEY",
+        token_env="REPLICA_ADMIN_TOKEN",
     )
-    return path
 
 
 @contextlib.contextmanager
 def gateway_process(config: Path) -> Iterator[str]:
-    port = free_port()
-    env = {**os.environ, "REPLICA_ADMIN_TOKEN": ADMIN_TOKEN, "REPLICA_CLIENT_KEY": CLIENT_KEY}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "swapsafe",
-            "gateway",
-            "-c",
-            str(config),
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                out = proc.stdout.read().decode() if proc.stdout else ""
-                raise AssertionError(f"gateway exited with {proc.returncode}: {out}")
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("gateway did not start within 30 s")
-            time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+    env = {"REPLICA_ADMIN_TOKEN": ADMIN_TOKEN, "REPLICA_CLIENT_KEY": CLIENT_KEY}
+    with processes.gateway(config, env, args=("--log-level", "warning")) as g:
+        yield g.url
 
 
 def served_by(client: httpx.Client, url: str, user: str) -> str:

@@ -284,7 +284,7 @@ def test_sigterm_while_postgres_is_silent_exits_in_time_and_loses_nothing(
         port = free_port()
         g1 = start(config, port)
         assert asyncio.run(send(port, 500, ids)) == 0
-        proxy.silent()
+        proxy.switch("silent")
         assert asyncio.run(send(port, 1000, ids)) == 0  # answered while the store is silent
         stopped = threading.Event()
 
@@ -300,7 +300,7 @@ def test_sigterm_while_postgres_is_silent_exits_in_time_and_loses_nothing(
         took = time.monotonic() - started
         assert took < DRAIN_S + 5, f"exit took {took:.1f} s with the store silent"
         assert list((tmp_path / ".swapsafe").glob("spill-*.jsonl"))
-        proxy.forward()
+        proxy.switch("forward")
         proxy.cut()
         port2 = free_port()
         g2 = start(config, port2)

@@ -137,13 +137,17 @@ def test_review_filters_sample_button_and_golden_route(web_config, web_store: St
     seed_pairs(web_store, REALISTIC)
     with _client(web_config, web_store) as c:
         csrf = _login(c, REVIEWER_TOKEN, "rita")
-        assert "queue is empty" in c.get("/review").text
+        assert "No pairs to review yet" in c.get("/review").text
         r = c.post("/review/sample", data={"csrf_token": csrf, "n": "0"})
         assert r.status_code == 400
         r = c.post("/review/sample", data={"csrf_token": csrf, "n": "50", "seed": "1"})
-        assert r.headers["location"] == "/review?msg=sampled+5+new+pairs"  # the errored pair is out
+        # the errored pair is left out of the sample
+        assert r.headers["location"] == "/review?msg=Sampled+5+new+pairs."
         refusal = c.get("/review?kind=refusal").text
-        assert "0 / 1</span>" in refusal and "<ins>can&#39;t</ins>" in refusal
+        assert "0 / 1</span>" in refusal
+        # unrelated answers are shown as written, never struck through word by word
+        assert "too different for a word diff" in refusal and "<del>" not in refusal
+        assert "I&#39;m sorry, but I can&#39;t help with cancelling plans." in refusal
         assert "0 / 3</span>" in c.get("/review?kind=agree").text
         assert c.get("/review?workload=nope").status_code == 404
         pair_id = re.search(r'data-pair="([^"]+)"', refusal).group(1)
@@ -156,8 +160,10 @@ def test_review_filters_sample_button_and_golden_route(web_config, web_store: St
                 "kind": "refusal",
             },
         )
-        assert r.headers["location"] == "/review?kind=refusal"
-        assert "All 1 pairs in this view are reviewed" in c.get("/review?kind=refusal").text
+        assert r.headers["location"] == f"/review?kind=refusal&saved={pair_id}"
+        after = c.get(r.headers["location"]).text
+        assert f"Saved: old better on pair {pair_id}." in after
+        assert "All 1 pairs in this view are reviewed" in after
         r = c.post("/review/golden", data={"csrf_token": csrf, "pair_id": pair_id})
         assert r.status_code == 303 and "review-" in r.headers["location"]
         golden = web_config.workloads["support"].golden.read_text()
@@ -167,7 +173,8 @@ def test_review_filters_sample_button_and_golden_route(web_config, web_store: St
             == 400
         )
         results = c.get("/review/results").text
-        assert "Add to golden set" in results
+        assert "Add selected to golden set" in results and "in the golden set" in results
+        assert "I&#39;m sorry, but I can&#39;t help" in results  # a preview, not a bare id
         lines = c.get("/review/export.jsonl").text.splitlines()
         assert len(lines) == 1 and '"reviewer":"rita"' in lines[0]
         assert c.get("/review/export.xml").status_code == 404

@@ -131,10 +131,41 @@ def test_model_output_is_shown_as_text_never_run(
     assert XSS_IMG in new_side and XSS_SCRIPT in new_side
     assert page.locator("#pair img").count() == 0
     assert page.locator("#pair script").count() == 0
-    page.click("#context summary")
-    assert XSS_IMG in page.locator("#context").inner_text()
+    assert XSS_IMG in page.locator("#last-user").inner_text()  # the question, shown as text
     screenshot(page, "review-xss")
     page.goto(f"{live.url}/")  # overview and results render the same data
     page.goto(f"{live.url}/review/results")
     assert page.dialogs == []
     assert page.evaluate("typeof window.__xss") == "undefined"
+
+
+def test_results_preview_each_pair_and_add_them_to_the_golden_set_in_bulk(
+    page: Any, live: LiveServer, web_store: Store, web_config: Any
+) -> None:
+    order = _queue(web_store, web_config, REALISTIC)
+    service = ReviewService(web_store, web_config)
+    verdicts = ["new_better", "same", "both_bad", "old_better", "new_better"]
+    for pair_id, verdict in zip(order, verdicts, strict=False):
+        service.record(pair_id, "rita", verdict)
+    login(page, live.url, REVIEWER_TOKEN, "rita")
+    page.goto(f"{live.url}/review/results")
+    rows = page.locator("#reviewed tr[data-pair]")
+    assert rows.count() == 5
+    text = page.locator("#reviewed").inner_text()
+    assert "I was charged twice for March." in text  # a preview: the question ...
+    assert "old: I see a duplicate charge" in text and "new: I found the duplicate" in text
+    assert text.count("both bad: no reference") == 1
+    assert page.locator("#reviewed input.pick").count() == 4
+    screenshot(page, "review-results-preview")
+    page.check("#select-all")
+    assert page.locator("#reviewed input.pick:checked").count() == 4
+    with page.expect_navigation():
+        page.click("#golden-bulk")
+    assert (
+        page.locator("#flash").inner_text().startswith("Added 4 cases to the golden set: review-")
+    )
+    golden = web_config.workloads["support"].golden.read_text()
+    assert golden.count('"source":"review"') == 4
+    assert page.locator("#reviewed").inner_text().count("in the golden set") == 4
+    assert page.locator("#reviewed input.pick").count() == 0  # nothing left to add
+    screenshot(page, "review-results-golden-added")

@@ -9,7 +9,7 @@ import orjson
 
 from swapsafe.config import load_config
 from swapsafe.store.records import TraceRecord
-from swapsafe.web.pages.review import side_view, variant_text
+from swapsafe.web.pages.review_view import side_view, variant_text
 
 CONFIG = """
 [models.old]

@@ -13,6 +13,7 @@ from swapsafe.cli import (
     db,
     demo_cmd,
     eval_cmd,
+    eval_export_cmd,
     gateway_cmd,
     golden_cmd,
     output,
@@ -92,6 +93,7 @@ app.add_typer(report_cmd.baseline_app, name="baseline")
 app.add_typer(report_cmd.criteria_app, name="criteria")
 app.command("report")(report_cmd.report)
 app.add_typer(eval_cmd.eval_app, name="eval")
+eval_cmd.eval_app.command("export")(eval_export_cmd.export_command)
 app.add_typer(golden_cmd.golden_app, name="golden")
 app.command("scheduler")(scheduler_cmd.scheduler)
 

@@ -3,29 +3,22 @@ from the command line (``swapsafe golden ...`` lives in ``golden_cmd``)."""
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
 from swapsafe import stats
-from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit, sigterm_cancels
+from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit
 from swapsafe.cli.eval_prompt import prompt_option
 from swapsafe.cli.eval_views import (
-    RichProgress,
     console,
+    eval_bar,
     pct,
     print_comparison,
     run_standing_for,
@@ -33,11 +26,12 @@ from swapsafe.cli.eval_views import (
     warn_standing,
 )
 from swapsafe.cli.output import err
+from swapsafe.cli.run_bar import run_with_bar
 from swapsafe.config import Config
 from swapsafe.evals.cases import Case
 from swapsafe.evals.compare import by_model, compare, summarize
 from swapsafe.evals.datasets import load_cases
-from swapsafe.evals.runner import load_run_cases, run_eval
+from swapsafe.evals.runner import EvalJob, load_run_cases, run_eval
 from swapsafe.evals.status import AD_HOC, GATE, RunStanding, ad_hoc_reason
 from swapsafe.evals.variants import label_variants, prompt_reason, prompt_variants
 from swapsafe.store import open_store
@@ -159,6 +153,29 @@ def run(
     variants = prompt_variants(prompt, cfg, previous)
     if not workload:
         raise fail("name a workload: --workload NAME (or --resume RUN_ID)")
+    chosen = [m.strip() for m in models.split(",") if m.strip()] if models else None
+    job = _eval_job(
+        cfg, workload, previous, golden=golden, limit=limit, models=chosen, ad_hoc=ad_hoc
+    )
+    job = replace(
+        job, concurrency=concurrency or cfg.evals.concurrency, tag=tag, judge=_judge(cfg, judge)
+    )
+    if variants and previous is None:  # an unconfigured prompt is never gate evidence
+        job = replace(job, settings={"evidence": AD_HOC, "ad_hoc_reason": prompt_reason(variants)})
+    _run_and_show(cfg, store, replace(job, variants=variants))
+
+
+def _eval_job(
+    cfg: Config,
+    workload: str,
+    previous: EvalRun | None,
+    *,
+    golden: Path | None,
+    limit: int | None,
+    models: list[str] | None,
+    ad_hoc: bool,
+) -> EvalJob:
+    """The job ``eval run`` starts (or resumes): its cases, models and gate-evidence marker."""
     if workload not in cfg.workloads:
         raise fail(f'unknown workload "{workload}" (workloads: {", ".join(sorted(cfg.workloads))})')
     path = golden or cfg.workloads[workload].golden
@@ -171,56 +188,36 @@ def run(
         cases = load_run_cases(previous, cases)
     elif limit:
         cases = cases[:limit]
-    chosen = [m.strip() for m in models.split(",") if m.strip()] if models else None
     w = cfg.workloads[workload]
-    why = prompt_reason(variants) or ad_hoc_reason(
+    why = ad_hoc_reason(
         limit=limit,
         golden=golden.resolve() if golden is not None else None,
         workload_golden=Path(w.golden).resolve() if w.golden is not None else None,
-        models=chosen,
+        models=models,
         gate_models=[w.baseline, w.candidate or w.baseline],
         flag=ad_hoc,
     )
     marker = {"evidence": AD_HOC, "ad_hoc_reason": why} if why else {"evidence": GATE}
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
+    return EvalJob(
+        workload,
+        cases,
+        concurrency=cfg.evals.concurrency,
+        models=models,
+        run_id=previous.id if previous is not None else None,
+        golden=path.resolve(),
+        settings=None if previous is not None else marker,
     )
-    with Progress(*columns, console=err, transient=False) as bar:
-        view = RichProgress(bar)
 
-        async def main() -> int:
-            task = asyncio.current_task()
-            assert task is not None
-            with sigterm_cancels(task):
-                return await run_eval(
-                    cfg,
-                    store,
-                    workload,
-                    models=chosen,
-                    cases=cases,
-                    concurrency=concurrency or cfg.evals.concurrency,
-                    tag=tag,
-                    progress=view,
-                    run_id=resume,
-                    judge=_judge(cfg, judge),
-                    golden=path.resolve(),
-                    settings=None if previous is not None else marker,
-                    variants=variants,
-                )
 
-        try:
-            run_id = asyncio.run(main())
-        except (KeyboardInterrupt, asyncio.CancelledError):
-            bar.stop()
-            done = f"run {view.run_id}" if view.run_id else "the run"
-            err.print(
-                f"[yellow]interrupted; finished results of {done} are kept. "
-                f"Resume with: swapsafe eval run --resume {view.run_id}[/]"
-            )
-            raise typer.Exit(130) from None
+def _run_and_show(cfg: Config, store: Store, job: EvalJob) -> None:
+    """Runs the job under a progress bar (Ctrl-C or SIGTERM keeps what finished, exit 130),
+    then shows it; exit 1 when the run is incomplete."""
+    run_id = run_with_bar(
+        eval_bar,
+        lambda view: run_eval(cfg, store, job, progress=view),
+        kept="results",
+        command="eval",
+    )
     standing = _show(cfg, store, run_id, max_flips=10)
     if standing.status == "incomplete":
         err.print(f"[red]run {run_id} is incomplete: {escape(standing.reason)}[/]")

@@ -8,9 +8,10 @@ from collections.abc import Callable
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress, TaskID
+from rich.progress import Progress
 from rich.table import Table
 
+from swapsafe.cli.run_bar import RunBar
 from swapsafe.config import Config
 from swapsafe.evals.compare import Comparison, ModelSummary
 from swapsafe.evals.datasets import load_cases
@@ -32,31 +33,16 @@ def run_standing_for(cfg: Config, run: EvalRun, rows: list[EvalResult]) -> RunSt
     return run_standing(run, rows, max_error_rate=cfg.evals.max_error_rate, golden_ids=golden_ids)
 
 
-class RichProgress:
+def _label(s: Snapshot) -> str:
+    rates = "  ".join(
+        f"{escape(m)} {100 * t.pass_rate:.0f}%" for m, t in s.models.items() if t.done
+    )
+    return f"run {s.run_id}  {rates}  ${s.cost_usd:.4f}"
+
+
+def eval_bar(progress: Progress) -> RunBar:
     """Cases done / total, pass rate so far per model, cost so far and ETA."""
-
-    def __init__(self, progress: Progress) -> None:
-        self.progress = progress
-        self.task: TaskID | None = None
-        self.run_id: int | None = None
-
-    def _label(self, s: Snapshot) -> str:
-        rates = "  ".join(
-            f"{escape(m)} {100 * t.pass_rate:.0f}%" for m, t in s.models.items() if t.done
-        )
-        return f"run {s.run_id}  {rates}  ${s.cost_usd:.4f}"
-
-    def start(self, snapshot: Snapshot) -> None:
-        self.run_id = snapshot.run_id
-        self.task = self.progress.add_task(
-            self._label(snapshot), total=snapshot.total, completed=snapshot.done
-        )
-
-    def advance(self, snapshot: Snapshot) -> None:
-        if self.task is not None:
-            self.progress.update(
-                self.task, completed=snapshot.done, description=self._label(snapshot)
-            )
+    return RunBar(progress, _label)
 
 
 def warn_standing(
@@ -120,6 +106,39 @@ def print_comparison(workload: str, cmp: Comparison, max_flips: int) -> None:
             "no comparison, no verdict[/]"
         )
         return
+    console.print(_comparison_table(workload, cmp))
+    c = cmp.counts
+    console.print(
+        f"paired on {int(c.n)} cases: both pass {int(c.both)}, regressed {int(c.regressed)}, "
+        f"improved {int(c.improved)}, both fail {int(c.neither)}"
+    )
+    if cmp.baseline.errors or cmp.candidate.errors:
+        console.print(
+            f"[orange_red1]errored calls left out of the pairing: "
+            f"{escape(cmp.baseline.model)} {cmp.baseline.errors}, "
+            f"{escape(cmp.candidate.model)} {cmp.candidate.errors}[/]"
+        )
+    _print_flips(cmp, max_flips)
+
+
+def _verdict(cmp: Comparison) -> str:
+    r = cmp.result
+    verdict = {"pass": "[green]pass[/]", "fail": "[red]fail[/]"}.get(
+        r.verdict, "[yellow]inconclusive[/]"
+    )
+    if r.verdict == "inconclusive":
+        leaning = lean(-r.diff, r.margin)
+        colour = "orange_red1" if leaning.tone == "warn" else "yellow"
+        verdict = f"[{colour}]inconclusive: {leaning.text}[/]"
+        verdict += (
+            f" (+{r.extra_cases} cases)"
+            if r.extra_cases
+            else " (the delta itself is beyond the margin)"
+        )
+    return verdict
+
+
+def _comparison_table(workload: str, cmp: Comparison) -> Table:
     table = Table(
         title=f"{escape(workload)}: {escape(cmp.candidate.model)} vs {escape(cmp.baseline.model)}"
     )
@@ -134,19 +153,7 @@ def print_comparison(workload: str, cmp: Comparison, max_flips: int) -> None:
         "cost/case",
     ):
         table.add_column(col)
-    r = cmp.result
-    verdict = {"pass": "[green]pass[/]", "fail": "[red]fail[/]"}.get(
-        r.verdict, "[yellow]inconclusive[/]"
-    )
-    if r.verdict == "inconclusive":
-        leaning = lean(-r.diff, r.margin)
-        colour = "orange_red1" if leaning.tone == "warn" else "yellow"
-        verdict = f"[{colour}]inconclusive: {leaning.text}[/]"
-        verdict += (
-            f" (+{r.extra_cases} cases)"
-            if r.extra_cases
-            else " (the delta itself is beyond the margin)"
-        )
+    verdict = _verdict(cmp)
     for s, first in ((cmp.baseline, True), (cmp.candidate, False)):
         table.add_row(
             escape(s.model),
@@ -156,22 +163,15 @@ def print_comparison(workload: str, cmp: Comparison, max_flips: int) -> None:
             else f"{100 * cmp.diff:+.1f} pts ({100 * cmp.low:+.1f} to {100 * cmp.high:+.1f})",
             "" if first else f"{100 * cmp.boot_low:+.1f} to {100 * cmp.boot_high:+.1f}",
             "" if first else f"{cmp.p_value:.3g}",
-            "" if first else f"{verdict} (margin {100 * r.margin:g} pts)",
+            "" if first else f"{verdict} (margin {100 * cmp.result.margin:g} pts)",
             f"{_ms(s.p50_ms)} / {_ms(s.p95_ms)}",
             _usd(s.cost_per_case),
         )
-    console.print(table)
-    c = cmp.counts
-    console.print(
-        f"paired on {int(c.n)} cases: both pass {int(c.both)}, regressed {int(c.regressed)}, "
-        f"improved {int(c.improved)}, both fail {int(c.neither)}"
-    )
-    if cmp.baseline.errors or cmp.candidate.errors:
-        console.print(
-            f"[orange_red1]errored calls left out of the pairing: "
-            f"{escape(cmp.baseline.model)} {cmp.baseline.errors}, "
-            f"{escape(cmp.candidate.model)} {cmp.candidate.errors}[/]"
-        )
+    return table
+
+
+def _print_flips(cmp: Comparison, max_flips: int) -> None:
+    """The flipped cases (pass -> fail first), side by side with a diff."""
     if not cmp.flips:
         console.print("no case flipped")
         return

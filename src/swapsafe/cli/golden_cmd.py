@@ -12,9 +12,9 @@ from rich.markup import escape
 
 from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit
 from swapsafe.cli.eval_cmd import cli_store, closes_stores
+from swapsafe.cli.golden_import_cmd import import_cmd
 from swapsafe.config.values import parse_duration
-from swapsafe.evals.datasets import append_cases, load_cases, write_cases
-from swapsafe.evals.importers import EVAL_CLASSES, import_openai_evals, import_promptfoo
+from swapsafe.evals.datasets import append_cases, load_cases
 from swapsafe.evals.mining import mine_cases
 from swapsafe.evals.scorers import lookup
 
@@ -26,52 +26,7 @@ golden_app = typer.Typer(
 console = Console()
 
 
-@golden_app.command("import")
-@handle_errors
-@closes_stores
-def import_cmd(
-    file: Path = typer.Argument(
-        ..., help="promptfoo config (YAML) or OpenAI evals samples (JSONL)."
-    ),
-    format: str = typer.Option(..., "--format", help="promptfoo or openai-evals."),
-    workload: str = typer.Option(
-        ..., "--workload", "-w", help="Workload the golden set belongs to."
-    ),
-    out: Path | None = typer.Option(
-        None, "--out", help="Golden file to write (default: the workload's golden file)."
-    ),
-    eval_class: str = typer.Option(
-        "match", "--eval-class", help=f"OpenAI evals scoring: {', '.join(EVAL_CLASSES)}."
-    ),
-    force: bool = typer.Option(False, "--force", help="Replace an existing golden file."),
-    config: Path = config_option,
-) -> None:
-    """Convert a promptfoo or OpenAI evals file into swapsafe's golden JSONL (all or nothing).
-
-    Example:
-
-        swapsafe golden import promptfooconfig.yaml --format promptfoo --workload support \
-            --out golden/support.jsonl
-    """
-    cfg = load_or_exit(config)
-    if workload not in cfg.workloads:
-        raise fail(f'unknown workload "{workload}" (workloads: {", ".join(sorted(cfg.workloads))})')
-    if format == "promptfoo":
-        cases = import_promptfoo(file)
-    elif format == "openai-evals":
-        cases = import_openai_evals(file, eval_class)
-    else:
-        raise fail(f'unknown format "{format}"; use promptfoo or openai-evals')
-    target = out or cfg.workloads[workload].golden or cfg.root / "golden" / f"{workload}.jsonl"
-    if target.exists() and target.stat().st_size and not force:
-        raise fail(f"{target} exists; pass --force to replace it or --out another file")
-    write_cases(target, cases)
-    console.print(f"wrote {len(cases)} cases from {escape(str(file))} to {escape(str(target))}")
-    if out is not None and cfg.workloads[workload].golden != target.resolve():
-        console.print(
-            f"run them with: swapsafe eval run --workload {escape(workload)} "
-            f"--golden {escape(str(target))}"
-        )
+golden_app.command("import")(handle_errors(import_cmd))
 
 
 @golden_app.command("add-from-traces")

@@ -2,32 +2,31 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import Progress
 from rich.table import Table
 
-from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit, sigterm_cancels
+from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit
 from swapsafe.cli.output import err
+from swapsafe.cli.run_bar import RunBar, run_with_bar
 from swapsafe.config import Config
 from swapsafe.redteam.probes.base import CATEGORY_TITLES, SUITES, suite_categories
 from swapsafe.redteam.probes.registry import select
 from swapsafe.redteam.report import render_markdown, summary_of
-from swapsafe.redteam.runner import Snapshot, catalog, get_run, run_redteam
+from swapsafe.redteam.runner import (
+    RedteamJob,
+    RunOutcome,
+    Snapshot,
+    catalog,
+    get_run,
+    run_redteam,
+)
 from swapsafe.redteam.summary import Rate, Summary
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
@@ -42,29 +41,17 @@ console = Console()
 _suite_help = f"Suites, comma-separated: {', '.join(SUITES)}."
 
 
-class _RichProgress:
-    def __init__(self, progress: Progress) -> None:
-        self.progress = progress
-        self.task: TaskID | None = None
-        self.run_id: int | None = None
+def _label(s: Snapshot) -> str:
+    parts = [
+        f"{escape(m)} {t.successes}/{t.done} hit" + (f", {t.errors} err" if t.errors else "")
+        for m, t in s.models.items()
+    ]
+    return f"run {s.run_id}  " + "  ".join(parts)
 
-    def _label(self, s: Snapshot) -> str:
-        parts = [
-            f"{escape(m)} {t.successes}/{t.done} hit" + (f", {t.errors} err" if t.errors else "")
-            for m, t in s.models.items()
-        ]
-        return f"run {s.run_id}  " + "  ".join(parts)
 
-    def start(self, snapshot: Snapshot) -> None:
-        self.run_id = snapshot.run_id
-        self.task = self.progress.add_task(
-            self._label(snapshot), total=snapshot.total, completed=snapshot.done
-        )
-
-    def advance(self, snapshot: Snapshot) -> None:
-        if self.task is not None:
-            done = snapshot.done + snapshot.errors
-            self.progress.update(self.task, completed=done, description=self._label(snapshot))
+def _bar(progress: Progress) -> RunBar:
+    """Probes done (errored ones included) / total, attacks that succeeded per model, ETA."""
+    return RunBar(progress, _label, completed=lambda s: s.done + s.errors)
 
 
 @contextlib.contextmanager
@@ -177,67 +164,54 @@ def run(
         swapsafe redteam run --resume 3
     """
     cfg = load_or_exit(config)
-    if resume is None and not workload:
-        raise fail("name a workload: --workload NAME (or --resume RUN_ID)")
-    if workload and workload not in cfg.workloads:
-        raise fail(f'unknown workload "{workload}" (workloads: {", ".join(sorted(cfg.workloads))})')
+    _check_workload(cfg, workload, resume)
     chosen = [m.strip() for m in models.split(",") if m.strip()] if models else None
-    judge = judge or getattr(cfg.evals, "judge", None)
     with _store(cfg) as store:
         if resume is not None:
             workload = get_run(store, resume).workload
         assert workload is not None
-        columns = (
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
+        job = RedteamJob(
+            workload,
+            models=chosen,
+            suite=suite,
+            limit=limit,
+            probes_file=probes,
+            run_id=resume,
+            judge=judge or getattr(cfg.evals, "judge", None),
+            concurrency=concurrency,
         )
-        with Progress(*columns, console=err, transient=False) as bar:
-            view = _RichProgress(bar)
+        outcome = run_with_bar(
+            _bar,
+            lambda view: run_redteam(cfg, store, job, progress=view),
+            kept="findings",
+            command="redteam",
+        )
+        _report_outcome(cfg, store, outcome)
 
-            async def main() -> Any:
-                task = asyncio.current_task()
-                assert task is not None
-                with sigterm_cancels(task):
-                    return await run_redteam(
-                        cfg,
-                        store,
-                        workload,
-                        models=chosen,
-                        suite=suite,
-                        limit=limit,
-                        probes_file=probes,
-                        run_id=resume,
-                        progress=view,
-                        judge=judge,
-                        concurrency=concurrency,
-                    )
 
-            try:
-                outcome = asyncio.run(main())
-            except (KeyboardInterrupt, asyncio.CancelledError):
-                bar.stop()
-                which = f"run {view.run_id}" if view.run_id else "the run"
-                err.print(
-                    f"[yellow]interrupted; finished findings of {which} are kept. "
-                    f"Resume with: swapsafe redteam run --resume {view.run_id}[/]"
-                )
-                raise typer.Exit(130) from None
-        _show(store, outcome.run_id)
-        if outcome.errors:
-            err.print(
-                f"[yellow]{outcome.errors} call(s) failed and were not scored; retry them with: "
-                f"swapsafe redteam run --resume {outcome.run_id}[/]"
-            )
-        console.print(f"report: swapsafe redteam report {outcome.run_id} --out redteam.md")
-        if outcome.status == "incomplete":
-            err.print(
-                f"[red]run {outcome.run_id} is incomplete: more than "
-                f"{100 * cfg.evals.max_error_rate:g}% of its calls errored ([evals] "
-                "max_error_rate); it is no gate evidence[/]"
-            )
-            raise typer.Exit(1)
+def _check_workload(cfg: Config, workload: str | None, resume: int | None) -> None:
+    if resume is None and not workload:
+        raise fail("name a workload: --workload NAME (or --resume RUN_ID)")
+    if workload and workload not in cfg.workloads:
+        raise fail(f'unknown workload "{workload}" (workloads: {", ".join(sorted(cfg.workloads))})')
+
+
+def _report_outcome(cfg: Config, store: Store, outcome: RunOutcome) -> None:
+    """The run's table, what to retry, where the report is; exit 1 when it is incomplete."""
+    _show(store, outcome.run_id)
+    if outcome.errors:
+        err.print(
+            f"[yellow]{outcome.errors} call(s) failed and were not scored; retry them with: "
+            f"swapsafe redteam run --resume {outcome.run_id}[/]"
+        )
+    console.print(f"report: swapsafe redteam report {outcome.run_id} --out redteam.md")
+    if outcome.status == "incomplete":
+        err.print(
+            f"[red]run {outcome.run_id} is incomplete: more than "
+            f"{100 * cfg.evals.max_error_rate:g}% of its calls errored ([evals] "
+            "max_error_rate); it is no gate evidence[/]"
+        )
+        raise typer.Exit(1)
 
 
 @redteam_app.command("list")

@@ -58,12 +58,7 @@ def scenarios(
         return
     if not from_model or not to_model:
         raise fail("give both --from and --to to project your own pair")
-    given = (requests_per_day, input_tokens, output_tokens)
-    if any(v is not None for v in given) and any(v is None for v in given):
-        raise fail("give all three: --requests-per-day N --input-tokens N --output-tokens N")
-    volume = None
-    if requests_per_day is not None and input_tokens is not None and output_tokens is not None:
-        volume = Volume(requests_per_day, input_tokens, output_tokens, source="given")
+    volume = _volume(requests_per_day, input_tokens, output_tokens)
     cfg, url = plan_config(config)
     store = open_store(url) if volume is None else None
     try:
@@ -89,3 +84,14 @@ def _print_fit(look: Outlook, from_model: str, to_model: str) -> None:
     for s in look.scenarios:
         console.print(f"  • {s.title}: {s.matters}")
     console.print(f"  • request adapter: {escape(adaptation(look.new).line())}", soft_wrap=True)
+
+
+def _volume(
+    requests_per_day: float | None, input_tokens: float | None, output_tokens: float | None
+) -> Volume | None:
+    """The volume given on the command line: all three numbers, or none (the store's)."""
+    if requests_per_day is not None and input_tokens is not None and output_tokens is not None:
+        return Volume(requests_per_day, input_tokens, output_tokens, source="given")
+    if any(v is not None for v in (requests_per_day, input_tokens, output_tokens)):
+        raise fail("give all three: --requests-per-day N --input-tokens N --output-tokens N")
+    return None

@@ -34,7 +34,9 @@ class Profile:
 QUICK = Profile(
     name="quick",
     n_ctx=2048,  # red-team probes (long jailbreak prompts) must fit
-    golden_limit=8,
+    # every golden case (32-36 per workload): with 8, a 61% vs 33% difference stayed
+    # "inconclusive" (the paired 95% CI is about +-45 points at n=8, +-20 at n=36)
+    golden_limit=None,
     traffic=12,
     max_tokens={"ticket-sentiment": 16, "order-extract": 48, "quick-facts": 16},
     min_samples=3,

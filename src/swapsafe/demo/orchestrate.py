@@ -19,8 +19,11 @@ from swapsafe.demo import phases_quality as quality
 from swapsafe.demo import phases_rollout as rollout
 from swapsafe.demo.context import DEFAULT, QUICK, DemoContext, DemoOptions
 from swapsafe.demo.servers import interrupts_as_keyboard
+from swapsafe.demo.story import story
 from swapsafe.demo.ui import DemoUI, fmt_seconds
 from swapsafe.exceptions import SwapsafeError
+
+SWAP = "SmolLM2-135M → Gemma 3 270M"
 
 PhaseFn = Callable[[DemoContext], None]
 
@@ -74,7 +77,7 @@ def run_demo(options: DemoOptions, ui: DemoUI | None = None) -> DemoContext:
     ui = ui or DemoUI()
     ctx = DemoContext(options, QUICK if options.quick else DEFAULT, ui)
     todo = [p for p in phases() if p.only_if is None or p.only_if(options)]
-    ui.title(f"swapsafe demo ({ctx.profile.name}): SmolLM2-135M → Gemma 3 270M")
+    ui.title(f"swapsafe demo ({ctx.profile.name}): {SWAP}")
     with interrupts_as_keyboard():
         try:
             for number, phase in enumerate(todo, start=1):
@@ -136,6 +139,8 @@ def summary(ctx: DemoContext) -> None:
         for path in (ws.config_path, ws.db, ws.report, ws.plan):
             mark = "✓" if path.exists() else "-"
             ui.console.print(f"    {mark} {path.name}")
-    verdict = ctx.values.get("verdict")
-    if verdict:
-        ui.console.print(f"\n  Go/no-go: [bold]{verdict}[/]")
+    data = ctx.values.get("report_data")
+    if data is not None and ws is not None:
+        ui.console.print()
+        for line in story(data, SWAP, ws.report, ws.plan, ws.root):
+            ui.console.print(f"  {line}", markup=False, highlight=False)

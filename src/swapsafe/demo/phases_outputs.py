@@ -47,6 +47,7 @@ def report(ctx: DemoContext) -> None:
         why = "; ".join(f"{g.name}: {g.status}" for g in failing[:3])
         ui.step(f"{w.name}: {w.decision}" + (f" ({why})" if why else ""))
     ctx.values["verdict"] = str(data.decision)
+    ctx.values["report_data"] = data
     ui.step(f"overall: {data.decision}  → {ws.report}")
 
 

@@ -11,11 +11,11 @@ from swapsafe.demo.context import DemoContext
 from swapsafe.demo.local_provider import LocalModelProvider
 from swapsafe.demo.verdict_rule import REVIEWER, judge
 from swapsafe.evals.datasets import load_cases
-from swapsafe.evals.runner import run_eval
+from swapsafe.evals.runner import EvalJob, run_eval
 from swapsafe.providers.base import Provider
 from swapsafe.providers.build import build_providers
 from swapsafe.redteam.report import redteam_summary
-from swapsafe.redteam.runner import run_redteam
+from swapsafe.redteam.runner import RedteamJob, run_redteam
 from swapsafe.review.pairs import output_of
 from swapsafe.review.service import ReviewService
 from swapsafe.traffic.baseline import compute_baselines, store_baselines
@@ -70,17 +70,16 @@ def evals(ctx: DemoContext) -> None:
         with ui.progress(f"{name}: {len(cases)} cases x 2 models", len(cases) * 2) as advance:
 
             async def use(providers: dict[str, Provider]) -> int:
-                return await run_eval(
-                    config,
-                    store,
+                job = EvalJob(
                     name,  # noqa: B023 - awaited inside this iteration
-                    models=models,  # noqa: B023
-                    cases=cases,  # noqa: B023
+                    cases,  # noqa: B023
                     concurrency=2,
+                    models=models,  # noqa: B023
                     tag="demo",
-                    providers=providers,
-                    progress=_BarProgress(advance),
                     golden=wl.golden,  # noqa: B023
+                )
+                return await run_eval(
+                    config, store, job, providers=providers, progress=_BarProgress(advance)
                 )
 
             run_id = asyncio.run(with_bounded_providers(ctx, name, use))
@@ -125,16 +124,15 @@ def redteam(ctx: DemoContext) -> None:
     for name, wl in config.workloads.items():
 
         async def use(providers: dict[str, Provider], advance: Any) -> Any:
-            return await run_redteam(
-                config,
-                store,
+            job = RedteamJob(
                 name,  # noqa: B023 - awaited inside this iteration
                 models=[wl.baseline, wl.candidate],  # noqa: B023
                 limit=per_category,
                 suite=profile.redteam_suite,
-                providers=providers,
-                progress=_BarProgress(advance),
                 concurrency=2,
+            )
+            return await run_redteam(
+                config, store, job, providers=providers, progress=_BarProgress(advance)
             )
 
         categories = 6 if profile.redteam_suite == "all" else len(profile.redteam_suite.split(","))

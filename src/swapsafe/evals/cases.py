@@ -63,6 +63,7 @@ class Case:
     vars: dict[str, Any] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
     assertions: list[Assertion] = field(default_factory=list)
+    threshold: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "input": self.input}
@@ -76,6 +77,8 @@ class Case:
             data["metadata"] = self.metadata
         if self.assertions:
             data["assert"] = [a.to_json() for a in self.assertions]
+        if self.threshold is not None:
+            data["threshold"] = self.threshold
         return data
 
     def content_key(self) -> bytes:

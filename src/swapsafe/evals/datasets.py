@@ -8,7 +8,11 @@ A case (one JSONL line, one YAML list item, one CSV row)::
      "ideal": "[billing]",                       # optional; a string or a list ("expected" too)
      "vars": {"name": "Ada"},                    # optional; fills {{name}} in the input
      "metadata": {...},                          # optional, kept as is
-     "assert": [{"type": "contains", "value": "[billing]"}]}   # optional per-case assertions
+     "assert": [{"type": "contains", "value": "[billing]"}],   # optional per-case assertions
+     "threshold": 0.7}                           # optional; see below
+
+A case passes when every assertion passes; with a ``threshold`` it passes when the weighted
+mean of its assertion values (each assertion's ``weight``, default 1) reaches it instead.
 
 A case without assertions but with an ideal answer is scored with ``includes`` (the ideal text
 appears in the output, case-insensitive). A golden set belongs to a workload: the workload's
@@ -31,7 +35,7 @@ import yaml
 from swapsafe.evals.cases import Assertion, Case, DatasetError, check_unique_ids, render_template
 from swapsafe.evals.importers.promptfoo import import_promptfoo
 
-_KNOWN = {"id", "input", "tools", "ideal", "expected", "vars", "metadata", "assert"}
+_KNOWN = {"id", "input", "tools", "ideal", "expected", "vars", "metadata", "assert", "threshold"}
 
 
 # --- parsing ----------------------------------------------------------------------------------
@@ -86,6 +90,11 @@ def case_from_json(data: Any, number: int, where: str) -> Case:
     raw_asserts = data.get("assert") or []
     if not isinstance(raw_asserts, list):
         raise DatasetError(f'{where}: "assert" must be a list')
+    threshold = data.get("threshold")
+    if threshold is not None and (
+        isinstance(threshold, bool) or not isinstance(threshold, int | float)
+    ):
+        raise DatasetError(f'{where}: "threshold" must be a number')
     case_id = data.get("id")
     return Case(
         id=str(case_id) if case_id not in (None, "") else f"case-{number}",
@@ -95,6 +104,7 @@ def case_from_json(data: Any, number: int, where: str) -> Case:
         vars=dict(data.get("vars") or {}),
         metadata=dict(data.get("metadata") or {}),
         assertions=[Assertion.from_json(a, where) for a in raw_asserts],
+        threshold=threshold,
     )
 
 
@@ -139,7 +149,7 @@ def load_cases(path: str | Path) -> list[Case]:
     """Read a golden set (``.jsonl``, ``.yaml``/``.yml``, ``.csv``, or a promptfoo config)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a leading BOM is not part of case 1
     except OSError as exc:
         raise DatasetError(f"{path}: cannot read the golden set ({exc.strerror})") from None
     suffix = path.suffix.lower()
@@ -149,7 +159,7 @@ def load_cases(path: str | Path) -> list[Case]:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             raise DatasetError(f"{path}: not valid YAML ({exc})") from None
-        if isinstance(data, Mapping) and "tests" in data:
+        if isinstance(data, Mapping) and ("tests" in data or "prompts" in data):
             return import_promptfoo(path)
         if isinstance(data, Mapping) and "cases" in data:
             data = data["cases"]

@@ -1,38 +1,36 @@
 """The eval runner: every case x model, concurrently, scored and stored as results complete.
 
-:func:`run_eval` is the library entry point (the CLI, the demo and the red-team code call it).
-Results are written in small batches while the run goes on, so an interruption (Ctrl-C,
-SIGTERM, task cancellation) keeps everything that finished; the run is then marked
-``interrupted`` and ``run_eval(..., run_id=ID)`` completes exactly the missing pairs.
+:func:`run_eval` runs an :class:`EvalJob` (the CLI, the scheduler and the demo call it; red-team
+runs share its engine, :mod:`swapsafe.evals.engine`). Results are written in small batches while
+the run goes on, so an interruption (Ctrl-C, SIGTERM, task cancellation) keeps everything that
+finished; the run is then marked ``interrupted`` and ``EvalJob(..., run_id=ID)`` completes
+exactly the missing pairs.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from swapsafe.config import Config
+from swapsafe.evals import engine
 from swapsafe.evals.caller import ModelCaller
 from swapsafe.evals.cases import Assertion, Case, DatasetError
 from swapsafe.evals.datasets import render_messages
 from swapsafe.evals.scorers.base import Resources, ScorerFn, build, default_assertions, score_case
 from swapsafe.evals.scorers.judge import Judge
-from swapsafe.evals.status import too_many_errors
 from swapsafe.evals.variants import eval_variants
 from swapsafe.exceptions import ConfigError
 from swapsafe.providers.base import Provider
-from swapsafe.providers.build import build_providers
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import EvalResult, EvalRun
 from swapsafe.wire.prompt_variant import PromptVariant
 
 BATCH_SIZE = 50
-FLUSH_SECONDS = 0.5
 RETRIES = 2
 
 
@@ -51,13 +49,9 @@ class ModelTally:
 
 
 @dataclass
-class Snapshot:
+class Snapshot(engine.Snapshot[ModelTally]):
     """Progress of a run: what is done out of the total, per model."""
 
-    run_id: int
-    total: int
-    done: int = 0
-    models: dict[str, ModelTally] = field(default_factory=dict)
     judge_cost_usd: float = 0.0
 
     @property
@@ -65,49 +59,31 @@ class Snapshot:
         return sum(t.cost_usd for t in self.models.values()) + self.judge_cost_usd
 
 
-class EvalProgress(Protocol):
-    """Receives progress: ``start`` once (with the run id), then ``advance`` per finished pair."""
-
-    def start(self, snapshot: Snapshot) -> None: ...
-
-    def advance(self, snapshot: Snapshot) -> None: ...
+EvalProgress = engine.Progress[Snapshot]
 
 
-class _Writer:
-    """Collects results and writes them to the store in small batches, off the event loop."""
+@dataclass(frozen=True)
+class EvalJob:
+    """What to run: the golden ``cases`` of ``workload`` against ``models``.
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.pending: list[EvalResult] = []
-        self.written = 0
-        self._wake = asyncio.Event()
-        self._lock = asyncio.Lock()
-        self._stopping = False
+    ``models`` defaults to the workload's baseline and candidate; ``run_id`` resumes that run
+    (only its missing pairs run); ``judge`` names the model for ``llm-judge`` assertions;
+    ``timeout`` is per call (default ``[evals] timeout``); ``golden`` is recorded with the run,
+    and ``settings`` are merged into the run's stored settings.
+    """
 
-    def add(self, row: EvalResult) -> None:
-        self.pending.append(row)
-        if len(self.pending) >= BATCH_SIZE:
-            self._wake.set()
-
-    async def flush(self) -> None:
-        async with self._lock:
-            while self.pending:
-                batch, self.pending = self.pending, []
-                await asyncio.to_thread(self.store.add_eval_results, batch)
-                self.written += len(batch)
-
-    async def loop(self) -> None:
-        """Flush every FLUSH_SECONDS or BATCH_SIZE rows until :meth:`stop` (no cancellation:
-        ``wait_for`` may swallow a cancel that races with the wake-up)."""
-        while not self._stopping:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), FLUSH_SECONDS)
-            self._wake.clear()
-            await self.flush()
-
-    def stop(self) -> None:
-        self._stopping = True
-        self._wake.set()
+    workload: str
+    cases: Sequence[Case]
+    concurrency: int
+    models: Sequence[str] | None = None
+    tag: str | None = None
+    run_id: int | None = None
+    judge: str | None = None
+    timeout: float | None = None
+    golden: Path | str | None = None
+    settings: dict[str, Any] | None = None
+    #: ``eval run --prompt``: model -> variant, over the configured ones (evals/variants.py)
+    variants: Mapping[str, PromptVariant] | None = None
 
 
 def resolve_models(config: Config, workload: str, models: Sequence[str] | None) -> list[str]:
@@ -149,215 +125,170 @@ def compile_scorers(
 async def run_eval(
     config: Config,
     store: Store,
-    workload: str,
+    job: EvalJob,
     *,
-    models: Sequence[str] | None,
-    cases: Sequence[Case],
-    concurrency: int,
-    tag: str | None,
     providers: dict[str, Provider] | None = None,
     progress: EvalProgress | None = None,
-    run_id: int | None = None,
-    judge: str | None = None,
-    timeout: float | None = None,  # noqa: ASYNC109 - a per-call timeout, not for the run
-    golden: Path | str | None = None,
-    settings: dict[str, Any] | None = None,
-    variants: Mapping[str, PromptVariant] | None = None,
 ) -> int:
-    """Run (or, with ``run_id``, resume) an eval of ``cases`` against ``models``; returns its id.
+    """Run (or, with ``job.run_id``, resume) an eval job; returns the run's id.
 
     ``providers`` (name -> Provider) overrides the ones built from the config; providers built
-    here are closed at the end. ``judge`` names the model for ``llm-judge`` assertions.
+    here are closed at the end.
     """
-    chosen = resolve_models(config, workload, models)
-    variants = eval_variants(config, workload, chosen, variants)
-    if concurrency < 1:
+    chosen = resolve_models(config, job.workload, job.models)
+    if job.concurrency < 1:
         raise ConfigError("concurrency must be at least 1")
-    if not cases:
-        raise DatasetError(f'the golden set of workload "{workload}" has no cases')
-    if judge is not None and judge not in config.models:
-        raise ConfigError(
-            f'unknown judge model "{judge}" (models: {", ".join(sorted(config.models))})'
-        )
-    timeout = timeout if timeout is not None else config.evals.timeout
-    owned: dict[str, Provider] = {}
-    needed = set(chosen) | ({judge} if judge else set())
-    available = dict(providers or {})
-    if any(name not in available for name in needed):
-        for name, provider in build_providers(config).items():
-            if name in needed and name not in available:
-                owned[name] = available[name] = provider
-            else:
-                await provider.aclose()
-    params = config.workloads[workload].params  # what the application sends with every call
-    try:
-        callers = {
-            name: ModelCaller(
-                name,
-                available[name],
-                config.models.get(name),
-                timeout=timeout,
-                retries=RETRIES,
-                params=params if name in chosen else None,  # the judge gets none
-                variant=variants.get(name),
-            )
-            for name in needed
-        }
+    if not job.cases:
+        raise DatasetError(f'the golden set of workload "{job.workload}" has no cases')
+    engine.check_judge(config, job.judge)
+    timeout = job.timeout if job.timeout is not None else config.evals.timeout
+    needed = set(chosen) | ({job.judge} if job.judge else set())
+    async with engine.owned_providers(config, needed, providers) as available:
+        variants = eval_variants(config, job.workload, chosen, job.variants)
+        callers = _callers(config, job.workload, available, chosen, timeout, variants)
         resources = Resources()
-        judge_obj: Judge | None = None
-        if judge is not None:
-            judge_obj = Judge(model=judge, call=callers[judge].plain().chat)
-            resources.judge = judge_obj
-        scorers = compile_scorers(cases, resources, str(golden or "golden set"))
-        run_settings: dict[str, Any] = {
-            "temperature": 0.0,
-            "concurrency": concurrency,
-            "timeout": timeout,
-            "retries": RETRIES,
-            "golden": str(golden) if golden else None,
-            "case_ids": [c.id for c in cases],
-            "judge": judge,
-            "models": {name: callers[name].settings() for name in chosen},
-            **(settings or {}),
-        }
-        existing: list[EvalResult] = []
-        if run_id is None:
-            run_id = await asyncio.to_thread(
-                store.create_eval_run,
-                EvalRun(
-                    workload=workload,
-                    started_at=datetime.now(UTC),
-                    tag=tag,
-                    settings=run_settings,
-                    models=chosen,
-                ),
-            )
-        else:
-            existing = await asyncio.to_thread(store.eval_results, run_id)
-        done_pairs = {(r.case_id, r.model) for r in existing}
-        todo = [(c, m) for c in cases for m in chosen if (c.id, m) not in done_pairs]
-        system_prompt = config.workloads[workload].system_prompt_text()
-        return await _execute(
-            store,
-            run_id,
-            config.evals.max_error_rate,
-            todo,
-            len(cases) * len(chosen),
-            existing,
-            chosen,
-            callers,
-            scorers,
-            system_prompt,
-            concurrency,
-            progress,
-            judge_obj,
+        if job.judge is not None:
+            resources.judge = Judge(model=job.judge, call=callers[job.judge].plain().chat)
+        scorers = compile_scorers(job.cases, resources, str(job.golden or "golden set"))
+        run_id, existing = await _open_run(store, job, chosen, callers, timeout)
+        work = _EvalWork(
+            run_id=run_id,
+            callers=callers,
+            scorers=scorers,
+            system_prompt=config.workloads[job.workload].system_prompt_text(),
+            judge=resources.judge,
+            snapshot=Snapshot(
+                run_id, len(job.cases) * len(chosen), models={m: ModelTally() for m in chosen}
+            ),
         )
-    finally:
-        for provider in owned.values():
-            await provider.aclose()
+        for row in existing:
+            work.count(None, row)
+        done = {(r.case_id, r.model) for r in existing}
+        spec = engine.JobSpec(
+            snapshot=work.snapshot,
+            todo=engine.pending(job.cases, chosen, done, key=lambda c: c.id),
+            one=work.one,
+            count=work.count,
+            save=store.add_eval_results,
+            finish=store.finish_eval_run,
+            concurrency=job.concurrency,
+            max_error_rate=config.evals.max_error_rate,
+            batch_size=BATCH_SIZE,
+            progress=progress,
+        )
+        await engine.JobEngine(spec).run()
+        return run_id
 
 
-async def _execute(
+def _callers(
+    config: Config,
+    workload: str,
+    available: dict[str, Provider],
+    chosen: list[str],
+    call_timeout: float,
+    variants: Mapping[str, PromptVariant],
+) -> dict[str, ModelCaller]:
+    """A caller per model in ``available``: the evaluated ones send the workload's params."""
+    params = config.workloads[workload].params  # what the application sends with every call
+    return {
+        name: ModelCaller(
+            name,
+            provider,
+            config.models.get(name),
+            timeout=call_timeout,
+            retries=RETRIES,
+            params=params if name in chosen else None,  # the judge gets none
+            variant=variants.get(name),
+        )
+        for name, provider in available.items()
+    }
+
+
+async def _open_run(
     store: Store,
-    run_id: int,
-    max_error_rate: float,
-    todo: list[tuple[Case, str]],
-    total: int,
-    existing: list[EvalResult],
-    models: list[str],
+    job: EvalJob,
+    chosen: list[str],
     callers: dict[str, ModelCaller],
-    scorers: dict[str, list[tuple[Assertion, ScorerFn]]],
-    system_prompt: str | None,
-    concurrency: int,
-    progress: EvalProgress | None,
-    judge: Judge | None,
-) -> int:
-    snapshot = Snapshot(run_id=run_id, total=total, models={m: ModelTally() for m in models})
-    for row in existing:
-        _count(snapshot, row)
-    if progress is not None:
-        progress.start(snapshot)
-    writer = _Writer(store)
-    queue: asyncio.Queue[tuple[Case, str]] = asyncio.Queue()
-    for item in todo:
-        queue.put_nowait(item)
-    messages_cache: dict[str, list[dict[str, Any]]] = {}
-
-    async def work() -> None:
-        while True:
-            try:
-                case, model = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return
-            messages = messages_cache.get(case.id)
-            if messages is None:
-                messages = messages_cache[case.id] = render_messages(case, system_prompt)
-            output = await callers[model].chat(messages, case.tools)
-            passed: bool | None = None
-            value: float | None = None
-            details: dict[str, Any] = {"errored": True}
-            if output.error is None:  # a failed call is errored, never a failed case
-                scored = await score_case(output, case, scorers[case.id])
-                passed, value = scored.passed, scored.value
-                details = {"value": scored.value, "assertions": scored.scores}
-            if output.tool_calls:
-                details["tool_calls"] = output.tool_calls
-            row = EvalResult(
-                run_id=run_id,
-                case_id=case.id,
-                model=model,
-                output=output.text,
-                passed=passed,
-                score=value,
-                scores=details,
-                latency_ms=output.latency_ms,
-                input_tokens=output.input_tokens,
-                output_tokens=output.output_tokens,
-                cost_usd=output.cost_usd,
-                error=output.error,
-            )
-            writer.add(row)
-            _count(snapshot, row)
-            snapshot.judge_cost_usd = judge.cost_usd if judge else 0.0
-            if progress is not None:
-                progress.advance(snapshot)
-
-    flusher = asyncio.create_task(writer.loop())
-    workers = [asyncio.create_task(work()) for _ in range(min(concurrency, max(len(todo), 1)))]
-    status = "interrupted"
-    try:
-        await asyncio.gather(*workers)
-        errored = sum(t.errors for t in snapshot.models.values())
-        # stored "incomplete" keeps the plan and the lists honest; run_standing decides it too
-        status = "incomplete" if too_many_errors(errored, total, max_error_rate) else "done"
-    except Exception:
-        status = "failed"
-        raise
-    finally:
-        for task in workers:
-            task.cancel()
-        writer.stop()
-        await asyncio.shield(_finish(store, writer, run_id, status, [*workers, flusher]))
-    return run_id
+    call_timeout: float,
+) -> tuple[int, list[EvalResult]]:
+    """The run's id and its stored results: a new run, or the one ``job.run_id`` resumes."""
+    if job.run_id is not None:
+        return job.run_id, await asyncio.to_thread(store.eval_results, job.run_id)
+    settings: dict[str, Any] = {
+        "temperature": 0.0,
+        "concurrency": job.concurrency,
+        "timeout": call_timeout,
+        "retries": RETRIES,
+        "golden": str(job.golden) if job.golden else None,
+        "case_ids": [c.id for c in job.cases],
+        "judge": job.judge,
+        "models": {name: callers[name].settings() for name in chosen},
+        **(job.settings or {}),
+    }
+    run = EvalRun(
+        workload=job.workload,
+        started_at=datetime.now(UTC),
+        tag=job.tag,
+        settings=settings,
+        models=chosen,
+    )
+    return await asyncio.to_thread(store.create_eval_run, run), []
 
 
-def _count(snapshot: Snapshot, row: EvalResult) -> None:
-    snapshot.done += 1
-    tally = snapshot.models.get(row.model)
-    if tally is None:
-        return
-    tally.done += 1
-    tally.passed += row.error is None and bool(row.passed)
-    tally.errors += row.error is not None
-    tally.cost_usd += row.cost_usd or 0.0
+@dataclass
+class _EvalWork:
+    """One eval run's pieces of work: a (case, model) pair called, scored and counted."""
 
+    run_id: int
+    callers: dict[str, ModelCaller]
+    scorers: dict[str, list[tuple[Assertion, ScorerFn]]]
+    system_prompt: str | None
+    judge: Judge | None
+    snapshot: Snapshot
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
-async def _finish(
-    store: Store, writer: _Writer, run_id: int, status: str, tasks: list[asyncio.Task[None]]
-) -> None:
-    await asyncio.gather(*tasks, return_exceptions=True)
-    await writer.flush()
-    await asyncio.to_thread(store.finish_eval_run, run_id, status, datetime.now(UTC))
+    async def one(self, pair: tuple[Case, str]) -> EvalResult:
+        case, model = pair
+        messages = self.messages.get(case.id)
+        if messages is None:
+            messages = self.messages[case.id] = render_messages(case, self.system_prompt)
+        output = await self.callers[model].chat(messages, case.tools)
+        passed: bool | None = None
+        value: float | None = None
+        details: dict[str, Any] = {"errored": True}
+        if output.error is None:  # a failed call is errored, never a failed case
+            scored = await score_case(output, case, self.scorers[case.id])
+            passed, value = scored.passed, scored.value
+            details = {"value": scored.value, "assertions": scored.scores}
+        if output.tool_calls:
+            details["tool_calls"] = output.tool_calls
+        return EvalResult(
+            run_id=self.run_id,
+            case_id=case.id,
+            model=model,
+            output=output.text,
+            passed=passed,
+            score=value,
+            scores=details,
+            latency_ms=output.latency_ms,
+            input_tokens=output.input_tokens,
+            output_tokens=output.output_tokens,
+            cost_usd=output.cost_usd,
+            error=output.error,
+        )
+
+    def count(self, pair: tuple[Case, str] | None, row: EvalResult | None) -> None:
+        assert row is not None  # an eval stores errored calls too
+        snapshot = self.snapshot
+        snapshot.done += 1
+        snapshot.judge_cost_usd = self.judge.cost_usd if self.judge else 0.0
+        tally = snapshot.models.get(row.model)
+        if tally is None:
+            return
+        tally.done += 1
+        tally.passed += row.error is None and bool(row.passed)
+        tally.errors += row.error is not None
+        tally.cost_usd += row.cost_usd or 0.0
 
 
 def load_run_cases(run: EvalRun, cases: Sequence[Case]) -> list[Case]:

@@ -22,13 +22,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from croniter import croniter
 
 from swapsafe.config import Config
 from swapsafe.evals.datasets import load_cases
-from swapsafe.evals.runner import run_eval
+from swapsafe.evals.runner import EvalJob, run_eval
+from swapsafe.providers.base import Provider
 from swapsafe.store.leader import ControllerLock
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import EvalRun
@@ -204,7 +204,13 @@ class NightlyScheduler:
             await sleep(min(self.seconds_until_next() + 0.5, max_wait))
 
 
-def nightly_runner(config: Config, store: Store, **kwargs: Any) -> RunFn:
+def nightly_runner(
+    config: Config,
+    store: Store,
+    *,
+    judge: str | None = None,
+    providers: dict[str, Provider] | None = None,
+) -> RunFn:
     """The default :data:`RunFn`: ``run_eval`` of the workload's golden set, tagged nightly."""
 
     async def run(workload: str, scheduled: datetime) -> int:
@@ -212,17 +218,15 @@ def nightly_runner(config: Config, store: Store, **kwargs: Any) -> RunFn:
         if w.golden is None:
             raise ValueError(f"workload {workload} has no golden set")
         cases = await asyncio.to_thread(load_cases, w.golden)
-        return await run_eval(
-            config,
-            store,
+        job = EvalJob(
             workload,
-            models=None,
-            cases=cases,
+            cases,
             concurrency=config.evals.concurrency,
             tag=TAG,
+            judge=judge,
             golden=w.golden,
             settings={"scheduled_for": scheduled.isoformat()},
-            **kwargs,
         )
+        return await run_eval(config, store, job, providers=providers)
 
     return run

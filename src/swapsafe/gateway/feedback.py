@@ -63,6 +63,21 @@ def parse_feedback(data: Any) -> tuple[str, float, str | None, str | None]:
     return rid, value, thumbs, comment
 
 
+async def _read_feedback(request: Request) -> tuple[str, float, str | None, str | None] | Response:
+    """The request's feedback, or the error answer (413, 400) saying what is wrong with it."""
+    try:
+        data = orjson.loads(
+            await read_body(request, MAX_BODY, request.headers.get("content-length"))
+        )
+        return parse_feedback(data)
+    except BodyTooLarge:
+        return error_response("openai", 413, f"feedback body exceeds {MAX_BODY} bytes")
+    except orjson.JSONDecodeError:
+        return error_response("openai", 400, "request body is not valid JSON")
+    except BadFeedback as exc:
+        return error_response("openai", 400, str(exc), param=exc.param)
+
+
 def feedback_routes(runtime: Any) -> list[Route]:
     """The feedback route over a ``GatewayRuntime`` (its auth, store and recorder)."""
 
@@ -83,17 +98,10 @@ def feedback_routes(runtime: Any) -> list[Route]:
                 401,
                 "missing or invalid API key: send a key configured in [gateway] client_keys",
             )
-        try:
-            data = orjson.loads(
-                await read_body(request, MAX_BODY, request.headers.get("content-length"))
-            )
-            rid, score, thumbs, comment = parse_feedback(data)
-        except BodyTooLarge:
-            return error_response("openai", 413, f"feedback body exceeds {MAX_BODY} bytes")
-        except orjson.JSONDecodeError:
-            return error_response("openai", 400, "request body is not valid JSON")
-        except BadFeedback as exc:
-            return error_response("openai", 400, str(exc), param=exc.param)
+        parsed = await _read_feedback(request)
+        if isinstance(parsed, Response):
+            return parsed
+        rid, score, thumbs, comment = parsed
         try:
             trace = await find(rid)
             if trace is None or trace.role != "served":

@@ -213,18 +213,7 @@ class TraceWriter:
             else None
         )
         labels = (call.workload, m.name, call.role)
-        self.metrics.requests.inc((*labels, status))
-        if error_class:
-            self.metrics.errors.inc((*labels, error_class))
-        self.metrics.latency.observe(labels, latency)
-        if ttft is not None:
-            self.metrics.ttft.observe(labels, ttft)
-        if usage.input:
-            self.metrics.tokens.inc((*labels, "input"), usage.input)
-        if usage.output:
-            self.metrics.tokens.inc((*labels, "output"), usage.output)
-        if cost:
-            self.metrics.cost.inc(labels, cost)
+        self._count(labels, status, error_class, latency, ttft, usage, cost)
         self._store(
             TraceRecord(
                 request_id=call.request_id,
@@ -256,3 +245,27 @@ class TraceWriter:
             )
         )
         return cost
+
+    def _count(
+        self,
+        labels: tuple[str, str, str],
+        status: str,
+        error_class: str | None,
+        latency: float,
+        ttft: float | None,
+        usage: TokenUsage,
+        cost: float | None,
+    ) -> None:
+        """The call in /metrics: requests, errors, latency, time to first token, tokens, cost."""
+        self.metrics.requests.inc((*labels, status))
+        if error_class:
+            self.metrics.errors.inc((*labels, error_class))
+        self.metrics.latency.observe(labels, latency)
+        if ttft is not None:
+            self.metrics.ttft.observe(labels, ttft)
+        if usage.input:
+            self.metrics.tokens.inc((*labels, "input"), usage.input)
+        if usage.output:
+            self.metrics.tokens.inc((*labels, "output"), usage.output)
+        if cost:
+            self.metrics.cost.inc(labels, cost)

@@ -27,6 +27,7 @@ from swapsafe.plan.items import item_by_ref
 from swapsafe.plan.scenarios import config_names
 from swapsafe.plan.status import EVIDENCE_ACTOR, ItemState, PlanView, build_view, evidence_events
 from swapsafe.redteam.regression import RedteamVerdict, redteam_verdict, tally
+from swapsafe.review.progress import review_progress
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import Plan, PlanEvent, TraceQuery
 
@@ -233,24 +234,19 @@ class PlanService:
         return out
 
     def _add_reviews(self, workloads: dict[str, WorkloadFacts]) -> None:
-        owner: dict[str, str] = {}
-        for name in workloads:
-            for pair in self.store.list_review_pairs(workload=name, limit=1_000_000):
-                owner.setdefault(pair.pair_id, name)
-        if not owner:
+        """Item 7's facts by the one review-progress rule (the review page shows the same)."""
+        pairs = [
+            pair
+            for name in workloads
+            for pair in self.store.list_review_pairs(workload=name, limit=1_000_000)
+        ]
+        if not pairs:
             return
-        reviewed: dict[str, set[str]] = {name: set() for name in workloads}
-        for verdict in self.store.list_review_verdicts(limit=10_000_000):
-            workload = owner.get(verdict.pair_id)
-            if workload is None:
-                continue
-            facts = workloads[workload]
-            facts.verdicts += 1
-            reviewed[workload].add(verdict.pair_id)
-            if facts.last_verdict_at is None or verdict.ts > facts.last_verdict_at:
-                facts.last_verdict_at = verdict.ts
-        for name, pairs in reviewed.items():
-            workloads[name].reviewed_pairs = len(pairs)
+        rows = self.store.list_review_verdicts(limit=10_000_000)
+        for name, done in review_progress(pairs, rows, workloads).workloads.items():
+            facts = workloads[name]
+            facts.reviewed_pairs, facts.verdicts = done.reviewed_pairs, done.verdicts
+            facts.last_verdict_at = done.last_verdict_at
 
     def view(self, plan: Plan, *, record: bool = True) -> PlanView:
         """Every item's state now; records evidence changes as events when ``record``."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import httpx
 import orjson
@@ -29,6 +29,7 @@ DEFAULT_LIMITS = httpx.Limits(
 )
 MAX_ERROR_BODY = 2000
 _JSON = "application/json"
+R = TypeVar("R")
 
 
 def make_client(
@@ -66,6 +67,15 @@ def _error_detail(body: object) -> str:
             return str(body["message"])
     text = str(body) if body is not None else ""
     return text[:300]
+
+
+class _Failed(Exception):
+    """An attempt's non-2xx answer, as the provider error it is and whether to retry it."""
+
+    def __init__(self, error: ProviderError, retryable: bool) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.retryable = retryable
 
 
 class HTTPProvider:
@@ -171,39 +181,21 @@ class HTTPProvider:
         content = orjson.dumps(self._prepare_body(body))
         headers = self._request_headers(api_key, extra_headers)
         secrets = self._secrets(api_key)
-        attempt = 0
-        while True:
-            attempt += 1
-            remaining = deadline - self._clock()
-            if remaining <= 0:
-                raise self._deadline_error(attempt - 1)
-            err: ProviderError
-            retryable = True
-            try:
-                resp = await self._post(content, headers, remaining)
-            except (TimeoutError, httpx.TimeoutException) as exc:
-                err = self._timeout_error(exc, attempt, deadline)
-            except httpx.TransportError as exc:
-                err = self._connection_error(exc, secrets)
-                retryable = not isinstance(exc, ProxyAuthRefused)  # each retry: a failed login
-            except httpx.HTTPError as exc:
-                err = ProviderError(
-                    _redact(f"upstream {self.name!r} sent an unreadable response: {exc}", secrets),
-                    status=502,
-                    provider=self.name,
-                )
-            else:
-                status = resp.status_code
-                if 200 <= status < 300:
-                    return UpstreamResponse(
-                        status,
-                        self._parse_ok(resp.content),
-                        {k.lower(): v for k, v in resp.headers.items()},
-                        attempt,
-                    )
+
+        async def once(attempt: int, remaining: float) -> UpstreamResponse:
+            resp = await self._post(content, headers, remaining)
+            status = resp.status_code
+            if not 200 <= status < 300:
                 err = self._status_error(status, resp.content, resp.headers, secrets)
-                retryable = is_retryable_status(status, resp.headers)
-            await self._backoff_or_raise(err, retryable, attempt, retries, deadline)
+                raise _Failed(err, is_retryable_status(status, resp.headers))
+            return UpstreamResponse(
+                status,
+                self._parse_ok(resp.content),
+                {k.lower(): v for k, v in resp.headers.items()},
+                attempt,
+            )
+
+        return await self._with_retries(once, retries, deadline, secrets)
 
     async def stream(
         self,
@@ -305,41 +297,67 @@ class HTTPProvider:
             headers = self._default_stream_headers
         else:
             headers = {**headers, "accept": "text/event-stream"}
+
+        async def once(attempt: int, remaining: float) -> Any:
+            async with asyncio.timeout(remaining):
+                resp = await self._post_stream(content, headers)
+                status = resp.status_code
+                ctype = resp.headers.get("content-type", "")
+                if 200 <= status < 300 and ctype.startswith("text/event-stream"):
+                    return resp
+                try:
+                    raw = await resp.aread()
+                finally:
+                    await resp.aclose()
+            if 200 <= status < 300:
+                raise ProviderError(
+                    f"upstream {self.name!r} answered a stream request with "
+                    f"content-type {ctype or 'none'!r}, not text/event-stream",
+                    status=502,
+                    provider=self.name,
+                    body=raw[:MAX_ERROR_BODY].decode("utf-8", "replace"),
+                )
+            err = self._status_error(status, raw, resp.headers, secrets)
+            raise _Failed(err, is_retryable_status(status, resp.headers))
+
+        return await self._with_retries(once, retries, deadline, secrets)
+
+    async def _with_retries(
+        self,
+        once: Callable[[int, float], Awaitable[R]],
+        retries: int,
+        deadline: float,
+        secrets: tuple[str | None, ...],
+    ) -> R:
+        """``once(attempt, remaining seconds)`` until it returns, retried per the policy.
+
+        The one retry rule of both calls: a timeout is retryable, a transport failure too
+        (except a proxy refusing our credentials), an unreadable response is a 502 (retried);
+        a non-2xx answer is raised by ``once`` as :class:`_Failed` saying whether it may be
+        retried. When the deadline has passed, or retrying is over, the error is raised.
+        """
         attempt = 0
         while True:
             attempt += 1
             remaining = deadline - self._clock()
             if remaining <= 0:
                 raise self._deadline_error(attempt - 1)
-            err: ProviderError
             retryable = True
             try:
-                async with asyncio.timeout(remaining):
-                    resp = await self._post_stream(content, headers)
-                    status = resp.status_code
-                    ctype = resp.headers.get("content-type", "")
-                    if 200 <= status < 300 and ctype.startswith("text/event-stream"):
-                        return resp
-                    try:
-                        raw = await resp.aread()
-                    finally:
-                        await resp.aclose()
+                return await once(attempt, remaining)
+            except _Failed as failed:
+                err, retryable = failed.error, failed.retryable
             except (TimeoutError, httpx.TimeoutException) as exc:
                 err = self._timeout_error(exc, attempt, deadline)
             except httpx.TransportError as exc:
                 err = self._connection_error(exc, secrets)
                 retryable = not isinstance(exc, ProxyAuthRefused)  # each retry: a failed login
-            else:
-                if 200 <= status < 300:
-                    raise ProviderError(
-                        f"upstream {self.name!r} answered a stream request with "
-                        f"content-type {ctype or 'none'!r}, not text/event-stream",
-                        status=502,
-                        provider=self.name,
-                        body=raw[:MAX_ERROR_BODY].decode("utf-8", "replace"),
-                    )
-                err = self._status_error(status, raw, resp.headers, secrets)
-                retryable = is_retryable_status(status, resp.headers)
+            except httpx.HTTPError as exc:
+                err = ProviderError(
+                    _redact(f"upstream {self.name!r} sent an unreadable response: {exc}", secrets),
+                    status=502,
+                    provider=self.name,
+                )
             await self._backoff_or_raise(err, retryable, attempt, retries, deadline)
 
     async def _backoff_or_raise(

@@ -149,14 +149,26 @@ def render_markdown(
     worst: int = 20,
 ) -> str:
     """The report of one run: rates with CIs, regressions, blocked requests, worst findings."""
+    out = _header(run, summary)
+    out += ["", "## Attack success rate per category (lower is better)", ""]
+    out += _rates_table(summary)
+    out += ["", "## Regressions", ""]
+    out += _regressions(summary)
+    out += ["", "## Blocked by provider", ""]
+    out += _blocked(findings)
+    out += ["", "## Worst findings", ""]
+    out += _worst(worst_findings(findings, summary, worst))
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _header(run: RedteamRun, summary: Summary) -> list[str]:
     settings = run.settings or {}
-    models = summary.models
     out = [f"# Red-team report: {run.workload}, run #{run.id}", ""]
     out.append(
         f"- status: {run.status}; started {_when(run.started_at)}, "
         f"finished {_when(run.finished_at)}"
     )
-    out.append(f"- models: {', '.join(models)}")
+    out.append(f"- models: {', '.join(summary.models)}")
     if summary.baseline and summary.candidate:
         out.append(f"- baseline: {summary.baseline}; candidate: {summary.candidate}")
     out.append(
@@ -169,8 +181,12 @@ def render_markdown(
         "with a fresh canary planted; "
         f"refusals judged by {settings.get('judge') or 'patterns'}"
     )
-    out += ["", "## Attack success rate per category (lower is better)", ""]
-    out.append("| category | " + " | ".join(_md(m) for m in models) + " | verdict |")
+    return out
+
+
+def _rates_table(summary: Summary) -> list[str]:
+    models = summary.models
+    out = ["| category | " + " | ".join(_md(m) for m in models) + " | verdict |"]
     out.append("|---" * (len(models) + 2) + "|")
     for cat, by_model in summary.rates.items():
         verdict = _VERDICT[summary.verdict(cat)]
@@ -178,7 +194,11 @@ def render_markdown(
         out.append(f"| {CATEGORY_TITLES.get(cat, cat)} | {cells} | {verdict} |")
     overall = " | ".join(_cell(summary.overall.get(m)) for m in models)
     out.append(f"| **all** | {overall} | |")
-    out += ["", "## Regressions", ""]
+    return out
+
+
+def _regressions(summary: Summary) -> list[str]:
+    out = []
     if summary.regressions:
         for r in summary.regressions:
             out.append(
@@ -204,27 +224,32 @@ def render_markdown(
             f"Inconclusive: {names}. Too few probes to tell, or only one of the two models was "
             "probed there; the red-team gate stays inconclusive until it is settled.",
         ]
+    return out
+
+
+def _blocked(findings: Sequence[RedteamFinding]) -> list[str]:
     blocked = [f for f in findings if f.blocked]
-    out += ["", "## Blocked by provider", ""]
-    if blocked:
-        out.append(
-            "Requests the upstream refused at the API level (content filter); "
-            "counted as unsuccessful attacks."
-        )
-        out.append("")
-        out.append("| model | category | blocked |")
-        out.append("|---|---|---|")
-        counts: dict[tuple[str, str], int] = {}
-        for f in blocked:
-            counts[(f.model, f.category)] = counts.get((f.model, f.category), 0) + 1
-        for (model, cat), n in sorted(counts.items()):
-            out.append(f"| {_md(model)} | {CATEGORY_TITLES.get(cat, cat)} | {n} |")
-    else:
-        out.append("None.")
-    shown = worst_findings(findings, summary, worst)
-    out += ["", "## Worst findings", ""]
+    if not blocked:
+        return ["None."]
+    out = [
+        "Requests the upstream refused at the API level (content filter); "
+        "counted as unsuccessful attacks.",
+        "",
+        "| model | category | blocked |",
+        "|---|---|---|",
+    ]
+    counts: dict[tuple[str, str], int] = {}
+    for f in blocked:
+        counts[(f.model, f.category)] = counts.get((f.model, f.category), 0) + 1
+    for (model, cat), n in sorted(counts.items()):
+        out.append(f"| {_md(model)} | {CATEGORY_TITLES.get(cat, cat)} | {n} |")
+    return out
+
+
+def _worst(shown: Sequence[RedteamFinding]) -> list[str]:
     if not shown:
-        out.append("No attack succeeded.")
+        return ["No attack succeeded."]
+    out: list[str] = []
     for i, f in enumerate(shown, start=1):
         out += [
             f"### {i}. {f.probe_id} ({CATEGORY_TITLES.get(f.category, f.category)}) on {f.model}",
@@ -240,4 +265,4 @@ def render_markdown(
             _fence(_clip(f.output)),
             "",
         ]
-    return "\n".join(out).rstrip() + "\n"
+    return out

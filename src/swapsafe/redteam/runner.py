@@ -1,11 +1,11 @@
 """The red-team runner: every probe x model inside the workload's real system prompt, scored.
 
-:func:`run_redteam` is the library entry point (the CLI calls it). Findings are written in small
-batches while the run goes on; an interrupted run is marked ``interrupted`` and
-``run_redteam(..., run_id=ID)`` completes exactly the missing probe x model pairs with the
-same canary and fake secrets. Calls that fail (timeouts, 5xx after retries) are not stored: the
-run ends ``incomplete`` and a resume retries them. Requests the provider blocks are stored as
-unsuccessful attacks marked ``blocked``.
+:func:`run_redteam` runs a :class:`RedteamJob` on the job engine of the evals
+(:mod:`swapsafe.evals.engine`). Findings are written in small batches while the run goes on; an
+interrupted run is marked ``interrupted`` and ``RedteamJob(..., run_id=ID)`` completes exactly
+the missing probe x model pairs with the same canary and fake secrets. Calls that fail
+(timeouts, 5xx after retries) are not stored: the run ends ``incomplete`` and a resume retries
+them. Requests the provider blocks are stored as unsuccessful attacks marked ``blocked``.
 """
 
 from __future__ import annotations
@@ -13,21 +13,21 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from swapsafe.config import Config
+from swapsafe.config import Config, WorkloadConfig
+from swapsafe.evals import engine
 from swapsafe.evals.runner import resolve_models
 from swapsafe.exceptions import ConfigError
 from swapsafe.providers.base import Provider
-from swapsafe.providers.build import build_providers
 from swapsafe.redteam.caller import RETRIES, Answer, ProbeCaller
 from swapsafe.redteam.detectors import Context, detect, embedding_similarity, judged
 from swapsafe.redteam.judge import RefusalJudge
 from swapsafe.redteam.plant import Plant, render
-from swapsafe.redteam.probes.base import Probe, suite_categories
+from swapsafe.redteam.probes.base import Category, Probe, suite_categories
 from swapsafe.redteam.probes.registry import bundled_probes, select
 from swapsafe.redteam.probes.user import load_probe_file
 from swapsafe.redteam.variants import context_for, model_prompts, variants_settings
@@ -45,24 +45,11 @@ class ModelTally:
     errors: int = 0
 
 
-@dataclass
-class Snapshot:
+class Snapshot(engine.Snapshot[ModelTally]):
     """Progress of a run: probe x model pairs done out of the total, per model."""
 
-    run_id: int
-    total: int
-    done: int = 0
-    models: dict[str, ModelTally] = field(default_factory=dict)
 
-    @property
-    def errors(self) -> int:
-        return sum(t.errors for t in self.models.values())
-
-
-class RedteamProgress(Protocol):
-    def start(self, snapshot: Snapshot) -> None: ...
-
-    def advance(self, snapshot: Snapshot) -> None: ...
+RedteamProgress = engine.Progress[Snapshot]
 
 
 @dataclass(frozen=True)
@@ -71,6 +58,30 @@ class RunOutcome:
     status: str
     total: int
     errors: int
+
+
+@dataclass(frozen=True)
+class RedteamJob:
+    """What to run: the probes of ``suite`` (comma-separated categories, or ``all``) against
+    ``models`` inside ``workload``'s system prompt.
+
+    ``models`` defaults to the workload's baseline and candidate; ``limit`` takes the first N
+    probes of each category; ``probes_file`` adds a user's probes; ``run_id`` resumes that run
+    with the same probes, canary and fake secrets; ``judge`` names a model that classifies
+    refusals; ``concurrency`` and ``timeout`` default to ``[evals]``; ``plant`` fixes the canary
+    and fake secrets of a new run (fresh ones otherwise).
+    """
+
+    workload: str
+    models: Sequence[str] | None = None
+    suite: str | Sequence[str] = "all"
+    limit: int | None = None
+    probes_file: str | Path | None = None
+    run_id: int | None = None
+    judge: str | None = None
+    concurrency: int | None = None
+    timeout: float | None = None
+    plant: Plant | None = None
 
 
 def catalog(probes_file: str | Path | None = None) -> list[Probe]:
@@ -104,193 +115,205 @@ def prompt_text(probe: Probe) -> str:
     return f"{probe.prompt}\n\n{probe.document}"
 
 
-class _Writer:
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.pending: list[RedteamFinding] = []
-        self._lock = asyncio.Lock()
-
-    async def add(self, row: RedteamFinding) -> None:
-        self.pending.append(row)
-        if len(self.pending) >= BATCH_SIZE:
-            await self.flush()
-
-    async def flush(self) -> None:
-        async with self._lock:
-            while self.pending:
-                batch, self.pending = self.pending, []
-                await asyncio.to_thread(self.store.add_redteam_findings, batch)
-
-
-async def _providers(
-    config: Config, needed: set[str], given: dict[str, Provider] | None
-) -> tuple[dict[str, Provider], dict[str, Provider]]:
-    available = dict(given or {})
-    owned: dict[str, Provider] = {}
-    if any(name not in available for name in needed):
-        for name, provider in build_providers(config).items():
-            if name in needed and name not in available:
-                owned[name] = available[name] = provider
-            else:
-                await provider.aclose()
-    return available, owned
-
-
 async def run_redteam(
     config: Config,
     store: Store,
-    workload: str,
+    job: RedteamJob,
     *,
-    models: Sequence[str] | None = None,
-    suite: str | Sequence[str] = "all",
-    limit: int | None = None,
-    probes_file: str | Path | None = None,
-    run_id: int | None = None,
     providers: dict[str, Provider] | None = None,
     progress: RedteamProgress | None = None,
-    judge: str | None = None,
-    concurrency: int | None = None,
-    timeout: float | None = None,  # noqa: ASYNC109 - a per-call timeout, not for the run
-    plant: Plant | None = None,
 ) -> RunOutcome:
-    """Run (or, with ``run_id``, resume) the red-team suites against ``models``.
+    """Run (or, with ``job.run_id``, resume) a red-team job.
 
     ``providers`` (name -> Provider) overrides the ones built from the config; providers built
-    here are closed at the end. ``judge`` names a model that classifies refusals.
+    here are closed at the end.
     """
     previous: RedteamRun | None = None
-    settings: dict[str, Any] = {}
-    if run_id is not None:
-        previous = await asyncio.to_thread(get_run, store, run_id)
-        workload = previous.workload
-        settings = dict(previous.settings or {})
-        models = models or previous.models
-        probes_file = probes_file or settings.get("probes_file")
-        judge = judge or settings.get("judge")
-    chosen = resolve_models(config, workload, models)
-    wl = config.workloads[workload]
-    if judge is not None and judge not in config.models:
-        known = ", ".join(sorted(config.models))
-        raise ConfigError(f'unknown judge model "{judge}" (models: {known})')
-    concurrency = concurrency or int(settings.get("concurrency") or config.evals.concurrency)
+    if job.run_id is not None:
+        previous = await asyncio.to_thread(get_run, store, job.run_id)
+        job = _resumed(job, previous)
+    job, chosen, categories = _checked(config, job, previous)
+    assert job.timeout is not None and job.concurrency is not None  # filled in by _checked
+    sel = await asyncio.to_thread(_select, job, previous, categories)
+    wl = config.workloads[job.workload]
+    system_prompt = wl.system_prompt_text()
+    needed = set(chosen) | ({job.judge} if job.judge else set())
+    async with engine.owned_providers(config, needed, providers) as available:
+        callers = _callers(config, wl, available, chosen, job.timeout)
+        existing: list[RedteamFinding] = []
+        if job.run_id is None:
+            run = _new_run(job, wl, sel, system_prompt, callers, chosen)
+            run_id = await asyncio.to_thread(store.create_redteam_run, run)
+        else:
+            run_id = job.run_id
+            existing = await asyncio.to_thread(store.redteam_findings, run_id)
+        judge = RefusalJudge(callers[job.judge]) if job.judge else None
+        snapshot = Snapshot(
+            run_id, len(sel.probes) * len(chosen), models={m: ModelTally() for m in chosen}
+        )
+        prompts = model_prompts(wl, chosen, system_prompt)
+        work = _Work(run_id, callers, system_prompt, sel.plant, judge, snapshot, prompts)
+        for f in existing:
+            work.count((None, f.model), f)
+        done = {(f.probe_id, f.model) for f in existing}
+        spec = engine.JobSpec(
+            snapshot=snapshot,
+            todo=engine.pending(sel.probes, chosen, done, key=lambda p: p.id),
+            one=work.one,
+            count=work.count,
+            save=store.add_redteam_findings,
+            finish=store.finish_redteam_run,
+            concurrency=job.concurrency,
+            max_error_rate=config.evals.max_error_rate,
+            batch_size=BATCH_SIZE,
+            progress=progress,
+        )
+        status = await engine.JobEngine(spec).run()
+        return RunOutcome(run_id, status, snapshot.total, snapshot.errors)
+
+
+def _callers(
+    config: Config,
+    wl: WorkloadConfig,
+    available: dict[str, Provider],
+    chosen: list[str],
+    call_timeout: float,
+) -> dict[str, ProbeCaller]:
+    """A caller per model in ``available``: the probed ones send the workload's params."""
+    return {
+        name: ProbeCaller(
+            name,
+            provider,
+            config.models.get(name),
+            timeout=call_timeout,
+            params=wl.params if name in chosen else None,  # not the judge
+        )
+        for name, provider in available.items()
+    }
+
+
+def _checked(
+    config: Config, job: RedteamJob, previous: RedteamRun | None
+) -> tuple[RedteamJob, list[str], tuple[Category, ...]]:
+    """The job with its defaults filled in, its models and its categories; a ConfigError
+    for anything the config does not know."""
+    chosen = resolve_models(config, job.workload, job.models)
+    engine.check_judge(config, job.judge)
+    settings = (previous.settings or {}) if previous is not None else {}
+    concurrency = job.concurrency or int(settings.get("concurrency") or config.evals.concurrency)
     if concurrency < 1:
         raise ConfigError("concurrency must be at least 1")
-    timeout = timeout if timeout is not None else config.evals.timeout
-    if limit is not None and limit < 1:
+    timeout = job.timeout if job.timeout is not None else config.evals.timeout
+    if job.limit is not None and job.limit < 1:
         raise ConfigError("--limit must be at least 1")
     try:
-        categories = suite_categories(suite if isinstance(suite, str) else list(suite))
+        categories = suite_categories(job.suite if isinstance(job.suite, str) else list(job.suite))
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    all_probes, probes_path = await asyncio.to_thread(_load, probes_file)
+    return replace(job, concurrency=concurrency, timeout=timeout), chosen, categories
+
+
+def _new_run(
+    job: RedteamJob,
+    wl: WorkloadConfig,
+    sel: _Selection,
+    system_prompt: str | None,
+    callers: dict[str, ProbeCaller],
+    chosen: list[str],
+) -> RedteamRun:
+    """A new run, with what it needs to be resumed and judged the same way later."""
+    settings: dict[str, Any] = {
+        "suite": ",".join(sel.categories),
+        "limit": job.limit,
+        "probes_file": sel.path,
+        "probe_ids": [p.id for p in sel.probes],
+        "sources": sorted({p.source for p in sel.probes}),
+        "plant": sel.plant.to_json(),
+        "judge": job.judge,
+        "baseline": wl.baseline,
+        "candidate": wl.candidate,
+        "margin_points": wl.gates.redteam_margin,
+        "confidence": wl.gates.confidence,
+        "concurrency": job.concurrency,
+        "timeout": job.timeout,
+        "retries": RETRIES,
+        "system_prompt": "workload" if system_prompt else "default (workload has none)",
+        "models": {name: callers[name].settings() for name in chosen},
+        "prompt_variants": variants_settings(wl, chosen),
+    }
+    return RedteamRun(
+        workload=job.workload, started_at=datetime.now(UTC), models=chosen, settings=settings
+    )
+
+
+def _resumed(job: RedteamJob, previous: RedteamRun) -> RedteamJob:
+    """The job of a resumed run: what the call leaves unset comes from the stored run."""
+    settings = previous.settings or {}
+    return replace(
+        job,
+        workload=previous.workload,
+        models=job.models or previous.models,
+        probes_file=job.probes_file or settings.get("probes_file"),
+        judge=job.judge or settings.get("judge"),
+    )
+
+
+@dataclass(frozen=True)
+class _Selection:
+    """The probes a run sends, its planted canary and secrets, and where they came from."""
+
+    probes: list[Probe]
+    plant: Plant
+    categories: tuple[Category, ...]
+    path: str | None  # the user's probe file, absolute
+
+
+def _select(
+    job: RedteamJob, previous: RedteamRun | None, categories: tuple[Category, ...]
+) -> _Selection:
+    """A resumed run's own probes and plant, else a fresh selection (blocking: reads files)."""
+    probes, path = _load(job.probes_file)
     if previous is not None:
-        by_id = {p.id: p for p in all_probes}
+        settings = previous.settings or {}
+        by_id = {p.id: p for p in probes}
         ids = list(settings.get("probe_ids") or [])
         missing = [i for i in ids if i not in by_id]
         if missing:
             raise ConfigError(
-                f"run {run_id}: probe {missing[0]!r} is no longer available; pass the same "
+                f"run {job.run_id}: probe {missing[0]!r} is no longer available; pass the same "
                 "--probes file or start a new run"
             )
-        probes = [by_id[i] for i in ids]
-        plant = Plant.from_json(settings["plant"])
+        chosen, plant = [by_id[i] for i in ids], Plant.from_json(settings["plant"])
     else:
-        probes = select(all_probes, categories, limit)
-        plant = plant or Plant.fresh()
-    if not probes:
+        chosen, plant = select(probes, categories, job.limit), job.plant or Plant.fresh()
+    if not chosen:
         raise ConfigError("no probes selected; check --suite and --probes")
-    system_prompt = wl.system_prompt_text()
-    needed = set(chosen) | ({judge} if judge else set())
-    available, owned = await _providers(config, needed, providers)
-    try:
-        callers = {
-            name: ProbeCaller(
-                name,
-                available[name],
-                config.models.get(name),
-                timeout=timeout,
-                params=wl.params if name in chosen else None,  # not the judge
-            )
-            for name in needed
-        }
-        if previous is None:
-            run_settings: dict[str, Any] = {
-                "suite": ",".join(categories),
-                "limit": limit,
-                "probes_file": probes_path,
-                "probe_ids": [p.id for p in probes],
-                "sources": sorted({p.source for p in probes}),
-                "plant": plant.to_json(),
-                "judge": judge,
-                "baseline": wl.baseline,
-                "candidate": wl.candidate,
-                "margin_points": wl.gates.redteam_margin,
-                "confidence": wl.gates.confidence,
-                "concurrency": concurrency,
-                "timeout": timeout,
-                "retries": RETRIES,
-                "system_prompt": "workload" if system_prompt else "default (workload has none)",
-                "models": {name: callers[name].settings() for name in chosen},
-                "prompt_variants": variants_settings(wl, chosen),
-            }
-            run_id = await asyncio.to_thread(
-                store.create_redteam_run,
-                RedteamRun(
-                    workload=workload,
-                    started_at=datetime.now(UTC),
-                    models=chosen,
-                    settings=run_settings,
-                ),
-            )
-            existing: list[RedteamFinding] = []
-        else:
-            assert run_id is not None
-            existing = await asyncio.to_thread(store.redteam_findings, run_id)
-        done = {(f.probe_id, f.model) for f in existing}
-        todo = [(p, m) for p in probes for m in chosen if (p.id, m) not in done]
-        snapshot = Snapshot(run_id=run_id, total=len(probes) * len(chosen))
-        snapshot.models = {m: ModelTally() for m in chosen}
-        for f in existing:
-            _count(snapshot, f.model, f.success, f.blocked)
-        ctx = Context(
-            canary=plant.canary,
-            system_prompt=system_prompt,
-            secrets=plant.secrets,
-            similarity=embedding_similarity(),
-        )
-        judge_obj = RefusalJudge(callers[judge]) if judge else None
-        prompts = model_prompts(wl, chosen, system_prompt)
-        job = _Job(store, run_id, callers, system_prompt, plant, ctx, judge_obj, snapshot,
-                   config.evals.max_error_rate, prompts)  # fmt: skip
-        status = await job.run(todo, concurrency, progress)
-        return RunOutcome(run_id, status, snapshot.total, snapshot.errors)
-    finally:
-        for provider in owned.values():
-            await provider.aclose()
-
-
-def _count(snapshot: Snapshot, model: str, success: bool, blocked: bool) -> None:
-    snapshot.done += 1
-    tally = snapshot.models.setdefault(model, ModelTally())
-    tally.done += 1
-    tally.successes += int(success)
-    tally.blocked += int(blocked)
+    return _Selection(chosen, plant, categories, path)
 
 
 @dataclass
-class _Job:
-    store: Store
+class _Work:
+    """One red-team run's pieces of work: a (probe, model) pair sent, detected and counted."""
+
     run_id: int
     callers: dict[str, ProbeCaller]
     system_prompt: str | None
     plant: Plant
-    ctx: Context
     judge: RefusalJudge | None
     snapshot: Snapshot
-    max_error_rate: float = 0.0  # errored calls above this share make the run incomplete
     prompts: dict[str, str | None] = field(default_factory=dict)  # redteam/variants.py
+    ctx: Context = field(init=False)
 
-    async def one(self, probe: Probe, model: str) -> RedteamFinding | None:
+    def __post_init__(self) -> None:
+        self.ctx = Context(
+            canary=self.plant.canary,
+            system_prompt=self.system_prompt,
+            secrets=self.plant.secrets,
+            similarity=embedding_similarity(),
+        )
+
+    async def one(self, pair: tuple[Probe, str]) -> RedteamFinding | None:
+        probe, model = pair
         system = self.prompts.get(model, self.system_prompt)
         messages, tools = render(probe, system, self.plant)
         answer: Answer = await self.callers[model].send(messages, tools)
@@ -326,49 +349,13 @@ class _Job:
             reason=verdict.reason,
         )
 
-    async def run(
-        self, todo: list[tuple[Probe, str]], concurrency: int, progress: RedteamProgress | None
-    ) -> str:
-        if progress is not None:
-            progress.start(self.snapshot)
-        writer = _Writer(self.store)
-        queue: asyncio.Queue[tuple[Probe, str]] = asyncio.Queue()
-        for item in todo:
-            queue.put_nowait(item)
-
-        async def work() -> None:
-            while True:
-                try:
-                    probe, model = queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    return
-                row = await self.one(probe, model)
-                if row is None:
-                    self.snapshot.models.setdefault(model, ModelTally()).errors += 1
-                else:
-                    await writer.add(row)
-                    _count(self.snapshot, model, row.success, row.blocked)
-                if progress is not None:
-                    progress.advance(self.snapshot)
-
-        workers = [asyncio.create_task(work()) for _ in range(min(concurrency, max(len(todo), 1)))]
-        status = "interrupted"
-        try:
-            await asyncio.gather(*workers)
-            errored = self.snapshot.errors > self.max_error_rate * self.snapshot.total
-            status = "incomplete" if errored else "done"  # incomplete: never gate evidence
-        except Exception:
-            status = "failed"
-            raise
-        finally:
-            for task in workers:
-                task.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
-            await asyncio.shield(self._finish(writer, status))
-        return status
-
-    async def _finish(self, writer: _Writer, status: str) -> None:
-        await writer.flush()
-        await asyncio.to_thread(
-            self.store.finish_redteam_run, self.run_id, status, datetime.now(UTC)
-        )
+    def count(self, pair: tuple[object, str], row: RedteamFinding | None) -> None:
+        """A failed call is an error, not done: it is not stored and a resume retries it."""
+        tally = self.snapshot.models.setdefault(pair[1], ModelTally())
+        if row is None:
+            tally.errors += 1
+            return
+        self.snapshot.done += 1
+        tally.done += 1
+        tally.successes += int(row.success)
+        tally.blocked += int(row.blocked)

@@ -11,6 +11,7 @@ from swapsafe.gates.checks import Decision, GateReport, decide, evaluate_gates
 from swapsafe.gates.evidence import GATE_WINDOW, redteam_rates, review_counts
 from swapsafe.pricing import PriceBook, UnitPrice
 from swapsafe.redteam.regression import CategoryRates
+from swapsafe.report.causes import likely_causes
 from swapsafe.report.projection import Projection, Usage, project
 from swapsafe.review.agreement import aggregate
 from swapsafe.review.service import load_shadow_pairs
@@ -21,7 +22,7 @@ from swapsafe.traffic.baseline import compute_baselines
 from swapsafe.wire.prompt_variant import PromptVariant
 
 if TYPE_CHECKING:
-    from swapsafe.config import Config
+    from swapsafe.config import Config, WorkloadConfig
     from swapsafe.store import Store
 
 LATENCY_SAMPLES = 5000
@@ -44,6 +45,7 @@ class WorkloadReport:
     coverage: ShadowCoverage | None = None  # served requests in shadow mode, by outcome
     compat: list[Compatibility] = field(default_factory=list)  # per model x role (report/compat)
     variants: dict[str, PromptVariant] = field(default_factory=dict)  # model -> configured
+    causes: list[str] = field(default_factory=list)  # what the candidate's failures share
 
     @property
     def decision(self) -> Decision:
@@ -143,7 +145,22 @@ def workload_report(config: Config, store: Store, name: str, now: datetime) -> W
         rep.projection = _projection(config, q, name, wl.baseline, wl.candidate, now)
         rep.redteam_run_id, rep.redteam = redteam_rates(store, name, wl.baseline, wl.candidate)
     rep.evidence = _evidence(store, rep)
+    rep.causes = _causes(store, wl, gates)
     return rep
+
+
+def _causes(store: Store, wl: WorkloadConfig, gates: GateReport) -> list[str]:
+    """Likely causes of a golden gate that did not pass, from the answers of the run it read."""
+    golden = next((g for g in gates.results if g.name == "golden_pass_rate"), None)
+    run_id = golden.numbers.get("run_id") if golden else None
+    if golden is None or golden.status == "pass" or run_id is None or not wl.candidate:
+        return []
+    rows = store.eval_results(int(run_id))
+    # answered calls whose text was stored ([store] bodies = "none" stores no text)
+    seen = [r for r in rows if r.model == wl.candidate and not r.error and r.output is not None]
+    answers = [r.output or "" for r in seen]
+    failed = [r.output or "" for r in seen if r.passed is False]
+    return likely_causes(wl.system_prompt_text(), answers, failed)
 
 
 def agreement_by_day(

@@ -166,7 +166,25 @@ def render_markdown(data: ReportData) -> str:
             f"| {cell(w.name)} | {cell(w.baseline)} → {cell(w.candidate or '-')} | "
             f"{w.decision} | {cell(', '.join(open_gates) or 'none')} |"
         )
-    out.append("")
+    out += ["", *why_lines(data)]
     for w in data.workloads:
         out += _workload(w)
     return "\n".join(out).rstrip() + "\n"
+
+
+def why_lines(data: ReportData) -> list[str]:
+    """Why each workload is not a GO, in plain words: the gates that block it with their
+    numbers, then what the candidate's failed answers have in common."""
+    out: list[str] = []
+    for w in data.workloads:
+        if w.decision == "GO":
+            continue
+        out.append(f"**Why {cell(w.name)} is {w.decision}:**")
+        blocking: dict[str, list[str]] = {}  # one line per distinct reason, with its gates
+        for g in w.gates.results:
+            if g.status != "pass":
+                blocking.setdefault(f"{g.status}: {g.detail}", []).append(g.name)
+        out += [f"- {', '.join(names)}: {reason}" for reason, names in blocking.items()]
+        out += [f"- likely cause: {cause}" for cause in w.causes]
+        out.append("")
+    return out

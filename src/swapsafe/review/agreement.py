@@ -87,6 +87,8 @@ class Agreement:
         return {
             "types": list(self.disagreements),
             "both_ok": self.both_ok,
+            "old_ok": self.old_ok,
+            "new_ok": self.new_ok,
             "old_json": self.old_json,
             "new_json": self.new_json,
             "schema_agree": self.schema_agree,

@@ -30,9 +30,23 @@ class GoldenAdded:
     case: dict[str, Any]
 
 
-def _ids(path: Path) -> set[str]:
+def golden_ids(path: Path) -> set[str]:
+    """The case ids already in a golden JSONL file (empty when it cannot be read)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return set()
+    return _ids(text)
+
+
+def case_id_of(pair_id: str) -> str:
+    """The golden-set case id a reviewed pair is added under."""
+    return f"review-{pair_id}"
+
+
+def _ids(text: str) -> set[str]:
     ids = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         if not line.strip():
             continue
         try:
@@ -66,8 +80,8 @@ def add_to_golden(service: ReviewService, pair_id: str, *, actor: str) -> Golden
     context = request_context(pair.request_body, pair.inbound_wire)
     if answer is None or context is None:
         raise ReviewError("this pair has no readable request or answer body")
-    case_id = f"review-{pair_id}"
-    if case_id in _ids(path):
+    case_id = case_id_of(pair_id)
+    if case_id in golden_ids(path):
         raise ReviewError(f"{case_id} is already in {path.name}")
     case: dict[str, Any] = {
         "id": case_id,

@@ -126,6 +126,13 @@ class RequestContext:
     tools: tuple[str, ...] = ()
     json_mode: bool = False
 
+    def split_last_user(self) -> tuple[tuple[ContextMessage, ...], ContextMessage | None]:
+        """(the other messages in order, the last user turn); (all, None) without a user turn."""
+        for i in range(len(self.messages) - 1, -1, -1):
+            if self.messages[i].role == "user":
+                return self.messages[:i] + self.messages[i + 1 :], self.messages[i]
+        return self.messages, None
+
     def as_input(self) -> list[dict[str, str]]:
         """OpenAI-style message list (system first) for a golden-set case."""
         out = [{"role": "system", "content": s} for s in self.system]

@@ -123,29 +123,8 @@ class ReviewService:
             raise ReviewError("--n must be at least 1")
         if not 0 <= disagreement_share <= 1:
             raise ReviewError("--disagreement-share must be between 0 and 1")
-        existing = self.store.list_review_pairs(queue=queue, limit=1_000_000)
-        existing_ids = {p.pair_id for p in existing}
-        candidates: list[Candidate] = []
-        agreements: dict[str, Agreement] = {}
-        existing_requests: set[str] = set()
-        for name in names:
-            for pair in self.load_pairs(name, since=since):
-                if pair.pair_id in existing_ids:
-                    existing_requests.add(pair.request_key)
-                    continue
-                agreement = pair.agreement()
-                agreements[pair.pair_id] = agreement
-                candidates.append(
-                    Candidate(
-                        pair_id=pair.pair_id,
-                        workload=pair.workload,
-                        day=pair.day,
-                        request_key=pair.request_key,
-                        disagreements=agreement.disagreements,
-                        has_bodies=pair.has_bodies,
-                        errored=pair.old.status != "ok" or pair.new.status != "ok",
-                    )
-                )
+        existing_ids = {p.pair_id for p in self.queue(queue)}
+        candidates, agreements, existing_requests = self._candidates(names, existing_ids, since)
         chosen = sample(
             candidates,
             n,
@@ -168,6 +147,33 @@ class ReviewService:
         self.store.add_review_pairs(rows)
         return rows
 
+    def _candidates(
+        self, names: list[str], existing_ids: set[str], since: datetime | None
+    ) -> tuple[list[Candidate], dict[str, Agreement], set[str]]:
+        """Sampling candidates (pairs not queued yet), their agreements, queued requests."""
+        candidates: list[Candidate] = []
+        agreements: dict[str, Agreement] = {}
+        existing_requests: set[str] = set()
+        for name in names:
+            for pair in self.load_pairs(name, since=since):
+                if pair.pair_id in existing_ids:
+                    existing_requests.add(pair.request_key)
+                    continue
+                agreement = pair.agreement()
+                agreements[pair.pair_id] = agreement
+                candidates.append(
+                    Candidate(
+                        pair_id=pair.pair_id,
+                        workload=pair.workload,
+                        day=pair.day,
+                        request_key=pair.request_key,
+                        disagreements=agreement.disagreements,
+                        has_bodies=pair.has_bodies,
+                        errored=pair.old.status != "ok" or pair.new.status != "ok",
+                    )
+                )
+        return candidates, agreements, existing_requests
+
     # -- queue + verdicts --------------------------------------------------------------------
 
     def queue(self, queue: str = DEFAULT_QUEUE, workload: str | None = None) -> list[ReviewPair]:
@@ -186,9 +192,11 @@ class ReviewService:
         queue: str = DEFAULT_QUEUE,
         workload: str | None = None,
         kind: str | None = None,
+        eff: Mapping[tuple[str, str], Effective] | None = None,
     ) -> list[QueueItem]:
-        """The queue (filtered) with this reviewer's standing action on each pair."""
-        eff = self.effective()
+        """The queue (filtered) with this reviewer's standing action on each pair (``eff``:
+        the standing actions when the caller has them already)."""
+        eff = self.effective() if eff is None else eff
         out = []
         for p in self.queue(queue, workload):
             types = (p.disagreement or {}).get("types") or []

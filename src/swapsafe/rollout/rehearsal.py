@@ -18,12 +18,13 @@ from typing import Any
 
 import httpx
 
-from swapsafe.config import Config
+from swapsafe.config import Config, WorkloadConfig
 from swapsafe.exceptions import SwapsafeError
 from swapsafe.gateway.router import bucket
 from swapsafe.rollout.state import RolloutError
 from swapsafe.routing.service import RoutingService
 from swapsafe.store.protocol import Store
+from swapsafe.store.records import RoutingState
 from swapsafe.store.sql_rollout import rollout_db
 
 ACTOR = "rehearsal"
@@ -115,19 +116,8 @@ async def rehearse(
     client: httpx.AsyncClient | None = None,
 ) -> Rehearsal:
     """Rehearse a rollback of ``workload`` on every replica URL in ``gateways``."""
-    wl = config.workloads.get(workload)
-    if wl is None:
-        raise RolloutError(f"unknown workload {workload!r}")
-    if wl.candidate is None:
-        raise RolloutError(f"workload {workload} has no candidate model to roll back from")
-    if not gateways:
-        raise RolloutError("give at least one gateway URL (--gateway http://HOST:PORT)")
-    current = rollout_db(store).get_rollout(workload)
-    if current is not None and current.active:
-        raise RolloutError(
-            f"a rollout of {workload} is {current.status}; rehearse before `rollout start` "
-            "or after it is done"
-        )
+    wl = _rehearsable(config, store, workload, gateways)
+    assert wl.candidate is not None  # checked by _rehearsable
     routing = RoutingService(
         store, {n: w.candidate is not None for n, w in config.workloads.items()}
     )
@@ -145,41 +135,102 @@ async def rehearse(
             reason=f"rollback rehearsal: {weight:g}% canary",
         )
         try:
-            started = time.perf_counter()
-            live = await asyncio.gather(
-                *(prober.wait_for(u, users, wl.candidate, limit, started) for u in gateways)
-            )
-            stuck = [r for r in live if r.ms is None]
-            if stuck:
-                detail = "; ".join(f"{r.url}: {r.error}" for r in stuck)
-                return _failed(store, workload, stuck, f"the canary never went live ({detail})")
-            routing.rollback(workload, actor=ACTOR, reason="rollback rehearsal: roll back")
-            started = time.perf_counter()
-            timings = await asyncio.gather(
-                *(prober.wait_for(u, users, wl.baseline, limit, started) for u in gateways)
+            timings = await _canary_then_rollback(
+                store, routing, prober, gateways, users, (wl.candidate, wl.baseline), limit
             )
         finally:
-            restored = routing.set(
-                workload,
-                mode=previous.mode,
-                weight=previous.weight,
-                shadow=previous.shadow,
-                actor=RESTORE_ACTOR,
-                reason="rollback rehearsal: restore the previous state",
-            )
+            restored = _restore(routing, workload, previous)
     finally:
         if own:
             await http.aclose()
+    if isinstance(timings, Rehearsal):
+        return timings
     slow = [t for t in timings if t.ms is None]
     if slow:
         detail = "; ".join(f"{t.url}: {t.error}" for t in slow)
         return _failed(
             store,
             workload,
-            list(timings),
+            timings,
             f"{len(slow)} of {len(timings)} replica(s) did not converge to "
             f"{wl.baseline} within {limit:g} s ({detail})",
         )
+    max_ms = _record(store, workload, timings, len(users), weight)
+    state = {"mode": restored.mode, "weight": restored.weight, "shadow": restored.shadow}
+    return Rehearsal(
+        True,
+        timings,
+        max_ms,
+        f"every replica served only {wl.baseline} {max_ms:.0f} ms after the rollback",
+        state,
+    )
+
+
+def _restore(routing: RoutingService, workload: str, previous: RoutingState) -> RoutingState:
+    return routing.set(
+        workload,
+        mode=previous.mode,
+        weight=previous.weight,
+        shadow=previous.shadow,
+        actor=RESTORE_ACTOR,
+        reason="rollback rehearsal: restore the previous state",
+    )
+
+
+def _rehearsable(
+    config: Config, store: Store, workload: str, gateways: list[str]
+) -> WorkloadConfig:
+    """The workload's config, when a rehearsal may run now; a RolloutError saying why not."""
+    wl = config.workloads.get(workload)
+    if wl is None:
+        raise RolloutError(f"unknown workload {workload!r}")
+    if wl.candidate is None:
+        raise RolloutError(f"workload {workload} has no candidate model to roll back from")
+    if not gateways:
+        raise RolloutError("give at least one gateway URL (--gateway http://HOST:PORT)")
+    current = rollout_db(store).get_rollout(workload)
+    if current is not None and current.active:
+        raise RolloutError(
+            f"a rollout of {workload} is {current.status}; rehearse before `rollout start` "
+            "or after it is done"
+        )
+    return wl
+
+
+async def _canary_then_rollback(
+    store: Store,
+    routing: RoutingService,
+    prober: _Prober,
+    gateways: list[str],
+    users: list[str],
+    models: tuple[str, str],
+    limit: float,
+) -> list[ReplicaTiming] | Rehearsal:
+    """Wait until every replica serves the canary (``models[0]``), roll back, and time how
+    long each takes to serve only the baseline (``models[1]``); a failed Rehearsal when the
+    canary never went live."""
+    candidate, baseline = models
+    workload = prober.workload
+    started = time.perf_counter()
+    live = await asyncio.gather(
+        *(prober.wait_for(u, users, candidate, limit, started) for u in gateways)
+    )
+    stuck = [r for r in live if r.ms is None]
+    if stuck:
+        detail = "; ".join(f"{r.url}: {r.error}" for r in stuck)
+        return _failed(store, workload, stuck, f"the canary never went live ({detail})")
+    routing.rollback(workload, actor=ACTOR, reason="rollback rehearsal: roll back")
+    started = time.perf_counter()
+    timings = await asyncio.gather(
+        *(prober.wait_for(u, users, baseline, limit, started) for u in gateways)
+    )
+    return list(timings)
+
+
+def _record(
+    store: Store, workload: str, timings: list[ReplicaTiming], users: int, weight: float
+) -> float:
+    """The passed rehearsal in the audit log; returns the slowest replica's milliseconds."""
     max_ms = max(t.ms or 0.0 for t in timings)
     store.add_audit(
         actor=ACTOR,
@@ -189,19 +240,12 @@ async def rehearse(
         after={
             "replicas": [{"url": t.url, "ms": t.ms} for t in timings],
             "max_ms": max_ms,
-            "probe_users": len(users),
+            "probe_users": users,
             "weight": weight,
         },
         reason=f"rollback rehearsal on {len(timings)} replica(s)",
     )
-    state = {"mode": restored.mode, "weight": restored.weight, "shadow": restored.shadow}
-    return Rehearsal(
-        True,
-        list(timings),
-        max_ms,
-        f"every replica served only {wl.baseline} {max_ms:.0f} ms after the rollback",
-        state,
-    )
+    return max_ms
 
 
 def _failed(store: Store, workload: str, timings: list[ReplicaTiming], message: str) -> Rehearsal:

@@ -8,7 +8,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from swapsafe.config import Config
+from swapsafe.config import Config, ModelConfig
 from swapsafe.exceptions import ProviderError, SwapsafeError
 from swapsafe.providers.base import Provider
 from swapsafe.providers.build import build_providers
@@ -43,19 +43,11 @@ async def health_check(
     if providers is None:
         providers = build_providers(config.model_copy(update={"models": {model.name: model}}))
     provider = providers[model.name]
-    body: dict[str, Any] = {"messages": [{"role": "user", "content": PING}], "max_tokens": 1}
-    # built like every other request to the model: its request rules (model adapter) apply
-    body = prepare(body, "openai", Target.of(provider, model), stream=False).body
-    started = time.perf_counter()
-    error: str | None = None
     try:
-        await provider.complete(body, deadline=time.monotonic() + upstream_timeout, retries=1)
-    except ProviderError as exc:
-        error = f"{type(exc).__name__}: HTTP {exc.status}" if exc.status else type(exc).__name__
+        latency_ms, error = await _ping(provider, model, upstream_timeout)
     finally:
         if owned:
             await provider.aclose()
-    latency_ms = round((time.perf_counter() - started) * 1000, 1)
     db = rollout_db(store)
     record = db.get_rollout(workload)
     until = None if record is None else sm.retain_until(record, config.rollout.retain_old_for)
@@ -80,6 +72,22 @@ async def health_check(
     if record is not None:
         _save_check(db, record, result)
     return result
+
+
+async def _ping(
+    provider: Provider, model: ModelConfig, upstream_timeout: float
+) -> tuple[float, str | None]:
+    """A 1-token request: its latency (ms) and, when it failed, the error's class and status.
+    Built like every other request to the model, so its request rules (model adapter) apply."""
+    body: dict[str, Any] = {"messages": [{"role": "user", "content": PING}], "max_tokens": 1}
+    body = prepare(body, "openai", Target.of(provider, model), stream=False).body
+    started = time.perf_counter()
+    error: str | None = None
+    try:
+        await provider.complete(body, deadline=time.monotonic() + upstream_timeout, retries=1)
+    except ProviderError as exc:
+        error = f"{type(exc).__name__}: HTTP {exc.status}" if exc.status else type(exc).__name__
+    return round((time.perf_counter() - started) * 1000, 1), error
 
 
 def _save_check(db: Any, record: RolloutRecord, result: dict[str, Any]) -> None:

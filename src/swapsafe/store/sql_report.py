@@ -151,28 +151,7 @@ class TrafficQueries:
         if with_p95:
             lat = self.latencies([k for k, _ in found], since=since, until=until)
             p95s = {k: float(np.quantile(v, 0.95)) for k, v in lat.items() if v.size}
-        out = []
-        for key, r in found:
-            sources = r.src_min if r.src_min == r.src_max else f"{r.src_min}, {r.src_max}"
-            out.append(
-                TrafficGroup(
-                    workload=key[0],
-                    model=key[1],
-                    role=key[2],
-                    requests=int(r.requests),
-                    errors=int(r.errors or 0),
-                    input_tokens=int(r.input_tokens or 0),
-                    output_tokens=int(r.output_tokens or 0),
-                    cost_usd=None if r.cost_usd is None else float(r.cost_usd),
-                    costed=int(r.costed),
-                    first_ts=_utc(r.first_ts),
-                    last_ts=_utc(r.last_ts),
-                    p95_latency_ms=p95s.get(key),
-                    sources=sources,
-                    cost_sq=float(r.cost_sq or 0.0),
-                )
-            )
-        return out
+        return [_group(key, r, p95s.get(key)) for key, r in found]
 
     def latencies(
         self,
@@ -427,3 +406,24 @@ class TrafficQueries:
             for name, outcome, n in conn.execute(stmt):
                 outcomes.setdefault(name, {})[outcome] = int(n)
         return {name: ShadowCoverage(name, counts) for name, counts in sorted(outcomes.items())}
+
+
+def _group(key: tuple[str, str, str], r: Any, p95: float | None) -> TrafficGroup:
+    """One row of :meth:`TrafficQueries.groups`' GROUP BY as a TrafficGroup."""
+    sources = r.src_min if r.src_min == r.src_max else f"{r.src_min}, {r.src_max}"
+    return TrafficGroup(
+        workload=key[0],
+        model=key[1],
+        role=key[2],
+        requests=int(r.requests),
+        errors=int(r.errors or 0),
+        input_tokens=int(r.input_tokens or 0),
+        output_tokens=int(r.output_tokens or 0),
+        cost_usd=None if r.cost_usd is None else float(r.cost_usd),
+        costed=int(r.costed),
+        first_ts=_utc(r.first_ts),
+        last_ts=_utc(r.last_ts),
+        p95_latency_ms=p95,
+        sources=sources,
+        cost_sq=float(r.cost_sq or 0.0),
+    )

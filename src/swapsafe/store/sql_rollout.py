@@ -11,7 +11,7 @@ import math
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
 
 from swapsafe.exceptions import StoreError
 from swapsafe.store.convert import from_row, from_rows, to_row
@@ -122,41 +122,8 @@ class RolloutStoreMixin(SqlBase):
             func.coalesce(func.sum(case((costed, c.cost_usd), else_=0.0)), 0.0),
             func.coalesce(func.sum(case((costed, 1), else_=0)), 0),
         ).where(where)
-        served = traces.alias("served")
-        shadow = traces.alias("shadow")
-        s, h = served.c, shadow.c
-        agree = and_(
-            s.status == "ok",
-            h.status == "ok",
-            func.coalesce(s.finish_reason, "") == func.coalesce(h.finish_reason, ""),
-        )
-        pairs = (
-            select(
-                func.count(),
-                func.coalesce(func.sum(case((agree, 1), else_=0)), 0),
-            )
-            .select_from(
-                served.join(
-                    shadow,
-                    and_(h.pair_id == s.pair_id, h.role == "shadow", h.workload == s.workload),
-                )
-            )
-            .where(
-                s.workload == workload,
-                s.role == "served",
-                s.model == model,
-                s.ts >= since,
-                s.ts < until,
-                s.source.not_in(SYNTHETIC_SOURCES),
-            )
-        )
-        f = feedback.c
-        fb = select(func.count(), func.avg(f.score)).where(
-            f.workload == workload,
-            f.model == model,
-            f.response_ts >= since,
-            f.response_ts < until,
-        )
+        pairs = _shadow_pairs(workload, model, since, until)
+        fb = _feedback_stats(workload, model, since, until)
         with self._read() as conn:
             total, errors, oks, n_timed, cost_sum, cost_n = conn.execute(agg).one()
             p95 = None
@@ -232,3 +199,47 @@ def rollout_db(store: Any) -> RolloutStoreMixin:
     if isinstance(inner, SqlBase):
         return rollout_db(inner)
     raise StoreError(f"the rollout needs a SQL store, not {type(store).__name__}")
+
+
+def _shadow_pairs(workload: str, model: str, since: datetime, until: datetime) -> Select[Any]:
+    """(pairs, agreeing pairs) of ``model``'s served calls in ``[since, until)`` with their
+    shadow: both ok with the same finish reason."""
+    served = traces.alias("served")
+    shadow = traces.alias("shadow")
+    s, h = served.c, shadow.c
+    agree = and_(
+        s.status == "ok",
+        h.status == "ok",
+        func.coalesce(s.finish_reason, "") == func.coalesce(h.finish_reason, ""),
+    )
+    return (
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((agree, 1), else_=0)), 0),
+        )
+        .select_from(
+            served.join(
+                shadow,
+                and_(h.pair_id == s.pair_id, h.role == "shadow", h.workload == s.workload),
+            )
+        )
+        .where(
+            s.workload == workload,
+            s.role == "served",
+            s.model == model,
+            s.ts >= since,
+            s.ts < until,
+            s.source.not_in(SYNTHETIC_SOURCES),
+        )
+    )
+
+
+def _feedback_stats(workload: str, model: str, since: datetime, until: datetime) -> Select[Any]:
+    """(feedback count, mean score) for ``model``'s responses in ``[since, until)``."""
+    f = feedback.c
+    return select(func.count(), func.avg(f.score)).where(
+        f.workload == workload,
+        f.model == model,
+        f.response_ts >= since,
+        f.response_ts < until,
+    )

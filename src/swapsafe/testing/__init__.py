@@ -9,6 +9,8 @@
 - :class:`StrictUpstream`: a :class:`FakeUpstream` that refuses what GPT-5 / o-series or Claude
   Sonnet 4.5+ refuse (``max_tokens``, non-default ``temperature``, ``temperature`` with
   ``top_p``), with their error messages: for testing model adapters.
+- :class:`FaultyTcpProxy`: a TCP proxy in front of a store or an upstream that forwards, goes
+  silent, refuses connections or cuts the open ones on command (outage tests).
 
 Example::
 
@@ -26,11 +28,13 @@ from swapsafe.testing.fake_upstream import FakeUpstream, RecordedRequest
 from swapsafe.testing.faults import ConnectionReset, Fault, error_body
 from swapsafe.testing.loopback import LoopbackServer
 from swapsafe.testing.strict_upstream import StrictUpstream
+from swapsafe.testing.tcp_proxy import FaultyTcpProxy
 
 __all__ = [
     "ConnectionReset",
     "FakeUpstream",
     "Fault",
+    "FaultyTcpProxy",
     "LoopbackServer",
     "RecordedRequest",
     "ScriptedCall",

@@ -88,11 +88,14 @@ class NavEntry:
 NAV: tuple[NavEntry, ...] = (
     NavEntry("/", "Overview", "overview"),
     NavEntry("/review", "Review", "review"),
+    NavEntry("/compare", "Compare", "compare"),
     NavEntry("/plan", "Plan", "plan"),
     NavEntry("/rollout", "Rollout", "rollout"),
     NavEntry("/redteam", "Red-team", "redteam"),
     NavEntry("/report", "Report", "report"),
 )
+#: page modules without a nav entry (downloads): ``evals`` serves eval run exports
+EXTRA_PAGES: tuple[str, ...] = ("evals",)
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -232,6 +235,8 @@ def page_routes(web: WebContext) -> list[BaseRoute]:
             routes += _placeholder(web, entry)
             continue
         routes += module.routes(web)
+    for name in EXTRA_PAGES:
+        routes += importlib.import_module(f"swapsafe.web.pages.{name}").routes(web)
     return routes
 
 

@@ -1,9 +1,10 @@
 """Import an OpenAI evals registry samples file (JSONL) into swapsafe cases.
 
 Each line is ``{"input": [chat messages] | "text", "ideal": "answer" | ["a", "b"]}``. The eval
-class decides the scoring, with the semantics of the OpenAI evals basic evals:
+class decides the scoring (an eval's YAML spec is read by :mod:`openai_registry`), with the
+semantics of the OpenAI evals basic evals:
 
-- ``match`` (``Match``): the output starts with one of the ideal answers;
+- ``match`` (``Match``): the output, unstripped, starts with one of the ideal answers;
 - ``includes`` (``Includes``): an ideal answer appears in the output;
 - ``fuzzy-match`` (``FuzzyMatch``): after normalising (lower case, no punctuation or articles),
   the output and an ideal answer contain one another.
@@ -18,6 +19,7 @@ from typing import Any
 import orjson
 
 from swapsafe.evals.cases import Assertion, Case, DatasetError
+from swapsafe.evals.importers.outcome import Unsupported
 
 EVAL_CLASSES = ("match", "includes", "fuzzy-match")
 _ALLOWED = {"input", "ideal", "id", "metadata"}
@@ -48,6 +50,70 @@ def _ideal(value: Any, where: str) -> list[str]:
     raise DatasetError(f'{where}: "ideal" must be a string or a list of strings')
 
 
+def read_samples(path: Path) -> list[tuple[int, Any]]:
+    """The numbered JSON lines of a samples file (a UTF-8 BOM is tolerated)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise DatasetError(f"{path}: not a UTF-8 text file") from None
+    if text.startswith("version https://git-lfs"):
+        raise DatasetError(f"{path}: a Git LFS pointer; run git lfs pull to fetch the samples")
+    records: list[tuple[int, Any]] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        where = f"{path}: case {len(records) + 1}"
+        try:
+            records.append((len(records) + 1, orjson.loads(line)))
+        except orjson.JSONDecodeError as exc:
+            raise DatasetError(f"{where}: not valid JSON ({exc})") from None
+    if not records:
+        raise DatasetError(f"{path}: no samples (expected one JSON object per line)")
+    return records
+
+
+def sample_case(
+    record: Any,
+    number: int,
+    where: str,
+    assertion: Assertion,
+    shots: list[dict[str, Any]] | None = None,
+    *,
+    prefix: str,
+) -> Case:
+    """One registry sample as a case; few-shot messages go before the last input message,
+    as the registry's Match puts them."""
+    if not isinstance(record, Mapping):
+        raise DatasetError(f'{where}: expected an object with "input" and "ideal"')
+    if "input" not in record:
+        if "sample" in record:
+            raise DatasetError(
+                f'{where}: a few-shot line ("sample"), not a sample; import the eval by its '
+                "spec (--spec or --registry) to use it as few-shot context"
+            )
+        raise DatasetError(f'{where}: "input" is missing')
+    messages = _messages(record["input"], where)
+    if shots:
+        if not isinstance(messages, list):
+            raise Unsupported(where, "few-shot with a text input (the registry needs chat)")
+        messages = [*messages[:-1], *shots, *messages[-1:]]
+    extra = sorted(set(record) - _ALLOWED)
+    metadata: dict[str, Any] = {"source": f"openai-evals:{assertion.type}"}
+    if extra:
+        metadata["extra"] = {k: record[k] for k in extra}
+    return Case(
+        id=str(record.get("id") or f"{prefix}-{number}"),
+        input=messages,
+        ideal=None
+        if assertion.type == "modelgraded" and "ideal" not in record
+        else _ideal(record.get("ideal"), where),
+        metadata=metadata,
+        assertions=[assertion],
+    )
+
+
 def import_openai_evals(path: str | Path, eval_class: str = "match") -> list[Case]:
     """Read an OpenAI evals samples JSONL file; every case gets the ``eval_class`` assertion."""
     path = Path(path)
@@ -55,40 +121,8 @@ def import_openai_evals(path: str | Path, eval_class: str = "match") -> list[Cas
         raise DatasetError(
             f'unknown eval class "{eval_class}"; use one of {", ".join(EVAL_CLASSES)}'
         )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DatasetError(f"{path}: cannot read ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise DatasetError(f"{path}: not a UTF-8 text file") from None
-    cases: list[Case] = []
-    number = 0
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        number += 1
-        where = f"{path}: case {number}"
-        try:
-            record = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            raise DatasetError(f"{where}: not valid JSON ({exc})") from None
-        if not isinstance(record, Mapping):
-            raise DatasetError(f'{where}: expected an object with "input" and "ideal"')
-        if "input" not in record:
-            raise DatasetError(f'{where}: "input" is missing')
-        extra = sorted(set(record) - _ALLOWED)
-        metadata: dict[str, Any] = {"source": f"openai-evals:{eval_class}"}
-        if extra:
-            metadata["extra"] = {k: record[k] for k in extra}
-        cases.append(
-            Case(
-                id=str(record.get("id") or f"{path.stem}-{number}"),
-                input=_messages(record["input"], where),
-                ideal=_ideal(record.get("ideal"), where),
-                metadata=metadata,
-                assertions=[Assertion(type=eval_class)],
-            )
-        )
-    if not cases:
-        raise DatasetError(f"{path}: no samples (expected one JSON object per line)")
-    return cases
+    return [
+        sample_case(record, number, f"{path}: case {number}", Assertion(type=eval_class),
+                    prefix=path.stem)
+        for number, record in read_samples(path)
+    ]  # fmt: skip

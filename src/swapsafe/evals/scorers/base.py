@@ -65,6 +65,17 @@ class ScorerInfo:
     doc: str
 
 
+#: the built-in scorer families: they register through :func:`scorer` like a plugin does
+#: (this registry never imports its implementations; they import it)
+BUILTIN_MODULES = tuple(
+    f"swapsafe.evals.scorers.{name}"
+    for name in (
+        "json_", "judge", "modelgraded", "numeric", "python_fn", "python_script", "similarity",
+        "text", "tools",
+    )
+)  # fmt: skip
+
+
 _REGISTRY: dict[str, ScorerInfo] = {}
 _ALIASES: dict[str, str] = {}
 
@@ -84,14 +95,6 @@ def scorer(
         return factory
 
     return register
-
-
-#: the built-in scorer families: they register through :func:`scorer` like a plugin does
-#: (this registry never imports its implementations; they import it)
-BUILTIN_MODULES = tuple(
-    f"swapsafe.evals.scorers.{name}"
-    for name in ("json_", "judge", "numeric", "python_fn", "similarity", "text", "tools")
-)
 
 
 def _load_builtins() -> None:
@@ -191,7 +194,7 @@ class CaseScore:
 async def score_case(
     output: ModelOutput, case: Case, scorers: list[tuple[Assertion, ScorerFn]]
 ) -> CaseScore:
-    """All assertions must pass; the value is their mean. A failed call fails the case."""
+    """The case verdict by :func:`_verdict`; a failed call fails the case."""
     if output.error is not None:
         return CaseScore(
             False, 0.0, [{"type": "call", "passed": False, "value": 0.0, "reason": output.error}]
@@ -224,5 +227,21 @@ async def score_case(
         if s.details:
             row["details"] = s.details
         rows.append(row)
-    passed = all(r["passed"] for r in rows)
-    return CaseScore(passed, sum(r["value"] for r in rows) / len(rows), rows)
+    return _verdict(rows, [_weight(a) for a, _ in scorers], case.threshold)
+
+
+def _weight(assertion: Assertion) -> float:
+    weight = assertion.config.get("weight", 1)
+    return float(weight) if isinstance(weight, int | float) else 1.0
+
+
+def _verdict(
+    rows: list[dict[str, Any]], weights: list[float], threshold: float | None
+) -> CaseScore:
+    """promptfoo's rule (the default for every case): the value is the weighted mean of the
+    assertion values; without a case threshold every assertion must pass, with one the value
+    must reach it. With all weights 1 and no threshold: all pass, plain mean."""
+    total = sum(weights)
+    value = sum(r["value"] * w for r, w in zip(rows, weights, strict=True)) / total if total else 0
+    passed = all(r["passed"] for r in rows) if threshold is None else value >= threshold
+    return CaseScore(passed, value, rows)

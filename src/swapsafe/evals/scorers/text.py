@@ -122,12 +122,13 @@ def regex(value: str, *, ignore_case: bool = False) -> ScorerFn:
 
 
 @scorer(name="starts-with")
-def starts_with(value: Any, *, ignore_case: bool = False) -> ScorerFn:
-    """The output (leading whitespace ignored) starts with the value (or any of a list)."""
+def starts_with(value: Any, *, ignore_case: bool = False, lstrip: bool = True) -> ScorerFn:
+    """The output (leading whitespace ignored unless ``lstrip`` is false) starts with the value
+    (or any of a list)."""
     prefixes = _strings(value, "starts-with")
 
     async def score(output: ModelOutput, case: Case) -> Score:
-        got = output.text.lstrip()
+        got = output.text.lstrip() if lstrip else output.text
         for p in prefixes:
             if (got.lower().startswith(p.lower())) if ignore_case else got.startswith(p):
                 return Score(True, 1.0, f'starts with "{_short(p)}"')
@@ -140,13 +141,14 @@ def starts_with(value: Any, *, ignore_case: bool = False) -> ScorerFn:
 
 @scorer(name="match", needs=("reference",))
 def match(value: Any = None) -> ScorerFn:
-    """OpenAI evals Match: the output starts with one of the ideal answers."""
+    """OpenAI evals Match: the output, as the model returned it (the registry strips
+    nothing), starts with one of the ideal answers, also one that starts with whitespace."""
 
     async def score(output: ModelOutput, case: Case) -> Score:
         refs = reference_of(value, case)
         if not refs:
             return _no_reference()
-        got = output.text.lstrip()
+        got = output.text
         for ref in refs:
             if got.startswith(ref):
                 return Score(True, 1.0, f'starts with ideal "{_short(ref)}"')

@@ -1,8 +1,10 @@
-"""Review page: one shadow pair at a time, old and new side by side, verdicts by keyboard.
+"""Review page: one shadow pair at a time, the request above, old and new side by side.
 
-Every action (verdict, skip, undo) is one POST saved at once, then the page moves on; a
-reload shows exactly what the store holds. Results, export and "add to golden set" live in
-:mod:`swapsafe.web.pages.review_results`.
+The loop is keyboard-only: a verdict key is one POST, saved at once; the server answers with a
+redirect to the next pair, whose page says what was saved ("Saved: new better on pair ..."),
+read back from the store. One key press, one page load per verdict. Results, export and "add
+to golden set" live in :mod:`swapsafe.web.pages.review_results`; what the page shows of a pair
+in :mod:`swapsafe.web.pages.review_view`.
 """
 
 from __future__ import annotations
@@ -11,137 +13,32 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-import orjson
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from swapsafe.config import Config
 from swapsafe.exceptions import SwapsafeError
-from swapsafe.review.agreement import KINDS, looks_like_json, parse_json
-from swapsafe.review.pairs import RequestContext, ShadowPair, parse_answer, request_context
+from swapsafe.plan.facts import Requirements
+from swapsafe.review.agreement import KINDS
+from swapsafe.review.progress import ReviewProgress, review_progress
 from swapsafe.review.service import DEFAULT_QUEUE, QueueItem, ReviewService
-from swapsafe.review.textdiff import Segment, word_diff
-from swapsafe.review.verdicts import ACTIONS, JUDGEMENTS, KEYS, LABELS
-from swapsafe.store.records import TraceRecord
+from swapsafe.review.verdicts import ACTIONS, JUDGEMENTS, KEYS, LABELS, Effective, effective
 from swapsafe.web.app import WebContext
 from swapsafe.web.auth import Session, guard
 from swapsafe.web.pages import review_results
+from swapsafe.web.pages.review_view import KIND_WORDS, pair_view
 
 MAX_SAMPLE = 5000
+FILTER_KEYS = ("workload", "kind")
 
 
-@dataclass(frozen=True)
-class ToolCallView:
-    name: str
-    arguments: str
-
-
-@dataclass(frozen=True)
-class SideView:
-    label: str  # "old" / "new"
-    model: str
-    role: str
-    ok: bool
-    text: str
-    is_json: bool
-    tool_calls: list[ToolCallView]
-    error: str | None
-    latency_ms: float | None
-    output_tokens: int | None
-    finish_reason: str | None
-    variant: str | None = None  # "prompt variant `x.txt` (a1b2c3d4)" when the call carried one
-
-
-def variant_text(digest: str | None, config: Config) -> str | None:
-    """How a trace's prompt-variant digest is shown: with its file name when a configured
-    variant has that digest (the config may have changed since), else the digest alone."""
-    if digest is None:
-        return None
-    for wl in config.workloads.values():
-        for table in wl.prompts.values():
-            if table.variant.digest == digest:
-                return table.variant.describe()
-    return f"prompt variant {digest} (no longer configured)"
-
-
-def _pretty(text: str) -> tuple[str, bool]:
-    if looks_like_json(text):
-        ok, value = parse_json(text)
-        if ok:
-            return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode(), True
-    return text, False
-
-
-def side_view(label: str, row: TraceRecord, config: Config | None = None) -> SideView:
-    answer = parse_answer(row)
-    error = None
-    text, is_json, calls = "", False, []
-    if answer is None:
-        error = f"{row.status}"
-        if row.http_status:
-            error += f" (HTTP {row.http_status})"
-        if row.error_class:
-            error += f": {row.error_class}"
-        if row.status == "ok":
-            error = "no readable response body"
-    else:
-        text, is_json = _pretty(answer.text)
-        for c in answer.tool_calls:
-            args, _ = _pretty(c.arguments or "{}")
-            calls.append(ToolCallView(c.name, args))
-    return SideView(
-        label=label,
-        model=row.model,
-        role=row.role,
-        ok=answer is not None,
-        text=text,
-        is_json=is_json,
-        tool_calls=calls,
-        error=error,
-        latency_ms=row.latency_ms,
-        output_tokens=row.output_tokens,
-        finish_reason=row.finish_reason,
-        variant=variant_text(row.prompt_variant, config) if config is not None else None,
-    )
-
-
-@dataclass(frozen=True)
-class PairView:
-    pair_id: str
-    workload: str
-    old: SideView
-    new: SideView
-    old_segments: list[Segment]
-    new_segments: list[Segment]
-    context: RequestContext | None
-    raw_request: str | None
-
-
-def pair_view(pair: ShadowPair, config: Config | None = None) -> PairView:
-    old, new = side_view("old", pair.old, config), side_view("new", pair.new, config)
-    left, right = word_diff(old.text, new.text)
-    context = request_context(pair.request_body, pair.inbound_wire)
-    raw = None if context is not None else (pair.request_body or "")[:20_000]
-    return PairView(pair.pair_id, pair.workload, old, new, left, right, context, raw)
-
-
-def filters_of(request: Request) -> dict[str, str]:
-    q = request.query_params
-    out = {"queue": q.get("queue") or DEFAULT_QUEUE}
-    if q.get("workload"):
-        out["workload"] = q["workload"]
-    if q.get("kind"):
-        out["kind"] = q["kind"]
-    return out
-
-
-def _form_filters(form: Any) -> dict[str, str]:
-    out = {"queue": str(form.get("queue") or DEFAULT_QUEUE)}
-    for key in ("workload", "kind"):
-        if form.get(key):
-            out[key] = str(form.get(key))
+def _filters(values: Any) -> dict[str, str]:
+    """queue, workload and kind from query parameters or a form (empty ones left out)."""
+    out = {"queue": str(values.get("queue") or DEFAULT_QUEUE)}
+    for key in FILTER_KEYS:
+        if values.get(key):
+            out[key] = str(values.get(key))
     return out
 
 
@@ -154,102 +51,145 @@ def review_url(filters: dict[str, str], **extra: str) -> str:
     return "/review" + (f"?{urlencode(params)}" if params else "")
 
 
+def saved_message(eff: dict[tuple[str, str], Effective], pair_id: str, reviewer: str) -> str:
+    """The confirmation shown after a verdict, read back from the store."""
+    action = eff.get((pair_id, reviewer))
+    if action is None:
+        return f"Nothing is saved for pair {pair_id} (it was undone)."
+    if action.verdict not in JUDGEMENTS:
+        return f"Saved: pair {pair_id} skipped; it comes back when the others are done."
+    return f"Saved: {LABELS[action.verdict]} on pair {pair_id}."
+
+
+@dataclass(frozen=True)
+class TeamProgress:
+    need: int
+    progress: ReviewProgress
+
+    @property
+    def done(self) -> int:
+        return self.progress.reviewed_pairs
+
+
+def _current(
+    service: ReviewService,
+    items: list[QueueItem],
+    who: tuple[str, str, dict[tuple[str, str], Effective]],
+    pair_id: str | None,
+) -> QueueItem | None:
+    """The pair asked for by ``?pair=`` (even outside the filters), else the next one."""
+    if not pair_id:
+        return service.next_item(items)
+    found = next((i for i in items if i.pair.pair_id == pair_id), None)
+    if found is None:
+        queue, reviewer, eff = who
+        everything = service.items(reviewer, queue=queue, eff=eff)
+        found = next((i for i in everything if i.pair.pair_id == pair_id), None)
+    return found
+
+
+def page_data(
+    service: ReviewService, session: Session, filters: dict[str, str], params: Any
+) -> dict[str, Any]:
+    rows = service.verdict_rows()
+    eff = effective(rows)
+    queue, workload = filters["queue"], filters.get("workload")
+    kind = filters.get("kind")
+    items = service.items(session.name, queue=queue, workload=workload, kind=kind, eff=eff)
+    asked = params.get("pair")
+    current = _current(service, items, (queue, session.name, eff), asked)
+    missing = asked if asked and current is None else None
+    if missing:
+        current = service.next_item(items)
+    pair = service.pair(current.pair.pair_id) if current is not None else None
+    names = [workload] if workload else list(service.config.workloads)
+    team = TeamProgress(
+        Requirements().review_pairs,
+        review_progress(service.store.list_review_pairs(limit=1_000_000), rows, names),
+    )
+    saved = params.get("saved")
+    return {
+        "items": items,
+        "done": sum(1 for i in items if i.mine is not None and i.mine.verdict in JUDGEMENTS),
+        "total": len(items),
+        "current": current,
+        "view": pair_view(pair, service.config) if pair is not None else None,
+        "team": team,
+        "saved": saved_message(eff, saved, session.name) if saved else None,
+        "missing_pair": missing,
+        "filters": filters,
+        "kinds": KINDS,
+        "kind_words": KIND_WORDS,
+        "keys": KEYS,
+        "labels": LABELS,
+        "queue_empty": not service.queue(queue),
+    }
+
+
+def _sample_args(form: Any, queue: str) -> tuple[list[str], int, dict[str, Any]]:
+    """(workloads, n, the other options of ReviewService.sample) from the sample form."""
+    try:
+        n = int(str(form.get("n") or "200"))
+        share = float(str(form.get("share") or "0.5"))
+        seed_raw = str(form.get("seed") or "").strip()
+        seed = int(seed_raw) if seed_raw else None
+    except ValueError:
+        raise HTTPException(400, "n, share and seed must be numbers") from None
+    if not 1 <= n <= MAX_SAMPLE:
+        raise HTTPException(400, f"n must be between 1 and {MAX_SAMPLE}")
+    names = [str(form["sample_workload"])] if form.get("sample_workload") else []
+    return names, n, {"disagreement_share": share, "seed": seed, "queue": queue}
+
+
+def _redirect(url: str) -> Response:
+    return RedirectResponse(url, status_code=303)
+
+
 def routes(web: WebContext) -> list[BaseRoute]:
     service = ReviewService(web.store, web.config)
 
-    def page_data(session: Session, filters: dict[str, str], pair_id: str | None) -> dict[str, Any]:
-        kind = filters.get("kind")
-        items: list[QueueItem] = service.items(
-            session.name, queue=filters["queue"], workload=filters.get("workload"), kind=kind
-        )
-        done = sum(1 for i in items if i.mine is not None and i.mine.verdict in JUDGEMENTS)
-        current: QueueItem | None
-        if pair_id:
-            current = next((i for i in items if i.pair.pair_id == pair_id), None)
-            if current is None:
-                mine = service.items(session.name, queue=filters["queue"])
-                current = next((i for i in mine if i.pair.pair_id == pair_id), None)
-        else:
-            current = service.next_item(items)
-        view = None
-        if current is not None:
-            pair = service.pair(current.pair.pair_id)
-            view = pair_view(pair, web.config) if pair is not None else None
-        return {
-            "items": items,
-            "done": done,
-            "total": len(items),
-            "current": current,
-            "view": view,
-            "filters": filters,
-            "kinds": KINDS,
-            "keys": KEYS,
-            "labels": LABELS,
-            "queue_empty": not service.queue(filters["queue"]),
-        }
-
     @guard()
     async def review(request: Request, session: Session) -> Response:
-        filters = filters_of(request)
+        filters = _filters(request.query_params)
         if filters.get("workload") and filters["workload"] not in web.config.workloads:
             raise HTTPException(404, f"unknown workload {filters['workload']!r}")
-        data = await web.run(page_data, session, filters, request.query_params.get("pair"))
+        data = await web.run(page_data, service, session, filters, request.query_params)
         data["message"] = request.query_params.get("msg")
         return web.render(request, "review.html", data)
 
     @guard()
     async def verdict(request: Request, session: Session) -> Response:
         form = await request.form()
-        filters = _form_filters(form)
+        filters = _filters(form)
         pair_id, value = str(form.get("pair_id") or ""), str(form.get("verdict") or "")
         if value not in ACTIONS:
             raise HTTPException(400, f"unknown verdict {value!r}")
-        note = str(form.get("note") or "")
+        note, queue = str(form.get("note") or ""), filters["queue"]
         try:
-            await web.run(
-                service.record, pair_id, session.name, value, note, queue=filters["queue"]
-            )
+            await web.run(service.record, pair_id, session.name, value, note, queue=queue)
         except SwapsafeError as exc:
             raise HTTPException(400, str(exc)) from None
-        return RedirectResponse(review_url(filters), status_code=303)
+        return _redirect(review_url(filters, saved=pair_id))
 
     @guard()
     async def undo(request: Request, session: Session) -> Response:
-        form = await request.form()
-        filters = _form_filters(form)
+        filters = _filters(await request.form())
         pair_id = await web.run(service.undo, session.name)
         if pair_id is None:
-            return RedirectResponse(review_url(filters, msg="nothing to undo"), status_code=303)
-        return RedirectResponse(review_url(filters, pair=pair_id), status_code=303)
+            return _redirect(review_url(filters, msg="Nothing to undo."))
+        msg = f"Undone: your last action on pair {pair_id}; judge it again."
+        return _redirect(review_url(filters, pair=pair_id, msg=msg))
 
     @guard()
     async def sample(request: Request, session: Session) -> Response:
         form = await request.form()
-        filters = _form_filters(form)
-        workload = str(form.get("sample_workload") or "")
+        filters = _filters(form)
+        names, n, options = _sample_args(form, filters["queue"])
         try:
-            n = int(str(form.get("n") or "200"))
-            share = float(str(form.get("share") or "0.5"))
-            seed_raw = str(form.get("seed") or "").strip()
-            seed = int(seed_raw) if seed_raw else None
-        except ValueError:
-            raise HTTPException(400, "n, share and seed must be numbers") from None
-        if not 1 <= n <= MAX_SAMPLE:
-            raise HTTPException(400, f"n must be between 1 and {MAX_SAMPLE}")
-        try:
-            rows = await web.run(
-                service.sample,
-                [workload] if workload else [],
-                n,
-                disagreement_share=share,
-                seed=seed,
-                queue=filters["queue"],
-            )
+            rows = await web.run(service.sample, names, n, **options)
         except SwapsafeError as exc:
             raise HTTPException(400, str(exc)) from None
-        return RedirectResponse(
-            review_url(filters, msg=f"sampled {len(rows)} new pairs"), status_code=303
-        )
+        return _redirect(review_url(filters, msg=f"Sampled {len(rows)} new pairs."))
 
     return [
         Route("/review", review, methods=["GET"]),

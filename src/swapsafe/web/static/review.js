@@ -1,5 +1,6 @@
 /* Review page keyboard shortcuts: 1 old better, 2 same, 3 new better, 4 both bad, s skip,
-   n note, u undo. Each verdict is a normal form POST, saved at once by the server. */
+   n note, u undo, c system prompt. Each verdict is a normal form POST, saved at once by the
+   server, which answers with the next pair and a "Saved" line: one key, one page load. */
 (function () {
   "use strict";
   var form = document.getElementById("verdict-form");
@@ -44,6 +45,11 @@
     if (key === "n" && note) {
       ev.preventDefault();
       note.focus();
+      return;
+    }
+    if (key === "c") {
+      var system = document.getElementById("system") || document.getElementById("earlier");
+      if (system) { ev.preventDefault(); system.open = !system.open; }
       return;
     }
     if (key === "u" && undo) {

@@ -1,0 +1,213 @@
+"""The job engine shared by eval runs and red-team runs.
+
+Both runners do the same thing with different pieces of work: a run row in the store, a list of
+(item, model) pairs still to do, ``concurrency`` workers taking pairs off one queue, each
+finished pair counted in per-model tallies and written to the store in small batches, and the
+run finished with a status that follows one rule:
+
+- ``done``: every pair ran, errored pairs at most ``max_error_rate`` of the run
+  (:func:`swapsafe.evals.status.too_many_errors`);
+- ``incomplete``: more errored pairs than that (never gate evidence);
+- ``interrupted``: cancelled (Ctrl-C, SIGTERM); what finished is kept, a resume does the rest;
+- ``failed``: an unexpected exception, re-raised.
+
+A runner describes its work as a :class:`JobSpec` and hands it to :class:`JobEngine`.
+:func:`owned_providers` lends the runner the providers it needs and closes those it built.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Generic, Protocol, TypeVar
+
+from swapsafe.config import Config
+from swapsafe.evals.status import too_many_errors
+from swapsafe.exceptions import ConfigError
+from swapsafe.providers.base import Provider
+from swapsafe.providers.build import build_providers
+
+FLUSH_SECONDS = 0.5
+
+Item = TypeVar("Item")
+Row = TypeVar("Row")
+Tally = TypeVar("Tally", bound="ErrorTally")
+S_contra = TypeVar("S_contra", contravariant=True)
+
+
+class ErrorTally(Protocol):
+    errors: int
+
+
+@dataclass
+class Snapshot(Generic[Tally]):
+    """Progress of a run: pairs done out of the total, with a tally per model."""
+
+    run_id: int
+    total: int
+    done: int = 0
+    models: dict[str, Tally] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> int:
+        return sum(t.errors for t in self.models.values())
+
+
+class Progress(Protocol[S_contra]):
+    """Receives progress: ``start`` once (with the run id), then ``advance`` per finished pair."""
+
+    def start(self, snapshot: S_contra) -> None: ...
+
+    def advance(self, snapshot: S_contra) -> None: ...
+
+
+@dataclass(frozen=True)
+class JobSpec(Generic[Item, Row]):
+    """One run's remaining work, and how each pair is done, counted and stored."""
+
+    snapshot: Snapshot[Any]  # run id, total and the tallies (already holding resumed rows)
+    todo: Sequence[Item]  # the pairs still to do
+    one: Callable[[Item], Awaitable[Row | None]]  # None: an errored call, not stored
+    count: Callable[[Item, Row | None], None]  # updates the snapshot's tallies
+    save: Callable[[list[Row]], object]  # blocking: writes a batch of rows
+    finish: Callable[[int, str, datetime], object]  # blocking: (run id, status, finished at)
+    concurrency: int
+    max_error_rate: float
+    batch_size: int = 50
+    progress: Progress[Any] | None = None
+
+
+class BatchWriter(Generic[Row]):
+    """Collects rows and writes them in batches off the event loop: every
+    ``FLUSH_SECONDS`` or ``batch_size`` rows, and once more at the end."""
+
+    def __init__(self, save: Callable[[list[Row]], object], batch_size: int) -> None:
+        self.save = save
+        self.batch_size = batch_size
+        self.pending: list[Row] = []
+        self.written = 0
+        self._wake = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self._stopping = False
+
+    def add(self, row: Row) -> None:
+        self.pending.append(row)
+        if len(self.pending) >= self.batch_size:
+            self._wake.set()
+
+    async def flush(self) -> None:
+        async with self._lock:
+            while self.pending:
+                batch, self.pending = self.pending, []
+                await asyncio.to_thread(self.save, batch)
+                self.written += len(batch)
+
+    async def loop(self) -> None:
+        """Flush until :meth:`stop` (no cancellation: ``wait_for`` may swallow a cancel that
+        races with the wake-up)."""
+        while not self._stopping:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), FLUSH_SECONDS)
+            self._wake.clear()
+            await self.flush()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+
+class JobEngine(Generic[Item, Row]):
+    """Runs a :class:`JobSpec` to its end; :meth:`run` returns the stored status."""
+
+    def __init__(self, spec: JobSpec[Item, Row]) -> None:
+        self.spec = spec
+        self.writer: BatchWriter[Row] = BatchWriter(spec.save, spec.batch_size)
+        self._queue: asyncio.Queue[Item] = asyncio.Queue()
+        for item in spec.todo:
+            self._queue.put_nowait(item)
+
+    async def _work(self) -> None:
+        spec = self.spec
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            row = await spec.one(item)
+            if row is not None:
+                self.writer.add(row)
+            spec.count(item, row)
+            if spec.progress is not None:
+                spec.progress.advance(spec.snapshot)
+
+    async def run(self) -> str:
+        spec, snapshot = self.spec, self.spec.snapshot
+        if spec.progress is not None:
+            spec.progress.start(snapshot)
+        flusher = asyncio.create_task(self.writer.loop())
+        n = min(spec.concurrency, max(len(spec.todo), 1))
+        workers = [asyncio.create_task(self._work()) for _ in range(n)]
+        status = "interrupted"
+        try:
+            await asyncio.gather(*workers)
+            # stored "incomplete" keeps the plan and the lists honest; it is never gate evidence
+            incomplete = too_many_errors(snapshot.errors, snapshot.total, spec.max_error_rate)
+            status = "incomplete" if incomplete else "done"
+        except Exception:
+            status = "failed"
+            raise
+        finally:
+            for task in workers:
+                task.cancel()
+            self.writer.stop()
+            await asyncio.shield(self._finish(status, [*workers, flusher]))
+        return status
+
+    async def _finish(self, status: str, tasks: list[asyncio.Task[None]]) -> None:
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.writer.flush()
+        await asyncio.to_thread(
+            self.spec.finish, self.spec.snapshot.run_id, status, datetime.now(UTC)
+        )
+
+
+@contextlib.asynccontextmanager
+async def owned_providers(
+    config: Config, needed: Collection[str], given: dict[str, Provider] | None
+) -> AsyncIterator[dict[str, Provider]]:
+    """The providers named in ``needed`` (and only those): the ``given`` ones, else built from
+    the config. Providers built here (and any built but not needed) are closed; given ones never
+    are."""
+    available = dict(given or {})
+    owned: dict[str, Provider] = {}
+    if any(name not in available for name in needed):
+        for name, provider in build_providers(config).items():
+            if name in needed and name not in available:
+                owned[name] = available[name] = provider
+            else:
+                await provider.aclose()
+    try:
+        yield {name: available[name] for name in needed}
+    finally:
+        for provider in owned.values():
+            await provider.aclose()
+
+
+def check_judge(config: Config, judge: str | None) -> None:
+    """A judge model, when named, must be one of the config's models."""
+    if judge is not None and judge not in config.models:
+        known = ", ".join(sorted(config.models))
+        raise ConfigError(f'unknown judge model "{judge}" (models: {known})')
+
+
+def pending(
+    items: Sequence[Item],
+    models: Sequence[str],
+    done: set[tuple[str, str]],
+    key: Callable[[Item], str],
+) -> list[tuple[Item, str]]:
+    """The (item, model) pairs not yet in ``done`` (a set of (item key, model))."""
+    return [(i, m) for i in items for m in models if (key(i), m) not in done]
