@@ -150,7 +150,6 @@ def run(
         concurrency = concurrency or int(settings.get("concurrency") or cfg.evals.concurrency)
         tag = tag or previous.tag
         judge = judge or settings.get("judge")
-    variants = prompt_variants(prompt, cfg, previous)
     if not workload:
         raise fail("name a workload: --workload NAME (or --resume RUN_ID)")
     chosen = [m.strip() for m in models.split(",") if m.strip()] if models else None
@@ -160,9 +159,18 @@ def run(
     job = replace(
         job, concurrency=concurrency or cfg.evals.concurrency, tag=tag, judge=_judge(cfg, judge)
     )
-    if variants and previous is None:  # an unconfigured prompt is never gate evidence
+    _run_and_show(cfg, store, _with_variants(job, prompt, cfg, previous))
+
+
+def _with_variants(
+    job: EvalJob, prompt: list[str], cfg: Config, previous: EvalRun | None
+) -> EvalJob:
+    """The job with its ``--prompt`` variants (checked against a resumed run's); a new run that
+    tries an unconfigured prompt is ad hoc: never gate evidence."""
+    variants = prompt_variants(prompt, cfg, previous)
+    if variants and previous is None:
         job = replace(job, settings={"evidence": AD_HOC, "ad_hoc_reason": prompt_reason(variants)})
-    _run_and_show(cfg, store, replace(job, variants=variants))
+    return replace(job, variants=variants)
 
 
 def _eval_job(

@@ -119,6 +119,10 @@ class Call:
         """The request rules that changed the body, comma-separated (None: none fired)."""
         return self.outbound.adapted_text if self.outbound is not None else None
 
+    def sent_fields(self) -> dict[str, str | None]:
+        """The trace-row fields saying how the request was changed on its way (variant, rules)."""
+        return {"prompt_variant": self.prompt_variant, "adapted": self.adapted}
+
     @property
     def extra_headers(self) -> dict[str, str] | None:
         """Caller headers forwarded upstream (anthropic-version / anthropic-beta)."""

@@ -240,8 +240,7 @@ class TraceWriter:
                 finish_reason=finish_reason,
                 source=call.source,
                 shadow_outcome=call.shadow_outcome,
-                prompt_variant=call.prompt_variant,
-                adapted=call.adapted,
+                **call.sent_fields(),
             )
         )
         return cost
