@@ -114,6 +114,16 @@ def chat_body(model: str, stream: bool) -> dict[str, Any]:
     }
 
 
+def responses_body(model: str, stream: bool) -> dict[str, Any]:
+    """The same request for the OpenAI Responses API."""
+    return {"model": model, "stream": stream, "input": "Summarise the ticket in one line."}
+
+
+def body_for(url: str, model: str, stream: bool) -> dict[str, Any]:
+    """The request body for ``url``: the Responses API or Chat Completions."""
+    return (responses_body if url.endswith("/responses") else chat_body)(model, stream)
+
+
 async def _one(
     session: aiohttp.ClientSession,
     url: str,

@@ -1,5 +1,9 @@
 """Gateway benchmark: direct vs swapsafe vs the LiteLLM proxy, against one instant fake upstream.
 
+Chat Completions and the Responses API side by side: the Responses rows are direct to the
+fake's /v1/responses, swapsafe forwarding natively to it (an openai model), and swapsafe
+translating a Responses client to a chat-only model's /chat/completions.
+
 Layout (2 cores): the proxy under test is pinned to core 0; the fake upstream and this load
 generator run on core 1. Every number is measured in the same run, so ratios are comparable.
 
@@ -28,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (
     Result,
+    body_for,
     chat_body,
     free_port,
     load,
@@ -82,9 +87,11 @@ async def concurrency_one(targets: list[Target], *, quick: bool) -> dict[str, di
     }
     for _ in range(ROUNDS):
         for name, url, model, headers in targets:
-            c1 = await load(name, url, chat_body(model, False), headers, concurrency=1, requests=n)
+            c1 = await load(
+                name, url, body_for(url, model, False), headers, concurrency=1, requests=n
+            )
             s1 = await load(
-                name, url, chat_body(model, True), headers, concurrency=1, requests=n // 2
+                name, url, body_for(url, model, True), headers, concurrency=1, requests=n // 2
             )
             for key, res in (("c1", c1), ("s1", s1)):
                 out[name][key].latencies += res.latencies
@@ -99,8 +106,8 @@ async def concurrency_one(targets: list[Target], *, quick: bool) -> dict[str, di
 
 
 async def concurrency_64(name: str, url: str, model: str, headers: dict[str, str], secs: float):
-    c64 = await load(name, url, chat_body(model, False), headers, concurrency=64, seconds=secs)
-    s64 = await load(name, url, chat_body(model, True), headers, concurrency=64, seconds=secs)
+    c64 = await load(name, url, body_for(url, model, False), headers, concurrency=64, seconds=secs)
+    s64 = await load(name, url, body_for(url, model, True), headers, concurrency=64, seconds=secs)
     return {"c64": c64, "s64": s64}
 
 
@@ -118,8 +125,14 @@ def gateway_config(directory: Path, upstream: str, journal: str | None = None) -
         provider = "openai-compatible"
         model = "old-model"
         base_url = "{upstream}"
+        [models.native]
+        provider = "openai"
+        model = "old-model"
+        base_url = "{upstream}"
         [workloads.support]
         baseline = "old"
+        [workloads.responses]
+        baseline = "native"
         [gateway]
         client_keys = ["env::BENCH_CLIENT_KEY"]
     """)
@@ -171,6 +184,9 @@ def main() -> None:
             targets: list[Target] = [
                 ("direct", f"{upstream}/chat/completions", "old-model", {}),
                 ("swapsafe", f"{gw_url}/v1/chat/completions", "support", AUTH),
+                ("direct responses", f"{upstream}/responses", "old-model", {}),
+                ("swapsafe responses", f"{gw_url}/v1/responses", "responses", AUTH),
+                ("swapsafe resp->chat", f"{gw_url}/v1/responses", "support", AUTH),
             ]
             results = asyncio.run(concurrency_one(targets, quick=args.quick))
             for name, url, model, headers in targets:
@@ -182,12 +198,13 @@ def main() -> None:
             )
         exe = None if args.no_litellm else ensure_litellm()
         if exe is not None:
-            results["litellm"] = run_litellm(exe, Path(tmp), upstream, secs)
+            results.update(run_litellm(exe, Path(tmp), upstream, secs))
     report(results, mem)
 
 
-def run_litellm(exe: Path, tmp: Path, upstream: str, secs: float) -> dict[str, Any]:
-    """The LiteLLM proxy in front of the same upstream, on core 0: concurrency 1 and 64."""
+def run_litellm(exe: Path, tmp: Path, upstream: str, secs: float) -> dict[str, dict[str, Any]]:
+    """The LiteLLM proxy in front of the same upstream, on core 0: chat completions at
+    concurrency 1 and 64, and its /v1/responses at concurrency 64."""
     ll_port = free_port()
     ll_cfg = tmp / "litellm.yaml"
     ll_cfg.write_text(
@@ -207,7 +224,11 @@ def run_litellm(exe: Path, tmp: Path, upstream: str, secs: float) -> dict[str, A
         ll_url = f"http://127.0.0.1:{ll_port}/v1/chat/completions"
         ll = asyncio.run(concurrency_one([("litellm", ll_url, "support", AUTH)], quick=True))
         ll["litellm"].update(asyncio.run(concurrency_64("litellm", ll_url, "support", AUTH, secs)))
-        return ll["litellm"]
+        ll_resp = f"http://127.0.0.1:{ll_port}/v1/responses"
+        ll["litellm responses"] = asyncio.run(
+            concurrency_64("litellm responses", ll_resp, "support", AUTH, secs)
+        )
+        return ll
 
 
 def memory_growth(pid: int, url: str, total: int) -> tuple[float, float, int]:
@@ -229,7 +250,7 @@ def report(results: dict[str, dict[str, Any]], mem: tuple[float, float, int]) ->
         ("c64", "non-streaming, concurrency 64"),
         ("s64", "streaming, concurrency 64"),
     ):
-        print_table(title, [r[key].row() for r in results.values()])
+        print_table(title, [r[key].row() for r in results.values() if key in r])
     d, s = results["direct"], results["swapsafe"]
     rounds, base = s["rounds"], d["rounds"]
     print(f"\nswapsafe overhead (gateway minus direct), concurrency 1, median of {ROUNDS} rounds:")
@@ -254,11 +275,33 @@ def report(results: dict[str, dict[str, Any]], mem: tuple[float, float, int]) ->
             )
         ll_add = ll["c1"].row()["p50"] - d["c1"].row()["p50"]  # pooled: LiteLLM runs later
         print(f"  LiteLLM added latency p50 {ll_add:.2f} ms")
+    responses_report(results)
     a, b, n = mem
     print(
         f"  RSS after {n // 10:,} requests {a:.1f} MB, after {n:,}: {b:.1f} MB "
         f"({(b / a - 1) * 100:+.1f}%, target within 10%)"
     )
+
+
+def responses_report(results: dict[str, dict[str, Any]]) -> None:
+    """The Responses API next to Chat Completions: added latency over the matching direct call,
+    and throughput as a ratio of swapsafe's Chat Completions throughput, in the same run."""
+    chat_added = results["swapsafe"]["c1"].row()["p50"] - results["direct"]["c1"].row()["p50"]
+    direct = results["direct responses"]["c1"].row()["p50"]
+    print("\nResponses API vs Chat Completions (same run):")
+    print(f"  chat completions pass-through: added p50 {chat_added:.2f} ms")
+    for name in ("swapsafe responses", "swapsafe resp->chat", "litellm responses"):
+        if name not in results:
+            continue
+        r = results[name]
+        if "c1" in r:
+            print(f"  {name}: added p50 {r['c1'].row()['p50'] - direct:.2f} ms (c=1)")
+        for key, label in (("c64", "non-streaming"), ("s64", "streaming")):
+            ratio = r[key].rps / max(results["swapsafe"][key].rps, 1e-9)
+            print(
+                f"  {name}, {label}, c=64: {r[key].rps:.0f} req/s = {ratio:.2f}x "
+                "swapsafe's chat completions"
+            )
 
 
 if __name__ == "__main__":

@@ -19,14 +19,11 @@ EXCEPTED_DIRS = {"migrations", "data"}
 
 # "path/under/swapsafe.py" for a module, "path/under/swapsafe.py::Qual.name" for a function
 ALLOWED = {
-    "gateway/proxy.py",
     "wire/anthropic.py",
     "admin/routing.py::admin_routes",
     "demo/phases_rollout.py::canary",
     "gates/checks.py::golden_gate",
     "gates/redteam.py::redteam_gate",
-    "gateway/app.py::create_app",
-    "gateway/proxy.py::Gateway.serve",
     "web/app.py::create_web_app",
     "web/pages/overview.py::routes",
     "web/pages/plan.py::routes",

@@ -53,3 +53,12 @@ def test_quick_demo_end_to_end(tmp_path: Path) -> None:
     assert "demo finished in" in proc.stdout
     # nothing is left running: the servers' ports no longer answer
     assert "failed:" not in proc.stdout, proc.stdout[-4000:]
+    # the old model's golden pass rate is reported for every workload, with a verdict
+    for workload in ("ticket-sentiment", "order-extract", "quick-facts"):
+        section = report[report.index(f"## {workload}:") :]
+        golden = next(line for line in section.splitlines() if "golden_pass_rate" in line)
+        assert "pass rate" in golden and " vs " in golden, golden
+    # the run ends with its story: the verdict first, then where the files are
+    tail = proc.stdout[proc.stdout.rindex("demo finished in") :]
+    assert any(tail.count(word) for word in ("Blocked:", "Passed:", "Not yet:"))
+    assert "Report: " in tail and "Web UI: swapsafe serve -c" in tail

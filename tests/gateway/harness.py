@@ -18,7 +18,7 @@ import openai
 import pytest
 import uvicorn
 
-from swapsafe.config import Config, load_config
+from swapsafe.config import Config, ModelConfig, load_config
 from swapsafe.gateway.http_protocol import GatewayHttpProtocol
 from swapsafe.gateway.tracing import TraceWriter
 from swapsafe.providers.registry import create_provider
@@ -146,6 +146,15 @@ def settling_transport(lib: Any, writer: TraceWriter) -> Any:
     return Transport()
 
 
+def fake_for(fake: type[FakeUpstream], model: ModelConfig) -> FakeUpstream:
+    """The fake upstream of one configured model: Anthropic, OpenAI (both APIs), an
+    OpenAI-compatible server (chat only) or a Responses-only model."""
+    if model.provider == "anthropic":
+        return fake("anthropic")
+    apis = {"both": ("chat", "responses"), "chat": ("chat",), "responses": ("responses",)}
+    return fake("openai", apis=apis[model.api or "both"])
+
+
 def write_config(tmp_path: Path, extra: str = "", **fmt: Any) -> Path:
     params = {"bodies": "full", "deadline": "10s", "max_body": 1_000_000} | fmt
     path = tmp_path / "swapsafe.toml"
@@ -202,7 +211,7 @@ async def make_harness(tmp_path: Path, harness_transport: str) -> AsyncIterator[
         """``loopback=True`` serves the fake upstreams on real sockets (true streaming, resets);
         ``fake`` is the fake upstream class."""
         cfg = load_config(write_config(tmp_path, extra, **fmt), env=ENV)
-        fakes = {"gpt": fake("openai"), "claude": fake("anthropic")}
+        fakes = {name: fake_for(fake, m) for name, m in cfg.models.items()}
         providers = {}
         for name, m in cfg.models.items():
             if loopback:

@@ -94,4 +94,7 @@ def test_sticky_key_sources() -> None:
     assert sticky_key("header:x-tenant", {}, {"x-tenant": "t9"}) == "t9"
     assert sticky_key("user", {}, {"x-swapsafe-user": "h1"}) == "h1"  # the header always wins
     assert sticky_key("user", {"metadata": {"user_id": "m2"}}, {}) == "m2"  # SDK fallbacks
+    assert (
+        sticky_key("user", {"safety_identifier": "s1", "metadata": {"user_id": "m2"}}, {}) == "s1"
+    )
     assert sticky_key("user", {}, {}) is None

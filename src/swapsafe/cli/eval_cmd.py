@@ -140,9 +140,8 @@ def run(
     """
     cfg = load_or_exit(config)
     store = cli_store(cfg)
-    previous: EvalRun | None = None
-    if resume is not None:
-        previous = _get_run(store, resume)
+    previous = _get_run(store, resume) if resume is not None else None
+    if previous is not None:
         workload = previous.workload
         settings = previous.settings or {}
         golden = golden or (Path(settings["golden"]) if settings.get("golden") else None)

@@ -37,6 +37,8 @@ from swapsafe.wire.prompt_variant import PromptVariant
 log = logging.getLogger("swapsafe.config")
 
 Provider = Literal["openai", "anthropic", "openai-compatible", "scripted"]
+#: which OpenAI HTTP APIs an upstream offers: Chat Completions, the Responses API, or both
+Api = Literal["chat", "responses", "both"]
 Bodies = Literal["full", "redacted", "none"]
 NonNegative = Annotated[float, at_least(0)]
 HttpUrl = Annotated[str, AfterValidator(check_http_url)]
@@ -88,11 +90,25 @@ class ModelConfig(_Table):
     ca_file: ExistingFile | None = None
     #: request rules applied to every call of this model (config/request.py)
     request: RequestConfig = Field(default_factory=RequestConfig)
+    #: OpenAI-wire models only: the APIs the upstream offers. "both" (the default for provider
+    #: "openai"): Chat Completions clients use /chat/completions, Responses clients
+    #: /responses, natively. "chat" (the default for "openai-compatible": vLLM, llama.cpp,
+    #: Ollama): Responses clients are translated to chat. "responses" (a Responses-only model):
+    #: every other client is translated to /responses.
+    api: Api | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> ModelConfig:
         if not self.model:
             self.model = self.name
+        if self.api is not None and self.provider not in ("openai", "openai-compatible"):
+            raise final_error(
+                f'applies to OpenAI-wire models only (provider "openai" or "openai-compatible"), '
+                f'not provider "{self.provider}"; remove it',
+                at=("api",),
+            )
+        if self.api is None and self.provider in ("openai", "openai-compatible"):
+            self.api = "both" if self.provider == "openai" else "chat"
         if self.provider == "openai-compatible" and self.base_url is None:
             raise final_error(
                 'required for provider "openai-compatible"; add base_url = "http://127.0.0.1:8000/v1"',

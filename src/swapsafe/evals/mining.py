@@ -27,7 +27,8 @@ from swapsafe.exceptions import TranslationError
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import TraceQuery, TraceRecord
 from swapsafe.wire import translate
-from swapsafe.wire.openai import parse_response
+from swapsafe.wire.openai import encode_request
+from swapsafe.wire.responses import continues_stored_state
 
 _KEEP = ("messages", "tools")
 
@@ -61,12 +62,13 @@ def parse_trace(trace: TraceRecord) -> Mined | None:
         resp = orjson.loads(trace.response_body)
         if not isinstance(req, dict) or not isinstance(resp, dict):
             return None
-        if trace.inbound_wire == "anthropic":
-            req = translate.anthropic_to_openai_request(req, model=str(req.get("model", "")))
-            resp = translate.anthropic_to_openai_response(
-                resp, request_id=trace.request_id, model=str(resp.get("model", ""))
-            )
-        parsed = parse_response(resp)
+        wire = trace.inbound_wire or "openai"
+        if wire == "responses" and continues_stored_state(req):
+            return None  # the conversation is stored at OpenAI, not in the trace
+        if wire != "openai":  # golden cases are written in OpenAI chat format
+            strict = wire != "responses"  # store, reasoning ...: what OpenAI alone honours
+            req = encode_request(translate.parse_request(wire, req, strict=strict))
+        parsed = translate.parse_response(wire, resp)
     except (orjson.JSONDecodeError, TranslationError, KeyError, TypeError, ValueError):
         return None
     messages = req.get("messages")

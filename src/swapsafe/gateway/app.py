@@ -12,7 +12,7 @@ import gc
 import logging
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -24,11 +24,12 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from swapsafe.config import Config
+from swapsafe.gateway.calls import ThenResponse
 from swapsafe.gateway.count_tokens import count_tokens
-from swapsafe.gateway.errors import INTERNAL_ERROR, error_response
+from swapsafe.gateway.errors import INTERNAL_ERROR, error_response, inbound_for_path
 from swapsafe.gateway.feedback import feedback_routes
 from swapsafe.gateway.metrics import GatewayMetrics
-from swapsafe.gateway.proxy import PROXY_ROUTES, Gateway, ThenResponse
+from swapsafe.gateway.proxy import PROXY_ROUTES, Gateway
 from swapsafe.gateway.recorder import Recorder
 from swapsafe.gateway.routing_cache import RoutingCache
 from swapsafe.gateway.store_link import StoreLink, connect_store
@@ -181,6 +182,7 @@ class GatewayRuntime:
 
     async def aclose(self) -> None:
         await self.gateway.shadow.aclose()
+        await self.gateway.aclose()
         for provider in self.providers.values():
             await provider.aclose()
         self.routing.close()
@@ -195,28 +197,31 @@ class GatewayRuntime:
 RoutesFor = Callable[["GatewayRuntime"], Sequence[BaseRoute]]
 
 
-def create_app(
-    config: Config,
-    *,
-    store: Store | None = None,
-    providers: Mapping[str, Provider] | None = None,
-    spill_path: Path | None = None,
-    extra_routes: RoutesFor | None = None,
-) -> GatewayApp:
-    """The gateway alone: proxy routes, feedback, health and metrics. ``extra_routes`` adds
-    routes that need the runtime (:func:`swapsafe.serve.create_gateway_app` mounts the admin
-    API this way)."""
-    runtime = GatewayRuntime(config, store=store, providers=providers, spill_path=spill_path)
-    gw = runtime.gateway
+def _proxy_routes(gw: Gateway) -> list[Route]:
+    """A POST route per :data:`PROXY_ROUTES` path (``GatewayApp`` serves POSTs to them before
+    Starlette does; these routes answer other methods with a 405 in the caller's format), and
+    Anthropic's token counting (gateway/count_tokens.py: routed, not proxied)."""
 
-    async def chat_completions(request: Request) -> Response | ThenResponse:
-        return await gw.handle(request, "openai")
+    def endpoint(inbound: str) -> Callable[[Request], Awaitable[Response | ThenResponse]]:
+        async def proxy(request: Request) -> Response | ThenResponse:
+            return await gw.handle(request, inbound)
 
-    async def messages(request: Request) -> Response | ThenResponse:
-        return await gw.handle(request, "anthropic")
+        return proxy
 
     async def messages_count_tokens(request: Request) -> Response:
         return await count_tokens(gw, request)
+
+    return [
+        *(
+            Route(path, endpoint(inbound), methods=["POST"])
+            for path, inbound in PROXY_ROUTES.items()
+        ),
+        Route("/v1/messages/count_tokens", messages_count_tokens, methods=["POST"]),
+    ]
+
+
+def _service_routes(runtime: GatewayRuntime) -> list[Route]:
+    """/v1/models (the workload aliases), /healthz, /readyz and /metrics."""
 
     async def models(request: Request) -> Response:
         data = [
@@ -229,7 +234,7 @@ def create_app(
                 "owned_by": "swapsafe",
                 "display_name": f"{alias} (workload {wl})",
             }
-            for alias, wl in sorted(config.alias_map().items())
+            for alias, wl in sorted(runtime.config.alias_map().items())
         ]
         body = {
             "object": "list",
@@ -257,6 +262,28 @@ def create_app(
             runtime.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8"
         )
 
+    return [
+        Route("/v1/models", models, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+    ]
+
+
+def create_app(
+    config: Config,
+    *,
+    store: Store | None = None,
+    providers: Mapping[str, Provider] | None = None,
+    spill_path: Path | None = None,
+    extra_routes: RoutesFor | None = None,
+) -> GatewayApp:
+    """The gateway alone: proxy routes, feedback, health and metrics. ``extra_routes`` adds
+    routes that need the runtime (:func:`swapsafe.serve.create_gateway_app` mounts the admin
+    API this way)."""
+    runtime = GatewayRuntime(config, store=store, providers=providers, spill_path=spill_path)
+    gw = runtime.gateway
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime.start()
@@ -266,14 +293,8 @@ def create_app(
             await runtime.aclose()
 
     routes: list[BaseRoute] = [
-        Route("/v1/chat/completions", chat_completions, methods=["POST"]),
-        Route("/chat/completions", chat_completions, methods=["POST"]),
-        Route("/v1/messages", messages, methods=["POST"]),
-        Route("/v1/messages/count_tokens", messages_count_tokens, methods=["POST"]),
-        Route("/v1/models", models, methods=["GET"]),
-        Route("/healthz", healthz, methods=["GET"]),
-        Route("/readyz", readyz, methods=["GET"]),
-        Route("/metrics", metrics, methods=["GET"]),
+        *_proxy_routes(gw),
+        *_service_routes(runtime),
         *feedback_routes(runtime),
     ]
     if extra_routes is not None:
@@ -288,13 +309,18 @@ async def _not_routed(request: Request, exc: Exception) -> Response:
     """404/405 in the caller's wire format (Anthropic for /v1/messages*, else OpenAI)."""
     status = int(getattr(exc, "status_code", 404))
     path = request.url.path
-    inbound = "anthropic" if path.startswith("/v1/messages") else "openai"
+    inbound = inbound_for_path(path)
     if status == 405:
         allowed = dict(getattr(exc, "headers", None) or {}).get("Allow", "")
         message = f"method {request.method} is not allowed on {path}; use {allowed or 'another'}"
         headers = {"allow": allowed} if allowed else None
         return error_response(inbound, 405, message, headers=headers)
     message = f"no such route: {request.method} {path} (paths are exact: no trailing slash)"
+    if path.startswith(("/v1/responses/", "/responses/")):
+        message += (
+            "; the gateway keeps no responses: retrieve, cancel or delete a stored response "
+            "at OpenAI directly"
+        )
     return error_response(inbound, 404, message)
 
 

@@ -9,12 +9,14 @@ from typing import Any
 
 import orjson
 from starlette.requests import Request
+from starlette.types import Receive, Scope, Send
 
 from swapsafe.config import ModelConfig
 from swapsafe.providers.outbound import Outbound
+from swapsafe.wire import responses_answer
 from swapsafe.wire.fields import MAX_JSON_DEPTH, field_problem, too_deep
 
-ID_PREFIX = {"openai": "chatcmpl-", "anthropic": "msg_"}
+ID_PREFIX = {"openai": "chatcmpl-", "anthropic": "msg_", "responses": "resp_"}
 MALFORMED = (AttributeError, TypeError, KeyError, ValueError, IndexError)
 
 
@@ -107,7 +109,7 @@ class Call:
     ts: datetime
     source: str = "gateway"  # a SYNTHETIC_SOURCES value for swapsafe's own requests
     shadow_outcome: str | None = None  # served calls in shadow mode: swapsafe.store.coverage
-    outbound: Outbound | None = None  # what was sent: variant, adapter rules, extra headers
+    outbound: Outbound | None = None  # what was sent: variant, adapter rules
 
     @property
     def prompt_variant(self) -> str | None:
@@ -123,18 +125,58 @@ class Call:
         """The trace-row fields saying how the request was changed on its way (variant, rules)."""
         return {"prompt_variant": self.prompt_variant, "adapted": self.adapted}
 
-    @property
-    def extra_headers(self) -> dict[str, str] | None:
-        """Caller headers forwarded upstream (anthropic-version / anthropic-beta)."""
-        return self.outbound.headers if self.outbound is not None else None
+
+@dataclass(slots=True)
+class Exchange:
+    """One call about to be made: the call, the upstream body, the JSON-mode tool to read the
+    answer with, the pass-through key, the headers to answer with, the client's body and the
+    caller's headers forwarded upstream (anthropic-version / anthropic-beta)."""
+
+    call: Call
+    upstream_body: dict[str, Any]
+    json_tool: str | None
+    api_key: str | None
+    headers: dict[str, str]
+    body: dict[str, Any]
+    extra_headers: dict[str, str] | None = None
 
 
 def finish_reason(wire: str, body: dict[str, Any]) -> str | None:
+    """The finish reason a trace records: the wire's own; a Responses answer has none, so its
+    status is put in Chat Completions' words (stop, length, tool_calls, content_filter)."""
     if wire == "anthropic":
         reason = body.get("stop_reason")
         return reason if isinstance(reason, str) else None
+    if wire == "responses":
+        return responses_answer.finish_reason(body)
     choices = body.get("choices")
     if isinstance(choices, list) and choices and isinstance(choices[0], dict):
         reason = choices[0].get("finish_reason")
         return reason if isinstance(reason, str) else None
     return None
+
+
+class ThenResponse:
+    """A 200 JSON response that runs ``then()`` once it is sent: the trace is off the latency
+    path. Plain ASGI messages (no Starlette header machinery: this is every request)."""
+
+    __slots__ = ("body", "raw_headers", "then")
+    status_code = 200
+
+    def __init__(
+        self, content: bytes, *, headers: dict[str, str], then: Callable[[], None]
+    ) -> None:
+        self.body = content
+        self.raw_headers = [
+            (b"content-length", b"%d" % len(content)),
+            (b"content-type", b"application/json"),
+            *((k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()),
+        ]
+        self.then = then
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+            await send({"type": "http.response.body", "body": self.body})
+        finally:
+            self.then()

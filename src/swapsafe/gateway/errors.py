@@ -1,4 +1,8 @@
-"""Error responses in the caller's wire format (OpenAI or Anthropic error JSON)."""
+"""Error responses in the caller's wire format (OpenAI or Anthropic error JSON).
+
+Chat Completions and Responses clients both read OpenAI's error format; only ``/v1/messages``
+clients read Anthropic's (:func:`inbound_for_path` is that rule for paths no route serves).
+"""
 
 from __future__ import annotations
 
@@ -32,6 +36,15 @@ def error_response(
     )
 
 
+def inbound_for_path(path: str) -> str:
+    """The error format of a path: Anthropic's under ``/v1/messages``, else OpenAI's."""
+    return "anthropic" if path.startswith("/v1/messages") else "openai"
+
+
+def _same_format(inbound: str, upstream_wire: str) -> bool:
+    return inbound == upstream_wire or "anthropic" not in (inbound, upstream_wire)
+
+
 def provider_error_status(exc: ProviderError) -> int:
     """Status the client sees for an upstream failure after the gateway's own retries."""
     if isinstance(exc, ProviderTimeout):
@@ -49,7 +62,7 @@ def provider_error_response(inbound: str, upstream_wire: str, exc: ProviderError
         headers["retry-after"] = str(int(exc.retry_after + 0.999))
     body = exc.body
     if 400 <= exc.status < 500 and isinstance(body, dict):
-        if inbound == upstream_wire:
+        if _same_format(inbound, upstream_wire):
             mapped: dict[str, Any] = body
         elif inbound == "anthropic":
             mapped = wire_errors.map_openai_error_to_anthropic(exc.status, body)

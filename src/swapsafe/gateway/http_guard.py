@@ -27,7 +27,7 @@ from typing import Any
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from swapsafe.config import GatewayConfig
-from swapsafe.gateway.errors import error_response
+from swapsafe.gateway.errors import error_response, inbound_for_path
 
 #: phases of the request being received (none: waiting on the server or between requests)
 _NONE, _FIRST, _HEAD, _BODY = 0, 1, 2, 3
@@ -152,8 +152,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             answered = getattr(cycle, "answered", None)
             inbound = getattr(cycle, "inbound", None)
             if inbound is None:
-                path = cycle.scope["path"]
-                inbound = "anthropic" if path.startswith("/v1/messages") else "openai"
+                inbound = inbound_for_path(cycle.scope["path"])
             if not (answered() if answered is not None else cycle.response_started):
                 response = error_response(inbound, 408, message, headers={"connection": "close"})
                 head = [STATUS_LINE[408], self._default_head()]

@@ -29,10 +29,10 @@ from typing import Any
 from starlette.responses import Response, StreamingResponse
 from uvicorn.protocols.http.httptools_impl import HEADER_RE, HEADER_VALUE_RE, STATUS_LINE
 
-from swapsafe.gateway.calls import BodyTooLarge, header_map, refuse_declared
+from swapsafe.gateway.calls import BodyTooLarge, ThenResponse, header_map, refuse_declared
 from swapsafe.gateway.errors import INTERNAL_ERROR, error_response
 from swapsafe.gateway.http_guard import GuardedHttpToolsProtocol
-from swapsafe.gateway.proxy import PROXY_ROUTES, Gateway, ThenResponse
+from swapsafe.gateway.proxy import PROXY_ROUTES, Gateway
 
 log = logging.getLogger("swapsafe.gateway")
 

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import dataclasses
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import anyio
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.types import Receive, Scope, Send
 
 from swapsafe.config import Config, ModelConfig, WorkloadConfig
 from swapsafe.exceptions import ProviderError, TranslationError
-from swapsafe.gateway import streaming
-from swapsafe.gateway.anthropic_headers import passthrough_headers
+from swapsafe.gateway import sending, streaming, wires
 from swapsafe.gateway.auth import ClientAuth, client_key
 from swapsafe.gateway.calls import (
     ID_PREFIX,
@@ -28,7 +22,9 @@ from swapsafe.gateway.calls import (
     BodyReader,
     BodyTooLarge,
     Call,
+    Exchange,
     Refusal,
+    ThenResponse,
     finish_reason,
     header_map,
     parse_request,
@@ -40,47 +36,26 @@ from swapsafe.gateway.recorder import Recorder
 from swapsafe.gateway.router import Route, decide, sticky_key
 from swapsafe.gateway.routing_cache import RoutingCache
 from swapsafe.gateway.shadow import ShadowDispatcher
+from swapsafe.gateway.shadow_call import run_shadow
 from swapsafe.gateway.tracing import TraceWriter
 from swapsafe.gateway.usage import from_wire
 from swapsafe.pricing import PriceBook
-from swapsafe.providers.base import Provider, SSEEvent, UpstreamResponse
-from swapsafe.providers.outbound import Outbound, Target, prepare
+from swapsafe.providers.base import Provider, UpstreamResponse
+from swapsafe.providers.openai import responses_twin
+from swapsafe.providers.outbound import Outbound, Target
 from swapsafe.store.coverage import SHADOWED
 from swapsafe.store.records import SYNTHETIC_SOURCES
-from swapsafe.wire import translate
 
 #: the proxy routes (request path -> inbound wire format); every entry point short-cuts them
 PROXY_ROUTES = {
     "/v1/chat/completions": "openai",
     "/chat/completions": "openai",
     "/v1/messages": "anthropic",
+    "/v1/responses": "responses",
+    "/responses": "responses",
 }
-
-
-class ThenResponse:
-    """A 200 JSON response that runs ``then()`` once it is sent: the trace is off the latency
-    path. Plain ASGI messages (no Starlette header machinery: this is every request)."""
-
-    __slots__ = ("body", "raw_headers", "then")
-    status_code = 200
-
-    def __init__(
-        self, content: bytes, *, headers: dict[str, str], then: Callable[[], None]
-    ) -> None:
-        self.body = content
-        self.raw_headers = [
-            (b"content-length", b"%d" % len(content)),
-            (b"content-type", b"application/json"),
-            *((k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()),
-        ]
-        self.then = then
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
-            await send({"type": "http.response.body", "body": self.body})
-        finally:
-            self.then()
+#: the vendor behind each wire (a pass-through key goes only to its own vendor)
+VENDOR = {"openai": "openai", "responses": "openai", "anthropic": "anthropic"}
 
 
 class Gateway:
@@ -106,7 +81,6 @@ class Gateway:
             alias: config.workloads[name] for alias, name in config.alias_map().items()
         }
         self.bodies = config.store.bodies
-        self.targets = {n: Target.of(p, config.models.get(n)) for n, p in self.providers.items()}
         self.traces = TraceWriter(config, recorder=recorder, metrics=metrics, pricebook=pricebook)
         self.shadow = ShadowDispatcher(
             sample_rate=config.shadow.sample_rate,
@@ -118,6 +92,41 @@ class Gateway:
             max_loop_lag=config.shadow.max_loop_lag,
             max_served_in_flight=config.shadow.max_served_in_flight,
         )
+        self.responses_twins: dict[str, Provider] = {}
+        self.targets: dict[tuple[str, str], Target] = {}  # (model, wire): for its request rules
+        self._owned: list[Provider] = []
+        self._responses_endpoints()
+
+    def _responses_endpoints(self) -> None:
+        """``api = "responses"`` models are served through their Responses endpoint, and
+        ``api = "both"`` ones take Responses clients there (see ``ModelConfig.api``)."""
+        for name, model in self.config.models.items():
+            provider = self.providers.get(name)
+            if provider is None or model.api not in ("responses", "both"):
+                continue
+            twin = responses_twin(provider)
+            if twin is None:
+                continue
+            if twin is not provider:
+                self._owned.append(twin)
+            if model.api == "responses":
+                self.providers[name] = twin
+            else:
+                self.responses_twins[name] = twin
+
+    def upstream(self, model: ModelConfig, inbound: str) -> Provider:
+        """The provider that serves ``inbound`` clients for ``model``: a Responses client on
+        a model whose upstream speaks both APIs goes to its Responses endpoint."""
+        if inbound == "responses":
+            twin = self.responses_twins.get(model.name)
+            if twin is not None:
+                return twin
+        return self.providers[model.name]
+
+    async def aclose(self) -> None:
+        """Close the Responses endpoints this gateway opened (the rest belong to the caller)."""
+        for provider in self._owned:
+            await provider.aclose()
 
     # -- helpers -----------------------------------------------------------------------------
     def _reject(self, inbound: str, status: int, reason: str, message: str) -> Response:
@@ -129,44 +138,22 @@ class Gateway:
         body: dict[str, Any],
         inbound: str,
         workload: WorkloadConfig,
-        model: str,
-        stream: bool,
+        model: ModelConfig,
         headers: Mapping[str, str],
+        *,
+        stream: bool,
     ) -> Outbound:
-        """The upstream request for ``model`` (providers/outbound.py: the one place), with the
-        caller's Anthropic headers (gateway/anthropic_headers.py; raises TranslationError)."""
-        variant = workload.prompt_variant(model)
-        out = prepare(body, inbound, self.targets[model], stream=stream, variant=variant)
-        extra = passthrough_headers(inbound, headers, self.targets[model].wire, model)
-        return dataclasses.replace(out, headers=extra) if extra else out
+        """The request to send ``model`` (gateway/sending.py); raises TranslationError."""
+        target = sending.target_for(self.targets, self.upstream(model, inbound), model)
+        return sending.outbound(body, inbound, workload, model, target, headers, stream=stream)
 
     def upstream_key(self, model: ModelConfig, inbound: str, key: str | None) -> str | None:
         """Pass-through: the client's key goes only to a configured model of its own vendor."""
         if not self.auth.pass_through or model.api_key is not None:
             return None
-        if self.providers[model.name].wire != inbound:
+        if VENDOR[self.upstream(model, inbound).wire] != VENDOR[inbound]:
             return None
         return key
-
-    def _to_client(
-        self,
-        inbound: str,
-        provider: Provider,
-        body: dict[str, Any],
-        request_id: str,
-        json_tool: str | None,
-    ) -> dict[str, Any]:
-        if provider.wire == inbound:
-            out = dict(body)
-            out["id"] = request_id
-            return out
-        if inbound == "openai":
-            return translate.anthropic_to_openai_response(
-                body, request_id=request_id, model=provider.upstream_model, json_mode_tool=json_tool
-            )
-        return translate.openai_to_anthropic_response(
-            body, request_id=request_id, model=provider.upstream_model
-        )
 
     # -- entry points ------------------------------------------------------------------------
     async def handle(self, request: Request, inbound: str) -> Response | ThenResponse:
@@ -177,14 +164,10 @@ class Gateway:
 
         return await self.serve(inbound, header_map(request.scope["headers"]), read)
 
-    async def serve(
-        self, inbound: str, headers: Mapping[str, str], read: BodyReader
-    ) -> Response | ThenResponse:
-        """Serve one proxy request: ``headers`` by lower-case name, ``read`` gives the body.
-
-        The gateway's own HTTP protocol calls this directly (no ASGI scope or messages).
-        """
-        key = client_key(headers)
+    async def _admit(
+        self, inbound: str, headers: Mapping[str, str], read: BodyReader, key: str | None
+    ) -> tuple[bytes, dict[str, Any], WorkloadConfig] | Response:
+        """The body and workload of an authenticated, readable request, or the error answer."""
         if not self.auth.check(key):
             return self._reject(
                 inbound,
@@ -216,30 +199,74 @@ class Gateway:
                 "unknown_model",
                 f"unknown model {alias!r}: this gateway serves the workload aliases: {known}",
             )
-        state = self.routing.get(workload.name)
+        return raw, body, workload
+
+    def _refused(self, inbound: str, exc: Exception) -> Response:
+        """A request the serving model's wire cannot carry, or one it cannot even read."""
+        if isinstance(exc, TranslationError):
+            self.metrics.rejected.inc(("untranslatable",))
+            return error_response(inbound, 400, str(exc), param=exc.param)
+        return self._reject(
+            inbound,
+            400,
+            "malformed",
+            f"malformed request: {type(exc).__name__} while reading it; check the request "
+            "against the API reference",
+        )
+
+    async def serve(
+        self, inbound: str, headers: Mapping[str, str], read: BodyReader
+    ) -> Response | ThenResponse:
+        """Serve one proxy request: ``headers`` by lower-case name, ``read`` gives the body.
+
+        The gateway's own HTTP protocol calls this directly (no ASGI scope or messages).
+        """
+        key = client_key(headers)
+        admitted = await self._admit(inbound, headers, read, key)
+        if isinstance(admitted, Response):
+            return admitted
+        raw, body, workload = admitted
         route = decide(
             workload=workload.name,
             baseline=workload.baseline,
             candidate=workload.candidate,
-            state=state,
+            state=self.routing.get(workload.name),
             key=sticky_key(workload.sticky_key, body, headers),
         )
         stream = body.get("stream") is True
         serving = self.config.models[route.serving]
         try:
-            outbound = self._prepare(body, inbound, workload, serving.name, stream, headers)
-        except TranslationError as exc:
-            self.metrics.rejected.inc(("untranslatable",))
-            return error_response(inbound, 400, str(exc), param=exc.param)
-        except MALFORMED as exc:  # a shape the translator could not read: the client's fault
-            return self._reject(
-                inbound,
-                400,
-                "malformed",
-                f"malformed request: {type(exc).__name__} while reading it; check the request "
-                "against the API reference",
-            )
-        request_id = ID_PREFIX[inbound] + os.urandom(16).hex()
+            out = self._prepare(body, inbound, workload, serving, headers, stream=stream)
+        except (TranslationError, *MALFORMED) as exc:  # malformed: the client's fault
+            return self._refused(inbound, exc)
+        call = self._open_call(body, inbound, route, serving, raw, headers, key, out)
+        out_headers = {
+            "x-swapsafe-served-by": serving.name,
+            "x-swapsafe-workload": workload.name,
+            "x-request-id": call.request_id,
+        }
+        api_key = self.upstream_key(serving, inbound, key)
+        exchange = Exchange(call, out.body, out.json_tool, api_key, out_headers, body, out.headers)
+        self.shadow.served_in_flight += 1  # a busy signal: shadow calls yield to served ones
+        try:
+            if stream:
+                return await self._stream(exchange)
+            return await self._complete(exchange)
+        finally:
+            self.shadow.served_in_flight -= 1
+
+    def _open_call(
+        self,
+        body: dict[str, Any],
+        inbound: str,
+        route: Route,
+        serving: ModelConfig,
+        raw: bytes,
+        headers: Mapping[str, str],
+        key: str | None,
+        outbound: Outbound,
+    ) -> Call:
+        """The served call's record (trace opened), with its shadow call started if due."""
         pair_id = os.urandom(16).hex()
         request_text = self.traces.body_text(raw)
         now = datetime.now(UTC)
@@ -248,16 +275,16 @@ class Gateway:
         shadow_outcome = None
         if route.shadow is not None:
             shadow_outcome = self._start_shadow(
-                body, inbound, workload, route, pair_id, request_text, now, key, source, headers
+                body, inbound, route, pair_id, request_text, now, key, source, headers
             )
         call = Call(
-            request_id=request_id,
+            request_id=ID_PREFIX[inbound] + os.urandom(16).hex(),
             pair_id=pair_id,
-            workload=workload.name,
+            workload=route.workload,
             role="served",
             model=serving,
             inbound=inbound,
-            stream=stream,
+            stream=body.get("stream") is True,
             bucket=route.bucket,
             request_text=request_text,
             started=time.perf_counter(),
@@ -267,61 +294,44 @@ class Gateway:
             outbound=outbound,
         )
         self.traces.opened(call)
-        out_headers = {
-            "x-swapsafe-served-by": serving.name,
-            "x-swapsafe-workload": workload.name,
-            "x-request-id": request_id,
-        }
-        api_key = self.upstream_key(serving, inbound, key)
-        self.shadow.served_in_flight += 1  # a busy signal: shadow calls yield to served ones
-        try:
-            if stream:
-                return await self._stream(
-                    call, outbound.body, outbound.json_tool, api_key, out_headers, body
-                )
-            return await self._complete(
-                call, outbound.body, outbound.json_tool, api_key, out_headers
-            )
-        finally:
-            self.shadow.served_in_flight -= 1
+        return call
 
     # -- non-streaming -----------------------------------------------------------------------
-    async def _complete(
-        self,
-        call: Call,
-        upstream_body: dict[str, Any],
-        json_tool: str | None,
-        api_key: str | None,
-        headers: dict[str, str],
-    ) -> Response | ThenResponse:
-        provider = self.providers[call.model.name]
+    async def _complete(self, ex: Exchange) -> Response | ThenResponse:
+        call = ex.call
+        provider = self.upstream(call.model, call.inbound)
         gw = self.config.gateway
         try:
             resp = await provider.complete(
-                upstream_body,
+                ex.upstream_body,
                 deadline=time.monotonic() + gw.deadline,
-                api_key=api_key,
-                extra_headers=call.extra_headers,
+                api_key=ex.api_key,
+                extra_headers=ex.extra_headers,
                 retries=gw.retries,
             )
-            out = self._to_client(call.inbound, provider, resp.body, call.request_id, json_tool)
+            out = wires.client_answer(
+                call.inbound, provider, resp.body, call.request_id, ex.json_tool, ex.body
+            )
         except ProviderError as exc:
             self.traces.record(
                 call, status="error", http_status=exc.status or None, error_class=exc.error_class
             )
             response = provider_error_response(call.inbound, provider.wire, exc)
-            response.headers.update(headers)
+            response.headers.update(ex.headers)
             return response
         except TranslationError as exc:
             self.traces.record(call, status="error", http_status=502, error_class="translation")
             return error_response(
-                call.inbound, 502, f"cannot translate the upstream response: {exc}", headers=headers
+                call.inbound,
+                502,
+                f"cannot translate the upstream response: {exc}",
+                headers=ex.headers,
             )
         payload = orjson.dumps(out)
         latency = time.perf_counter() - call.started
         return ThenResponse(
             payload,
-            headers=headers,
+            headers=ex.headers,
             then=lambda: self._record_ok(call, provider, resp, out, payload, latency),
         )
 
@@ -345,46 +355,15 @@ class Gateway:
         )
 
     # -- streaming ---------------------------------------------------------------------------
-    def _relay(
-        self, call: Call, provider: Provider, json_tool: str | None, body: dict[str, Any]
-    ) -> streaming.Relay:
-        collect = self.bodies != "none"
-        opts = body.get("stream_options") if call.inbound == "openai" else None  # type-checked
-        wants_usage = bool((opts or {}).get("include_usage"))
-        if provider.wire == call.inbound == "openai":
-            return streaming.OpenAIPassthrough(
-                call.request_id, collect=collect, client_wants_usage=wants_usage
-            )
-        if provider.wire == call.inbound == "anthropic":
-            return streaming.AnthropicPassthrough(call.request_id, collect=collect)
-        if call.inbound == "openai":
-            return streaming.AnthropicToOpenAI(
-                call.request_id,
-                model=provider.upstream_model,
-                collect=collect,
-                include_usage=wants_usage,
-                json_mode_tool=json_tool,
-            )
-        return streaming.OpenAIToAnthropic(
-            call.request_id, model=provider.upstream_model, collect=collect
-        )
-
-    async def _stream(
-        self,
-        call: Call,
-        upstream_body: dict[str, Any],
-        json_tool: str | None,
-        api_key: str | None,
-        headers: dict[str, str],
-        body: dict[str, Any],
-    ) -> Response:
-        provider = self.providers[call.model.name]
+    async def _stream(self, ex: Exchange) -> Response:
+        call = ex.call
+        provider = self.upstream(call.model, call.inbound)
         gw = self.config.gateway
         upstream = provider.stream(
-            upstream_body,
+            ex.upstream_body,
             deadline=time.monotonic() + gw.deadline,
-            api_key=api_key,
-            extra_headers=call.extra_headers,
+            api_key=ex.api_key,
+            extra_headers=ex.extra_headers,
             retries=gw.retries,
         )
         try:
@@ -394,7 +373,7 @@ class Gateway:
                 call, status="error", http_status=exc.status or None, error_class=exc.error_class
             )
             response = provider_error_response(call.inbound, provider.wire, exc)
-            response.headers.update(headers)
+            response.headers.update(ex.headers)
             return response
         except StopAsyncIteration:
             self.traces.record(call, status="error", http_status=502, error_class="empty_stream")
@@ -402,68 +381,28 @@ class Gateway:
                 call.inbound,
                 502,
                 f"upstream {call.model.name} ended the stream without any event",
-                headers={**headers, "x-should-retry": "false"},
+                headers={**ex.headers, "x-should-retry": "false"},
             )
         ttft = time.perf_counter() - call.started
-        relay = self._relay(call, provider, json_tool, body)
-        return StreamingResponse(
-            self._pump(call, relay, first, upstream, ttft),
-            media_type="text/event-stream",
-            headers={**headers, "cache-control": "no-cache"},
+        relay = wires.relay_for(
+            call.inbound,
+            provider,
+            call.request_id,
+            json_tool=ex.json_tool,
+            body=ex.body,
+            collect=self.bodies != "none",
         )
-
-    async def _pump(
-        self,
-        call: Call,
-        relay: streaming.Relay,
-        first: SSEEvent,
-        upstream: AsyncIterator[SSEEvent],
-        ttft: float,
-    ) -> AsyncIterator[bytes]:
-        status, error_class = "client_disconnect", None
-        try:
-            for piece in relay.feed(first):
-                yield piece
-            async for ev in upstream:
-                for piece in relay.feed(ev):
-                    yield piece
-            if not relay.done:
-                for piece in relay.finish():
-                    yield piece
-            status = "ok"
-        except ProviderError as exc:
-            status, error_class = "error", exc.error_class
-            yield relay.error_event(502, f"upstream {call.model.name} failed mid-stream: {exc}")
-        except (TranslationError, orjson.JSONDecodeError, KeyError, TypeError) as exc:
-            status, error_class = "error", "bad_upstream_event"
-            yield relay.error_event(
-                502, f"upstream {call.model.name} sent an unreadable event: {type(exc).__name__}"
-            )
-        finally:
-            # recorded first: closing the upstream awaits, and a second cancellation there
-            # (which a shield does not stop for plain asyncio cancels) must not lose the row
-            self.traces.record(
-                call,
-                status=status,
-                http_status=200,
-                usage=relay.usage,
-                error_class=error_class,
-                ttft=ttft,
-                response=relay.body(),
-                finish_reason=relay.finish_reason,
-            )
-            with anyio.CancelScope(shield=True):
-                aclose = getattr(upstream, "aclose", None)
-                if aclose is not None:
-                    with contextlib.suppress(Exception):  # a broken stream; the trace says why
-                        await aclose()
+        return StreamingResponse(
+            streaming.pump(call, relay, first, upstream, ttft, self.traces),
+            media_type="text/event-stream",
+            headers={**ex.headers, "cache-control": "no-cache"},
+        )
 
     # -- shadow ------------------------------------------------------------------------------
     def _start_shadow(
         self,
         body: dict[str, Any],
         inbound: str,
-        workload: WorkloadConfig,
         route: Route,
         pair_id: str,
         request_text: str | None,
@@ -477,13 +416,16 @@ class Gateway:
         model = self.config.models[route.shadow]
         outcome = self.shadow.admit()
         if outcome == SHADOWED:
+            workload = self.config.workloads[route.workload]
             try:  # an anthropic-beta header to another vendor is untranslatable too
-                outbound = self._prepare(body, inbound, workload, model.name, False, headers)
+                out = self._prepare(body, inbound, workload, model, headers, stream=False)
             except (TranslationError, *MALFORMED):
                 outcome = "untranslatable"
         self.shadow.count(route.workload, outcome)
         if outcome != SHADOWED:
             return outcome
+        if self.upstream(model, inbound).wire == "responses":
+            out.body["store"] = False  # a shadow answer is never kept for a later read
         call = Call(
             request_id="shadow-" + os.urandom(16).hex(),
             pair_id=pair_id,
@@ -497,47 +439,10 @@ class Gateway:
             started=time.perf_counter(),
             ts=ts,
             source=source,
-            outbound=outbound,
+            outbound=out,
         )
         api_key = self.upstream_key(model, inbound, key)
-        self.shadow.spawn(self._shadow_call(call, outbound.body, outbound.json_tool, api_key))
+        ex = Exchange(call, out.body, out.json_tool, api_key, {}, body, out.headers)
+        provider = self.upstream(model, inbound)
+        self.shadow.spawn(run_shadow(ex, provider, self.shadow, self.traces))
         return SHADOWED
-
-    async def _shadow_call(
-        self, call: Call, body: dict[str, Any], json_tool: str | None, api_key: str | None
-    ) -> None:
-        provider = self.providers[call.model.name]
-        try:
-            async with asyncio.timeout(self.shadow.timeout):  # no extra task, unlike wait_for
-                resp = await provider.complete(
-                    body,
-                    deadline=time.monotonic() + self.shadow.timeout,
-                    api_key=api_key,
-                    extra_headers=call.extra_headers,
-                    retries=0,
-                )
-            out = self._to_client(call.inbound, provider, resp.body, call.request_id, json_tool)
-        except TimeoutError:
-            self.traces.record(call, status="error", http_status=None, error_class="timeout")
-            return
-        except ProviderError as exc:
-            self.traces.record(
-                call, status="error", http_status=exc.status or None, error_class=exc.error_class
-            )
-            return
-        except TranslationError:
-            self.traces.record(call, status="error", http_status=502, error_class="translation")
-            return
-        except Exception:  # a shadow failure must never escape; it is recorded, not raised
-            self.traces.record(call, status="error", http_status=None, error_class="internal")
-            return
-        usage = from_wire(provider.wire, resp.body.get("usage"))
-        cost = self.traces.record(
-            call,
-            status="ok",
-            http_status=resp.status,
-            usage=usage,
-            response=out,
-            finish_reason=finish_reason(call.inbound, out),
-        )
-        self.shadow.add_cost(cost)

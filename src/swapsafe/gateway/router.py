@@ -37,8 +37,9 @@ def bucket(workload: str, key: str) -> int:
 def sticky_key(spec: str, body: Mapping[str, Any], headers: Mapping[str, str]) -> str | None:
     """Read the sticky key named by ``spec`` (``user``, ``metadata.user_id``, ``header:NAME``).
 
-    Whatever the spec, ``x-swapsafe-user`` wins when present, then the OpenAI ``user`` field and
-    the Anthropic ``metadata.user_id`` are tried, so both SDKs' usual fields work out of the box.
+    Whatever the spec, ``x-swapsafe-user`` wins when present, then the OpenAI ``user`` and
+    ``safety_identifier`` fields and the Anthropic ``metadata.user_id`` are tried, so both SDKs'
+    usual fields work out of the box (Chat Completions and Responses alike).
     """
     value = headers.get("x-swapsafe-user")
     if value:
@@ -57,9 +58,10 @@ def sticky_key(spec: str, body: Mapping[str, Any], headers: Mapping[str, str]) -
         value = body.get(spec)
         if isinstance(value, str | int) and value != "":
             return str(value)
-    user = body.get("user")
-    if isinstance(user, str) and user:
-        return user
+    for field in ("user", "safety_identifier"):  # OpenAI's, old and new (GPT-5 era)
+        user = body.get(field)
+        if isinstance(user, str) and user:
+            return user
     meta = body.get("metadata")
     if isinstance(meta, Mapping):
         uid = meta.get("user_id")

@@ -7,12 +7,18 @@ so the whole response can be rebuilt for the trace row.
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
 import orjson
 
+from swapsafe.exceptions import ProviderError, TranslationError
 from swapsafe.gateway import accumulate
+from swapsafe.gateway.calls import Call
+from swapsafe.gateway.tracing import TraceWriter
 from swapsafe.gateway.usage import TokenUsage, from_anthropic, from_openai
 from swapsafe.providers.base import SSEEvent
 from swapsafe.wire import errors as wire_errors
@@ -180,3 +186,52 @@ class OpenAIToAnthropic(Relay):
         if chunk.get("usage"):
             from_openai(chunk["usage"], self.usage)
         return self._out(self.translator.feed(chunk))
+
+
+async def pump(
+    call: Call,
+    relay: Relay,
+    first: SSEEvent,
+    upstream: AsyncIterator[SSEEvent],
+    ttft: float,
+    traces: TraceWriter,
+) -> AsyncIterator[bytes]:
+    """Relay ``upstream`` (``first`` already read) to the client; record the trace at the end,
+    however it ends (done, upstream failure, unreadable event, client gone)."""
+    status, error_class = "client_disconnect", None
+    try:
+        for piece in relay.feed(first):
+            yield piece
+        async for ev in upstream:
+            for piece in relay.feed(ev):
+                yield piece
+        if not relay.done:
+            for piece in relay.finish():
+                yield piece
+        status = "ok"
+    except ProviderError as exc:
+        status, error_class = "error", exc.error_class
+        yield relay.error_event(502, f"upstream {call.model.name} failed mid-stream: {exc}")
+    except (TranslationError, orjson.JSONDecodeError, KeyError, TypeError) as exc:
+        status, error_class = "error", "bad_upstream_event"
+        yield relay.error_event(
+            502, f"upstream {call.model.name} sent an unreadable event: {type(exc).__name__}"
+        )
+    finally:
+        # recorded first: closing the upstream awaits, and a second cancellation there
+        # (which a shield does not stop for plain asyncio cancels) must not lose the row
+        traces.record(
+            call,
+            status=status,
+            http_status=200,
+            usage=relay.usage,
+            error_class=error_class,
+            ttft=ttft,
+            response=relay.body(),
+            finish_reason=relay.finish_reason,
+        )
+        with anyio.CancelScope(shield=True):
+            aclose = getattr(upstream, "aclose", None)
+            if aclose is not None:
+                with contextlib.suppress(Exception):  # a broken stream; the trace says why
+                    await aclose()

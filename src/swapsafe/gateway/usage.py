@@ -1,4 +1,5 @@
-"""Token usage from either wire format, in swapsafe's convention.
+"""Token usage from any wire format (Chat Completions, Messages, Responses), in swapsafe's
+convention.
 
 ``input`` counts every prompt token, cached ones included (OpenAI's ``prompt_tokens``; for
 Anthropic ``input_tokens + cache_read_input_tokens + cache_creation_input_tokens``);
@@ -49,5 +50,21 @@ def from_anthropic(usage: Any, into: TokenUsage | None = None) -> TokenUsage:
     return u
 
 
+def from_responses(usage: Any, into: TokenUsage | None = None) -> TokenUsage:
+    """OpenAI Responses API usage (``input_tokens`` already counts cached tokens)."""
+    u = into or TokenUsage()
+    if isinstance(usage, dict):
+        if "input_tokens" in usage:
+            u.input = _int(usage.get("input_tokens"))
+        if "output_tokens" in usage:
+            u.output = _int(usage.get("output_tokens"))
+        details = usage.get("input_tokens_details")
+        if isinstance(details, dict) and "cached_tokens" in details:
+            u.cached = _int(details.get("cached_tokens"))
+    return u
+
+
 def from_wire(wire: str, usage: Any) -> TokenUsage:
-    return from_anthropic(usage) if wire == "anthropic" else from_openai(usage)
+    if wire == "anthropic":
+        return from_anthropic(usage)
+    return from_responses(usage) if wire == "responses" else from_openai(usage)

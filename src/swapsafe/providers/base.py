@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
-Wire = Literal["openai", "anthropic"]
+#: "openai" is Chat Completions, "responses" the OpenAI Responses API
+Wire = Literal["openai", "anthropic", "responses"]
 
 
 @dataclass(slots=True)

@@ -9,13 +9,16 @@ from __future__ import annotations
 from swapsafe.config import Config
 from swapsafe.providers.base import Provider
 from swapsafe.providers.egress import Egress
+from swapsafe.providers.openai import responses_twin
 from swapsafe.providers.registry import create_provider
 
 
 def build_providers(config: Config) -> dict[str, Provider]:
+    """One provider per model; an ``api = "responses"`` model's speaks the Responses API."""
     egress = Egress.from_env()  # HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE: read once for all
-    return {
-        name: create_provider(
+    out: dict[str, Provider] = {}
+    for name, m in config.models.items():
+        provider = create_provider(
             name=name,
             type=m.provider,
             upstream_model=m.model,
@@ -24,5 +27,6 @@ def build_providers(config: Config) -> dict[str, Provider]:
             timeout=m.timeout,
             egress=egress.for_model(m.ca_file),
         )
-        for name, m in config.models.items()
-    }
+        twin = responses_twin(provider) if m.api == "responses" else None
+        out[name] = twin or provider
+    return out

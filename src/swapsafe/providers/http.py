@@ -7,6 +7,7 @@ ends), which :mod:`swapsafe.providers.openai` and :mod:`swapsafe.providers.anthr
 from __future__ import annotations
 
 import asyncio
+import builtins
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, ClassVar, TypeVar
@@ -19,7 +20,7 @@ from swapsafe.exceptions import ProviderConnectionError, ProviderError, Provider
 from swapsafe.providers.base import SSEEvent, UpstreamResponse, Wire
 from swapsafe.providers.egress import Egress, ProxyAuthRefused
 from swapsafe.providers.h1 import H1Sender, make_h1_sender
-from swapsafe.providers.masking import mask_error, mask_error_text, mask_value
+from swapsafe.providers.masking import error_message, mask_error, mask_secrets, mask_value
 from swapsafe.providers.retry import RetryPolicy, is_retryable_status, next_delay, parse_retry_after
 from swapsafe.providers.sse_reader import SSEDecoder
 from swapsafe.wire.fields import MAX_JSON_DEPTH, too_deep
@@ -28,6 +29,7 @@ DEFAULT_LIMITS = httpx.Limits(
     max_connections=1000, max_keepalive_connections=200, keepalive_expiry=30.0
 )
 MAX_ERROR_BODY = 2000
+_P = TypeVar("_P", bound="HTTPProvider")
 _JSON = "application/json"
 R = TypeVar("R")
 
@@ -49,24 +51,6 @@ def make_client(
         follow_redirects=False,
         headers={"user-agent": f"swapsafe/{__version__}"},
     )
-
-
-def _redact(text: str, secrets: tuple[str | None, ...]) -> str:
-    return mask_error_text(text, secrets) if any(secrets) else text
-
-
-def _error_detail(body: object) -> str:
-    """The vendor's error message from an error body (OpenAI and Anthropic shapes)."""
-    if isinstance(body, dict):
-        err = body.get("error")
-        if isinstance(err, dict) and isinstance(err.get("message"), str):
-            return str(err["message"])
-        if isinstance(err, str):
-            return err
-        if isinstance(body.get("message"), str):
-            return str(body["message"])
-    text = str(body) if body is not None else ""
-    return text[:300]
 
 
 class _Failed(Exception):
@@ -99,6 +83,11 @@ class HTTPProvider:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self._same_upstream: dict[str, Any] = {
+            "name": name, "upstream_model": upstream_model, "base_url": base_url,
+            "api_key": api_key, "timeout": timeout, "client": client, "egress": egress,
+            "retry_policy": retry_policy, "sleep": sleep, "clock": clock,
+        }  # fmt: skip
         self.name = name
         self.upstream_model = upstream_model
         self.base_url = base_url.rstrip("/")
@@ -129,6 +118,11 @@ class HTTPProvider:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, model={self.upstream_model!r})"
+
+    def sibling(self, cls: builtins.type[_P]) -> _P:
+        """A provider of class ``cls`` for the same upstream (key, timeout, client, egress,
+        retry policy): another endpoint of the same server, e.g. its Responses API."""
+        return cls(**self._same_upstream)
 
     # --- vendor hooks -------------------------------------------------------------------------
     def _endpoint(self) -> str:
@@ -233,10 +227,7 @@ class HTTPProvider:
                 except httpx.HTTPError as exc:
                     if done:
                         return
-                    raise ProviderConnectionError(
-                        _redact(f"upstream {self.name!r} broke off the stream: {exc!r}", secrets),
-                        provider=self.name,
-                    ) from exc
+                    raise self._broken_stream(exc, secrets) from exc
                 for event in decoder.feed(chunk):
                     if not done and self._checked_event(event, secrets):
                         done = True
@@ -258,6 +249,12 @@ class HTTPProvider:
             await response.aclose()
 
     # --- internals ----------------------------------------------------------------------------
+    def _broken_stream(
+        self, exc: Exception, secrets: tuple[str | None, ...]
+    ) -> ProviderConnectionError:
+        text = f"upstream {self.name!r} broke off the stream: {exc!r}"
+        return ProviderConnectionError(mask_secrets(text, secrets), provider=self.name)
+
     def _secrets(self, api_key: str | None) -> tuple[str | None, ...]:
         """What an error message or body must never show: the call's keys and the proxy's
         credentials (which a proxy's own error page could echo)."""
@@ -354,7 +351,9 @@ class HTTPProvider:
                 retryable = not isinstance(exc, ProxyAuthRefused)  # each retry: a failed login
             except httpx.HTTPError as exc:
                 err = ProviderError(
-                    _redact(f"upstream {self.name!r} sent an unreadable response: {exc}", secrets),
+                    mask_secrets(
+                        f"upstream {self.name!r} sent an unreadable response: {exc}", secrets
+                    ),
                     status=502,
                     provider=self.name,
                 )
@@ -408,8 +407,8 @@ class HTTPProvider:
         try:
             body = mask_value(orjson.loads(text), secrets)
         except orjson.JSONDecodeError:
-            body = _redact(text, secrets)[:MAX_ERROR_BODY]
-        detail = _redact(_error_detail(body), secrets)
+            body = mask_secrets(text, secrets)[:MAX_ERROR_BODY]
+        detail = mask_secrets(error_message(body), secrets)
         return ProviderError(
             f"upstream {self.name!r} returned HTTP {status}: {detail}".rstrip(": "),
             status=status,
@@ -444,7 +443,7 @@ class HTTPProvider:
     ) -> ProviderConnectionError:
         detail = str(exc) or type(exc).__name__
         return ProviderConnectionError(
-            _redact(f"upstream {self.name!r} could not be reached: {detail}", secrets),
+            mask_secrets(f"upstream {self.name!r} could not be reached: {detail}", secrets),
             status=0,
             provider=self.name,
         )

@@ -93,3 +93,22 @@ def mask_error(exc: ProviderError, secrets: tuple[str | None, ...]) -> ProviderE
         else mask_value(exc.body, secrets)
     )
     return exc
+
+
+def mask_secrets(text: str, secrets: tuple[str | None, ...]) -> str:
+    """``text`` with every given secret masked (unchanged when there is none)."""
+    return mask_error_text(text, secrets) if any(secrets) else text
+
+
+def error_message(body: object) -> str:
+    """The vendor's error message from an error body (OpenAI and Anthropic shapes)."""
+    if isinstance(body, dict):
+        err = body.get("error")
+        if isinstance(err, dict) and isinstance(err.get("message"), str):
+            return str(err["message"])
+        if isinstance(err, str):
+            return err
+        if isinstance(body.get("message"), str):
+            return str(body["message"])
+    text = str(body) if body is not None else ""
+    return text[:300]

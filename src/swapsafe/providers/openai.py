@@ -1,8 +1,11 @@
-"""OpenAI chat completions wire: OpenAI itself and every OpenAI-compatible server.
+"""OpenAI wires: chat completions (OpenAI and every OpenAI-compatible server) and Responses.
 
 ``type = "openai"`` defaults to https://api.openai.com/v1; ``type = "openai-compatible"`` (vLLM,
 llama.cpp, Ollama, Azure-style gateways) needs ``base_url``. Requests go to
 ``{base_url}/chat/completions`` with ``Authorization: Bearer <key>`` (omitted without a key).
+:func:`responses_twin` gives the same upstream's ``{base_url}/responses`` endpoint (wire
+``responses``): a stream ends with ``response.completed`` or ``response.incomplete``; an
+in-stream ``error`` or ``response.failed`` event raises :class:`ProviderError`.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import httpx
 import orjson
 
 from swapsafe.exceptions import ConfigError, ProviderError
-from swapsafe.providers.base import SSEEvent, Wire
+from swapsafe.providers.base import Provider, SSEEvent, Wire
 from swapsafe.providers.egress import Egress
 from swapsafe.providers.http import HTTPProvider
 from swapsafe.providers.registry import register_provider
@@ -56,6 +59,59 @@ class OpenAIProvider(HTTPProvider):
             provider=self.name,
             body=body,
         )
+
+
+_RESPONSES_END = frozenset({"response.completed", "response.incomplete", "response.failed"})
+
+
+class OpenAIResponsesProvider(OpenAIProvider):
+    """The same upstream's Responses API (``POST {base_url}/responses``)."""
+
+    wire: Wire = "responses"
+    stream_end: ClassVar[str] = "event: response.completed"
+
+    def _endpoint(self) -> str:
+        return f"{self.base_url}/responses"
+
+    def _prepare_body(self, body: dict[str, Any]) -> dict[str, Any]:
+        return body
+
+    def _stream_event(self, event: SSEEvent) -> bool:
+        name = event.event
+        if name is None:  # a server that sends only data lines: the type is in the data
+            try:
+                name = str(orjson.loads(event.data).get("type"))
+            except (orjson.JSONDecodeError, AttributeError):
+                return False
+        if name in ("error", "response.failed"):  # a failed answer is an error, as in chat
+            self._raise_stream_error(event.data)
+        return name in _RESPONSES_END
+
+    def _raise_stream_error(self, data: bytes) -> None:
+        try:
+            body = orjson.loads(data)
+            error = (body.get("response") or {}).get("error") or body  # response.failed / error
+            message = f"{error.get('code') or 'error'}: {error.get('message') or ''}".rstrip(": ")
+        except (orjson.JSONDecodeError, AttributeError):
+            body, message = data[:2000].decode("utf-8", "replace"), "error"
+        raise ProviderError(
+            f"upstream {self.name!r} sent an error in the stream: {message}",
+            status=500,
+            provider=self.name,
+            body=body,
+        )
+
+
+def responses_twin(provider: Provider) -> Provider | None:
+    """``provider``'s upstream through its Responses API (itself if it already speaks it);
+    None when the provider is not an OpenAI HTTP one (scripted, a test double)."""
+    if provider.wire == "responses":
+        return provider
+    if not isinstance(provider, OpenAIProvider):
+        return None
+    twin: OpenAIResponsesProvider = provider.sibling(OpenAIResponsesProvider)
+    twin.type = provider.type
+    return twin
 
 
 class OpenAICompatibleProvider(OpenAIProvider):

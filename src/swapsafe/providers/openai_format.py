@@ -2,7 +2,8 @@
 
 The body is built in OpenAI chat format and made into the upstream request by
 :func:`swapsafe.providers.outbound.prepare`, like the gateway's (prompt variant, translation to
-the Anthropic wire); the answer is translated back, so callers read one response shape.
+the provider's wire: Anthropic messages or the OpenAI Responses API, request rules); the answer
+is translated back, so callers read one response shape.
 """
 
 from __future__ import annotations
@@ -64,16 +65,13 @@ class OpenAIFormatCaller:
         answer = await provider.complete(
             out.body, deadline=time.monotonic() + self.timeout, retries=self.retries
         )
-        data = answer.body
-        if provider.wire == "anthropic":
-            self._ids += 1
-            data = translate.anthropic_to_openai_response(
-                data,
-                request_id=f"{self._id_prefix}-{self._ids}",
-                model=provider.upstream_model,
-                json_mode_tool=out.json_tool,
-            )
-        return parse_response(data)
+        if provider.wire == "openai":
+            return parse_response(answer.body)
+        self._ids += 1
+        resp = translate.parse_response(provider.wire, answer.body, json_mode_tool=out.json_tool)
+        resp.id = f"{self._id_prefix}-{self._ids}"
+        resp.model = provider.upstream_model
+        return resp
 
 
 def variant_settings(variant: PromptVariant | None) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """The outbound request: what every path sends a model, built in one place.
 
 Served and shadow calls (the gateway), eval and red-team calls (``OpenAIFormatCaller``) all
-build the upstream body with :func:`prepare`:
+build the upstream body the same way (the gateway in ``gateway/wires.py`` and
+``gateway/sending.py``, the others with :func:`prepare`):
 
 1. the workload's prompt variant for the model, if any, rewrites the system prompt (in the
    caller's wire format: :mod:`swapsafe.wire.prompt_variant`);
@@ -68,6 +69,47 @@ class Outbound:
         return ",".join(self.adapted) or None
 
 
+def upstream_body(
+    body: dict[str, Any],
+    inbound: str,
+    wire: str,
+    *,
+    upstream_model: str,
+    default_max_tokens: int,
+    stream: bool,
+) -> tuple[dict[str, Any], str | None]:
+    """The upstream body for a ``body`` in the ``inbound`` format to a ``wire`` upstream (and
+    the JSON-mode tool name, when one is forced): the same format is forwarded with ``model``
+    replaced, any other pair translated (:func:`swapsafe.wire.translate.request`)."""
+    json_tool = None
+    if wire == inbound:
+        out = dict(body)
+        out["model"] = upstream_model
+    else:
+        out, json_tool = translate.request(
+            body, inbound, wire, model=upstream_model, default_max_tokens=default_max_tokens
+        )
+    if stream:
+        out["stream"] = True
+        if wire == "openai":
+            opts = dict(out.get("stream_options") or {})
+            opts["include_usage"] = True
+            out["stream_options"] = opts
+    else:
+        out.pop("stream", None)
+        out.pop("stream_options", None)
+    return out, json_tool
+
+
+def adapt(target: Target, body: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """``body`` (already in ``target``'s wire) after the model's request rules, and the labels
+    of the rules that changed it."""
+    if not target.rules:
+        return body, ()
+    out, fired = apply_rules(target.rules, body)
+    return out, tuple(fired)
+
+
 def prepare(
     body: dict[str, Any],
     inbound: str,
@@ -83,28 +125,13 @@ def prepare(
     """
     if variant is not None:
         body = apply_variant(variant, body, inbound)
-    if target.wire == inbound:
-        out = dict(body)
-        out["model"] = target.upstream_model
-    elif inbound == "openai":
-        out = translate.openai_to_anthropic_request(
-            body, model=target.upstream_model, default_max_tokens=target.default_max_tokens
-        )
-    else:
-        out = translate.anthropic_to_openai_request(body, model=target.upstream_model)
-    if stream:
-        out["stream"] = True
-        if target.wire == "openai":
-            opts = dict(out.get("stream_options") or {})
-            opts["include_usage"] = True
-            out["stream_options"] = opts
-    else:
-        out.pop("stream", None)
-        out.pop("stream_options", None)
-    json_tool = None
-    if target.wire == "anthropic" and inbound == "openai":
-        json_tool = translate.json_mode_tool_for(body)
-    fired: list[str] = []
-    if target.rules:
-        out, fired = apply_rules(target.rules, out)
-    return Outbound(out, json_tool, variant, tuple(fired))
+    out, json_tool = upstream_body(
+        body,
+        inbound,
+        target.wire,
+        upstream_model=target.upstream_model,
+        default_max_tokens=target.default_max_tokens,
+        stream=stream,
+    )
+    out, fired = adapt(target, out)
+    return Outbound(out, json_tool, variant, fired)

@@ -16,10 +16,10 @@ from typing import Any
 
 import orjson
 
+from swapsafe.exceptions import TranslationError
 from swapsafe.review.agreement import Agreement, Output, compare, normalise_arguments
 from swapsafe.store.records import TraceRecord
-from swapsafe.wire import anthropic as anthropic_wire
-from swapsafe.wire import openai as openai_wire
+from swapsafe.wire import translate
 from swapsafe.wire.canonical import ChatResponse, ImagePart, TextPart, ToolCallPart, ToolResultPart
 
 
@@ -96,10 +96,8 @@ def parse_answer(row: TraceRecord) -> ChatResponse | None:
     if body is None or row.status != "ok":
         return None
     try:
-        if (row.inbound_wire or "openai") == "anthropic":
-            return anthropic_wire.parse_response(body)
-        return openai_wire.parse_response(body)
-    except (KeyError, TypeError, ValueError, AttributeError):
+        return translate.parse_response(row.inbound_wire or "openai", body)
+    except (KeyError, TypeError, ValueError, AttributeError, TranslationError):
         return None
 
 
@@ -158,10 +156,7 @@ def request_context(body_text: str | None, inbound_wire: str) -> RequestContext 
     if body is None:
         return None
     try:
-        if inbound_wire == "anthropic":
-            req = anthropic_wire.parse_request(body, strict=False)
-        else:
-            req = openai_wire.parse_request(body, strict=False)
+        req = translate.parse_request(inbound_wire, body, strict=False)
     except Exception:  # a request we cannot read is shown raw by the caller
         return None
     messages = tuple(

@@ -79,7 +79,10 @@ async def _ping(
 ) -> tuple[float, str | None]:
     """A 1-token request: its latency (ms) and, when it failed, the error's class and status.
     Built like every other request to the model, so its request rules (model adapter) apply."""
-    body: dict[str, Any] = {"messages": [{"role": "user", "content": PING}], "max_tokens": 1}
+    body: dict[str, Any] = {
+        "messages": [{"role": "user", "content": PING}],
+        "max_tokens": 16 if provider.wire == "responses" else 1,  # Responses: 16 at least
+    }
     body = prepare(body, "openai", Target.of(provider, model), stream=False).body
     started = time.perf_counter()
     error: str | None = None

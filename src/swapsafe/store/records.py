@@ -32,7 +32,7 @@ class TraceRecord:
     cost_usd: float | None = None
     bucket: int | None = None
     stream: bool = False
-    inbound_wire: str | None = None  # "openai" | "anthropic": what the client spoke
+    inbound_wire: str | None = None  # "openai" | "anthropic" | "responses": what the client spoke
     request_body: str | None = None  # JSON text per [store] bodies
     response_body: str | None = None
     finish_reason: str | None = None

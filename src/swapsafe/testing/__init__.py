@@ -2,10 +2,10 @@
 
 - :class:`ScriptedProvider`: an in-process provider with deterministic (echo or queued)
   replies; ``strict=True`` fails loudly on a request nothing was queued for.
-- :class:`FakeUpstream`: a fake OpenAI / Anthropic HTTP upstream (ASGI app) with realistic
-  replies, streaming in the vendors' exact SSE format, request recording and :class:`Fault`
-  injection; in-process via ``httpx.ASGITransport`` or on loopback via ``serve()`` /
-  ``serve_in_thread()``.
+- :class:`FakeUpstream`: a fake OpenAI (Chat Completions and Responses API) / Anthropic HTTP
+  upstream (ASGI app) with realistic replies, streaming in the vendors' exact SSE format,
+  request recording and :class:`Fault` injection; in-process via ``httpx.ASGITransport`` or on
+  loopback via ``serve()`` / ``serve_in_thread()``.
 - :class:`StrictUpstream`: a :class:`FakeUpstream` that refuses what GPT-5 / o-series or Claude
   Sonnet 4.5+ refuse (``max_tokens``, non-default ``temperature``, ``temperature`` with
   ``top_p``), with their error messages: for testing model adapters.

@@ -1,5 +1,8 @@
 """A fake OpenAI or Anthropic upstream: a raw ASGI app with realistic replies and faults.
 
+The OpenAI flavour answers Chat Completions and the Responses API (``/v1/responses``,
+:mod:`swapsafe.testing.fake_responses`); ``apis=("responses",)`` makes a Responses-only model.
+
 Use it in-process (``httpx.ASGITransport(app=fake)``) or on a real loopback socket
 (``async with fake.serve() as base_url``, or ``with fake.serve_in_thread() as base_url``).
 Every request is recorded in :attr:`FakeUpstream.requests`.
@@ -27,6 +30,7 @@ from swapsafe.providers.canned import (
     openai_completion,
     prompt_tokens,
 )
+from swapsafe.testing import fake_responses
 from swapsafe.testing.faults import (
     GARBAGE_BODY,
     NO_FAULT,
@@ -63,7 +67,8 @@ class _Scripted:
 
 
 class FakeUpstream:
-    """ASGI app answering ``POST /v1/chat/completions`` (openai) or ``POST /v1/messages``.
+    """ASGI app answering ``POST /v1/chat/completions`` and ``POST /v1/responses`` (openai) or
+    ``POST /v1/messages`` (anthropic).
 
     By default the reply echoes: ``"[<model>] <last user message>"``. Queue replies, tool calls
     and per-request faults with :meth:`enqueue`; set :attr:`fault` to fault every request that
@@ -79,9 +84,15 @@ class FakeUpstream:
         cached_tokens: int = 0,
         api_key: str | None = None,
         fault: Fault | None = None,
+        apis: tuple[str, ...] = ("chat", "responses"),
+        reasoning_tokens: int = 0,
     ) -> None:
+        """``apis``: the OpenAI APIs served ("chat", "responses"); ``reasoning_tokens`` > 0
+        adds a reasoning item and that many reasoning tokens to every Responses answer."""
         if flavor not in ("openai", "anthropic"):
             raise ValueError(f"flavor must be 'openai' or 'anthropic', not {flavor!r}")
+        self.apis = apis
+        self.reasoning_tokens = reasoning_tokens
         self.flavor: Flavor = flavor
         self.reply = reply
         self.model = model
@@ -175,26 +186,34 @@ class FakeUpstream:
         if method != "POST" or not self._route_ok(path):
             await _send_json(send, 404, error_body(self.flavor, 404, f"no route {method} {path}"))
             return
-        problem = self._check(headers, body)
+        problem = self._check(headers, body, path)
         if problem is not None:
             status, text = problem
             await _send_json(send, status, error_body(self.flavor, status, text))
             return
         scripted = self._queue.popleft() if self._queue else None
         fault = scripted.fault if scripted is not None and scripted.fault else self.fault
+        if path.endswith("/responses"):
+            await self._respond_responses(send, body, scripted, fault)
+            return
         await self._respond(send, body, scripted, fault)
 
     def _route_ok(self, path: str) -> bool:
         if self.flavor == "openai":
-            return path.endswith("/chat/completions")
+            if path.endswith("/responses"):
+                return "responses" in self.apis
+            return path.endswith("/chat/completions") and "chat" in self.apis
         return path.endswith("/v1/messages")
 
-    def _check(self, headers: dict[str, str], body: Any) -> tuple[int, str] | None:
+    def _check(self, headers: dict[str, str], body: Any, path: str) -> tuple[int, str] | None:
         if self.api_key is not None:
             bearer = headers.get("authorization", "")
             given = bearer[7:] if bearer.startswith("Bearer ") else headers.get("x-api-key")
             if given != self.api_key:
                 return 401, "Incorrect API key provided."
+        if path.endswith("/responses"):
+            problem = fake_responses.check_request(body)
+            return None if problem is None else (400, problem)
         if not isinstance(body, dict):
             return 400, "The request body is not valid JSON."
         if not isinstance(body.get("model"), str):
@@ -212,8 +231,11 @@ class FakeUpstream:
                 )
         return None
 
-    def _reply(self, body: dict[str, Any], scripted: _Scripted | None) -> Reply:
+    def _reply(
+        self, body: dict[str, Any], scripted: _Scripted | None, responses: bool = False
+    ) -> Reply:
         model = str(body.get("model"))
+        last = fake_responses.last_user_text(body) if responses else last_user_text(body)
         if scripted is not None and (scripted.text is not None or scripted.tool_calls):
             text = scripted.text
         elif callable(self.reply):
@@ -221,34 +243,87 @@ class FakeUpstream:
         elif self.reply is not None:
             text = self.reply
         else:
-            text = f"[{model}] {last_user_text(body)}"
+            text = f"[{model}] {last}"
         return Reply(
             text=text,
             tool_calls=scripted.tool_calls if scripted else (),
-            prompt_tokens=prompt_tokens(body),
+            prompt_tokens=fake_responses.prompt_tokens(body) if responses else prompt_tokens(body),
             cached_tokens=self.cached_tokens,
             finish_reason=scripted.finish_reason if scripted else None,
         )
 
+    async def _respond_responses(
+        self, send: Send, body: dict[str, Any], scripted: _Scripted | None, fault: Fault
+    ) -> None:
+        if await self._early_fault(send, fault):
+            return
+        reply = self._reply(body, scripted, responses=True)
+        model = self.model or str(body["model"])
+        n = next(self._ids)
+        reasoning = self.reasoning_tokens
+        if body.get("stream") is True:
+            frames = fake_responses.stream_frames(
+                reply, body=body, model=model, n=n, created=_CREATED, reasoning_tokens=reasoning
+            )
+            if fault.stream_error_after is not None:
+                cut = fault.stream_error_after
+                frames = [*frames[:cut], fake_responses.error_frame(cut)]
+            elif fault is not NO_FAULT:
+                frames = _apply_stream_fault("openai", frames, fault)
+            await self._send_frames(send, frames, fault)
+            return
+        answer = fake_responses.response(
+            reply, body=body, model=model, n=n, created=_CREATED, reasoning_tokens=reasoning
+        )
+        await self._send_answer(send, answer, n, fault)
+
+    async def _early_fault(self, send: Send, fault: Fault) -> bool:
+        """Apply the faults that come before any answer; True when one answered."""
+        if fault is NO_FAULT:
+            return False
+        if fault.latency:
+            await asyncio.sleep(fault.latency)
+        if fault.hang:
+            await asyncio.Event().wait()
+        if fault.reset_before:
+            raise ConnectionReset()
+        if fault.status is not None:
+            extra = []
+            if fault.retry_after is not None:
+                extra.append((b"retry-after", f"{fault.retry_after:g}".encode()))
+            await _send_json(send, fault.status, error_body(self.flavor, fault.status), extra)
+            return True
+        if fault.garbage:
+            await _send(send, 200, [(b"content-type", b"text/html")], GARBAGE_BODY)
+            return True
+        return False
+
+    async def _send_answer(self, send: Send, answer: dict[str, Any], n: int, fault: Fault) -> None:
+        payload = orjson.dumps(answer)
+        if fault.invalid_json:
+            payload = payload[: len(payload) // 2]
+        if fault.reset_mid_stream is not None:
+            await send({"type": "http.response.start", "status": 200, "headers": _JSON_HEADERS})
+            await send({"type": "http.response.body", "body": payload[:20], "more_body": True})
+            raise ConnectionReset()
+        headers = [*_JSON_HEADERS, (b"x-request-id", f"req_fake{n}".encode())]
+        await _send(send, 200, headers, payload)
+
+    async def _send_frames(self, send: Send, frames: list[bytes], fault: Fault) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": _SSE_HEADERS})
+        for i, frame in enumerate(frames):
+            if fault.reset_mid_stream is not None and i == fault.reset_mid_stream:
+                raise ConnectionReset()
+            if fault.drip and i:
+                await asyncio.sleep(fault.drip)
+            await send({"type": "http.response.body", "body": frame, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
     async def _respond(
         self, send: Send, body: dict[str, Any], scripted: _Scripted | None, fault: Fault
     ) -> None:
-        if fault is not NO_FAULT:
-            if fault.latency:
-                await asyncio.sleep(fault.latency)
-            if fault.hang:
-                await asyncio.Event().wait()
-            if fault.reset_before:
-                raise ConnectionReset()
-            if fault.status is not None:
-                extra = []
-                if fault.retry_after is not None:
-                    extra.append((b"retry-after", f"{fault.retry_after:g}".encode()))
-                await _send_json(send, fault.status, error_body(self.flavor, fault.status), extra)
-                return
-            if fault.garbage:
-                await _send(send, 200, [(b"content-type", b"text/html")], GARBAGE_BODY)
-                return
+        if await self._early_fault(send, fault):
+            return
         reply = self._reply(body, scripted)
         model = self.model or str(body["model"])
         n = next(self._ids)
@@ -260,15 +335,7 @@ class FakeUpstream:
             answer = openai_completion(reply, model=model, id=f"chatcmpl-fake{n}", created=_CREATED)
         else:
             answer = anthropic_message(reply, model=model, id=f"msg_fake{n:020d}")
-        payload = orjson.dumps(answer)
-        if fault.invalid_json:
-            payload = payload[: len(payload) // 2]
-        if fault.reset_mid_stream is not None:
-            await send({"type": "http.response.start", "status": 200, "headers": _JSON_HEADERS})
-            await send({"type": "http.response.body", "body": payload[:20], "more_body": True})
-            raise ConnectionReset()
-        headers = [*_JSON_HEADERS, (b"x-request-id", f"req_fake{n}".encode())]
-        await _send(send, 200, headers, payload)
+        await self._send_answer(send, answer, n, fault)
 
     async def _stream(
         self, send: Send, body: dict[str, Any], reply: Reply, model: str, n: int, fault: Fault
@@ -289,14 +356,7 @@ class FakeUpstream:
             frames = [b"event: " + e.encode() + b"\ndata: " + d + b"\n\n" for e, d in events]
         if fault is not NO_FAULT:
             frames = _apply_stream_fault(self.flavor, frames, fault)
-        await send({"type": "http.response.start", "status": 200, "headers": _SSE_HEADERS})
-        for i, frame in enumerate(frames):
-            if fault.reset_mid_stream is not None and i == fault.reset_mid_stream:
-                raise ConnectionReset()
-            if fault.drip and i:
-                await asyncio.sleep(fault.drip)
-            await send({"type": "http.response.body", "body": frame, "more_body": True})
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        await self._send_frames(send, frames, fault)
 
 
 def _apply_stream_fault(flavor: Flavor, frames: list[bytes], fault: Fault) -> list[bytes]:

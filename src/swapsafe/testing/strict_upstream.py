@@ -2,7 +2,8 @@
 
 ``StrictUpstream("openai")`` answers like GPT-5 and the o-series on Chat Completions: a 400 for
 ``max_tokens`` ("use max_completion_tokens"), and for ``temperature`` / ``top_p`` other than the
-default 1. ``StrictUpstream("anthropic")`` answers like Claude Sonnet 4.5 and later: a 400 for
+default 1 (on the Responses API, where the field is ``max_output_tokens``, the latter only).
+``StrictUpstream("anthropic")`` answers like Claude Sonnet 4.5 and later: a 400 for
 ``temperature`` together with ``top_p``. Everything else is a :class:`FakeUpstream`. Use it to
 show that a candidate rejects the old model's requests, and that a model adapter
 (``[models.NAME.request]``) makes them acceptable.
@@ -18,8 +19,8 @@ _REASONING_DEFAULT_ONLY = ("temperature", "top_p")
 
 
 class StrictUpstream(FakeUpstream):
-    def _check(self, headers: dict[str, str], body: Any) -> tuple[int, str] | None:
-        problem = super()._check(headers, body)
+    def _check(self, headers: dict[str, str], body: Any, path: str) -> tuple[int, str] | None:
+        problem = super()._check(headers, body, path)
         if problem is not None:
             return problem
         if self.flavor == "anthropic":
@@ -30,7 +31,7 @@ class StrictUpstream(FakeUpstream):
                     "Please use only one.",
                 )
             return None
-        if "max_tokens" in body:
+        if "max_tokens" in body and not path.endswith("/responses"):
             return (
                 400,
                 "Unsupported parameter: 'max_tokens' is not supported with this model. "

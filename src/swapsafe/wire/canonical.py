@@ -7,7 +7,8 @@ image ``detail``, prompt cache keys), dropped and documented in the vendor modul
 
 Usage semantics follow OpenAI: ``input_tokens`` counts *all* prompt tokens, cached ones included;
 ``cached_tokens`` is the part read from the prompt cache, ``cache_write_tokens`` the part written
-to it (Anthropic ``cache_creation_input_tokens``).
+to it (Anthropic ``cache_creation_input_tokens``); ``reasoning_tokens`` is the part of
+``output_tokens`` an OpenAI reasoning model spent thinking.
 """
 
 from __future__ import annotations
@@ -111,6 +112,7 @@ class Usage:
     output_tokens: int = 0
     cached_tokens: int = 0
     cache_write_tokens: int = 0
+    reasoning_tokens: int = 0  # part of output_tokens (OpenAI reasoning models)
 
     @property
     def total_tokens(self) -> int:

@@ -77,9 +77,36 @@ ANTHROPIC_FIELDS: dict[str, tuple[str, ...]] = {
     "service_tier": _STR,
 }
 
-FIELDS = {"openai": OPENAI_FIELDS, "anthropic": ANTHROPIC_FIELDS}
+#: OpenAI Responses API: every top-level field read by the gateway or wire/responses.py
+RESPONSES_FIELDS: dict[str, tuple[str, ...]] = {
+    "model": _STR,
+    "input": ("string", "array"),
+    "instructions": _STR,
+    "max_output_tokens": _INT,
+    "temperature": _NUMBER,
+    "top_p": _NUMBER,
+    "stream": _BOOL,
+    "stream_options": _OBJ,
+    "tools": _LIST,
+    "tool_choice": ("string", "object"),
+    "parallel_tool_calls": _BOOL,
+    "text": _OBJ,
+    "user": _STR,
+    "safety_identifier": _STR,
+    "metadata": _OBJ,
+    "store": _BOOL,
+    "background": _BOOL,
+    "previous_response_id": _STR,
+    "include": _LIST,
+    "reasoning": _OBJ,
+    "truncation": _STR,
+    "service_tier": _STR,
+    "prompt_cache_key": _STR,
+}
+
+FIELDS = {"openai": OPENAI_FIELDS, "anthropic": ANTHROPIC_FIELDS, "responses": RESPONSES_FIELDS}
 _NOT_NULL = frozenset({"model", "messages"})
-_OBJECT_ITEMS = ("messages", "tools")  # lists whose items the gateway reads as objects
+_OBJECT_ITEMS = ("messages", "tools", "input")  # lists whose items the gateway reads as objects
 
 
 def json_type(value: object) -> str:
@@ -114,7 +141,7 @@ def field_problem(body: dict[str, Any], inbound: str) -> tuple[str, str] | None:
         if not _fits(kind, allowed):
             want = " or ".join(f"a JSON {a}" for a in allowed)
             return key, f"`{key}` must be {want}, got {kind}"
-        if key in _OBJECT_ITEMS:
+        if key in _OBJECT_ITEMS and isinstance(value, list):
             for i, item in enumerate(value):
                 if not isinstance(item, dict):
                     param = f"{key}[{i}]"

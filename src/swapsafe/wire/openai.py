@@ -349,6 +349,7 @@ def extract_usage(body: dict[str, Any]) -> Usage | None:
         output_tokens=u.get("completion_tokens") or 0,
         cached_tokens=details.get("cached_tokens") or 0,
         cache_write_tokens=details.get("cache_write_tokens") or 0,
+        reasoning_tokens=(u.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0,
     )
 
 
@@ -361,6 +362,8 @@ def encode_usage(u: Usage) -> dict[str, Any]:
     }
     if u.cache_write_tokens:
         out["prompt_tokens_details"]["cache_write_tokens"] = u.cache_write_tokens
+    if u.reasoning_tokens:
+        out["completion_tokens_details"] = {"reasoning_tokens": u.reasoning_tokens}
     return out
 
 

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from swapsafe.wire import anthropic, openai
-from swapsafe.wire.canonical import JSON_MODE_TOOL
+from swapsafe.wire import anthropic, openai, responses, responses_answer
+from swapsafe.wire.canonical import JSON_MODE_TOOL, ChatRequest, ChatResponse
 
 
 def json_mode_tool_for(
@@ -86,3 +86,73 @@ def openai_to_anthropic_response(
     resp.id = request_id
     resp.model = model
     return anthropic.encode_response(resp)
+
+
+# ---------------------------------------------------------------- any wire to any wire
+# The gateway's three inbound formats and three upstream wires: "openai" (Chat Completions),
+# "anthropic" (Messages) and "responses" (the OpenAI Responses API).
+
+
+def parse_request(wire: str, body: dict[str, Any], *, strict: bool = True) -> ChatRequest:
+    """A request body in ``wire`` -> canonical request."""
+    if wire == "anthropic":
+        return anthropic.parse_request(body, strict=strict)
+    if wire == "responses":
+        return responses.parse_request(body, strict=strict)
+    return openai.parse_request(body, strict=strict)
+
+
+def encode_request(
+    wire: str, req: ChatRequest, *, default_max_tokens: int = 4096
+) -> dict[str, Any]:
+    """Canonical request -> a request body in ``wire``."""
+    if wire == "anthropic":
+        return anthropic.encode_request(req, default_max_tokens=default_max_tokens)
+    if wire == "responses":
+        return responses.encode_request(req)
+    return openai.encode_request(req)
+
+
+def request(
+    body: dict[str, Any], inbound: str, upstream: str, *, model: str, default_max_tokens: int
+) -> tuple[dict[str, Any], str | None]:
+    """A client request in ``inbound`` -> the ``upstream`` request for ``model``, and the
+    JSON-mode tool name the answer must be read with (Anthropic upstreams only)."""
+    req = parse_request(inbound, body)
+    req.model = model
+    out = encode_request(upstream, req, default_max_tokens=default_max_tokens)
+    json_tool = JSON_MODE_TOOL if upstream == "anthropic" and req.response_format else None
+    return out, json_tool
+
+
+def parse_response(
+    wire: str, body: dict[str, Any], *, json_mode_tool: str | None = None
+) -> ChatResponse:
+    """A response body in ``wire`` -> canonical response."""
+    if wire == "anthropic":
+        return anthropic.parse_response(body, json_mode_tool=json_mode_tool)
+    if wire == "responses":
+        return responses_answer.parse_response(body)
+    return openai.parse_response(body)
+
+
+def response(
+    body: dict[str, Any],
+    upstream: str,
+    inbound: str,
+    *,
+    request_id: str,
+    model: str,
+    client_request: dict[str, Any],
+    json_mode_tool: str | None = None,
+) -> dict[str, Any]:
+    """An ``upstream`` answer -> the ``inbound`` client's answer (its id and model as the client
+    should see them; ``client_request`` is echoed in a Responses answer)."""
+    resp = parse_response(upstream, body, json_mode_tool=json_mode_tool)
+    resp.id = request_id
+    resp.model = model
+    if inbound == "anthropic":
+        return anthropic.encode_response(resp)
+    if inbound == "responses":
+        return responses_answer.encode_response(resp, request=client_request)
+    return openai.encode_response(resp)
