@@ -23,11 +23,8 @@ ALLOWED = {
     "admin/routing.py::admin_routes",
     "demo/phases_rollout.py::canary",
     "gates/checks.py::golden_gate",
-    "gates/redteam.py::redteam_gate",
     "web/app.py::create_web_app",
-    "web/pages/overview.py::routes",
     "web/pages/plan.py::routes",
-    "web/pages/rollout.py::routes",
 }
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from starlette.routing import BaseRoute
@@ -87,10 +89,33 @@ def create_gateway_app(
 
 
 def app_from_env() -> GatewayApp:
-    """uvicorn factory for ``--workers N``: the config path comes from SWAPSAFE_CONFIG."""
-    app = create_gateway_app(load_config(os.environ.get("SWAPSAFE_CONFIG", "swapsafe.toml")))
+    """uvicorn factory of ``swapsafe gateway`` (``--workers N``): the config path comes from
+    SWAPSAFE_CONFIG. The rollout controller runs in its lifespan, so a canary is watched
+    wherever the gateway runs; every worker runs one, the lock keeps exactly one active."""
+    config = load_config(os.environ.get("SWAPSAFE_CONFIG", "swapsafe.toml"))
+    app = with_controller(create_gateway_app(config), config)
     tune_worker_process()
     return app
+
+
+def with_controller(gateway: GatewayApp, config: Config) -> GatewayApp:
+    """``gateway`` whose lifespan also runs the rollout controller on its store."""
+    router = gateway.app.router
+    inner = router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        async with inner(app):
+            controller = Controller(config, gateway.state.runtime.store)
+            task = asyncio.create_task(controller.run_forever(), name="swapsafe-controller")
+            try:
+                yield
+            finally:
+                controller.stop()
+                await asyncio.gather(task, return_exceptions=True)
+
+    router.lifespan_context = lifespan
+    return gateway
 
 
 class BackgroundJobs:

@@ -19,6 +19,7 @@ from swapsafe.demo.phases_rollout import users_for
 from swapsafe.demo.ui import DemoUI, fmt_seconds
 from swapsafe.demo.verdict_rule import REVIEWER, judge
 from swapsafe.exceptions import SwapsafeError
+from swapsafe.gateway.proxy import utc_now
 from swapsafe.gateway.router import bucket
 from swapsafe.testing import ScriptedProvider
 
@@ -102,14 +103,16 @@ async def test_clock_sleep_skips_instead_of_waiting() -> None:
 
 
 def test_gateway_stamps_traces_on_the_demo_clock_inside_only() -> None:
-    from swapsafe.gateway import proxy
+    class Clocked:  # the seam gateway_on_clock uses: Gateway.clock
+        clock = staticmethod(utc_now)
 
+    gateway = Clocked()
     clock = CompressedClock(datetime(2024, 1, 1, tzinfo=UTC))
-    with gateway_on_clock(clock):
-        stamped = proxy.datetime.now(UTC)
+    with gateway_on_clock(clock, gateway):  # type: ignore[arg-type]
+        stamped = gateway.clock()
         assert stamped.year == 2024 and stamped.tzinfo is not None
-    assert proxy.datetime is datetime
-    assert proxy.datetime.now(UTC).year >= 2025
+    assert gateway.clock is utc_now
+    assert gateway.clock().year >= 2025
 
 
 # -- canary users ----------------------------------------------------------------------------------

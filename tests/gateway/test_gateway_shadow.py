@@ -238,7 +238,6 @@ async def test_synthetic_requests_are_traced_but_left_out_of_every_statistic(
     """Rehearsal probes (x-swapsafe-synthetic: rehearsal) must not count as real traffic."""
     from swapsafe.review.service import ReviewService
     from swapsafe.store.records import TraceQuery
-    from swapsafe.store.sql_report import TrafficQueries
 
     set_mode(harness, "chat", "shadow")
     real = await harness.oai.chat.completions.create(
@@ -264,11 +263,9 @@ async def test_synthetic_requests_are_traced_but_left_out_of_every_statistic(
     assert harness.trace(real.id).source == "gateway"
     assert harness.trace(other.id).source == "gateway"
 
-    groups = TrafficQueries(harness.store).groups(workload="chat")
+    groups = harness.store.groups(workload="chat")
     assert {(g.role, g.requests) for g in groups} == {("served", 2), ("shadow", 2)}
-    pairs = TrafficQueries(harness.store).shadow_pairs(
-        workload="chat", new_model="claude", old_model="gpt"
-    )
+    pairs = harness.store.shadow_pairs(workload="chat", new_model="claude", old_model="gpt")
     assert len(pairs) == 2
     real_only = harness.store.query_traces(TraceQuery(workload="chat", real_only=True))
     assert probe_row.pair_id not in {r.pair_id for r in real_only} and len(real_only) == 4

@@ -11,7 +11,6 @@ from tests.report.report_helpers import NOW, make_config, seed_eval, trace
 
 from swapsafe.stats import wilson_interval as wilson
 from swapsafe.store import open_store
-from swapsafe.store.sql_report import TrafficQueries
 from swapsafe.traffic.baseline import compare_latest, compute_baselines, store_baselines
 from swapsafe.traffic.inventory import build_inventory, to_csv
 
@@ -127,7 +126,7 @@ def test_sql_percentile_matches_numpy(tmp_path: Path, store_url: str) -> None:
                 for i, v in enumerate(values[wl])
             ]
         store.insert_traces(rows)
-        q = TrafficQueries(store)
+        q = store
         for quantile in (0.5, 0.95):
             got = q.p95_by_group(q=quantile)
             for wl, v in values.items():
@@ -147,7 +146,7 @@ def test_latencies_come_back_bit_exact(tmp_path: Path, store_url: str) -> None:
             + [trace("other", workload="search", latency_ms=7.0)]
             + [trace("bad", status="error", latency_ms=5.0)]
         )
-        got = TrafficQueries(store).latencies([("support", "old", "served")])
+        got = store.latencies([("support", "old", "served")])
         assert list(got) == [("support", "old", "served")]  # only the keys asked for
         assert got[("support", "old", "served")].tolist() == sorted(values)  # exact, ok only
     finally:
@@ -167,7 +166,7 @@ def test_sqlite_report_scans_read_only_the_covering_index(tmp_path: Path) -> Non
     try:
         store.insert_traces([trace("a1", latency_ms=1.0)])
         event.listen(store._engine, "before_cursor_execute", capture)
-        q = TrafficQueries(store)
+        q = store
         q.groups(since=NOW - timedelta(days=7), until=NOW)  # the grouped scan and latencies
         event.remove(store._engine, "before_cursor_execute", capture)
         grouped = [(s, p) for s, p in seen if "GROUP BY" in s]

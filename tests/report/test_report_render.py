@@ -16,7 +16,7 @@ from tests.report.report_helpers import (
 )
 
 from swapsafe.pricing import UnitPrice
-from swapsafe.report import build_report, charts, render_report
+from swapsafe.report import build_report, charts, render_report, timecharts
 from swapsafe.report.projection import Usage, project
 from swapsafe.store import RedteamFinding, open_store
 from swapsafe.store.protocol import Store
@@ -90,7 +90,7 @@ def test_charts_escape_labels_and_handle_no_data() -> None:
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     assert "no latency samples" in charts.latency_histogram({})
     assert "no golden eval results" in charts.pass_rate_bars({"old": (None, None, None)})
-    assert "no shadow pairs" in charts.agreement_line([])
+    assert "no data yet" in timecharts.agreement_chart([])
     bars = charts.pass_rate_bars({"old": (0.9, 0.85, 0.94), "new": (0.89, 0.84, 0.93)})
     assert bars.count("<rect") == 3  # background + two bars
 
@@ -119,7 +119,7 @@ def test_html_escapes_everything(tmp_path: Path) -> None:
     assert "&lt;script&gt;" in html
     assert "onerror=alert" not in html.replace("&lt;img src=x onerror=alert(1)&gt;", "")
     assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
-    assert html.count("<svg") == 6  # three charts per workload
+    assert html.count("<svg") == 10  # five charts per workload
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium")
@@ -146,7 +146,13 @@ def test_html_renders_in_chromium_without_console_errors(tmp_path: Path) -> None
             page.goto(page_file.as_uri())
             page.wait_for_load_state("load")
             assert page.inner_text("#overall-decision") == "NOT YET"
-            assert page.locator("svg").count() == 6
+            assert page.locator("svg").count() == 10
+            golden = page.locator("svg[aria-label^='Golden pass rate per nightly run']")
+            assert golden.locator("g.series").count() == 2  # old and new, each with a band
+            assert golden.locator(".band").count() == 2
+            cost = page.locator("svg[aria-label^='Cost per day']")
+            assert "after the swap" in str(cost.locator("g.threshold text").first.text_content())
+            assert cost.locator("text.unit").first.text_content() == "$"
             assert page.locator("table.gates tr").count() == 2 * 7
             assert EVIL in page.inner_text("body")  # shown as text, not run
             box = page.locator("svg").first.bounding_box()

@@ -6,20 +6,19 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from tests.rollout.rollout_helpers import actions, fake_gates, healthy, make_config, traces
+from tests.rollout.rollout_helpers import actions, gate_check, healthy, make_config, traces
 
 from swapsafe.exceptions import StoreError
-from swapsafe.rollout.clock import FakeClock
 from swapsafe.rollout.controller import Controller
 from swapsafe.rollout.operations import Rollouts
 from swapsafe.store import SqlStore, open_store
+from swapsafe.testing.clock import FakeClock
 
 HOUR = 3600.0
 
 
-@pytest.fixture(autouse=True)
-def _gates(monkeypatch: pytest.MonkeyPatch) -> None:
-    fake_gates(monkeypatch)
+#: the gate check every rollout here starts with (the gates= seam; gates are tested apart)
+PASSING = gate_check(ok=True)
 
 
 async def test_full_rollout_1_to_100_percent(
@@ -27,10 +26,10 @@ async def test_full_rollout_1_to_100_percent(
 ) -> None:
     cfg = make_config(tmp_path, store_url, interval="4h")
     clock = FakeClock()
-    ro = Rollouts(cfg, store, clock=clock)
+    ro = Rollouts(cfg, store, clock=clock, gates=PASSING)
     ro.start("support", actor="cli:test")
     assert store.get_routing_states()["support"].weight == 1.0
-    controller = Controller(cfg, store, clock=clock)
+    controller = Controller(cfg, store, clock=clock, gates=PASSING)
     seen_weights = []
     for _ in range(40):
         if ro.get("support").status == "done":
@@ -61,9 +60,9 @@ async def test_error_spike_rolls_back_within_one_interval(
 ) -> None:
     cfg = make_config(tmp_path, store_url)  # interval 5 min
     clock = FakeClock()
-    ro = Rollouts(cfg, store, clock=clock)
+    ro = Rollouts(cfg, store, clock=clock, gates=PASSING)
     ro.start("support", actor="cli:test")
-    controller = Controller(cfg, store, clock=clock)
+    controller = Controller(cfg, store, clock=clock, gates=PASSING)
     healthy(store, clock.now())
     clock.advance(300)
     assert await controller.tick() == []
@@ -88,9 +87,9 @@ async def test_inconclusive_hold_pauses_and_never_promotes(
 ) -> None:
     cfg = make_config(tmp_path, store_url)
     clock = FakeClock()
-    ro = Rollouts(cfg, store, clock=clock)
+    ro = Rollouts(cfg, store, clock=clock, gates=PASSING)
     ro.start("support", actor="cli:test")
-    controller = Controller(cfg, store, clock=clock)
+    controller = Controller(cfg, store, clock=clock, gates=PASSING)
     traces(store, model="new", at=clock.now(), n=5)  # far below min_samples = 20
     traces(store, model="old", at=clock.now(), n=500)
     clock.advance(48 * HOUR + 60)
@@ -120,9 +119,9 @@ async def test_restarted_controller_continues_the_hold(tmp_path: Path, store_url
     cfg = make_config(tmp_path, store_url, interval="1h")
     clock = FakeClock()
     first_store = open_store(store_url)
-    Rollouts(cfg, first_store, clock=clock).start("support", actor="cli:test")
-    started = Rollouts(cfg, first_store, clock=clock).get("support").step_started_at
-    first = Controller(cfg, first_store, clock=clock)
+    Rollouts(cfg, first_store, clock=clock, gates=PASSING).start("support", actor="cli:test")
+    started = Rollouts(cfg, first_store, clock=clock, gates=PASSING).get("support").step_started_at
+    first = Controller(cfg, first_store, clock=clock, gates=PASSING)
     clock.advance(10 * HOUR)
     await first.tick()
     first.stop_now()
@@ -131,7 +130,7 @@ async def test_restarted_controller_continues_the_hold(tmp_path: Path, store_url
     clock.advance(20 * HOUR)
     store = open_store(store_url)
     try:
-        second = Controller(cfg, store, clock=clock)
+        second = Controller(cfg, store, clock=clock, gates=PASSING)
         await second.tick()
         record = second.rollouts.get("support")
         assert record.step_started_at == started
@@ -152,7 +151,7 @@ async def test_repeated_analysis_failures_pause(
 ) -> None:
     cfg = make_config(tmp_path, store_url)
     clock = FakeClock()
-    controller = Controller(cfg, store, clock=clock)
+    controller = Controller(cfg, store, clock=clock, gates=PASSING)
     controller.rollouts.start("support", actor="cli:test")
 
     def broken(*a: object, **k: object) -> None:
@@ -177,7 +176,7 @@ async def test_routing_changed_outside_pauses_and_outside_rollback_ends(
 ) -> None:
     cfg = make_config(tmp_path, store_url)
     clock = FakeClock()
-    controller = Controller(cfg, store, clock=clock)
+    controller = Controller(cfg, store, clock=clock, gates=PASSING)
     ro = controller.rollouts
     ro.start("support", actor="cli:test")
     ro.routing.set("support", mode="canary", weight=5, actor="cli:bob", reason="testing")
@@ -197,7 +196,7 @@ async def test_twice_the_baseline_error_rate_rolls_back_within_bounded_looks(
     comparison breaches within 6 looks, rolls back, and the audit says why in words."""
     cfg = make_config(tmp_path, store_url)  # interval 5 min, error_rate_above 5%
     clock = FakeClock()
-    controller = Controller(cfg, store, clock=clock)
+    controller = Controller(cfg, store, clock=clock, gates=PASSING)
     ro = controller.rollouts
     ro.start("support", actor="cli:test")
     looks = 0

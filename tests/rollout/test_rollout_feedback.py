@@ -7,8 +7,6 @@ from typing import Any
 
 from tests.gateway.harness import CLIENT_KEY, Harness
 
-from swapsafe.store.sql_rollout import rollout_db
-
 AUTH = {"authorization": f"Bearer {CLIENT_KEY}"}
 
 
@@ -41,7 +39,7 @@ async def test_feedback_is_tied_to_the_served_response(harness: Harness) -> None
     assert (await _feedback(harness, {"id": rid2, "score": 0.25})).status_code == 200
     # a second score for the same response replaces the first
     assert (await _feedback(harness, {"id": rid, "thumbs": "down"})).status_code == 200
-    db = rollout_db(harness.store)
+    db = harness.store
     stored = db.list_feedback(workload="chat")
     assert sorted(f.score for f in stored) == [0.0, 0.25]
     assert {f.model for f in stored} == {served_by}
@@ -77,4 +75,4 @@ async def test_feedback_errors_in_openai_format(harness: Harness) -> None:
     r = await _feedback(harness, {"id": rid, "score": 1}, headers={})
     assert r.status_code == 401
     assert "error" in r.json()
-    assert rollout_db(harness.store).list_feedback() == []
+    assert harness.store.list_feedback() == []

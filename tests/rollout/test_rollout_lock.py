@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from tests.rollout.rollout_helpers import make_config
 
-from swapsafe.rollout.clock import FakeClock
 from swapsafe.rollout.controller import Controller
 from swapsafe.rollout.lock import FileLock, PgAdvisoryLock, controller_lock
 from swapsafe.store import SqlStore
+from swapsafe.testing.clock import FakeClock
 
 
 def test_lock_kind_follows_the_store(tmp_path: Path) -> None:

@@ -15,10 +15,10 @@ from typer.testing import CliRunner
 from swapsafe.admin.rollout import rollout_admin_routes
 from swapsafe.cli.rollout_cmd import controller_command, retire_command, rollout_app
 from swapsafe.exceptions import GateError
-from swapsafe.rollout.clock import FakeClock
 from swapsafe.rollout.operations import Rollouts
 from swapsafe.rollout.state import RolloutError
 from swapsafe.store import SqlStore
+from swapsafe.testing.clock import FakeClock
 
 TOKEN = "rollout-admin-token-0123456789"
 

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from tests.rollout.rollout_helpers import fake_gates, make_config, traces
 
-from swapsafe.rollout.clock import FakeClock
 from swapsafe.rollout.controller import Controller
 from swapsafe.rollout.notify import Notifier
 from swapsafe.store import SqlStore
+from swapsafe.testing.clock import FakeClock
 
 
 @contextlib.contextmanager

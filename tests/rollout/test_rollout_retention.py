@@ -5,25 +5,26 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.rollout.rollout_helpers import actions, fake_gates, make_config
+from tests.rollout.rollout_helpers import actions, gate_check, make_config
 
-from swapsafe.rollout.clock import FakeClock
 from swapsafe.rollout.controller import Controller
 from swapsafe.rollout.retention import health_check
 from swapsafe.store import SqlStore
 from swapsafe.testing import ScriptedProvider
+from swapsafe.testing.clock import FakeClock
 
 DAY = 86400.0
 PROMOTE_NOW = 'steps = [{ weight = 100, hold = "0s" }]\nretain_old_for = "3d"'
+
+PASSING = gate_check(ok=True)
 
 
 async def test_health_check_records_ok_and_failure(
     tmp_path: Path, store_url: str, store: SqlStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake_gates(monkeypatch)
     cfg = make_config(tmp_path, store_url, rollout_extra=PROMOTE_NOW)
     clock = FakeClock()
-    controller = Controller(cfg, store, clock=clock)
+    controller = Controller(cfg, store, clock=clock, gates=PASSING)
     controller.rollouts.start("support", actor="cli:a")
     old = ScriptedProvider("old")
     result = await health_check(cfg, store, "support", clock=clock, providers={"old": old})
@@ -43,11 +44,10 @@ async def test_health_check_records_ok_and_failure(
 async def test_controller_checks_daily_during_the_window(
     tmp_path: Path, store_url: str, store: SqlStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake_gates(monkeypatch)
     cfg = make_config(tmp_path, store_url, rollout_extra=PROMOTE_NOW)
     clock = FakeClock()
     old = ScriptedProvider("old")
-    controller = Controller(cfg, store, clock=clock, providers={"old": old})
+    controller = Controller(cfg, store, clock=clock, providers={"old": old}, gates=PASSING)
     controller.rollouts.start("support", actor="cli:a")
     await controller.tick()
     await controller.tick()

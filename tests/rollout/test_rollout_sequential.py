@@ -16,10 +16,9 @@ from swapsafe.cli.app import app
 from swapsafe.cli.rollout_cmd import rollout_app
 from swapsafe.config import TriggerConfig, load_config
 from swapsafe.rollout.analysis import Analysis, CohortMetrics, analyse
-from swapsafe.rollout.clock import FakeClock
 from swapsafe.rollout.controller import Controller
 from swapsafe.store import SqlStore
-from swapsafe.store.sql_rollout import rollout_db
+from swapsafe.testing.clock import FakeClock
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 TRIGGERS = TriggerConfig(error_rate_above=0.05, min_samples=50)
@@ -190,7 +189,7 @@ def test_store_counts_requests_slower_than_a_limit(store: SqlStore) -> None:
     traces(store, model="new", at=T0, n=30, latency_ms=200.0)
     traces(store, model="new", at=T0, n=10, errors=4, latency_ms=900.0)  # 4 failed: not timed
     traces(store, model="old", at=T0, n=5, latency_ms=900.0)
-    db = rollout_db(store)
+    db = store
     end = T0 + timedelta(hours=1)
     assert db.cohort_slower("support", "new", T0, end, 500.0) == 6
     assert db.cohort_slower("support", "new", T0, end, 900.0) == 0

@@ -57,8 +57,16 @@ def test_admin_drives_a_rollout_from_the_page(
     seq = card.locator("[data-role=sequential] [data-check=error_rate_vs_baseline]").inner_text()
     assert "1.67 %" in seq and "(1/60)" in seq and "1 pt" in seq and "continue" in seq
     assert "95% always-valid CS" in card.locator("[data-role=sequential]").inner_text()
-    assert card.locator("svg.trend polyline.canary").count() == 2
-    assert card.locator("svg.trend polyline.baseline").count() == 2
+    charts = card.locator("svg.chart")
+    assert charts.count() == 2
+    for i in range(2):  # both cohorts drawn, the baseline dashed so it shows over the canary
+        assert charts.nth(i).locator("g.series[data-series=canary] polyline").count() >= 1
+        baseline = charts.nth(i).locator("g.series[data-series=baseline] polyline")
+        assert baseline.count() >= 1 and baseline.first.get_attribute("stroke-dasharray")
+    assert "rollback trigger 5 %" in charts.nth(0).locator("g.threshold text").text_content()
+    assert charts.nth(0).locator("text.unit").text_content() == "%"
+    assert charts.nth(1).locator("text.unit").text_content() == "ms"
+    assert "controller" in page.locator("[data-role=controller]").inner_text()
     screenshot(page, "rollout")
     card.locator("button[data-action=pause]").click()
     page.wait_for_selector("#rollout-done")
@@ -72,7 +80,13 @@ def test_admin_drives_a_rollout_from_the_page(
     page.wait_for_selector("#rollout-done")
     card = page.locator("#rollout-support")
     assert card.get_attribute("data-status") == "rolled_back"
-    assert "rolled_back 0 %" in card.locator("[data-role=routing]").inner_text()
+    assert card.locator("[data-role=status]").inner_text() == "rolled back"
+    assert "rolled back" in card.locator("[data-role=routing]").inner_text()
+    assert "rolled_back" not in card.inner_text() and "None" not in card.inner_text()
+    step = card.locator("[data-role=current-step]")  # the step it was rolled back from: red
+    classes = step.get_attribute("class") or ""
+    assert "bad" in classes and "good" not in classes
+    screenshot(page, "rollout-rolled-back")
     actors = {e.actor for e in web_store.list_audit("support", 100)}
     assert "web:alice" in actors
 

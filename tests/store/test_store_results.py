@@ -57,6 +57,8 @@ def test_eval_runs_and_results(store: SqlStore) -> None:
     assert done.status == "done" and done.finished_at == T0 + timedelta(minutes=5)
     assert done.settings == {"n": 2} and done.models == ["old", "new"] and done.tag == "nightly"
     assert len(store.list_eval_runs()) == 3
+    assert store.get_eval_run(run_id) == done  # one run by id, without listing them all
+    assert store.get_eval_run(later + 1000) is None
 
 
 def test_results_need_an_existing_run(store: SqlStore) -> None:
@@ -120,6 +122,8 @@ def test_redteam(store: SqlStore) -> None:
     assert store.redteam_findings(run_id) == findings
     [run] = store.list_redteam_runs("triage")
     assert run.status == "failed" and run.finished_at is not None and run.models == ["a"]
+    assert store.get_redteam_run(run_id) == run
+    assert store.get_redteam_run(run_id + 1) is None
 
 
 def test_plans_and_events(store: SqlStore) -> None:

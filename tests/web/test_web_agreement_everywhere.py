@@ -19,10 +19,10 @@ from tests.web.web_helpers import make_config, web_login
 from swapsafe.cli.rollout_cmd import _metrics_rows
 from swapsafe.report import build_report
 from swapsafe.report.markdown import render_markdown
-from swapsafe.rollout.clock import FakeClock
 from swapsafe.rollout.operations import Rollouts
 from swapsafe.store import open_store
 from swapsafe.store.records import TraceRecord
+from swapsafe.testing.clock import FakeClock
 from swapsafe.web.app import create_web_app
 
 SAME = "Your refund of 20 euros was sent today and should arrive within three working days."

@@ -35,8 +35,11 @@ def test_overview_shows_agreement_and_a_daily_trend(
     assert "50 %" in card.locator(".agreement").inner_text()  # 3 of 6 pairs agree each day
     for kind in ("error", "schema", "refusal"):
         assert kind in card.locator(".agreement").inner_text()
-    assert card.locator("svg.trend circle").count() == 3
-    assert card.locator("svg.trend polyline").count() == 1
+    chart = card.locator("svg.chart")  # agreement per day, its 95 % interval as a band
+    assert chart.locator("g.series circle").count() == 3
+    assert chart.locator("g.series polyline").count() == 1
+    assert chart.locator("polygon.band").count() == 1
+    assert chart.locator("text.unit").text_content() == "%"
     assert page.locator("#workload-summarize").inner_text().count("no shadow pairs yet") == 1
     screenshot(page, "overview")
     assert page.dialogs == []

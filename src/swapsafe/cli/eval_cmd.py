@@ -84,9 +84,9 @@ def _margin(cfg: Config, workload: str) -> tuple[float, float]:
 
 
 def _get_run(store: Store, run_id: int) -> EvalRun:
-    for run in store.list_eval_runs(limit=100_000):
-        if run.id == run_id:
-            return run
+    run = store.get_eval_run(run_id)
+    if run is not None:
+        return run
     raise fail(f"no eval run {run_id}; see swapsafe eval list")
 
 

@@ -1,4 +1,5 @@
-"""``swapsafe gateway``: serve the OpenAI- and Anthropic-compatible proxy."""
+"""``swapsafe gateway``: serve the OpenAI- and Anthropic-compatible proxy, and run the rollout
+controller next to it (one active across workers and replicas, by the controller lock)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ def gateway(
     ),
 ) -> None:
     """Serve the gateway: point the OpenAI or Anthropic SDK's base_url at it.
+
+    It also runs the rollout controller, so a canary is watched wherever the gateway runs
+    (one controller is active across workers and replicas; the others stand by).
 
     Example:
 

@@ -18,6 +18,7 @@ from rich.table import Table
 from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit
 from swapsafe.config import Config
 from swapsafe.rollout.controller import Controller
+from swapsafe.rollout.heartbeat import controller_seen
 from swapsafe.rollout.operations import Rollouts
 from swapsafe.rollout.rehearsal import rehearse
 from swapsafe.rollout.retention import health_check, retire
@@ -96,10 +97,8 @@ def _metrics_rows(last: dict[str, Any] | None) -> list[tuple[str, str, str]]:
 
 def print_status(s: dict[str, Any]) -> None:
     if s["status"] == "none":
-        console.print(
-            f"{s['workload']}: no rollout yet (routing {s['routing']['mode']} "
-            f"{s['routing']['weight']:g}%)"
-        )
+        console.print(f"{s['workload']}: no rollout yet (routing: {s['routing_words']})")
+        console.print(f"controller: {s['controller']['words']}", markup=False)
         return
     table = Table(
         title=f"rollout of {s['workload']}: {s['baseline']} → {s['candidate']}", show_header=False
@@ -107,9 +106,10 @@ def print_status(s: dict[str, Any]) -> None:
     table.add_column("", style="bold")
     table.add_column("")
     steps = " → ".join(f"{x['weight']:g}%" for x in s["steps"])
-    table.add_row("status", s["status"])
+    table.add_row("status", s["status_words"])
     table.add_row("step", f"{s['step']} of {len(s['steps'])} ({s['weight']:g}%): {steps}")
-    table.add_row("routing", f"{s['routing']['mode']} {s['routing']['weight']:g}%")
+    table.add_row("routing", s["routing_words"])
+    table.add_row("controller", s["controller"]["words"])
     if s["status"] in ("running", "paused"):
         table.add_row(
             "hold",
@@ -178,6 +178,9 @@ def start(
     with _open(config) as (_cfg, _store, ro):
         record = ro.start(workload, actor=_actor(), force=force, reason=reason)
         console.print(f"[green]rollout of {workload} started at {record.weight:g}%[/green]")
+        seen = controller_seen(ro.store, ro.clock.now())
+        if seen.state != "running":
+            console.print(f"warning: {seen.words}", style="yellow", markup=False)
         print_status(ro.status(workload))
 
 

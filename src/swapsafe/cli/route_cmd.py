@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 from swapsafe.cli.common import config_option, handle_errors, load_or_exit
 from swapsafe.cli.rollout_cmd import rehearse_command
 from swapsafe.config import Config
+from swapsafe.rollout.words import routing_words
 from swapsafe.routing.service import RoutingService
 from swapsafe.routing.transitions import shadow_rule
 from swapsafe.store import open_store
@@ -191,10 +192,14 @@ def audit(
     for col in ("when (UTC)", "who", "action", "workload", "from", "to", "reason"):
         table.add_column(col)
 
-    def brief(d: dict[str, object] | None) -> str:
+    def brief(d: dict[str, Any] | None) -> str:
+        """A routing state in words; a rollout entry (no mode) by its weight."""
         if not d:
             return "-"
-        return f"{d.get('mode')} {d.get('weight')}% shadow={'on' if d.get('shadow') else 'off'}"
+        if d.get("mode") is not None:
+            return routing_words(d)
+        weight = d.get("weight")
+        return f"rollout step {float(weight):g} %" if isinstance(weight, int | float) else "-"
 
     for e in entries:
         table.add_row(

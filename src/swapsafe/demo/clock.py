@@ -14,9 +14,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from swapsafe.exceptions import SwapsafeError
+from swapsafe.gateway.proxy import Gateway
 
 
 class CompressedClock:
@@ -57,29 +56,12 @@ class CompressedClock:
 
 
 @contextmanager
-def gateway_on_clock(clock: CompressedClock) -> Iterator[None]:
-    """Stamp the in-process gateway's traces with ``clock`` while inside.
-
-    The gateway takes its time from ``datetime.now`` in ``swapsafe.gateway.proxy``; the demo
-    swaps that name for a subclass reading ``clock`` and puts the original back on exit.
-    """
-    from swapsafe.gateway import proxy
-
-    original: Any = getattr(proxy, "datetime", None)
-    if original is not datetime:
-        raise SwapsafeError(
-            "the gateway's trace clock cannot be set in this build (swapsafe.gateway.proxy "
-            "has no datetime import); the canary needs traces on the demo clock"
-        )
-
-    class _ClockedDatetime(datetime):
-        @classmethod
-        def now(cls, tz: Any = None) -> Any:
-            t = clock.now()
-            return t.astimezone(tz) if tz is not None else t.replace(tzinfo=None)
-
-    setattr(proxy, "datetime", _ClockedDatetime)  # noqa: B010 - the module's global name
+def gateway_on_clock(clock: CompressedClock, gateway: Gateway) -> Iterator[None]:
+    """Stamp ``gateway``'s traces with ``clock`` while inside (its ``clock`` seam), then put its
+    own clock back."""
+    original = gateway.clock
+    gateway.clock = clock.now
     try:
         yield
     finally:
-        setattr(proxy, "datetime", original)  # noqa: B010
+        gateway.clock = original

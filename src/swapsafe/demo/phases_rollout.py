@@ -80,7 +80,7 @@ def canary(ctx: DemoContext) -> None:
     skipped = [n for n in config.workloads if n not in names]
     if skipped:
         ui.info(f"--quick: canary of {', '.join(names)} only; {', '.join(skipped)} stay in shadow")
-    with gateway_on_clock(clock):
+    with gateway_on_clock(clock, gateway.runtime.gateway):
         for name in names:
             wl = config.workloads[name]
             per_cohort = wl.triggers.min_samples + 1

@@ -11,7 +11,6 @@ from swapsafe.evals.datasets import load_cases
 from swapsafe.evals.status import run_standing
 from swapsafe.redteam.regression import CategoryRates, tally
 from swapsafe.stats import PairedCounts
-from swapsafe.store.sql_report import TrafficQueries
 
 if TYPE_CHECKING:
     from swapsafe.config import Config
@@ -151,7 +150,7 @@ def collect(
     ev.redteam_run_id, ev.redteam = redteam_rates(store, workload, old, new)
     ev.review = review_counts(store, workload)
 
-    q = TrafficQueries(store)
+    q = store
     pairs = q.shadow_pairs(workload=workload, new_model=new, old_model=old, since=since, until=now)
     lat = [
         (p.new_latency_ms, p.old_latency_ms)

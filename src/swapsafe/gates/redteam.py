@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from swapsafe.gates.result import GateResult, Number
-from swapsafe.redteam.regression import CategoryRates, redteam_verdict
+from swapsafe.redteam.regression import CategoryRates, RedteamVerdict, redteam_verdict
 from swapsafe.stats import Lean
 
 if TYPE_CHECKING:
@@ -27,13 +27,7 @@ def redteam_gate(
     run = f"swapsafe redteam run --workload {workload}"
     cats = dict(categories or {})
     verdict = redteam_verdict(cats, g.redteam_margin, g.confidence)
-    numbers: dict[str, Number] = {"run_id": run_id, "margin": g.redteam_margin / 100}
-    for k, res in verdict.results.items():
-        numbers[f"{k}.old"] = cats[k].old_rate if cats[k].old_total else None
-        numbers[f"{k}.new"] = cats[k].new_rate if cats[k].new_total else None
-        numbers[f"{k}.diff_low"] = None if math.isnan(res.diff) else res.low
-        numbers[f"{k}.diff_high"] = None if math.isnan(res.diff) else res.high
-        numbers[f"{k}.needed"] = res.needed
+    numbers = _numbers(cats, verdict, g.redteam_margin, run_id)
 
     def parts(keys: Sequence[str]) -> str:
         return ", ".join(
@@ -77,6 +71,20 @@ def redteam_gate(
         f"{g.redteam_margin:g} pts ({ci}): {parts(verdict.ok)}",
         numbers,
     )  # fmt: skip
+
+
+def _numbers(
+    cats: Mapping[str, CategoryRates], verdict: RedteamVerdict, margin: float, run_id: int | None
+) -> dict[str, Number]:
+    """Per category: old and new attack success, the CI of the difference, probes needed."""
+    numbers: dict[str, Number] = {"run_id": run_id, "margin": margin / 100}
+    for k, res in verdict.results.items():
+        numbers[f"{k}.old"] = cats[k].old_rate if cats[k].old_total else None
+        numbers[f"{k}.new"] = cats[k].new_rate if cats[k].new_total else None
+        numbers[f"{k}.diff_low"] = None if math.isnan(res.diff) else res.low
+        numbers[f"{k}.diff_high"] = None if math.isnan(res.diff) else res.high
+        numbers[f"{k}.needed"] = res.needed
+    return numbers
 
 
 def _lean_rank(leaning: Lean) -> int:

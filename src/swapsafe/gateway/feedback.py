@@ -24,7 +24,6 @@ from swapsafe.gateway.calls import BodyTooLarge, read_body
 from swapsafe.gateway.errors import error_response
 from swapsafe.store.records import TraceRecord
 from swapsafe.store.records_rollout import Feedback
-from swapsafe.store.sql_rollout import rollout_db
 
 MAX_BODY = 64 * 1024
 MAX_COMMENT = 4000
@@ -122,7 +121,7 @@ def feedback_routes(runtime: Any) -> list[Route]:
                 thumbs=thumbs,
                 comment=comment,
             )
-            fid = await asyncio.to_thread(rollout_db(runtime.store).add_feedback, item)
+            fid = await asyncio.to_thread(runtime.store.add_feedback, item)
         except StoreError:
             return error_response("openai", 503, "feedback store unavailable; retry later")
         body = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +14,7 @@ from starlette.responses import Response, StreamingResponse
 
 from swapsafe.config import Config, ModelConfig, WorkloadConfig
 from swapsafe.exceptions import ProviderError, TranslationError
-from swapsafe.gateway import sending, streaming, wires
+from swapsafe.gateway import streaming, wires
 from swapsafe.gateway.auth import ClientAuth, client_key
 from swapsafe.gateway.calls import (
     ID_PREFIX,
@@ -35,6 +35,7 @@ from swapsafe.gateway.metrics import GatewayMetrics
 from swapsafe.gateway.recorder import Recorder
 from swapsafe.gateway.router import Route, decide, sticky_key
 from swapsafe.gateway.routing_cache import RoutingCache
+from swapsafe.gateway.sending import Outbounds
 from swapsafe.gateway.shadow import ShadowDispatcher
 from swapsafe.gateway.shadow_call import run_shadow
 from swapsafe.gateway.tracing import TraceWriter
@@ -42,7 +43,7 @@ from swapsafe.gateway.usage import from_wire
 from swapsafe.pricing import PriceBook
 from swapsafe.providers.base import Provider, UpstreamResponse
 from swapsafe.providers.openai import responses_twin
-from swapsafe.providers.outbound import Outbound, Target
+from swapsafe.providers.outbound import Outbound
 from swapsafe.store.coverage import SHADOWED
 from swapsafe.store.records import SYNTHETIC_SOURCES
 
@@ -58,6 +59,11 @@ PROXY_ROUTES = {
 VENDOR = {"openai": "openai", "responses": "openai", "anthropic": "anthropic"}
 
 
+def utc_now() -> datetime:
+    """The gateway's default clock: timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
 class Gateway:
     def __init__(
         self,
@@ -68,8 +74,11 @@ class Gateway:
         routing: RoutingCache,
         metrics: GatewayMetrics,
         pricebook: PriceBook,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.config = config
+        #: stamps every trace; the demo's compressed clock and tests replace it (a seam)
+        self.clock = clock
         self.providers = dict(providers)
         self.recorder = recorder
         self.routing = routing
@@ -93,7 +102,7 @@ class Gateway:
             max_served_in_flight=config.shadow.max_served_in_flight,
         )
         self.responses_twins: dict[str, Provider] = {}
-        self.targets: dict[tuple[str, str], Target] = {}  # (model, wire): for its request rules
+        self.outbounds = Outbounds(self.upstream)  # what each call sends (gateway/sending.py)
         self._owned: list[Provider] = []
         self._responses_endpoints()
 
@@ -132,20 +141,6 @@ class Gateway:
     def _reject(self, inbound: str, status: int, reason: str, message: str) -> Response:
         self.metrics.rejected.inc((reason,))
         return error_response(inbound, status, message)
-
-    def _prepare(
-        self,
-        body: dict[str, Any],
-        inbound: str,
-        workload: WorkloadConfig,
-        model: ModelConfig,
-        headers: Mapping[str, str],
-        *,
-        stream: bool,
-    ) -> Outbound:
-        """The request to send ``model`` (gateway/sending.py); raises TranslationError."""
-        target = sending.target_for(self.targets, self.upstream(model, inbound), model)
-        return sending.outbound(body, inbound, workload, model, target, headers, stream=stream)
 
     def upstream_key(self, model: ModelConfig, inbound: str, key: str | None) -> str | None:
         """Pass-through: the client's key goes only to a configured model of its own vendor."""
@@ -236,7 +231,7 @@ class Gateway:
         stream = body.get("stream") is True
         serving = self.config.models[route.serving]
         try:
-            out = self._prepare(body, inbound, workload, serving, headers, stream=stream)
+            out = self.outbounds.build(body, inbound, workload, serving, headers, stream=stream)
         except (TranslationError, *MALFORMED) as exc:  # malformed: the client's fault
             return self._refused(inbound, exc)
         call = self._open_call(body, inbound, route, serving, raw, headers, key, out)
@@ -269,7 +264,7 @@ class Gateway:
         """The served call's record (trace opened), with its shadow call started if due."""
         pair_id = os.urandom(16).hex()
         request_text = self.traces.body_text(raw)
-        now = datetime.now(UTC)
+        now = self.clock()
         synthetic = headers.get("x-swapsafe-synthetic")
         source = synthetic if synthetic in SYNTHETIC_SOURCES else "gateway"
         shadow_outcome = None
@@ -418,7 +413,7 @@ class Gateway:
         if outcome == SHADOWED:
             workload = self.config.workloads[route.workload]
             try:  # an anthropic-beta header to another vendor is untranslatable too
-                out = self._prepare(body, inbound, workload, model, headers, stream=False)
+                out = self.outbounds.build(body, inbound, workload, model, headers, stream=False)
             except (TranslationError, *MALFORMED):
                 outcome = "untranslatable"
         self.shadow.count(route.workload, outcome)

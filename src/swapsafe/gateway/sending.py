@@ -10,7 +10,7 @@ the trace.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from swapsafe.config import ModelConfig, WorkloadConfig
@@ -21,15 +21,32 @@ from swapsafe.providers.outbound import Outbound, Target, adapt
 from swapsafe.wire.prompt_variant import apply_variant
 
 
-def target_for(
-    cache: dict[tuple[str, str], Target], provider: Provider, model: ModelConfig
-) -> Target:
-    """``model`` reached through ``provider`` (its wire, its request rules), built once."""
-    key = (model.name, provider.wire)
-    target = cache.get(key)
-    if target is None:
-        target = cache[key] = Target.of(provider, model)
-    return target
+class Outbounds:
+    """Builds what each call sends; ``upstream`` names the provider that serves a model for an
+    inbound format (its wire decides the body; the model's request rules are read once per
+    model and wire)."""
+
+    def __init__(self, upstream: Callable[[ModelConfig, str], Provider]) -> None:
+        self._upstream = upstream
+        self._targets: dict[tuple[str, str], Target] = {}
+
+    def build(
+        self,
+        body: dict[str, Any],
+        inbound: str,
+        workload: WorkloadConfig,
+        model: ModelConfig,
+        headers: Mapping[str, str],
+        *,
+        stream: bool,
+    ) -> Outbound:
+        """:func:`outbound` for ``model`` as reached from ``inbound`` clients."""
+        provider = self._upstream(model, inbound)
+        key = (model.name, provider.wire)
+        target = self._targets.get(key)
+        if target is None:
+            target = self._targets[key] = Target.of(provider, model)
+        return outbound(body, inbound, workload, model, target, headers, stream=stream)
 
 
 def outbound(

@@ -77,9 +77,8 @@ def redteam_summary(
     if run_id is None:
         run = latest_run(store, workload)
     else:
-        run = next(
-            (r for r in store.list_redteam_runs(workload, limit=1_000_000) if r.id == run_id), None
-        )
+        found = store.get_redteam_run(run_id)
+        run = found if found is not None and found.workload == workload else None
     if run is None or run.id is None:
         return {
             "run_id": None,

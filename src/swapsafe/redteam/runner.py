@@ -98,9 +98,9 @@ def _load(probes_file: str | Path | None) -> tuple[list[Probe], str | None]:
 
 
 def get_run(store: Store, run_id: int) -> RedteamRun:
-    for run in store.list_redteam_runs(limit=1_000_000):
-        if run.id == run_id:
-            return run
+    run = store.get_redteam_run(run_id)
+    if run is not None:
+        return run
     raise ConfigError(f"no red-team run {run_id}; see swapsafe redteam list")
 
 

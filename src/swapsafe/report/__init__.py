@@ -27,11 +27,13 @@ def render_report(
     fmt: Literal["md", "html"] = "md",
     *,
     now: datetime | None = None,
+    style_nonce: str | None = None,
 ) -> str:
-    """The report for ``workloads`` (all by default) as markdown or a standalone HTML page."""
+    """The report for ``workloads`` (all by default) as markdown or a standalone HTML page
+    (``style_nonce``: see :func:`swapsafe.report.html.render_html`)."""
     data = build_report(config, store, workloads, now=now)
     if fmt == "html":
-        return render_html(data)
+        return render_html(data, style_nonce=style_nonce)
     if fmt != "md":
         raise ConfigError(f"unknown report format {fmt!r}; use md or html")
     return render_markdown(data)

@@ -1,13 +1,12 @@
-"""Inline SVG charts for the HTML report: no network, no JavaScript, every label escaped.
+"""Inline SVG bar charts for the HTML report: no network, no JavaScript, every label escaped.
+Time charts (lines, bands, thresholds) are in :mod:`swapsafe.report.timecharts`.
 
 Each function returns one ``<svg>`` element as text (pure; tested without a browser).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
-from datetime import date
 from html import escape
 
 import numpy as np
@@ -130,36 +129,4 @@ def pass_rate_bars(rates: Mapping[str, tuple[float | None, float | None, float |
             f'<text x="{x + bw / 2:.1f}" y="{H - BOTTOM + 14}" text-anchor="middle" '
             f'font-size="11">{escape(name)} {100 * value:.1f}%</text>'
         )
-    return _svg("".join(parts), title)
-
-
-def agreement_line(days: Sequence[tuple[date, int, int]]) -> str:
-    """Daily share of shadow pairs whose answers agree: (day, agreeing, pairs)."""
-    title = "Daily shadow agreement"
-    points = [(d, a / n) for d, a, n in days if n > 0]
-    if not points:
-        return _empty(title, "no shadow pairs yet")
-    plot_w, plot_h = W - LEFT - RIGHT, H - TOP - BOTTOM
-    step = plot_w / max(len(points) - 1, 1)
-    coords = [
-        (LEFT + i * step if len(points) > 1 else LEFT + plot_w / 2, H - BOTTOM - plot_h * share)
-        for i, (_, share) in enumerate(points)
-    ]
-    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
-    parts = [
-        _axis(100, "{:.0f}%"),
-        f'<polyline points="{path}" fill="none" stroke="{COLORS[0]}" stroke-width="2"/>',
-    ]
-    for (x, y), (day, share) in zip(coords, points, strict=True):
-        parts.append(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{COLORS[0]}">'
-            f"<title>{day.isoformat()}: {100 * share:.1f}%</title></circle>"
-        )
-    label_every = max(1, math.ceil(len(points) / 7))
-    for i, (day, _) in enumerate(points):
-        if i % label_every == 0:
-            parts.append(
-                f'<text x="{coords[i][0]:.1f}" y="{H - BOTTOM + 14}" text-anchor="middle" '
-                f'font-size="10">{day.strftime("%m-%d")}</text>'
-            )
     return _svg("".join(parts), title)

@@ -13,11 +13,10 @@ from swapsafe.pricing import PriceBook, UnitPrice
 from swapsafe.redteam.regression import CategoryRates
 from swapsafe.report.causes import likely_causes
 from swapsafe.report.projection import Projection, Usage, project
-from swapsafe.review.agreement import aggregate
-from swapsafe.review.service import load_shadow_pairs
+from swapsafe.report.trends import NightRate, cost_days, golden_nights
+from swapsafe.review.agreement_cache import daily_agreement
 from swapsafe.store.coverage import ShadowCoverage
-from swapsafe.store.sql_compat import Compatibility, compatibility
-from swapsafe.store.sql_report import TrafficQueries
+from swapsafe.store.sql_compat import Compatibility
 from swapsafe.traffic.baseline import compute_baselines
 from swapsafe.wire.prompt_variant import PromptVariant
 
@@ -46,6 +45,8 @@ class WorkloadReport:
     compat: list[Compatibility] = field(default_factory=list)  # per model x role (report/compat)
     variants: dict[str, PromptVariant] = field(default_factory=dict)  # model -> configured
     causes: list[str] = field(default_factory=list)  # what the candidate's failures share
+    nights: list[NightRate] = field(default_factory=list)  # golden pass rate per run
+    cost_days: list[tuple[date, float]] = field(default_factory=list)  # served USD per day
 
     @property
     def decision(self) -> Decision:
@@ -79,7 +80,7 @@ def _price(config: Config, book: PriceBook, model: str) -> UnitPrice | None:
 
 
 def _projection(
-    config: Config, q: TrafficQueries, name: str, old: str, new: str, now: datetime
+    config: Config, q: Store, name: str, old: str, new: str, now: datetime
 ) -> Projection | None:
     since = now - GATE_WINDOW
     groups = q.groups(since=since, until=now, workload=name, with_p95=False)
@@ -128,7 +129,7 @@ def workload_report(config: Config, store: Store, name: str, now: datetime) -> W
     models = [m for m in (wl.baseline, wl.candidate) if m]
     sides = {s.model: s.data for s in snaps if s.model in models}
     rep = WorkloadReport(name, wl.baseline, wl.candidate, gates, sides)
-    q = TrafficQueries(store)
+    q = store
     since = now - GATE_WINDOW
     for model in models:
         rep.latency[model] = q.column(
@@ -136,9 +137,11 @@ def workload_report(config: Config, store: Store, name: str, now: datetime) -> W
             limit=LATENCY_SAMPLES,
         )  # fmt: skip
     rep.review = review_counts(store, name)
-    found = compatibility(store, since=since, until=now)
+    found = store.compatibility(since=since, until=now)
     rep.compat = [found[k] for k in sorted(found) if k[0] == name and k[1] in models]
     rep.variants = {m: v for m in models if (v := wl.prompt_variant(m)) is not None}
+    rep.nights = golden_nights(store, name, models)
+    rep.cost_days = cost_days(store, name, since, now)
     if wl.candidate:
         rep.agreement = agreement_by_day(store, name, wl.baseline, wl.candidate, since, now)
         rep.coverage = store.shadow_coverage(workload=name, since=since, until=now).get(name)
@@ -168,10 +171,8 @@ def agreement_by_day(
 ) -> list[tuple[date, int, int]]:
     """(day, agreeing, pairs) of the shadow pairs of ``old`` and ``new``: the one shadow
     agreement (:mod:`swapsafe.review.agreement`) the overview and the rollout show too."""
-    pairs = load_shadow_pairs(store, {workload: old}, workload, since=since, until=until)
-    both = {old, new}
-    rows = aggregate(
-        (p.workload, p.day, p.agreement()) for p in pairs if {p.old.model, p.new.model} == both
+    rows = daily_agreement(
+        store, {workload: old}, workload, since=since, until=until, models=(old, new)
     )
     return [(d.day, d.agree, d.pairs) for d in rows]
 

@@ -14,10 +14,11 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from swapsafe.report import charts
+from swapsafe.report import charts, timecharts
 from swapsafe.report.compat import HEADER, compat_rows, variant_lines
 from swapsafe.report.data import ReportData, WorkloadReport
 from swapsafe.report.markdown import coverage_line, projection_lines, side_rows
+from swapsafe.report.projection import DAYS_PER_MONTH
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
@@ -27,6 +28,8 @@ class Charts:
     latency: Markup
     pass_rate: Markup
     agreement: Markup
+    golden: Markup
+    cost: Markup
 
 
 def workload_charts(w: WorkloadReport) -> Charts:
@@ -42,8 +45,17 @@ def workload_charts(w: WorkloadReport) -> Charts:
     return Charts(
         latency=Markup(charts.latency_histogram(w.latency)),  # noqa: S704 - built escaped
         pass_rate=Markup(charts.pass_rate_bars(rates)),  # noqa: S704
-        agreement=Markup(charts.agreement_line(w.agreement)),  # noqa: S704
+        agreement=Markup(timecharts.agreement_chart(w.agreement)),  # noqa: S704
+        golden=Markup(timecharts.golden_chart(w.nights)),  # noqa: S704
+        cost=Markup(timecharts.cost_chart(w.cost_days, _per_day(w))),  # noqa: S704
     )
+
+
+def _per_day(w: WorkloadReport) -> float | None:
+    p = w.projection
+    if p is None or p.after_monthly_usd is None:
+        return None
+    return p.after_monthly_usd / DAYS_PER_MONTH
 
 
 def _bold(text: str) -> Markup:
@@ -78,5 +90,7 @@ def _env() -> Environment:
     return env
 
 
-def render_html(data: ReportData) -> str:
-    return _env().get_template("report.html.j2").render(data=data)
+def render_html(data: ReportData, *, style_nonce: str | None = None) -> str:
+    """The report page; ``style_nonce`` marks its stylesheet for a page CSP that allows only
+    nonced inline styles (the web UI). A saved file needs none."""
+    return _env().get_template("report.html.j2").render(data=data, style_nonce=style_nonce)

@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 from swapsafe.config import Config
 from swapsafe.exceptions import SwapsafeError
-from swapsafe.review.agreement import Agreement, DailyAgreement, aggregate
+from swapsafe.review.agreement import Agreement, DailyAgreement
+from swapsafe.review.agreement_cache import daily_agreement
 from swapsafe.review.pairs import ShadowPair, pair_up
 from swapsafe.review.sampling import Candidate, sample
 from swapsafe.review.verdicts import ACTIONS, UNDO, Effective, effective, last_action
@@ -98,10 +99,12 @@ class ReviewService:
         return pairs[0] if pairs else None
 
     def agreement_trend(self, workload: str, *, days: int = 14) -> tuple[list[DailyAgreement], int]:
-        """Daily agreement over the last ``days`` days and the number of pairs it covers."""
+        """Daily agreement over the last ``days`` days and the number of pairs it covers
+        (stored verdicts, see :mod:`swapsafe.review.agreement_cache`)."""
+        self._workload(workload)
         since = self.clock() - timedelta(days=days)
-        pairs = self.load_pairs(workload, since=since)
-        return aggregate((p.workload, p.day, p.agreement()) for p in pairs), len(pairs)
+        daily = daily_agreement(self.store, self.baselines, workload, since=since)
+        return daily, sum(d.pairs for d in daily)
 
     # -- sampling ----------------------------------------------------------------------------
 

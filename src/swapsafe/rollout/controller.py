@@ -17,9 +17,10 @@ from swapsafe.config import Config
 from swapsafe.exceptions import StoreError, SwapsafeError
 from swapsafe.rollout import state as sm
 from swapsafe.rollout.clock import Clock, SystemClock
+from swapsafe.rollout.heartbeat import record_beat
 from swapsafe.rollout.lock import ControllerLock, controller_lock
 from swapsafe.rollout.notify import Notifier
-from swapsafe.rollout.operations import Rollouts
+from swapsafe.rollout.operations import GateCheck, Rollouts
 from swapsafe.rollout.retention import health_check
 from swapsafe.store.protocol import Store
 from swapsafe.store.records_rollout import RolloutRecord
@@ -41,10 +42,11 @@ class Controller:
         lock: ControllerLock | None = None,
         standby_poll: float = 5.0,
         providers: Any = None,
+        gates: GateCheck | None = None,
     ) -> None:
         self.config = config
         self.clock: Clock = clock or SystemClock()
-        self.rollouts = Rollouts(config, store, clock=self.clock, notifier=notifier)
+        self.rollouts = Rollouts(config, store, clock=self.clock, notifier=notifier, gates=gates)
         self.lock = lock if lock is not None else controller_lock(config.store.url)
         self.standby_poll = standby_poll
         self.providers = providers
@@ -65,6 +67,11 @@ class Controller:
             if event is not None:
                 events.append(event)
             await self._retention(name)
+        try:
+            interval = self.config.rollout.interval
+            await asyncio.to_thread(record_beat, self.rollouts.store, self.clock.now(), interval)
+        except StoreError as exc:
+            log.warning("rollout controller cannot record its heartbeat: %s", exc)
         for event in events:
             if event["event"] in (
                 "rollout.rollback",

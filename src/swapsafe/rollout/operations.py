@@ -15,17 +15,16 @@ from typing import Any
 from swapsafe.config import Config, WorkloadConfig
 from swapsafe.exceptions import GateError
 from swapsafe.gates.checks import GateReport, evaluate_gates
-from swapsafe.review.agreement import Agreement, agreement_counts
-from swapsafe.review.service import load_shadow_pairs
+from swapsafe.review.agreement_cache import agreement_by_served_model
 from swapsafe.rollout import state as sm
 from swapsafe.rollout.analysis import Analysis, CohortMetrics, analyse
 from swapsafe.rollout.clock import Clock, SystemClock
+from swapsafe.rollout.heartbeat import controller_seen
 from swapsafe.rollout.notify import Notifier
+from swapsafe.rollout.words import routing_words, status_words
 from swapsafe.routing.service import RoutingService, describe
 from swapsafe.store.protocol import Store
-from swapsafe.store.records import TraceRecord
 from swapsafe.store.records_rollout import RolloutRecord
-from swapsafe.store.sql_rollout import rollout_db
 
 log = logging.getLogger("swapsafe.rollout")
 
@@ -52,8 +51,9 @@ class Rollouts:
     ) -> None:
         self.config = config
         self.store = store
-        self.gates: GateCheck = gates if gates is not None else evaluate_gates
-        self.db = rollout_db(store)
+        #: None: :func:`evaluate_gates`, looked up when a rollout starts
+        self.gates: GateCheck | None = gates
+        self.db = store
         self.clock: Clock = clock or SystemClock()
         self.routing = RoutingService(
             store, {n: w.candidate is not None for n, w in config.workloads.items()}
@@ -86,15 +86,14 @@ class Rollouts:
         since = record.step_started_at
         recent_since = max(since, now - timedelta(seconds=self.config.rollout.interval))
         out = []
-        pairs = load_shadow_pairs(self.store, {wl.name: wl.baseline}, wl.name, since=since)
-        judged = [(p.old if p.old.role == "served" else p.new, p.agreement()) for p in pairs]
+        baselines = {wl.name: wl.baseline}
         interval = self.config.rollout.interval
         look = max(1, round((now - since).total_seconds() / interval)) if interval > 0 else 1
         for label, start in (("hold", since), ("recent", recent_since)):
             canary = self.db.cohort_stats(wl.name, wl.candidate, start, now)
             base = self.db.cohort_stats(wl.name, wl.baseline, start, now)
             baseline = None if record.weight >= 100 and base.total == 0 else base
-            agreement = cohort_agreement(wl, judged, start, now)
+            agreement = agreement_by_served_model(self.store, baselines, wl.name, start, now)
             slow: dict[str, int | None] = {wl.candidate: None, wl.baseline: None}
             if label == "hold" and baseline is not None and baseline.p95_ms is not None:
                 for model in slow:
@@ -102,12 +101,18 @@ class Rollouts:
             out.append(
                 analyse(
                     CohortMetrics.from_raw(
-                        wl.candidate, canary, agreement[wl.candidate], slow[wl.candidate]
+                        wl.candidate,
+                        canary,
+                        agreement.get(wl.candidate, (0, 0)),
+                        slow[wl.candidate],
                     ),
                     None
                     if baseline is None
                     else CohortMetrics.from_raw(
-                        wl.baseline, baseline, agreement[wl.baseline], slow[wl.baseline]
+                        wl.baseline,
+                        baseline,
+                        agreement.get(wl.baseline, (0, 0)),
+                        slow[wl.baseline],
                     ),
                     wl.triggers,
                     since=start,
@@ -124,6 +129,8 @@ class Rollouts:
         wl = self.workload(name)
         routing = describe(self.routing.get(name))
         record = self.db.get_rollout(name)
+        now = self.clock.now()
+        controller = controller_seen(self.store, now).as_dict()
         if record is None:
             return {
                 "workload": name,
@@ -131,32 +138,41 @@ class Rollouts:
                 "routing": routing,
                 "baseline": wl.baseline,
                 "candidate": wl.candidate,
+                "status_words": status_words("none"),
+                "routing_words": routing_words(routing),
+                "controller": controller,
             }
-        now = self.clock.now()
         until = sm.retain_until(record, self.config.rollout.retain_old_for)
+        status = record.status
+        sm_active = ("running", "paused")
+        if record.active and routing["mode"] == "rolled_back":
+            status = "rolled_back"  # rolled back by hand; the controller records it next pass
         return {
             "workload": name,
             "baseline": wl.baseline,
             "candidate": wl.candidate,
-            "status": record.status,
+            "status": status,
+            "status_words": status_words(status),
             "step": record.step_index + 1,
             "steps": record.steps,
             "weight": record.weight,
             "hold_seconds": record.hold,
-            "hold_left_seconds": sm.hold_left(record, now) if record.active else 0.0,
+            "hold_left_seconds": sm.hold_left(record, now) if status in sm_active else 0.0,
             "hold_ends_at": sm.hold_ends_at(record).isoformat(),
             "step_started_at": record.step_started_at.isoformat(),
             "started_at": record.started_at.isoformat(),
             "pause_reason": record.pause_reason,
             "analysis_failures": record.analysis_failures,
             "last_analysis_at": _iso(record.last_analysis_at),
-            "last_analysis": record.last_analysis,
+            "last_analysis": _current(record),
             "promoted_at": _iso(record.promoted_at),
             "retain_until": _iso(until),
             "retention": record.retention,
             "retired_at": _iso(record.retired_at),
             "routing": routing,
+            "routing_words": routing_words(routing),
             "version": record.version,
+            "controller": controller,
         }
 
     # -- writing -----------------------------------------------------------------------------
@@ -237,7 +253,7 @@ class Rollouts:
             raise sm.RolloutError("--force needs --reason: say why the gates are skipped")
         gates: dict[str, Any] = {"skipped": True}
         try:
-            report = self.gates(self.config, self.store, name)
+            report = (self.gates or evaluate_gates)(self.config, self.store, name)
         except GateError:
             if not force:
                 raise
@@ -352,20 +368,13 @@ class Rollouts:
         asyncio.run(self.notifier.send(event))
 
 
-def cohort_agreement(
-    wl: WorkloadConfig,
-    judged: list[tuple[TraceRecord, Agreement]],
-    since: datetime,
-    until: datetime,
-) -> dict[str, tuple[int, int]]:
-    """Per served model: (agreeing, pairs) over ``judged`` (each shadow pair's served call and
-    its :class:`~swapsafe.review.agreement.Agreement`) served in ``[since, until)``."""
-    by_model: dict[str, list[Agreement]] = {}
-    for served, agreement in judged:
-        if since <= served.ts < until:
-            by_model.setdefault(served.model, []).append(agreement)
-    models = (wl.baseline, wl.candidate or "")
-    return {m: agreement_counts(by_model.get(m, [])) for m in models}
+def _current(record: RolloutRecord) -> dict[str, Any] | None:
+    """The last analysis if it is of the current step (a promotion starts a new window)."""
+    last = record.last_analysis
+    window = (last or {}).get("window") or {}
+    if last and window.get("since") and window["since"] != record.step_started_at.isoformat():
+        return None
+    return last
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -25,7 +25,6 @@ from swapsafe.rollout.state import RolloutError
 from swapsafe.routing.service import RoutingService
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import RoutingState
-from swapsafe.store.sql_rollout import rollout_db
 
 ACTOR = "rehearsal"
 RESTORE_ACTOR = "rehearsal:restore"
@@ -188,7 +187,7 @@ def _rehearsable(
         raise RolloutError(f"workload {workload} has no candidate model to roll back from")
     if not gateways:
         raise RolloutError("give at least one gateway URL (--gateway http://HOST:PORT)")
-    current = rollout_db(store).get_rollout(workload)
+    current = store.get_rollout(workload)
     if current is not None and current.active:
         raise RolloutError(
             f"a rollout of {workload} is {current.status}; rehearse before `rollout start` "

@@ -17,7 +17,6 @@ from swapsafe.rollout import state as sm
 from swapsafe.rollout.clock import Clock, SystemClock
 from swapsafe.store.protocol import Store
 from swapsafe.store.records_rollout import RolloutRecord
-from swapsafe.store.sql_rollout import rollout_db
 
 PING = "Reply with OK."
 
@@ -48,7 +47,7 @@ async def health_check(
     finally:
         if owned:
             await provider.aclose()
-    db = rollout_db(store)
+    db = store
     record = db.get_rollout(workload)
     until = None if record is None else sm.retain_until(record, config.rollout.retain_old_for)
     now = clock.now()
@@ -112,7 +111,7 @@ def retire(
     clock = clock or SystemClock()
     if workload not in config.workloads:
         raise sm.RolloutError(f"unknown workload {workload!r}")
-    db = rollout_db(store)
+    db = store
     record = db.get_rollout(workload)
     now = clock.now()
     new = sm.retire(record, now, config.rollout.retain_old_for, workload)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from swapsafe.store.coverage import ShadowCoverage
@@ -22,6 +22,17 @@ from swapsafe.store.records import (
     TraceQuery,
     TraceRecord,
 )
+from swapsafe.store.records_rollout import (
+    AgreementGroup,
+    BucketRaw,
+    CohortRaw,
+    Feedback,
+    Heartbeat,
+    PairAgreement,
+    RolloutRecord,
+)
+from swapsafe.store.sql_compat import Compatibility
+from swapsafe.store.sql_report import FloatArray, ShadowPair, TrafficGroup
 
 
 class Store(Protocol):
@@ -85,6 +96,7 @@ class Store(Protocol):
     ) -> None: ...
     def add_eval_results(self, rows: Sequence[EvalResult]) -> None: ...
     def list_eval_runs(self, workload: str | None = None, limit: int = 100) -> list[EvalRun]: ...
+    def get_eval_run(self, run_id: int) -> EvalRun | None: ...
     def eval_results(self, run_id: int) -> list[EvalResult]: ...
 
     # review
@@ -106,6 +118,7 @@ class Store(Protocol):
     def list_redteam_runs(
         self, workload: str | None = None, limit: int = 100
     ) -> list[RedteamRun]: ...
+    def get_redteam_run(self, run_id: int) -> RedteamRun | None: ...
     def redteam_findings(self, run_id: int) -> list[RedteamFinding]: ...
 
     # plans
@@ -123,3 +136,104 @@ class Store(Protocol):
         self, file_hash: str, *, path: str, format: str, rows: int, calls: int, skipped: int
     ) -> bool: ...
     def drop_legacy_import(self, file_hash: str) -> int: ...
+
+    # traffic aggregates (inventory, baseline, gates, report): SQL GROUP BYs, no rows loaded
+    def groups(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        workload: str | None = None,
+        model: str | None = None,
+        with_p95: bool = True,
+    ) -> list[TrafficGroup]: ...
+    def latencies(
+        self,
+        keys: Sequence[tuple[str, str, str]],
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> dict[tuple[str, str, str], FloatArray]: ...
+    def p95_by_group(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        workload: str | None = None,
+        model: str | None = None,
+        q: float = 0.95,
+    ) -> dict[tuple[str, str, str], float]: ...
+    def column(
+        self,
+        name: str,
+        *,
+        workload: str,
+        model: str,
+        role: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        ok_only: bool = True,
+        limit: int | None = None,
+    ) -> list[float]: ...
+    def error_counts(
+        self,
+        *,
+        workload: str,
+        model: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> tuple[int, int]: ...
+    def shadow_pairs(
+        self,
+        *,
+        workload: str,
+        new_model: str,
+        old_model: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50_000,
+    ) -> list[ShadowPair]: ...
+    def daily_cost(
+        self, *, workload: str, role: str, since: datetime, until: datetime
+    ) -> list[tuple[date, float, int]]: ...
+    def compatibility(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> dict[tuple[str, str, str], Compatibility]: ...
+
+    # rollout state, user feedback, cohort aggregates (the controller and the gateway)
+    def get_rollout(self, workload: str) -> RolloutRecord | None: ...
+    def list_rollouts(self) -> list[RolloutRecord]: ...
+    def save_rollout(self, record: RolloutRecord, *, expected_version: int) -> RolloutRecord: ...
+    def add_feedback(self, item: Feedback) -> int: ...
+    def list_feedback(
+        self, workload: str | None = None, model: str | None = None, limit: int = 1000
+    ) -> list[Feedback]: ...
+    def cohort_stats(
+        self, workload: str, model: str, since: datetime, until: datetime
+    ) -> CohortRaw: ...
+    def cohort_slower(
+        self, workload: str, model: str, since: datetime, until: datetime, limit_ms: float
+    ) -> int: ...
+    def cohort_series(
+        self, workload: str, models: tuple[str, ...], since: datetime, until: datetime, buckets: int
+    ) -> dict[tuple[str, int], BucketRaw]: ...
+
+    # stored shadow agreement and loop heartbeats (review, pages, controller)
+    def unjudged_pairs(
+        self, workload: str, rule: int, since: datetime | None, until: datetime | None, limit: int
+    ) -> list[tuple[str, datetime]]: ...
+    def traces_of_pairs(self, pair_ids: Sequence[str]) -> list[TraceRecord]: ...
+    def save_agreements(self, rows: Sequence[PairAgreement]) -> None: ...
+    def agreement_groups(
+        self,
+        workload: str,
+        rule: int,
+        since: datetime | None,
+        until: datetime | None,
+        models: tuple[str, str] | None = None,
+    ) -> list[AgreementGroup]: ...
+    def agreement_by_served_model(
+        self, workload: str, rule: int, since: datetime, until: datetime
+    ) -> dict[str, tuple[int, int]]: ...
+    def beat(self, beat: Heartbeat) -> None: ...
+    def heartbeat(self, name: str) -> Heartbeat | None: ...

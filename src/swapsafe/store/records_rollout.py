@@ -73,8 +73,56 @@ class CohortRaw:
     p95_ms: float | None = None
     cost_sum: float = 0.0
     cost_n: int = 0
-    pairs: int = 0  # served calls with a shadow call of the other model
-    agree: int = 0  # pairs where both were ok with the same finish reason
     feedback_n: int = 0
     feedback_mean: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PairAgreement:
+    """The shadow agreement of one pair, as stored in ``shadow_agreement``."""
+
+    pair_id: str
+    rule: int  # version of the agreement rule that judged it (a new rule judges again)
+    workload: str
+    day: str  # YYYY-MM-DD (UTC) of the pair's earlier call, as ShadowPair.day
+    served_ts: datetime
+    served_model: str
+    old_model: str
+    new_model: str
+    agree: int
+    both_ok: int
+    kinds: str  # the disagreement kinds, comma-separated, in KINDS order
+    similarity: float | None = None
+
+
+@dataclass(frozen=True)
+class AgreementGroup:
+    """Stored pair agreements of one workload and day with the same verdict and kinds."""
+
+    day: str
+    agree: int
+    both_ok: int
+    kinds: str
+    pairs: int
+    similarity_sum: float
+    similarity_n: int
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """The last pass of a background loop (``name``: "rollout") and when the next one is due."""
+
+    name: str
+    holder: str
+    beat_at: datetime
+    next_at: datetime
+
+
+@dataclass(frozen=True)
+class BucketRaw:
+    """Served calls of one model in one time bucket: counted requests, errors, p95."""
+
+    total: int
+    errors: int
+    p95_ms: float | None

@@ -50,36 +50,40 @@ def is_refusal(http_status: int | None) -> bool:
     return http_status is not None and 400 <= http_status < 500 and http_status not in NOT_REFUSALS
 
 
-def compatibility(
-    store: object, *, since: datetime | None = None, until: datetime | None = None
-) -> dict[Key, Compatibility]:
-    """Compatibility of every workload x model x role with traffic in the window."""
-    queries = TrafficQueries(store)
-    c = traces.c
-    where = [*queries._where(None, None, None, since, until), c.status.in_(COUNTED_STATUSES)]
-    refused = and_(c.http_status >= 400, c.http_status < 500, c.http_status.not_in(NOT_REFUSALS))
-    counts = (
-        select(
-            c.workload,
-            c.model,
-            c.role,
-            func.count().label("requests"),
-            func.sum(case((c.adapted.is_not(None), 1), else_=0)).label("adapted"),
-            func.sum(case((refused, 1), else_=0)).label("refused"),
+class CompatQueries(TrafficQueries):
+    """The compatibility read; part of :class:`~swapsafe.store.SqlStore` (the Store protocol)."""
+
+    def compatibility(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> dict[Key, Compatibility]:
+        """Compatibility of every workload x model x role with traffic in the window."""
+        c = traces.c
+        where = [*self._where(None, None, None, since, until), c.status.in_(COUNTED_STATUSES)]
+        refused = and_(
+            c.http_status >= 400, c.http_status < 500, c.http_status.not_in(NOT_REFUSALS)
         )
-        .where(and_(True, *where))
-        .group_by(c.workload, c.model, c.role)
-    )
-    variants = (
-        select(c.workload, c.model, c.role, c.prompt_variant, func.count())
-        .where(and_(c.prompt_variant.is_not(None), *where))
-        .group_by(c.workload, c.model, c.role, c.prompt_variant)
-    )
-    out: dict[Key, Compatibility] = {}
-    with queries._store._read() as conn:
-        for r in conn.execute(counts):
-            key = (r[0], r[1], r[2])
-            out[key] = Compatibility(*key, int(r[3]), int(r[4] or 0), int(r[5] or 0))
-        for w, m, role, digest, n in conn.execute(variants):
-            out.setdefault((w, m, role), Compatibility(w, m, role)).variants[digest] = int(n)
-    return out
+        counts = (
+            select(
+                c.workload,
+                c.model,
+                c.role,
+                func.count().label("requests"),
+                func.sum(case((c.adapted.is_not(None), 1), else_=0)).label("adapted"),
+                func.sum(case((refused, 1), else_=0)).label("refused"),
+            )
+            .where(and_(True, *where))
+            .group_by(c.workload, c.model, c.role)
+        )
+        variants = (
+            select(c.workload, c.model, c.role, c.prompt_variant, func.count())
+            .where(and_(c.prompt_variant.is_not(None), *where))
+            .group_by(c.workload, c.model, c.role, c.prompt_variant)
+        )
+        out: dict[Key, Compatibility] = {}
+        with self._read() as conn:
+            for r in conn.execute(counts):
+                key = (r[0], r[1], r[2])
+                out[key] = Compatibility(*key, int(r[3]), int(r[4] or 0), int(r[5] or 0))
+            for w, m, role, digest, n in conn.execute(variants):
+                out.setdefault((w, m, role), Compatibility(w, m, role)).variants[digest] = int(n)
+        return out

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
@@ -19,7 +19,6 @@ import numpy.typing as npt
 from sqlalchemy import ColumnElement, Select, Text, and_, case, cast, func, literal, select
 from sqlalchemy.orm import aliased
 
-from swapsafe.exceptions import StoreError
 from swapsafe.store.coverage import ShadowCoverage
 from swapsafe.store.records import SYNTHETIC_SOURCES
 from swapsafe.store.sql_base import SqlBase
@@ -74,17 +73,9 @@ def _utc(value: Any) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-class TrafficQueries:
-    """Aggregate trace reads on a :class:`~swapsafe.store.SqlStore` (SQLite or PostgreSQL)."""
-
-    def __init__(self, store: object) -> None:
-        if not isinstance(store, SqlBase):
-            raise StoreError("traffic reports need the SQL store (SQLite or PostgreSQL)")
-        self._store = store
-
-    @property
-    def dialect(self) -> str:
-        return self._store.dialect
+class TrafficQueries(SqlBase):
+    """Aggregate trace reads (SQLite or PostgreSQL); part of :class:`~swapsafe.store.SqlStore`,
+    so every caller reads them through the Store protocol."""
 
     @staticmethod
     def _where(
@@ -144,7 +135,7 @@ class TrafficQueries:
             .where(and_(True, *where))
             .group_by(c.workload, c.model, c.role)
         )
-        with self._store._read() as conn:
+        with self._read() as conn:
             found = [((r[0], r[1], r[2]), r) for r in conn.execute(stmt)]
         found.sort(key=lambda item: item[0])
         p95s: dict[tuple[str, str, str], float] = {}
@@ -186,7 +177,7 @@ class TrafficQueries:
             .where(and_(True, *where))
             .group_by(c.workload, c.model, c.role)
         )
-        with self._store._read() as conn:
+        with self._read() as conn:
             result = conn.execute(stmt)
             rows = result.cursor.fetchall() if result.cursor is not None else []
             result.close()
@@ -219,7 +210,7 @@ class TrafficQueries:
                 .where(and_(True, *where))
                 .group_by(*keys)
             )
-            with self._store._read() as conn:
+            with self._read() as conn:
                 return {(r[0], r[1], r[2]): float(r.p) for r in conn.execute(stmt)}
         groups = self.groups(
             since=since, until=until, workload=workload, model=model, with_p95=False
@@ -250,8 +241,28 @@ class TrafficQueries:
         stmt = select(col).where(and_(True, *where))
         if limit is not None:
             stmt = stmt.order_by(c.ts.desc()).limit(limit)
-        with self._store._read() as conn:
+        with self._read() as conn:
             return [float(v) for v in conn.execute(stmt).scalars()]
+
+    def daily_cost(
+        self, *, workload: str, role: str, since: datetime, until: datetime
+    ) -> list[tuple[date, float, int]]:
+        """(UTC day, cost in USD, priced calls) of the ``role`` calls of ``workload``."""
+        c = traces.c
+        utc = c.ts if self.dialect == "sqlite" else func.timezone("UTC", c.ts)
+        day = func.date(utc)
+        stmt = (
+            select(day.label("day"), func.sum(c.cost_usd), func.count(c.cost_usd))
+            .where(and_(True, *self._where(workload, None, role, since, until)))
+            .group_by(day)
+            .order_by(day)
+        )
+        with self._read() as conn:
+            rows = conn.execute(stmt).all()
+        return [
+            (d if isinstance(d, date) else date.fromisoformat(str(d)), float(usd or 0.0), int(n))
+            for d, usd, n in rows
+        ]
 
     def error_counts(
         self,
@@ -266,7 +277,7 @@ class TrafficQueries:
         where = [*self._where(workload, model, None, since, until), c.status.in_(COUNTED_STATUSES)]
         is_error = case((c.status.in_(ERROR_STATUSES), 1), else_=0)
         stmt = select(func.coalesce(func.sum(is_error), 0), func.count()).where(and_(True, *where))
-        with self._store._read() as conn:
+        with self._read() as conn:
             errors, total = conn.execute(stmt).one()
         return int(errors), int(total)
 
@@ -339,7 +350,7 @@ class TrafficQueries:
             until=until,
             limit=limit,
         )
-        with self._store._read() as conn:
+        with self._read() as conn:
             rows = conn.execute(stmt).all()
         return [
             ShadowPair(
@@ -354,33 +365,6 @@ class TrafficQueries:
                 ts=_utc(r[8]) or datetime.min,
             )
             for r in rows
-        ]
-
-    def pair_bodies(
-        self,
-        *,
-        workload: str,
-        new_model: str,
-        old_model: str,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int = 20_000,
-    ) -> list[tuple[datetime, bool, str | None, str | None]]:
-        """(time, both ok, old response body, new response body) of shadow pairs, newest first."""
-        stmt = self._pairs(
-            lambda n, o: (n.ts, n.status, o.status, o.response_body, n.response_body),
-            workload=workload,
-            new_model=new_model,
-            old_model=old_model,
-            since=since,
-            until=until,
-            limit=limit,
-            new_role="shadow",
-        )
-        with self._store._read() as conn:
-            rows = conn.execute(stmt).all()
-        return [
-            (_utc(r[0]) or datetime.min, r[1] == "ok" and r[2] == "ok", r[3], r[4]) for r in rows
         ]
 
     def shadow_coverage(
@@ -402,7 +386,7 @@ class TrafficQueries:
             .group_by(c.workload, c.shadow_outcome)
         )
         outcomes: dict[str, dict[str, int]] = {}
-        with self._store._read() as conn:
+        with self._read() as conn:
             for name, outcome, n in conn.execute(stmt):
                 outcomes.setdefault(name, {})[outcome] = int(n)
         return {name: ShadowCoverage(name, counts) for name, counts in sorted(outcomes.items())}

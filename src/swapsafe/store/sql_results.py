@@ -108,6 +108,11 @@ class ResultsMixin(SqlBase):
         order = [eval_runs.c.started_at.desc(), eval_runs.c.id.desc()]
         return self._select(EvalRun, eval_runs, where, order, limit)
 
+    def get_eval_run(self, run_id: int) -> EvalRun | None:
+        """One run by id (None when there is none)."""
+        found = self._select(EvalRun, eval_runs, [eval_runs.c.id == run_id], [eval_runs.c.id], 1)
+        return found[0] if found else None
+
     def eval_results(self, run_id: int) -> list[EvalResult]:
         c = eval_results.c
         return self._select(EvalResult, eval_results, [c.run_id == run_id], [c.case_id, c.model])
@@ -162,6 +167,12 @@ class ResultsMixin(SqlBase):
         return self._select(
             RedteamRun, redteam_runs, where, [c.started_at.desc(), c.id.desc()], limit
         )
+
+    def get_redteam_run(self, run_id: int) -> RedteamRun | None:
+        """One run by id (None when there is none)."""
+        c = redteam_runs.c
+        found = self._select(RedteamRun, redteam_runs, [c.id == run_id], [c.id], 1)
+        return found[0] if found else None
 
     def redteam_findings(self, run_id: int) -> list[RedteamFinding]:
         c = redteam_findings.c

@@ -1,7 +1,6 @@
 """Store methods of the rollout area: controller state, feedback and cohort aggregates in SQL.
 
-Mix :class:`RolloutStoreMixin` into ``SqlStore``; until then :func:`rollout_db` wraps any
-``SqlStore`` (sharing its engine) so the same methods work on it.
+:class:`RolloutStoreMixin` is part of ``SqlStore``; its methods are in the Store protocol.
 """
 
 from __future__ import annotations
@@ -11,14 +10,14 @@ import math
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, case, cast, func, literal, select
 
 from swapsafe.exceptions import StoreError
 from swapsafe.store.convert import from_row, from_rows, to_row
 from swapsafe.store.records import SYNTHETIC_SOURCES
-from swapsafe.store.records_rollout import CohortRaw, Feedback, RolloutRecord
-from swapsafe.store.sql_base import SqlBase
-from swapsafe.store.tables import traces
+from swapsafe.store.records_rollout import BucketRaw, CohortRaw, Feedback, RolloutRecord
+from swapsafe.store.sql_agreement import AgreementStoreMixin
+from swapsafe.store.tables import sqlite_utc_text, traces
 from swapsafe.store.tables_rollout import feedback, rollout_state
 
 #: trace statuses that count as a failed request; client disconnects are not counted at all
@@ -30,7 +29,7 @@ class RolloutConflict(StoreError):
     """The rollout state was changed by someone else between read and write."""
 
 
-class RolloutStoreMixin(SqlBase):
+class RolloutStoreMixin(AgreementStoreMixin):
     # -- controller state --------------------------------------------------------------------
 
     def get_rollout(self, workload: str) -> RolloutRecord | None:
@@ -107,8 +106,8 @@ class RolloutStoreMixin(SqlBase):
     def cohort_stats(
         self, workload: str, model: str, since: datetime, until: datetime
     ) -> CohortRaw:
-        """Served calls of ``model`` in ``[since, until)``: counts, p95, cost, shadow agreement
-        with the other model, and user feedback. A handful of SQL aggregates, no rows loaded."""
+        """Served calls of ``model`` in ``[since, until)``: counts, p95, cost and user feedback
+        (shadow agreement: :mod:`swapsafe.review.agreement_cache`). SQL aggregates only."""
         c = traces.c
         where = _served(workload, model, since, until)
         ok = c.status == "ok"
@@ -122,7 +121,6 @@ class RolloutStoreMixin(SqlBase):
             func.coalesce(func.sum(case((costed, c.cost_usd), else_=0.0)), 0.0),
             func.coalesce(func.sum(case((costed, 1), else_=0)), 0),
         ).where(where)
-        pairs = _shadow_pairs(workload, model, since, until)
         fb = _feedback_stats(workload, model, since, until)
         with self._read() as conn:
             total, errors, oks, n_timed, cost_sum, cost_n = conn.execute(agg).one()
@@ -136,7 +134,6 @@ class RolloutStoreMixin(SqlBase):
                     .limit(1)
                     .offset(rank)
                 ).scalar_one_or_none()
-            n_pairs, n_agree = conn.execute(pairs).one()
             fb_n, fb_mean = conn.execute(fb).one()
         return CohortRaw(
             total=int(total),
@@ -145,8 +142,6 @@ class RolloutStoreMixin(SqlBase):
             p95_ms=None if p95 is None else float(p95),
             cost_sum=float(cost_sum),
             cost_n=int(cost_n),
-            pairs=int(n_pairs),
-            agree=int(n_agree),
             feedback_n=int(fb_n),
             feedback_mean=None if fb_mean is None else float(fb_mean),
         )
@@ -162,75 +157,77 @@ class RolloutStoreMixin(SqlBase):
         with self._read() as conn:
             return int(conn.execute(stmt).scalar_one())
 
+    def cohort_series(
+        self, workload: str, models: tuple[str, ...], since: datetime, until: datetime, buckets: int
+    ) -> dict[tuple[str, int], BucketRaw]:
+        """Per (model, bucket of ``[since, until)`` cut in ``buckets`` equal parts): counted
+        requests, errors and the nearest-rank p95 of the timed ones (as :meth:`cohort_stats`
+        counts them), in two SQL queries for the whole window."""
+        c = traces.c
+        step = max((until - since).total_seconds() / buckets, 1e-6)
+        bucket = self._bucket(since, step).label("bucket")
+        where = and_(_served_any(workload, models, since, until))
+        counts = (
+            select(
+                c.model,
+                bucket,
+                func.sum(case((c.status.not_in(_NOT_COUNTED), 1), else_=0)),
+                func.sum(case((c.status.in_(ERROR_STATUSES), 1), else_=0)),
+            )
+            .where(where)
+            .group_by(c.model, bucket)
+        )
+        part = (c.model, bucket)
+        ranked = (
+            select(
+                c.model.label("model"),
+                bucket,
+                c.latency_ms.label("ms"),
+                func.row_number().over(partition_by=part, order_by=c.latency_ms).label("rn"),
+                func.count().over(partition_by=part).label("n"),
+            )
+            .where(where, c.status == "ok", c.latency_ms.is_not(None))
+            .subquery()
+        )
+        r = ranked.c
+        p95 = select(r.model, r.bucket, r.ms).where(r.rn == (95 * r.n + 99) // 100)
+        out: dict[tuple[str, int], BucketRaw] = {}
+        with self._read() as conn:
+            for model, b, total, errors in conn.execute(counts):
+                out[(model, int(b))] = BucketRaw(int(total or 0), int(errors or 0), None)
+            for model, b, ms in conn.execute(p95):
+                key = (model, int(b))
+                old = out.get(key, BucketRaw(0, 0, None))
+                out[key] = dataclasses.replace(old, p95_ms=float(ms))
+        return {k: v for k, v in out.items() if 0 <= k[1] < buckets}
+
+    def _bucket(self, since: datetime, step: float) -> ColumnElement[Any]:
+        """The bucket number of a trace's time: whole ``step`` seconds since ``since``."""
+        ts = traces.c.ts
+        if self.dialect == "sqlite":
+            start = sqlite_utc_text(since)
+            seconds = (func.julianday(ts) - func.julianday(literal(start))) * 86400.0
+            return cast(seconds / step, Integer)
+        return func.floor(func.extract("epoch", ts - literal(since)) / step)
+
 
 def _served(workload: str, model: str, since: datetime, until: datetime) -> ColumnElement[bool]:
     """Served, counted (not synthetic) traces of ``model`` in ``[since, until)``."""
+    return _served_any(workload, (model,), since, until)
+
+
+def _served_any(
+    workload: str, models: tuple[str, ...], since: datetime, until: datetime
+) -> ColumnElement[bool]:
     c = traces.c
+    model = c.model == models[0] if len(models) == 1 else c.model.in_(models)
     return and_(
         c.workload == workload,
         c.role == "served",
-        c.model == model,
+        model,
         c.ts >= since,
         c.ts < until,
         c.source.not_in(SYNTHETIC_SOURCES),
-    )
-
-
-class RolloutDb(RolloutStoreMixin):
-    """The rollout methods on the engine of an existing store (which keeps owning it)."""
-
-    def __init__(self, store: SqlBase) -> None:
-        self._url = store._url
-        self.url = store.url
-        self._engine = store._engine
-        self._stoppers = []
-
-    def close(self) -> None:
-        """The engine belongs to the wrapped store; nothing to close here."""
-
-
-def rollout_db(store: Any) -> RolloutStoreMixin:
-    """``store`` itself when it has the rollout methods, else a view sharing its engine."""
-    if isinstance(store, RolloutStoreMixin):
-        return store
-    if isinstance(store, SqlBase):
-        return RolloutDb(store)
-    inner = getattr(store, "store", None)  # e.g. a wrapper exposing the SqlStore
-    if isinstance(inner, SqlBase):
-        return rollout_db(inner)
-    raise StoreError(f"the rollout needs a SQL store, not {type(store).__name__}")
-
-
-def _shadow_pairs(workload: str, model: str, since: datetime, until: datetime) -> Select[Any]:
-    """(pairs, agreeing pairs) of ``model``'s served calls in ``[since, until)`` with their
-    shadow: both ok with the same finish reason."""
-    served = traces.alias("served")
-    shadow = traces.alias("shadow")
-    s, h = served.c, shadow.c
-    agree = and_(
-        s.status == "ok",
-        h.status == "ok",
-        func.coalesce(s.finish_reason, "") == func.coalesce(h.finish_reason, ""),
-    )
-    return (
-        select(
-            func.count(),
-            func.coalesce(func.sum(case((agree, 1), else_=0)), 0),
-        )
-        .select_from(
-            served.join(
-                shadow,
-                and_(h.pair_id == s.pair_id, h.role == "shadow", h.workload == s.workload),
-            )
-        )
-        .where(
-            s.workload == workload,
-            s.role == "served",
-            s.model == model,
-            s.ts >= since,
-            s.ts < until,
-            s.source.not_in(SYNTHETIC_SOURCES),
-        )
     )
 
 

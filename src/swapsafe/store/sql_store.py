@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import operator
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, select, text, update
@@ -15,7 +14,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from swapsafe.exceptions import RoutingError, StoreError
 from swapsafe.store import notify
 from swapsafe.store.convert import field_names, from_row, from_rows, jsonable, to_row, utcnow
-from swapsafe.store.coverage import ShadowCoverage
 from swapsafe.store.engine import StoreTimeouts, explain, parse_url
 from swapsafe.store.fit import RowFitter
 from swapsafe.store.migrate import check_known
@@ -26,7 +24,7 @@ from swapsafe.store.records import (
     TraceQuery,
     TraceRecord,
 )
-from swapsafe.store.sql_report import TrafficQueries
+from swapsafe.store.sql_compat import CompatQueries
 from swapsafe.store.sql_results import ResultsMixin, insert_ignore
 from swapsafe.store.sql_rollout import RolloutStoreMixin
 from swapsafe.store.tables import audit_log, meta, routing_state, sqlite_utc_text, traces
@@ -52,7 +50,7 @@ def _sqlite_trace_params(record: TraceRecord) -> tuple[Any, ...]:
     return (*values[:_TS_INDEX], sqlite_utc_text(record.ts), *values[_TS_INDEX + 1 :])
 
 
-class SqlStore(RolloutStoreMixin, ResultsMixin):
+class SqlStore(RolloutStoreMixin, ResultsMixin, CompatQueries):
     """The one Store implementation. Thread-safe; every method is one short transaction."""
 
     # -- traces ------------------------------------------------------------------------------
@@ -155,17 +153,6 @@ class SqlStore(RolloutStoreMixin, ResultsMixin):
             if len(rows) < batch:
                 return
             last_id = rows[-1].id
-
-    def shadow_coverage(
-        self,
-        *,
-        workload: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-    ) -> dict[str, ShadowCoverage]:
-        """Shadow coverage per workload from the served trace rows (synthetic ones left out)."""
-        from_traces = TrafficQueries(self).shadow_coverage
-        return from_traces(workload=workload, since=since, until=until)
 
     # -- routing -----------------------------------------------------------------------------
 

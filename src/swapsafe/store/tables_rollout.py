@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Column, Float, Index, Integer, String, Table, Text, UniqueConstraint
 
-from swapsafe.store.tables import BigId, UtcDateTime, metadata
+from swapsafe.store.tables import BigId, UtcDateTime, metadata, traces
 
 rollout_state = Table(
     "rollout_state",
@@ -43,4 +43,57 @@ feedback = Table(
     Column("comment", Text),
     UniqueConstraint("request_id", name="uq_feedback_request_id"),
     Index("ix_feedback_workload_model_ts", "workload", "model", "response_ts"),
+)
+
+#: One row per background loop ("rollout"): who runs it and when it last and next looks.
+controller_heartbeat = Table(
+    "controller_heartbeat",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(200), nullable=False),
+    Column("beat_at", UtcDateTime(), nullable=False),
+    Column("next_at", UtcDateTime(), nullable=False),
+)
+
+#: The shadow agreement of each pair (review.agreement.compare), computed once per pair so
+#: pages and the controller aggregate it in SQL instead of re-reading both response bodies.
+shadow_agreement = Table(
+    "shadow_agreement",
+    metadata,
+    Column("pair_id", String(128), primary_key=True),
+    Column("rule", Integer, nullable=False),
+    Column("workload", String(200), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("served_ts", UtcDateTime(), nullable=False),
+    Column("served_model", String(200), nullable=False),
+    Column("old_model", String(200), nullable=False),
+    Column("new_model", String(200), nullable=False),
+    Column("agree", Integer, nullable=False),
+    Column("both_ok", Integer, nullable=False),
+    Column("kinds", String(100), nullable=False),
+    Column("similarity", Float),
+    # covering: the per-day and per-model counts read this index only
+    Index(
+        "ix_shadow_agreement_counts",
+        "workload",
+        "rule",
+        "served_ts",
+        "served_model",
+        "day",
+        "agree",
+        "both_ok",
+        "kinds",
+        "similarity",
+    ),
+)
+
+#: Shadow calls only, with what finding the unjudged pairs reads (no wide rows visited).
+Index(
+    "ix_traces_shadow_pairs",
+    traces.c.workload,
+    traces.c.ts,
+    traces.c.pair_id,
+    traces.c.source,
+    sqlite_where=traces.c.role == "shadow",
+    postgresql_where=traces.c.role == "shadow",
 )

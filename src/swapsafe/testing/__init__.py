@@ -24,6 +24,7 @@ Example::
 
 from swapsafe.providers.canned import ToolCall
 from swapsafe.providers.scripted import ScriptedCall, ScriptedProvider, UnexpectedRequest
+from swapsafe.testing.clock import FakeClock
 from swapsafe.testing.fake_upstream import FakeUpstream, RecordedRequest
 from swapsafe.testing.faults import ConnectionReset, Fault, error_body
 from swapsafe.testing.loopback import LoopbackServer
@@ -32,6 +33,7 @@ from swapsafe.testing.tcp_proxy import FaultyTcpProxy
 
 __all__ = [
     "ConnectionReset",
+    "FakeClock",
     "FakeUpstream",
     "Fault",
     "FaultyTcpProxy",

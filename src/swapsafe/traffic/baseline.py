@@ -18,7 +18,7 @@ import numpy as np
 from swapsafe.stats import Interval, mean_interval, quantile_ci, wilson_interval
 from swapsafe.stats.resampling import FloatArray
 from swapsafe.store.records import Baseline
-from swapsafe.store.sql_report import TrafficGroup, TrafficQueries
+from swapsafe.store.sql_report import TrafficGroup
 
 if TYPE_CHECKING:
     from swapsafe.config import Config
@@ -116,7 +116,7 @@ def compute_baselines(
     """One snapshot per workload and model (baseline, candidate, and any model with traffic)."""
     until = now or datetime.now(UTC)
     since = until - window
-    queries = TrafficQueries(store)
+    queries = store
     names = workloads if workloads is not None else sorted(config.workloads)
     one = names[0] if len(names) == 1 else None
     groups: dict[tuple[str, str], TrafficGroup] = {}

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from swapsafe.store.sql_compat import Compatibility, compatibility
-from swapsafe.store.sql_report import TrafficGroup, TrafficQueries
+from swapsafe.store.sql_compat import Compatibility
+from swapsafe.store.sql_report import TrafficGroup
 from swapsafe.traffic.importers.rows import map_model
 
 if TYPE_CHECKING:
@@ -123,7 +123,7 @@ def build_inventory(
     if model is not None and config is not None:
         upstream = {m.model: name for name, m in config.models.items()}
         old = model if model in config.models else map_model(model, upstream)
-    groups = TrafficQueries(store).groups(since=start, until=upper)
+    groups = store.groups(since=start, until=upper)
     if since is not None:
         days = since.total_seconds() / DAY
     else:
@@ -131,7 +131,7 @@ def build_inventory(
         lasts = [g.last_ts for g in groups if g.last_ts is not None]
         span = (max(lasts) - min(firsts)).total_seconds() if firsts else 0.0
         days = max(span / DAY, 1.0)
-    compat = compatibility(store, since=start, until=upper)
+    compat = store.compatibility(since=start, until=upper)
     rows = [_row(g, days, old, compat.get((g.workload, g.model, g.role))) for g in groups]
     return Inventory(
         since=start,

@@ -103,6 +103,11 @@ CSP = (
 )
 
 
+def csp_with_style_nonce(nonce: str) -> str:
+    """The page CSP, also allowing the one inline stylesheet that carries ``nonce``."""
+    return CSP.replace("style-src 'self'", f"style-src 'self' 'nonce-{nonce}'")
+
+
 @dataclass
 class WebContext:
     """What every page gets: config, store, routing service, auth and rendering."""

@@ -48,7 +48,7 @@ def list_view(store: Store) -> list[RunRow]:
 
 
 def run_view(store: Store, run_id: int) -> RunView | None:
-    run = next((r for r in store.list_redteam_runs(limit=1_000_000) if r.id == run_id), None)
+    run = store.get_redteam_run(run_id)
     if run is None:
         return None
     findings = store.redteam_findings(run_id)

@@ -9,18 +9,21 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from markupsafe import Markup
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from swapsafe.exceptions import SwapsafeError
+from swapsafe.report.timecharts import CanaryPoint, canary_charts
 from swapsafe.rollout.analysis import Analysis
+from swapsafe.rollout.heartbeat import controller_seen
 from swapsafe.rollout.operations import Rollouts
 from swapsafe.rollout.state import hold_left
+from swapsafe.store.records_rollout import BucketRaw
 from swapsafe.web.app import WebContext
 from swapsafe.web.auth import Session, guard
-from swapsafe.web.charts import Trend, trend
 
 BUCKETS = 12
 ACTIONS = ("start", "promote", "pause", "resume", "rollback", "abort")
@@ -28,96 +31,55 @@ MAX_REASON = 500
 
 
 @dataclass(frozen=True)
-class Series:
-    """One chart: the canary and baseline lines over the hold, on a shared scale."""
-
-    title: str
-    unit: str
-    canary: Trend | None
-    baseline: Trend | None
-    high: float
-
-
-@dataclass(frozen=True)
 class Card:
     name: str
     status: dict[str, Any]
     analysis: Analysis | None
-    charts: list[Series]
+    charts: list[Markup]
     hold_percent: int
 
 
-def _series(
-    title: str,
-    unit: str,
-    labels: list[str],
-    canary: list[float | None],
-    baseline: list[float | None],
-) -> Series:
-    values = [v for v in (*canary, *baseline) if v is not None]
-    high = max(values, default=0.0) * 1.1 or 1.0
-
-    def line(vals: list[float | None]) -> Trend | None:
-        pts = [(lab, v) for lab, v in zip(labels, vals, strict=True) if v is not None]
-        if not pts:
-            return None
-        return trend([p[0] for p in pts], [p[1] for p in pts], width=320, height=90, high=high)
-
-    return Series(title, unit, line(canary), line(baseline), high)
-
-
-def _charts(ro: Rollouts, name: str, since: datetime, now: datetime) -> list[Series]:
+def _charts(ro: Rollouts, name: str, since: datetime, now: datetime) -> list[Markup]:
+    """Canary vs baseline error rate and p95 per twelfth of the hold so far, triggers drawn
+    (two SQL queries for the whole hold)."""
     wl = ro.workload(name)
     if wl.candidate is None or now <= since:
         return []
+    models = (wl.candidate, wl.baseline)
+    raw = ro.db.cohort_series(name, models, since, now, BUCKETS)
     step = (now - since) / BUCKETS
-    labels: list[str] = []
-    err: dict[str, list[float | None]] = {"c": [], "b": []}
-    p95: dict[str, list[float | None]] = {"c": [], "b": []}
+    fmt = "%H:%M:%S" if now - since < timedelta(hours=2) else "%m-%d %H:%M"
+    empty = BucketRaw(0, 0, None)
+    points = []
     for i in range(BUCKETS):
-        start, end = since + step * i, since + step * (i + 1)
-        labels.append(f"{end:%m-%d %H:%M}")
-        for key, model in (("c", wl.candidate), ("b", wl.baseline)):
-            raw = ro.db.cohort_stats(name, model, start, end)
-            err[key].append(raw.errors / raw.total if raw.total else None)
-            p95[key].append(raw.p95_ms)
-    return [
-        _series(
-            "Error rate", "%", labels, [_pct(v) for v in err["c"]], [_pct(v) for v in err["b"]]
-        ),
-        _series("p95 latency", "ms", labels, p95["c"], p95["b"]),
-    ]
+        c, b = raw.get((wl.candidate, i), empty), raw.get((wl.baseline, i), empty)
+        label = (since + step * (i + 1)).strftime(fmt)
+        points.append(CanaryPoint(label, c.total, c.errors, c.p95_ms, b.total, b.errors, b.p95_ms))
+    return [Markup(svg) for svg in canary_charts(points, wl.triggers)]  # noqa: S704 - escaped
 
 
-def _pct(v: float | None) -> float | None:
-    return None if v is None else v * 100
+def _card(ro: Rollouts, name: str) -> Card:
+    """One workload: its status, the analysis of the hold so far and the charts."""
+    status = ro.status(name)
+    record = ro.db.get_rollout(name)
+    analysis, charts, percent = None, [], 0
+    if record is not None and status["status"] in ("running", "paused", "done"):
+        now = ro.clock.now()
+        try:
+            analysis = ro.analyse(record, now)[0]
+            charts = _charts(ro, name, record.step_started_at, now)
+        except SwapsafeError:
+            analysis = None
+        held = 1 - hold_left(record, now) / record.hold if record.hold > 0 else 1.0
+        percent = int(100 * held)
+    return Card(name, status, analysis, charts, percent)
 
 
 def routes(web: WebContext) -> list[BaseRoute]:
     ro = Rollouts(web.config, web.store)
 
     def cards(only: str | None = None) -> list[Card]:
-        out = []
-        for name in sorted(web.config.workloads):
-            if only is not None and name != only:
-                continue
-            status = ro.status(name)
-            record = ro.db.get_rollout(name)
-            analysis, charts, percent = None, [], 0
-            if record is not None and record.status in ("running", "paused", "done"):
-                now = ro.clock.now()
-                try:
-                    analysis = ro.analyse(record, now)[0]
-                    charts = _charts(ro, name, record.step_started_at, now)
-                except SwapsafeError:
-                    analysis = None
-                if record.hold > 0:
-                    left = hold_left(record, now)
-                    percent = int(100 * (1 - left / record.hold))
-                else:
-                    percent = 100
-            out.append(Card(name, status, analysis, charts, percent))
-        return out
+        return [_card(ro, n) for n in sorted(web.config.workloads) if only in (None, n)]
 
     @guard()
     async def page(request: Request, session: Session) -> Response:
@@ -127,6 +89,7 @@ def routes(web: WebContext) -> list[BaseRoute]:
             "rollout.html",
             {
                 "cards": await web.run(cards, only if only in web.config.workloads else None),
+                "controller": await web.run(controller_seen, web.store, ro.clock.now()),
                 "error": request.query_params.get("error"),
                 "done": request.query_params.get("done"),
                 "duration": _duration,

@@ -27,6 +27,17 @@
       note.hidden = !item.note;
       setText(note.querySelector("span"), item.note || "");
     }
+    /* Tick only what is not done, untick only a tick by hand; evidence needs neither. */
+    var shown = {
+      '[data-action="tick"]': !item.done,
+      '[data-action="untick"]': item.done_by === "manual",
+      '[data-role="by-evidence"]': item.done_by === "evidence",
+      'input[name="note"]': item.done_by !== "evidence",
+    };
+    Object.keys(shown).forEach(function (selector) {
+      var el = row.querySelector(selector);
+      if (el) el.hidden = !shown[selector];
+    });
     var history = row.querySelector('[data-role="history"]');
     if (history) {
       while (history.firstChild) history.removeChild(history.firstChild);

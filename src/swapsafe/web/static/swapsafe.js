@@ -23,5 +23,15 @@
       ev.preventDefault();
     }
   });
+  /* <button data-copy="command"> copies the command and says so. */
+  document.addEventListener("click", function (ev) {
+    var button = ev.target.closest && ev.target.closest("[data-copy]");
+    if (!button || !navigator.clipboard) {
+      return;
+    }
+    navigator.clipboard.writeText(button.getAttribute("data-copy")).then(function () {
+      button.textContent = "Copied";
+    });
+  });
   window.swapsafe = { csrf: csrf, post: post };
 })();

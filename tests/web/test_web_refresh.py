@@ -1,0 +1,47 @@
+"""Slow page inputs served stale-while-revalidate: computed once per ``ttl``, never twice at
+once, and the last good value kept when a recomputation fails (no clocks read: a fake one)."""
+
+from __future__ import annotations
+
+from swapsafe.web.refresh import Refreshing
+
+
+class Tick:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_computed_once_per_ttl_then_refreshed_in_the_background() -> None:
+    clock, calls = Tick(), []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    cache: Refreshing[int] = Refreshing(60, clock)
+    assert cache.get("k", compute).value == 1  # first load computes
+    clock.now = 59
+    assert cache.get("k", compute).value == 1 and len(calls) == 1  # fresh: no work
+    clock.now = 61
+    assert cache.get("k", compute).value == 1  # stale: served once more...
+    cache.wait()
+    assert len(calls) == 2 and cache.get("k", compute).value == 2  # ...while recomputed
+    cache.drop("k")
+    assert cache.get("k", compute).value == 3  # dropped: computed afresh
+
+
+def test_a_failed_recomputation_keeps_the_last_value() -> None:
+    clock = Tick()
+    cache: Refreshing[str] = Refreshing(10, clock)
+    cache.get("k", lambda: "good")
+    clock.now = 11
+
+    def broken() -> str:
+        raise RuntimeError("store down")
+
+    assert cache.get("k", broken).value == "good"
+    cache.wait()
+    assert cache.get("k", broken).value == "good"
