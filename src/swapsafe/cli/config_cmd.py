@@ -16,6 +16,9 @@ from rich.table import Table
 
 from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit
 from swapsafe.config import DEFAULT_FILE, Config, Secret, WorkloadConfig
+from swapsafe.config.advice import profile_advice
+from swapsafe.config.prompts import PromptVariantConfig
+from swapsafe.config.request import RequestConfig
 from swapsafe.store.engine import mask_url
 
 app = typer.Typer(
@@ -93,6 +96,8 @@ def check(config: Path = config_option) -> None:
     """Validate the config and print a summary of its workloads and models.
 
     Every problem is printed as one line (file:line: key: what to do); exit code 2 if any.
+    Advice that is no error (a model a built-in request profile applies to that sets none)
+    is printed as a warning line.
 
     Example: swapsafe config check --config swapsafe.toml
     """
@@ -100,6 +105,9 @@ def check(config: Path = config_option) -> None:
     console = Console(highlight=False)
     console.print(_workloads_table(cfg))
     console.print(_models_table(cfg))
+    display = str(config / DEFAULT_FILE if config.is_dir() else config)
+    for advice in profile_advice(cfg, cfg.path.read_text(encoding="utf-8"), display):
+        console.print(f"[yellow]warning[/yellow]: {escape(str(advice))}", soft_wrap=True)
     console.print(
         f"[green]config OK[/green]: {len(cfg.models)} models, {len(cfg.workloads)} workloads "
         f"({escape(str(cfg.path))})",
@@ -193,7 +201,7 @@ def render_toml(cfg: Config) -> str:
 
 
 def _render_table(lines: list[str], header: str, model: BaseModel) -> None:
-    lines.extend(["", f"[{header}]"])
+    lines.extend(["", f"[{header}]", *_explained(model)])
     tables: list[tuple[str, BaseModel]] = []
     for field in type(model).model_fields:
         value = getattr(model, field)
@@ -201,12 +209,25 @@ def _render_table(lines: list[str], header: str, model: BaseModel) -> None:
             continue
         if isinstance(value, BaseModel):
             tables.append((field, value))
+        elif isinstance(value, dict) and any(isinstance(v, BaseModel) for v in value.values()):
+            tables.extend((f"{field}.{_key(k)}", v) for k, v in value.items())
         elif value is None:
             lines.append(f"# {field} = (not set)")
         else:
             lines.append(f"{field} = {_value(value)}{_secret_note(value)}")
     for field, table in tables:
         _render_table(lines, f"{header}.{field}", table)
+
+
+def _explained(model: BaseModel) -> list[str]:
+    """Comment lines saying what a table amounts to: every request rule a model's adapter runs
+    (its profile's included), or a prompt variant's label and digest."""
+    if isinstance(model, RequestConfig):
+        rules = model.rules().describe()
+        return ["# rules, in the order they run:", *(f"#   {r}" for r in rules)] if rules else []
+    if isinstance(model, PromptVariantConfig):
+        return [f"# {model.variant.describe()}"]
+    return []
 
 
 def _secret_note(value: object) -> str:
@@ -228,6 +249,12 @@ def _value(value: Any) -> str:
     if isinstance(value, BaseModel):
         inner = ", ".join(f"{k} = {_value(v)}" for k, v in value if v is not None)
         return "{ " + inner + " }"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        return "{ " + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, str):
+        return json.dumps(shown(value))
     if isinstance(value, list):
         if value and isinstance(value[0], BaseModel):
             return "[\n" + "".join(f"  {_value(v)},\n" for v in value) + "]"

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from swapsafe import stats
 from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit
+from swapsafe.cli.eval_prompt import prompt_option
 from swapsafe.cli.eval_views import (
     console,
     eval_bar,
@@ -32,6 +33,7 @@ from swapsafe.evals.compare import by_model, compare, summarize
 from swapsafe.evals.datasets import load_cases
 from swapsafe.evals.runner import EvalJob, load_run_cases, run_eval
 from swapsafe.evals.status import AD_HOC, GATE, RunStanding, ad_hoc_reason
+from swapsafe.evals.variants import label_variants, prompt_reason, prompt_variants
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import EvalResult, EvalRun
@@ -121,6 +123,7 @@ def run(
         "--ad-hoc",
         help="Keep this run out of the go/no-go gate (implied by --limit, --golden and --models).",
     ),
+    prompt: list[str] = prompt_option,
     config: Path = config_option,
 ) -> None:
     """Run the golden set against the workload's models (temperature 0) and store every result.
@@ -137,9 +140,8 @@ def run(
     """
     cfg = load_or_exit(config)
     store = cli_store(cfg)
-    previous: EvalRun | None = None
-    if resume is not None:
-        previous = _get_run(store, resume)
+    previous = _get_run(store, resume) if resume is not None else None
+    if previous is not None:
         workload = previous.workload
         settings = previous.settings or {}
         golden = golden or (Path(settings["golden"]) if settings.get("golden") else None)
@@ -156,7 +158,18 @@ def run(
     job = replace(
         job, concurrency=concurrency or cfg.evals.concurrency, tag=tag, judge=_judge(cfg, judge)
     )
-    _run_and_show(cfg, store, job)
+    _run_and_show(cfg, store, _with_variants(job, prompt, cfg, previous))
+
+
+def _with_variants(
+    job: EvalJob, prompt: list[str], cfg: Config, previous: EvalRun | None
+) -> EvalJob:
+    """The job with its ``--prompt`` variants (checked against a resumed run's); a new run that
+    tries an unconfigured prompt is ad hoc: never gate evidence."""
+    variants = prompt_variants(prompt, cfg, previous)
+    if variants and previous is None:
+        job = replace(job, settings={"evidence": AD_HOC, "ad_hoc_reason": prompt_reason(variants)})
+    return replace(job, variants=variants)
 
 
 def _eval_job(
@@ -294,7 +307,7 @@ def compare_cmd(
     Example:
 
         swapsafe eval compare 12          # the two models of run 12
-        swapsafe eval compare 11 12       # baseline from run 11, candidate from run 12
+        swapsafe eval compare 11 12       # run 11's baseline vs 12's candidate, or 2 variants
     """
     cfg = load_or_exit(config)
     store = cli_store(cfg)
@@ -315,9 +328,8 @@ def compare_cmd(
         raise fail(f"run {run_a} has no two models to compare; name a second run or --candidate")
     margin, conf = _margin(cfg, a.workload)
     warn_standing(cfg, [a] if b is a else [a, b], store.eval_results)
-    print_comparison(
-        a.workload, compare(rows_a[base], rows_b[cand], margin=margin, conf=conf), flips
-    )
+    comparison = compare(rows_a[base], rows_b[cand], margin=margin, conf=conf)
+    print_comparison(a.workload, label_variants(comparison, a, b), flips)
 
 
 @eval_app.command("list")

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit
+from swapsafe.cli.compat_view import print_compat
 from swapsafe.cli.output import err as err_console
 from swapsafe.config import Config, parse_duration
 from swapsafe.report import render_report
@@ -216,6 +217,7 @@ def inventory(
                 f"{100 * r.error_rate:.1f}%", style=style,
             )  # fmt: skip
         console.print(table)
+    print_compat(console, [*inv.rows, *inv.shadow])
     if not inv.rows:
         console.print("no served traffic recorded: run the gateway or `swapsafe import-logs`")
     if inv.old_model is not None:

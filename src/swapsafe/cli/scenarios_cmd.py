@@ -6,11 +6,13 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from swapsafe.cli.common import config_option, fail, handle_errors
 from swapsafe.cli.plan_cmd import plan_config
-from swapsafe.plan.outlook import outlook
+from swapsafe.plan.adaptation import SCENARIO_CHANGES, adaptation
+from swapsafe.plan.outlook import Outlook, outlook
 from swapsafe.plan.scenarios import SCENARIOS, Volume, volume_text
 from swapsafe.plan.service import utcnow
 from swapsafe.store import open_store
@@ -47,10 +49,10 @@ def scenarios(
         --input-tokens 1200 --output-tokens 300
     """
     table = Table(title="migration scenarios")
-    for col in ("scenario", "example", "typical risk", "what matters most"):
+    for col in ("scenario", "example", "typical risk", "what matters most", "request changes"):
         table.add_column(col)
     for s in SCENARIOS:
-        table.add_row(s.title, s.example, s.risk, s.matters)
+        table.add_row(s.title, s.example, s.risk, s.matters, escape(SCENARIO_CHANGES[s.key]))
     console.print(table)
     if from_model is None and to_model is None:
         return
@@ -66,16 +68,22 @@ def scenarios(
     finally:
         if store is not None:
             store.close()
+    _print_fit(look, from_model, to_model)
+    if look.projection is None:
+        raise fail(look.problem or "no projection")
+    console.print(f"projected cost: {look.projection.line()}")
+    console.print(f"[dim]at {volume_text(look.projection.volume)}[/dim]")
+
+
+def _print_fit(look: Outlook, from_model: str, to_model: str) -> None:
+    """The scenarios that fit the pair, and the request adapter its new model needs."""
     fits = ", ".join(s.title.lower() for s in look.scenarios)
     console.print(
         f"[bold]{from_model} → {to_model}[/bold] ({look.old.vendor} → {look.new.vendor}): {fits}"
     )
     for s in look.scenarios:
         console.print(f"  • {s.title}: {s.matters}")
-    if look.projection is None:
-        raise fail(look.problem or "no projection")
-    console.print(f"projected cost: {look.projection.line()}")
-    console.print(f"[dim]at {volume_text(look.projection.volume)}[/dim]")
+    console.print(f"  • request adapter: {escape(adaptation(look.new).line())}", soft_wrap=True)
 
 
 def _volume(

@@ -6,6 +6,7 @@ and tolerate values of the wrong type (those are reported by field validation).
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from typing import Any
 
@@ -69,6 +70,12 @@ def _model_refs(
                     f'unknown model "{ref}"; no models are defined, add a [models.{ref}] table',
                 )
             )
+    prompts = table.get("prompts")
+    for model in prompts if isinstance(prompts, Mapping) else ():
+        if model not in model_names:
+            close = difflib.get_close_matches(str(model), model_names, n=1, cutoff=0.6)
+            hint = f'did you mean "{close[0]}"?' if close else f"known models: {known}"
+            out.append((("workloads", name, "prompts", model), f'unknown model "{model}"; {hint}'))
     baseline, candidate = table.get("baseline"), table.get("candidate")
     if isinstance(baseline, str) and baseline == candidate:
         out.append(

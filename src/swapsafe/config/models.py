@@ -15,6 +15,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from pydantic import ValidationInfo as _Info
 
 from swapsafe.config.checks import cross_check
+from swapsafe.config.prompts import PromptVariantConfig
+from swapsafe.config.request import RequestConfig
 from swapsafe.config.values import (
     Duration,
     ExistingFile,
@@ -30,6 +32,7 @@ from swapsafe.config.values import (
     normalize_sticky_key,
     show_value,
 )
+from swapsafe.wire.prompt_variant import PromptVariant
 
 log = logging.getLogger("swapsafe.config")
 
@@ -85,6 +88,8 @@ class ModelConfig(_Table):
     default_max_tokens: PositiveInt = 4096
     #: CA bundle (PEM) trusted for this model's https upstream instead of the system store
     ca_file: ExistingFile | None = None
+    #: request rules applied to every call of this model (config/request.py)
+    request: RequestConfig = Field(default_factory=RequestConfig)
     #: OpenAI-wire models only: the APIs the upstream offers. "both" (the default for provider
     #: "openai"): Chat Completions clients use /chat/completions, Responses clients
     #: /responses, natively. "chat" (the default for "openai-compatible": vLLM, llama.cpp,
@@ -187,6 +192,8 @@ class WorkloadConfig(_Table):
     params: dict[str, Any] = Field(default_factory=dict)
     gates: GateConfig = Field(default_factory=GateConfig)
     triggers: TriggerConfig = Field(default_factory=TriggerConfig)
+    #: model name -> the prompt variant this workload sends that model (config/prompts.py)
+    prompts: dict[str, PromptVariantConfig] = Field(default_factory=dict)
 
     @field_validator("params")
     @classmethod
@@ -212,6 +219,11 @@ class WorkloadConfig(_Table):
         if not self.aliases:
             self.aliases = [self.name]
         return self
+
+    def prompt_variant(self, model: str) -> PromptVariant | None:
+        """The prompt variant this workload sends ``model``, if one is configured."""
+        table = self.prompts.get(model)
+        return None if table is None else table.variant
 
     def system_prompt_text(self) -> str | None:
         """The system prompt file's text, or None when no file is configured."""

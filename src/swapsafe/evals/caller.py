@@ -18,6 +18,7 @@ from swapsafe.exceptions import ProviderError, TranslationError
 from swapsafe.pricing import DEFAULT_PRICEBOOK, PriceBook
 from swapsafe.providers.base import Provider
 from swapsafe.providers.openai_format import OpenAIFormatCaller
+from swapsafe.wire.prompt_variant import PromptVariant
 
 
 def _error_text(exc: BaseException) -> str:
@@ -41,6 +42,7 @@ class ModelCaller:
         temperature: float = 0.0,
         pricebook: PriceBook = DEFAULT_PRICEBOOK,
         params: dict[str, Any] | None = None,
+        variant: PromptVariant | None = None,
     ) -> None:
         self.name = name
         self.params = dict(params or {})  # the workload's [params]: what the application sends
@@ -49,7 +51,27 @@ class ModelCaller:
         self.temperature = temperature
         self.pricebook = pricebook
         self._caller = OpenAIFormatCaller(
-            provider, model_config, timeout=timeout, retries=retries, id_prefix="eval"
+            provider,
+            model_config,
+            timeout=timeout,
+            retries=retries,
+            id_prefix="eval",
+            variant=variant,
+        )
+
+    def plain(self) -> ModelCaller:
+        """This model without its prompt variant and the workload's params: a judge's own
+        requests are never rewritten, also when the judge is one of the models evaluated."""
+        if self._caller.variant is None and not self.params:
+            return self
+        return ModelCaller(
+            self.name,
+            self.provider,
+            self.config,
+            timeout=self._caller.timeout,
+            retries=self._caller.retries,
+            temperature=self.temperature,
+            pricebook=self.pricebook,
         )
 
     def settings(self) -> dict[str, Any]:

@@ -10,7 +10,7 @@ exactly the missing pairs.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,10 +23,12 @@ from swapsafe.evals.cases import Assertion, Case, DatasetError
 from swapsafe.evals.datasets import render_messages
 from swapsafe.evals.scorers.base import Resources, ScorerFn, build, default_assertions, score_case
 from swapsafe.evals.scorers.judge import Judge
+from swapsafe.evals.variants import eval_variants
 from swapsafe.exceptions import ConfigError
 from swapsafe.providers.base import Provider
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import EvalResult, EvalRun
+from swapsafe.wire.prompt_variant import PromptVariant
 
 BATCH_SIZE = 50
 RETRIES = 2
@@ -80,6 +82,8 @@ class EvalJob:
     timeout: float | None = None
     golden: Path | str | None = None
     settings: dict[str, Any] | None = None
+    #: ``eval run --prompt``: model -> variant, over the configured ones (evals/variants.py)
+    variants: Mapping[str, PromptVariant] | None = None
 
 
 def resolve_models(config: Config, workload: str, models: Sequence[str] | None) -> list[str]:
@@ -140,10 +144,11 @@ async def run_eval(
     timeout = job.timeout if job.timeout is not None else config.evals.timeout
     needed = set(chosen) | ({job.judge} if job.judge else set())
     async with engine.owned_providers(config, needed, providers) as available:
-        callers = _callers(config, job.workload, available, chosen, timeout)
+        variants = eval_variants(config, job.workload, chosen, job.variants)
+        callers = _callers(config, job.workload, available, chosen, timeout, variants)
         resources = Resources()
         if job.judge is not None:
-            resources.judge = Judge(model=job.judge, call=callers[job.judge].chat)
+            resources.judge = Judge(model=job.judge, call=callers[job.judge].plain().chat)
         scorers = compile_scorers(job.cases, resources, str(job.golden or "golden set"))
         run_id, existing = await _open_run(store, job, chosen, callers, timeout)
         work = _EvalWork(
@@ -181,6 +186,7 @@ def _callers(
     available: dict[str, Provider],
     chosen: list[str],
     call_timeout: float,
+    variants: Mapping[str, PromptVariant],
 ) -> dict[str, ModelCaller]:
     """A caller per model in ``available``: the evaluated ones send the workload's params."""
     params = config.workloads[workload].params  # what the application sends with every call
@@ -192,6 +198,7 @@ def _callers(
             timeout=call_timeout,
             retries=RETRIES,
             params=params if name in chosen else None,  # the judge gets none
+            variant=variants.get(name),
         )
         for name, provider in available.items()
     }

@@ -25,6 +25,7 @@ from starlette.types import Receive, Scope, Send
 
 from swapsafe.config import Config
 from swapsafe.gateway.calls import ThenResponse
+from swapsafe.gateway.count_tokens import count_tokens
 from swapsafe.gateway.errors import INTERNAL_ERROR, error_response, inbound_for_path
 from swapsafe.gateway.feedback import feedback_routes
 from swapsafe.gateway.metrics import GatewayMetrics
@@ -198,7 +199,8 @@ RoutesFor = Callable[["GatewayRuntime"], Sequence[BaseRoute]]
 
 def _proxy_routes(gw: Gateway) -> list[Route]:
     """A POST route per :data:`PROXY_ROUTES` path (``GatewayApp`` serves POSTs to them before
-    Starlette does; these routes answer other methods with a 405 in the caller's format)."""
+    Starlette does; these routes answer other methods with a 405 in the caller's format), and
+    Anthropic's token counting (gateway/count_tokens.py: routed, not proxied)."""
 
     def endpoint(inbound: str) -> Callable[[Request], Awaitable[Response | ThenResponse]]:
         async def proxy(request: Request) -> Response | ThenResponse:
@@ -206,8 +208,15 @@ def _proxy_routes(gw: Gateway) -> list[Route]:
 
         return proxy
 
+    async def messages_count_tokens(request: Request) -> Response:
+        return await count_tokens(gw, request)
+
     return [
-        Route(path, endpoint(inbound), methods=["POST"]) for path, inbound in PROXY_ROUTES.items()
+        *(
+            Route(path, endpoint(inbound), methods=["POST"])
+            for path, inbound in PROXY_ROUTES.items()
+        ),
+        Route("/v1/messages/count_tokens", messages_count_tokens, methods=["POST"]),
     ]
 
 

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from swapsafe.config import ModelConfig
+from swapsafe.providers.outbound import Outbound
 from swapsafe.wire import responses_answer
 from swapsafe.wire.fields import MAX_JSON_DEPTH, field_problem, too_deep
 
@@ -108,12 +109,28 @@ class Call:
     ts: datetime
     source: str = "gateway"  # a SYNTHETIC_SOURCES value for swapsafe's own requests
     shadow_outcome: str | None = None  # served calls in shadow mode: swapsafe.store.coverage
+    outbound: Outbound | None = None  # what was sent: variant, adapter rules
+
+    @property
+    def prompt_variant(self) -> str | None:
+        """The digest of the prompt variant applied, if any."""
+        return self.outbound.variant_digest if self.outbound is not None else None
+
+    @property
+    def adapted(self) -> str | None:
+        """The request rules that changed the body, comma-separated (None: none fired)."""
+        return self.outbound.adapted_text if self.outbound is not None else None
+
+    def sent_fields(self) -> dict[str, str | None]:
+        """The trace-row fields saying how the request was changed on its way (variant, rules)."""
+        return {"prompt_variant": self.prompt_variant, "adapted": self.adapted}
 
 
 @dataclass(slots=True)
 class Exchange:
     """One call about to be made: the call, the upstream body, the JSON-mode tool to read the
-    answer with, the pass-through key, the headers to answer with and the client's body."""
+    answer with, the pass-through key, the headers to answer with, the client's body and the
+    caller's headers forwarded upstream (anthropic-version / anthropic-beta)."""
 
     call: Call
     upstream_body: dict[str, Any]
@@ -121,6 +138,7 @@ class Exchange:
     api_key: str | None
     headers: dict[str, str]
     body: dict[str, Any]
+    extra_headers: dict[str, str] | None = None
 
 
 def finish_reason(wire: str, body: dict[str, Any]) -> str | None:

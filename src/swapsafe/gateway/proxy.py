@@ -35,6 +35,7 @@ from swapsafe.gateway.metrics import GatewayMetrics
 from swapsafe.gateway.recorder import Recorder
 from swapsafe.gateway.router import Route, decide, sticky_key
 from swapsafe.gateway.routing_cache import RoutingCache
+from swapsafe.gateway.sending import Outbounds
 from swapsafe.gateway.shadow import ShadowDispatcher
 from swapsafe.gateway.shadow_call import run_shadow
 from swapsafe.gateway.tracing import TraceWriter
@@ -42,6 +43,7 @@ from swapsafe.gateway.usage import from_wire
 from swapsafe.pricing import PriceBook
 from swapsafe.providers.base import Provider, UpstreamResponse
 from swapsafe.providers.openai import responses_twin
+from swapsafe.providers.outbound import Outbound
 from swapsafe.store.coverage import SHADOWED
 from swapsafe.store.records import SYNTHETIC_SOURCES
 
@@ -100,6 +102,7 @@ class Gateway:
             max_served_in_flight=config.shadow.max_served_in_flight,
         )
         self.responses_twins: dict[str, Provider] = {}
+        self.outbounds = Outbounds(self.upstream)  # what each call sends (gateway/sending.py)
         self._owned: list[Provider] = []
         self._responses_endpoints()
 
@@ -139,14 +142,7 @@ class Gateway:
         self.metrics.rejected.inc((reason,))
         return error_response(inbound, status, message)
 
-    def _prepare(
-        self, body: dict[str, Any], inbound: str, model: ModelConfig, *, stream: bool
-    ) -> tuple[dict[str, Any], str | None]:
-        """The upstream body for ``model`` (and the JSON-mode tool name, when one is forced)."""
-        wire = self.upstream(model, inbound).wire
-        return wires.upstream_request(body, inbound, wire, model, stream=stream)
-
-    def _api_key(self, model: ModelConfig, inbound: str, key: str | None) -> str | None:
+    def upstream_key(self, model: ModelConfig, inbound: str, key: str | None) -> str | None:
         """Pass-through: the client's key goes only to a configured model of its own vendor."""
         if not self.auth.pass_through or model.api_key is not None:
             return None
@@ -235,17 +231,17 @@ class Gateway:
         stream = body.get("stream") is True
         serving = self.config.models[route.serving]
         try:
-            upstream_body, json_tool = self._prepare(body, inbound, serving, stream=stream)
+            out = self.outbounds.build(body, inbound, workload, serving, headers, stream=stream)
         except (TranslationError, *MALFORMED) as exc:  # malformed: the client's fault
             return self._refused(inbound, exc)
-        call = self._open_call(body, inbound, route, serving, raw, headers, key)
+        call = self._open_call(body, inbound, route, serving, raw, headers, key, out)
         out_headers = {
             "x-swapsafe-served-by": serving.name,
             "x-swapsafe-workload": workload.name,
             "x-request-id": call.request_id,
         }
-        api_key = self._api_key(serving, inbound, key)
-        exchange = Exchange(call, upstream_body, json_tool, api_key, out_headers, body)
+        api_key = self.upstream_key(serving, inbound, key)
+        exchange = Exchange(call, out.body, out.json_tool, api_key, out_headers, body, out.headers)
         self.shadow.served_in_flight += 1  # a busy signal: shadow calls yield to served ones
         try:
             if stream:
@@ -263,6 +259,7 @@ class Gateway:
         raw: bytes,
         headers: Mapping[str, str],
         key: str | None,
+        outbound: Outbound,
     ) -> Call:
         """The served call's record (trace opened), with its shadow call started if due."""
         pair_id = os.urandom(16).hex()
@@ -273,7 +270,7 @@ class Gateway:
         shadow_outcome = None
         if route.shadow is not None:
             shadow_outcome = self._start_shadow(
-                body, inbound, route, pair_id, request_text, now, key, source
+                body, inbound, route, pair_id, request_text, now, key, source, headers
             )
         call = Call(
             request_id=ID_PREFIX[inbound] + os.urandom(16).hex(),
@@ -289,6 +286,7 @@ class Gateway:
             ts=now,
             source=source,
             shadow_outcome=shadow_outcome,
+            outbound=outbound,
         )
         self.traces.opened(call)
         return call
@@ -303,6 +301,7 @@ class Gateway:
                 ex.upstream_body,
                 deadline=time.monotonic() + gw.deadline,
                 api_key=ex.api_key,
+                extra_headers=ex.extra_headers,
                 retries=gw.retries,
             )
             out = wires.client_answer(
@@ -359,6 +358,7 @@ class Gateway:
             ex.upstream_body,
             deadline=time.monotonic() + gw.deadline,
             api_key=ex.api_key,
+            extra_headers=ex.extra_headers,
             retries=gw.retries,
         )
         try:
@@ -404,21 +404,23 @@ class Gateway:
         ts: datetime,
         key: str | None,
         source: str,
+        headers: Mapping[str, str],
     ) -> str:
         """Start the shadow call when admitted; returns the served request's shadow outcome."""
         assert route.shadow is not None
         model = self.config.models[route.shadow]
         outcome = self.shadow.admit()
         if outcome == SHADOWED:
-            try:
-                shadow_body, json_tool = self._prepare(body, inbound, model, stream=False)
+            workload = self.config.workloads[route.workload]
+            try:  # an anthropic-beta header to another vendor is untranslatable too
+                out = self.outbounds.build(body, inbound, workload, model, headers, stream=False)
             except (TranslationError, *MALFORMED):
                 outcome = "untranslatable"
         self.shadow.count(route.workload, outcome)
         if outcome != SHADOWED:
             return outcome
         if self.upstream(model, inbound).wire == "responses":
-            shadow_body["store"] = False  # a shadow answer is never kept for a later read
+            out.body["store"] = False  # a shadow answer is never kept for a later read
         call = Call(
             request_id="shadow-" + os.urandom(16).hex(),
             pair_id=pair_id,
@@ -432,9 +434,10 @@ class Gateway:
             started=time.perf_counter(),
             ts=ts,
             source=source,
+            outbound=out,
         )
-        api_key = self._api_key(model, inbound, key)
-        ex = Exchange(call, shadow_body, json_tool, api_key, {}, body)
+        api_key = self.upstream_key(model, inbound, key)
+        ex = Exchange(call, out.body, out.json_tool, api_key, {}, body, out.headers)
         provider = self.upstream(model, inbound)
         self.shadow.spawn(run_shadow(ex, provider, self.shadow, self.traces))
         return SHADOWED

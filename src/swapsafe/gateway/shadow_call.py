@@ -25,6 +25,7 @@ async def run_shadow(
                 ex.upstream_body,
                 deadline=time.monotonic() + dispatcher.timeout,
                 api_key=ex.api_key,
+                extra_headers=ex.extra_headers,
                 retries=0,
             )
         out = wires.client_answer(

@@ -197,9 +197,7 @@ class TraceWriter:
         latency: float | None = None,
     ) -> float | None:
         """Count the call in /metrics and queue its trace row; returns its cost (USD or None).
-
-        ``latency`` (seconds) defaults to the time since the call started.
-        """
+        ``latency`` (seconds) defaults to the time since the call started."""
         if self.untraced is not None:
             self.untraced.discard(call.request_id)
         if latency is None:
@@ -240,6 +238,7 @@ class TraceWriter:
                 finish_reason=finish_reason,
                 source=call.source,
                 shadow_outcome=call.shadow_outcome,
+                **call.sent_fields(),
             )
         )
         return cost

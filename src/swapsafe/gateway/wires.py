@@ -13,31 +13,23 @@ from typing import Any
 from swapsafe.config import ModelConfig
 from swapsafe.gateway import streaming, streaming_responses
 from swapsafe.providers.base import Provider
+from swapsafe.providers.outbound import upstream_body
 from swapsafe.wire import translate
 
 
 def upstream_request(
     body: dict[str, Any], inbound: str, wire: str, model: ModelConfig, *, stream: bool
 ) -> tuple[dict[str, Any], str | None]:
-    """The upstream body for ``model`` (and the JSON-mode tool name, when one is forced)."""
-    json_tool = None
-    if wire == inbound:
-        out = dict(body)
-        out["model"] = model.model
-    else:
-        out, json_tool = translate.request(
-            body, inbound, wire, model=model.model, default_max_tokens=model.default_max_tokens
-        )
-    if stream:
-        out["stream"] = True
-        if wire == "openai":
-            opts = dict(out.get("stream_options") or {})
-            opts["include_usage"] = True
-            out["stream_options"] = opts
-    else:
-        out.pop("stream", None)
-        out.pop("stream_options", None)
-    return out, json_tool
+    """The upstream body for ``model`` (and the JSON-mode tool name, when one is forced):
+    :func:`swapsafe.providers.outbound.upstream_body`, the one place every caller builds it."""
+    return upstream_body(
+        body,
+        inbound,
+        wire,
+        upstream_model=model.model,
+        default_max_tokens=model.default_max_tokens,
+        stream=stream,
+    )
 
 
 def client_answer(

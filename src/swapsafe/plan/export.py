@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from swapsafe import __version__
+from swapsafe.plan.adaptation import adaptation
 from swapsafe.plan.outlook import Outlook
 from swapsafe.plan.scenarios import volume_text
 from swapsafe.plan.status import ItemState, PlanView
@@ -53,6 +54,7 @@ def outlook_lines(outlook: Outlook | None) -> list[str]:
             f"- **Scenario: {scenario.title}.** Typical risk: {scenario.risk}. "
             f"What matters most: {scenario.matters}."
         )
+    lines.append(f"- **Request adapter:** {adaptation(outlook.new).line()}.")
     if outlook.projection is not None:
         p = outlook.projection
         lines.append(f"- **Projected cost:** {p.line()}; at {volume_text(p.volume)}.")

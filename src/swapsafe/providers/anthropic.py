@@ -1,19 +1,22 @@
 """Anthropic messages wire: POST ``{base_url}/v1/messages`` with ``x-api-key``.
 
-``anthropic-version`` defaults to 2023-06-01 unless ``extra_headers`` carries one (pass-through
-of the caller's header). A stream must end with ``message_stop``; an in-stream ``event: error``
-raises :class:`ProviderError`.
+``anthropic-version`` defaults to 2023-06-01 unless ``extra_headers`` carries one (the gateway
+passes the caller's ``anthropic-version`` and ``anthropic-beta`` through). A stream must end
+with ``message_stop``; an in-stream ``event: error`` raises :class:`ProviderError`.
+:meth:`AnthropicProvider.count_tokens` posts to ``/v1/messages/count_tokens`` with the same
+client settings.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import httpx
 import orjson
 
 from swapsafe.exceptions import ProviderError
-from swapsafe.providers.base import SSEEvent, Wire
+from swapsafe.providers.base import SSEEvent, UpstreamResponse, Wire
 from swapsafe.providers.egress import Egress
 from swapsafe.providers.http import HTTPProvider
 from swapsafe.providers.registry import register_provider
@@ -41,8 +44,33 @@ class AnthropicProvider(HTTPProvider):
     stream_end: ClassVar[str] = "event: message_stop"
     type = "anthropic"
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._settings = kwargs  # for the token counter, built on first use
+        self._counter: HTTPProvider | None = None
+
     def _endpoint(self) -> str:
         return f"{self.base_url}/v1/messages"
+
+    async def count_tokens(
+        self,
+        body: dict[str, Any],
+        *,
+        deadline: float,
+        api_key: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> UpstreamResponse:
+        """POST ``body`` to ``/v1/messages/count_tokens`` (``{"input_tokens": N}`` back)."""
+        if self._counter is None:
+            self._counter = _TokenCounter(**{**self._settings, "client": self._client})
+        return await self._counter.complete(
+            body, deadline=deadline, api_key=api_key, extra_headers=extra_headers, retries=1
+        )
+
+    async def aclose(self) -> None:
+        await super().aclose()
+        if self._counter is not None:
+            await self._counter.aclose()
 
     def _auth_headers(self, api_key: str | None) -> dict[str, str]:
         headers = {"anthropic-version": ANTHROPIC_VERSION}
@@ -73,6 +101,11 @@ class AnthropicProvider(HTTPProvider):
             provider=self.name,
             body=body,
         )
+
+
+class _TokenCounter(AnthropicProvider):
+    def _endpoint(self) -> str:
+        return f"{self.base_url}/v1/messages/count_tokens"
 
 
 @register_provider("anthropic")

@@ -1,8 +1,9 @@
 """OpenAI-format chat requests to any provider: what the eval runner and red-team send.
 
-The body is built in OpenAI chat format. For a provider speaking another wire (Anthropic
-messages, the OpenAI Responses API) it is translated there and the answer translated back, so
-callers read one response shape.
+The body is built in OpenAI chat format and made into the upstream request by
+:func:`swapsafe.providers.outbound.prepare`, like the gateway's (prompt variant, translation to
+the provider's wire: Anthropic messages or the OpenAI Responses API, request rules); the answer
+is translated back, so callers read one response shape.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from typing import Any
 
 from swapsafe.config.models import ModelConfig
 from swapsafe.providers.base import Provider
+from swapsafe.providers.outbound import Target, prepare
 from swapsafe.wire import translate
 from swapsafe.wire.canonical import ChatResponse
 from swapsafe.wire.openai import parse_response
+from swapsafe.wire.prompt_variant import PromptVariant
 
 
 class OpenAIFormatCaller:
@@ -32,9 +35,12 @@ class OpenAIFormatCaller:
         timeout: float,
         retries: int,
         id_prefix: str,
+        variant: PromptVariant | None = None,
     ) -> None:
         self.provider = provider
         self.config = model_config
+        self.variant = variant
+        self._target = Target.of(provider, model_config)
         self.timeout = timeout
         self.retries = retries
         self._id_prefix = id_prefix
@@ -48,29 +54,28 @@ class OpenAIFormatCaller:
             "wire": self.provider.wire,
             "timeout": self.timeout,
             "retries": self.retries,
+            **variant_settings(self.variant),
+            **({"request_rules": self._target.rules.describe()} if self._target.rules else {}),
         }
 
     async def send(self, body: dict[str, Any]) -> ChatResponse:
         """Send ``body`` (its ``model`` is replaced by the upstream model)."""
         provider = self.provider
-        body = {**body, "model": provider.upstream_model}
-        wire_body, json_tool = body, None
-        if provider.wire != "openai":
-            max_tokens = self.config.default_max_tokens if self.config else 4096
-            wire_body, json_tool = translate.request(
-                body,
-                "openai",
-                provider.wire,
-                model=provider.upstream_model,
-                default_max_tokens=max_tokens,
-            )
+        out = prepare(body, "openai", self._target, stream=False, variant=self.variant)
         answer = await provider.complete(
-            wire_body, deadline=time.monotonic() + self.timeout, retries=self.retries
+            out.body, deadline=time.monotonic() + self.timeout, retries=self.retries
         )
         if provider.wire == "openai":
             return parse_response(answer.body)
         self._ids += 1
-        resp = translate.parse_response(provider.wire, answer.body, json_mode_tool=json_tool)
+        resp = translate.parse_response(provider.wire, answer.body, json_mode_tool=out.json_tool)
         resp.id = f"{self._id_prefix}-{self._ids}"
         resp.model = provider.upstream_model
         return resp
+
+
+def variant_settings(variant: PromptVariant | None) -> dict[str, Any]:
+    """What a run records about the prompt variant a model was called with (nothing: none)."""
+    if variant is None:
+        return {}
+    return {"prompt_variant": {"label": variant.label, "digest": variant.digest}}

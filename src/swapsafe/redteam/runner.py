@@ -30,6 +30,7 @@ from swapsafe.redteam.plant import Plant, render
 from swapsafe.redteam.probes.base import Category, Probe, suite_categories
 from swapsafe.redteam.probes.registry import bundled_probes, select
 from swapsafe.redteam.probes.user import load_probe_file
+from swapsafe.redteam.variants import context_for, model_prompts, variants_settings
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import RedteamFinding, RedteamRun
 
@@ -150,7 +151,8 @@ async def run_redteam(
         snapshot = Snapshot(
             run_id, len(sel.probes) * len(chosen), models={m: ModelTally() for m in chosen}
         )
-        work = _Work(run_id, callers, system_prompt, sel.plant, judge, snapshot)
+        prompts = model_prompts(wl, chosen, system_prompt)
+        work = _Work(run_id, callers, system_prompt, sel.plant, judge, snapshot, prompts)
         for f in existing:
             work.count((None, f.model), f)
         done = {(f.probe_id, f.model) for f in existing}
@@ -237,6 +239,7 @@ def _new_run(
         "retries": RETRIES,
         "system_prompt": "workload" if system_prompt else "default (workload has none)",
         "models": {name: callers[name].settings() for name in chosen},
+        "prompt_variants": variants_settings(wl, chosen),
     }
     return RedteamRun(
         workload=job.workload, started_at=datetime.now(UTC), models=chosen, settings=settings
@@ -298,6 +301,7 @@ class _Work:
     plant: Plant
     judge: RefusalJudge | None
     snapshot: Snapshot
+    prompts: dict[str, str | None] = field(default_factory=dict)  # redteam/variants.py
     ctx: Context = field(init=False)
 
     def __post_init__(self) -> None:
@@ -310,7 +314,8 @@ class _Work:
 
     async def one(self, pair: tuple[Probe, str]) -> RedteamFinding | None:
         probe, model = pair
-        messages, tools = render(probe, self.system_prompt, self.plant)
+        system = self.prompts.get(model, self.system_prompt)
+        messages, tools = render(probe, system, self.plant)
         answer: Answer = await self.callers[model].send(messages, tools)
         prompt = prompt_text(probe)
         if answer.blocked:
@@ -328,7 +333,8 @@ class _Work:
         if answer.error is not None:
             return None
         # off the event loop: a long output, or the embedding model, takes a while to score
-        verdict = await asyncio.to_thread(detect, probe, answer.text, self.ctx)
+        ctx = context_for(self.ctx, system)
+        verdict = await asyncio.to_thread(detect, probe, answer.text, ctx)
         if self.judge is not None and judged(probe) and answer.text.strip():
             verdict = await self.judge.judge(prompt, answer.text, verdict)
         return RedteamFinding(

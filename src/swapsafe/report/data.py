@@ -16,7 +16,9 @@ from swapsafe.report.projection import Projection, Usage, project
 from swapsafe.report.trends import NightRate, cost_days, golden_nights
 from swapsafe.review.agreement_cache import daily_agreement
 from swapsafe.store.coverage import ShadowCoverage
+from swapsafe.store.sql_compat import Compatibility
 from swapsafe.traffic.baseline import compute_baselines
+from swapsafe.wire.prompt_variant import PromptVariant
 
 if TYPE_CHECKING:
     from swapsafe.config import Config, WorkloadConfig
@@ -40,6 +42,8 @@ class WorkloadReport:
     review: dict[str, int] = field(default_factory=dict)
     evidence: list[tuple[str, str]] = field(default_factory=list)
     coverage: ShadowCoverage | None = None  # served requests in shadow mode, by outcome
+    compat: list[Compatibility] = field(default_factory=list)  # per model x role (report/compat)
+    variants: dict[str, PromptVariant] = field(default_factory=dict)  # model -> configured
     causes: list[str] = field(default_factory=list)  # what the candidate's failures share
     nights: list[NightRate] = field(default_factory=list)  # golden pass rate per run
     cost_days: list[tuple[date, float]] = field(default_factory=list)  # served USD per day
@@ -133,6 +137,9 @@ def workload_report(config: Config, store: Store, name: str, now: datetime) -> W
             limit=LATENCY_SAMPLES,
         )  # fmt: skip
     rep.review = review_counts(store, name)
+    found = store.compatibility(since=since, until=now)
+    rep.compat = [found[k] for k in sorted(found) if k[0] == name and k[1] in models]
+    rep.variants = {m: v for m in models if (v := wl.prompt_variant(m)) is not None}
     rep.nights = golden_nights(store, name, models)
     rep.cost_days = cost_days(store, name, since, now)
     if wl.candidate:

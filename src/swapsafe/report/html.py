@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from swapsafe.report import charts, timecharts
+from swapsafe.report.compat import HEADER, compat_rows, variant_lines
 from swapsafe.report.data import ReportData, WorkloadReport
 from swapsafe.report.markdown import coverage_line, projection_lines, side_rows
 from swapsafe.report.projection import DAYS_PER_MONTH
@@ -79,6 +80,9 @@ def _env() -> Environment:
         side_rows=side_rows,
         projection_lines=projection_lines,
         coverage_line=coverage_line,
+        variant_lines=variant_lines,
+        compat_rows=compat_rows,
+        compat_header=HEADER,
         charts=workload_charts,
         open_gates=_open_gates,
         models=lambda w: [m for m in (w.baseline, w.candidate) if m],

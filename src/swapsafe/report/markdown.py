@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from swapsafe.gates.checks import GateResult
+from swapsafe.report.compat import compat_lines
 from swapsafe.report.data import ReportData, WorkloadReport
 
 STATUS_MARK = {"pass": "✅ pass", "fail": "❌ fail", "inconclusive": "⏳ inconclusive"}
@@ -124,6 +125,7 @@ def _workload(rep: WorkloadReport) -> list[str]:
         out += [f"| {d.isoformat()} | {a} | {n} |" for d, a, n in rep.agreement[-14:]]
     else:
         out.append("No shadow pairs recorded yet.")
+    out += compat_lines(rep)
     out += ["", "### Red-team", ""]
     if rep.redteam:
         out.append(f"Run #{rep.redteam_run_id}: attack success rate per category.")

@@ -8,15 +8,15 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from swapsafe.config import Config
+from swapsafe.config import Config, ModelConfig
 from swapsafe.exceptions import ProviderError, SwapsafeError
 from swapsafe.providers.base import Provider
 from swapsafe.providers.build import build_providers
+from swapsafe.providers.outbound import Target, prepare
 from swapsafe.rollout import state as sm
 from swapsafe.rollout.clock import Clock, SystemClock
 from swapsafe.store.protocol import Store
 from swapsafe.store.records_rollout import RolloutRecord
-from swapsafe.wire import translate
 
 PING = "Reply with OK."
 
@@ -43,7 +43,7 @@ async def health_check(
         providers = build_providers(config.model_copy(update={"models": {model.name: model}}))
     provider = providers[model.name]
     try:
-        latency_ms, error = await _ping(provider, model.model, upstream_timeout)
+        latency_ms, error = await _ping(provider, model, upstream_timeout)
     finally:
         if owned:
             await provider.aclose()
@@ -74,18 +74,15 @@ async def health_check(
 
 
 async def _ping(
-    provider: Provider, upstream_model: str, upstream_timeout: float
+    provider: Provider, model: ModelConfig, upstream_timeout: float
 ) -> tuple[float, str | None]:
-    """A 1-token request: its latency (ms) and, when it failed, the error's class and status."""
+    """A 1-token request: its latency (ms) and, when it failed, the error's class and status.
+    Built like every other request to the model, so its request rules (model adapter) apply."""
     body: dict[str, Any] = {
-        "model": upstream_model,
         "messages": [{"role": "user", "content": PING}],
         "max_tokens": 16 if provider.wire == "responses" else 1,  # Responses: 16 at least
     }
-    if provider.wire != "openai":
-        body, _ = translate.request(
-            body, "openai", provider.wire, model=upstream_model, default_max_tokens=1
-        )
+    body = prepare(body, "openai", Target.of(provider, model), stream=False).body
     started = time.perf_counter()
     error: str | None = None
     try:

@@ -31,6 +31,7 @@ from swapsafe.store.records_rollout import (
     PairAgreement,
     RolloutRecord,
 )
+from swapsafe.store.sql_compat import Compatibility
 from swapsafe.store.sql_report import FloatArray, ShadowPair, TrafficGroup
 
 
@@ -195,6 +196,9 @@ class Store(Protocol):
     def daily_cost(
         self, *, workload: str, role: str, since: datetime, until: datetime
     ) -> list[tuple[date, float, int]]: ...
+    def compatibility(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> dict[tuple[str, str, str], Compatibility]: ...
 
     # rollout state, user feedback, cohort aggregates (the controller and the gateway)
     def get_rollout(self, workload: str) -> RolloutRecord | None: ...

@@ -40,6 +40,11 @@ class TraceRecord:
     #: served calls only: "shadowed" or the skip reason (swapsafe.store.coverage); None when no
     #: shadow call was due
     shadow_outcome: str | None = None
+    #: the short hash of the prompt variant the call was sent with ([workloads.W.prompts.MODEL])
+    prompt_variant: str | None = None
+    #: the model adapter's rules that changed the request ([models.NAME.request]), comma-
+    #: separated labels such as "rename:max_tokens>max_completion_tokens,drop:temperature"
+    adapted: str | None = None
 
 
 @dataclass

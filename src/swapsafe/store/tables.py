@@ -102,6 +102,10 @@ traces = Table(
     Column("source", String(64), nullable=False, default="gateway"),
     # served rows: "shadowed" or why the due shadow call was skipped; NULL when none was due
     Column("shadow_outcome", String(32)),
+    # the short hash of the prompt variant the call was sent with; NULL: none (adapters_0001)
+    Column("prompt_variant", String(16)),
+    # the request rules that changed the body, comma-separated; NULL: none (adapters_0002)
+    Column("adapted", Text),
     UniqueConstraint("request_id", name="uq_traces_request_id"),
     Index("ix_traces_workload_ts", "workload", "ts"),
     Index("ix_traces_pair_id", "pair_id"),

@@ -6,6 +6,9 @@
   upstream (ASGI app) with realistic replies, streaming in the vendors' exact SSE format,
   request recording and :class:`Fault` injection; in-process via ``httpx.ASGITransport`` or on
   loopback via ``serve()`` / ``serve_in_thread()``.
+- :class:`StrictUpstream`: a :class:`FakeUpstream` that refuses what GPT-5 / o-series or Claude
+  Sonnet 4.5+ refuse (``max_tokens``, non-default ``temperature``, ``temperature`` with
+  ``top_p``), with their error messages: for testing model adapters.
 - :class:`FaultyTcpProxy`: a TCP proxy in front of a store or an upstream that forwards, goes
   silent, refuses connections or cuts the open ones on command (outage tests).
 
@@ -25,6 +28,7 @@ from swapsafe.testing.clock import FakeClock
 from swapsafe.testing.fake_upstream import FakeUpstream, RecordedRequest
 from swapsafe.testing.faults import ConnectionReset, Fault, error_body
 from swapsafe.testing.loopback import LoopbackServer
+from swapsafe.testing.strict_upstream import StrictUpstream
 from swapsafe.testing.tcp_proxy import FaultyTcpProxy
 
 __all__ = [
@@ -37,6 +41,7 @@ __all__ = [
     "RecordedRequest",
     "ScriptedCall",
     "ScriptedProvider",
+    "StrictUpstream",
     "ToolCall",
     "UnexpectedRequest",
     "error_body",

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from swapsafe.store.sql_compat import Compatibility
 from swapsafe.store.sql_report import TrafficGroup
 from swapsafe.traffic.importers.rows import map_model
 
@@ -43,6 +44,10 @@ class InventoryRow:
     errors: int
     sources: str
     on_old_model: bool = False
+    #: requests the model adapter changed / the model refused with a 4xx (store/sql_compat.py)
+    adapted_share: float = 0.0
+    refused_share: float = 0.0
+    prompt_variants: dict[str, int] = field(default_factory=dict)  # digest -> requests
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,9 @@ class Inventory:
         }
 
 
-def _row(g: TrafficGroup, days: float, old_model: str | None) -> InventoryRow:
+def _row(
+    g: TrafficGroup, days: float, old_model: str | None, compat: Compatibility | None
+) -> InventoryRow:
     n = max(g.requests, 1)
     return InventoryRow(
         workload=g.workload,
@@ -90,6 +97,9 @@ def _row(g: TrafficGroup, days: float, old_model: str | None) -> InventoryRow:
         errors=g.errors,
         sources=g.sources,
         on_old_model=old_model is not None and g.model == old_model and g.role == "served",
+        adapted_share=compat.adapted_share if compat else 0.0,
+        refused_share=compat.refused_share if compat else 0.0,
+        prompt_variants=dict(compat.variants) if compat else {},
     )
 
 
@@ -121,7 +131,8 @@ def build_inventory(
         lasts = [g.last_ts for g in groups if g.last_ts is not None]
         span = (max(lasts) - min(firsts)).total_seconds() if firsts else 0.0
         days = max(span / DAY, 1.0)
-    rows = [_row(g, days, old) for g in groups]
+    compat = store.compatibility(since=start, until=upper)
+    rows = [_row(g, days, old, compat.get((g.workload, g.model, g.role))) for g in groups]
     return Inventory(
         since=start,
         until=until,
@@ -144,6 +155,8 @@ COLUMNS = (
     "p95_latency_ms",
     "error_rate",
     "on_old_model",
+    "adapted_share",
+    "refused_share",
 )
 
 

@@ -113,7 +113,7 @@ def page_data(
         "done": sum(1 for i in items if i.mine is not None and i.mine.verdict in JUDGEMENTS),
         "total": len(items),
         "current": current,
-        "view": pair_view(pair) if pair is not None else None,
+        "view": pair_view(pair, service.config) if pair is not None else None,
         "team": team,
         "saved": saved_message(eff, saved, session.name) if saved else None,
         "missing_pair": missing,

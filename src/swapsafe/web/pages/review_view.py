@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import orjson
 
+from swapsafe.config import Config
 from swapsafe.review.agreement import looks_like_json, parse_json
 from swapsafe.review.answerdiff import AnswerDiff, answer_diff
 from swapsafe.review.pairs import (
@@ -68,6 +69,19 @@ class SideView:
     tool_calls: list[ToolCallView]
     error: str | None
     facts: list[str]  # "120 ms", "10 tokens", "finished"
+    variant: str | None = None  # "prompt variant `x.txt` (a1b2c3d4)" when the call carried one
+
+
+def variant_text(digest: str | None, config: Config) -> str | None:
+    """How a trace's prompt-variant digest is shown: with its file name when a configured
+    variant has that digest (the config may have changed since), else the digest alone."""
+    if digest is None:
+        return None
+    for wl in config.workloads.values():
+        for table in wl.prompts.values():
+            if table.variant.digest == digest:
+                return table.variant.describe()
+    return f"prompt variant {digest} (no longer configured)"
 
 
 @dataclass(frozen=True)
@@ -121,7 +135,7 @@ def _facts(row: TraceRecord) -> list[str]:
     return out
 
 
-def side_view(label: str, row: TraceRecord) -> SideView:
+def side_view(label: str, row: TraceRecord, config: Config | None = None) -> SideView:
     answer = parse_answer(row)
     text, is_json, calls = "", False, []
     if answer is not None:
@@ -137,6 +151,7 @@ def side_view(label: str, row: TraceRecord) -> SideView:
         tool_calls=calls,
         error=None if answer is not None else error_words(row),
         facts=_facts(row),
+        variant=variant_text(row.prompt_variant, config) if config is not None else None,
     )
 
 
@@ -152,8 +167,8 @@ def _calls(row: TraceRecord) -> tuple[str | None, list[tuple[str, str]]]:
     return answer.text, [(c.name, c.arguments or "{}") for c in answer.tool_calls]
 
 
-def pair_view(pair: ShadowPair) -> PairView:
-    old, new = side_view("old", pair.old), side_view("new", pair.new)
+def pair_view(pair: ShadowPair, config: Config | None = None) -> PairView:
+    old, new = side_view("old", pair.old, config), side_view("new", pair.new, config)
     (old_text, old_calls), (new_text, new_calls) = _calls(pair.old), _calls(pair.new)
     diff = answer_diff(old_text, new_text, old_calls, new_calls)
     context = request_context(pair.request_body, pair.inbound_wire)
