@@ -410,6 +410,31 @@ async def test_upstream_errors_reach_a_responses_client_in_openai_format(h: Harn
     assert caught.value.code == "invalid_request_error"  # Anthropic's type kept as the code
 
 
+async def test_a_failed_response_is_relayed_as_is_and_traced_as_an_error(h: Harness) -> None:
+    """OpenAI answers HTTP 200 with ``status: "failed"`` when generation fails: the client gets
+    that answer unchanged, and the trace counts it as an error (error rates and gates see it)."""
+    h.fakes["gpt"].enqueue(fault=Fault(response_failed=True))
+    response = await h.oai.responses.create(model="chat", input="x")
+    assert response.status == "failed" and response.error is not None
+    assert response.error.code == "server_error"
+    row = served(h)
+    assert row.status == "error" and row.error_class == "response_failed"
+    assert row.http_status == 200
+
+
+async def test_a_failed_response_from_a_responses_only_model_is_a_502_for_a_chat_client(
+    h: Harness,
+) -> None:
+    promote(h, "next")
+    h.fakes["gpt5"].enqueue(fault=Fault(response_failed=True))
+    with pytest.raises(openai.InternalServerError) as caught:
+        await h.oai.chat.completions.create(
+            model="next", messages=[{"role": "user", "content": "x"}]
+        )
+    assert caught.value.status_code == 502 and "failed" in str(caught.value)
+    assert served(h).status == "error"
+
+
 @pytest.mark.parametrize("workload", ["xchat", "chat"])  # translated from Claude, and native
 async def test_mid_stream_failure_is_an_error_event(h: Harness, workload: str) -> None:
     fake = h.fakes["claude" if workload == "xchat" else "gpt"]

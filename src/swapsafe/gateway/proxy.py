@@ -339,10 +339,13 @@ class Gateway:
         payload: bytes,
         latency: float,
     ) -> None:
+        # a Responses answer can be HTTP 200 and still a failure: relayed as is, traced as one
+        failed = provider.wire == "responses" and resp.body.get("status") == "failed"
         self.traces.record(
             call,
-            status="ok",
+            status="error" if failed else "ok",
             http_status=resp.status,
+            error_class="response_failed" if failed else None,
             usage=from_wire(provider.wire, resp.body.get("usage")),
             response=payload,  # the bytes the client gets, serialised once
             finish_reason=finish_reason(call.inbound, out),

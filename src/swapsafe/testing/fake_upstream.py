@@ -275,6 +275,9 @@ class FakeUpstream:
         answer = fake_responses.response(
             reply, body=body, model=model, n=n, created=_CREATED, reasoning_tokens=reasoning
         )
+        if fault.response_failed:
+            error = {"code": "server_error", "message": "The model failed to generate a response."}
+            answer = {**answer, "status": "failed", "error": error, "output": []}
         await self._send_answer(send, answer, n, fault)
 
     async def _early_fault(self, send: Send, fault: Fault) -> bool:

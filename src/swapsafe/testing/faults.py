@@ -37,6 +37,8 @@ class Fault:
     - ``truncated_sse``: end the stream cleanly but without its terminal event.
     - ``stream_error_after``: after N events, send the vendor's in-stream error and end.
     - ``drip``: seconds between stream events.
+    - ``response_failed``: a non-streamed Responses API answer that is HTTP 200 with
+      ``status: "failed"`` and an ``error`` object (as OpenAI sends when generation fails).
     """
 
     latency: float = 0.0
@@ -50,6 +52,7 @@ class Fault:
     truncated_sse: bool = False
     stream_error_after: int | None = None
     drip: float = 0.0
+    response_failed: bool = False
 
 
 NO_FAULT = Fault()
