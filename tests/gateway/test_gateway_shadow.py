@@ -117,6 +117,7 @@ async def test_saturated_shadow_side_never_touches_the_served_response(
     off = await h.http.post("/v1/chat/completions", headers=AUTH, json=request)
     set_mode(h, "chat", "shadow")
     if saturation == "slots_full":
+        shadow.lag = FixedLag(0.0)  # the subject is the slots: a slow test loop must not yield
         shadow.max_concurrency = 2
         h.fakes["claude"].fault = Fault(latency=0.5)
     else:
@@ -140,6 +141,7 @@ async def test_served_requests_in_flight_make_shadows_yield(make_harness) -> Non
     h = await make_harness(deadline="1s")
     shadow = h.app.state.runtime.gateway.shadow
     shadow.max_served_in_flight = 0  # any other served request in flight is too many
+    shadow.lag = FixedLag(0.0)  # the subject is requests in flight, not loop lag
     set_mode(h, "chat", "shadow")
     h.fakes["gpt"].enqueue_fault(Fault(hang=True))  # the first served call waits upstream
     body = {"model": "chat", "messages": [{"role": "user", "content": "x"}]}
@@ -220,6 +222,7 @@ async def test_shadow_concurrency_cap_skips_and_counts(make_harness) -> None:  #
 async def test_shadow_daily_budget_stops_shadowing(harness: Harness) -> None:
     shadow = harness.app.state.runtime.gateway.shadow
     shadow.daily_budget_usd = 0.0000001  # the first shadow call spends it
+    shadow.lag = FixedLag(0.0)  # the subject is the budget: a slow test loop must not yield
     set_mode(harness, "chat", "shadow")
     for _ in range(3):
         await harness.oai.chat.completions.create(
