@@ -20,7 +20,6 @@ EXCEPTED_DIRS = {"migrations", "data"}
 # "path/under/swapsafe.py" for a module, "path/under/swapsafe.py::Qual.name" for a function
 ALLOWED = {
     "wire/anthropic.py",
-    "admin/routing.py::admin_routes",
     "demo/phases_rollout.py::canary",
     "gates/checks.py::golden_gate",
     "web/app.py::create_web_app",

@@ -4,17 +4,16 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from swapsafe.admin.http import actor, error, guard, json_response, payload
 from swapsafe.config import Config
-from swapsafe.exceptions import GateError, RoutingError, StoreError
+from swapsafe.exceptions import GateError
 from swapsafe.rollout import state as sm
 from swapsafe.rollout.clock import Clock
 from swapsafe.rollout.operations import Rollouts
@@ -24,16 +23,6 @@ Handler = Callable[[Request], Awaitable[Response]]
 ACTIONS = ("status", "start", "pause", "resume", "promote", "abort", "rollback")
 
 
-def _json(body: Any, status: int = 200) -> Response:
-    return Response(
-        orjson.dumps(body, default=str), status_code=status, media_type="application/json"
-    )
-
-
-def _error(status: int, message: str) -> Response:
-    return _json({"error": {"status": status, "message": message}}, status)
-
-
 def rollout_admin_routes(
     config: Config, store: Store, admin_token: str, *, clock: Clock | None = None
 ) -> list[Route]:
@@ -41,54 +30,38 @@ def rollout_admin_routes(
     resume, promote, abort, rollback. Body: ``{"reason": "...", "force": false}``.
     Same bearer token as the rest of the admin API."""
     rollouts = Rollouts(config, store, clock=clock)
-    expected = f"Bearer {admin_token}".encode()
 
     async def handle(request: Request) -> Response:
-        if not hmac.compare_digest(request.headers.get("authorization", "").encode(), expected):
-            return _error(401, "admin token required: send Authorization: Bearer <admin token>")
         name = request.path_params["name"]
         action = request.path_params.get("action", "status")
         if action not in ACTIONS:
-            return _error(
+            return error(
                 404, f"unknown rollout action {action!r}; use one of " + ", ".join(ACTIONS)
             )
         if action != "status" and request.method != "POST":
-            return _error(405, f"use POST for {action}")
-        data: dict[str, Any] = {}
-        raw = await request.body()
-        if raw:
-            try:
-                loaded = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                return _error(400, "request body is not valid JSON")
-            if not isinstance(loaded, dict):
-                return _error(400, "request body must be a JSON object")
-            data = loaded
+            return error(405, f"use POST for {action}")
+        data = await payload(request)
         reason = data.get("reason") or ""
         force = data.get("force", False)
         if not isinstance(reason, str) or not isinstance(force, bool):
-            return _error(400, '"reason" must be a string and "force" true or false')
-        actor = "admin-api:" + (request.headers.get("x-swapsafe-actor") or "admin")
+            return error(400, '"reason" must be a string and "force" true or false')
         try:
             result, event = await asyncio.to_thread(
-                _run, rollouts, action, name, actor, force, reason
+                _run, rollouts, action, name, actor(request), force, reason
             )
             if event is not None:
                 await rollouts.notifier.send(event)
         except sm.RolloutError as exc:
             status = 404 if "unknown workload" in str(exc) or "no rollout" in str(exc) else 409
-            return _error(status, str(exc))
+            return error(status, str(exc))
         except GateError as exc:
-            return _error(409, str(exc))
-        except RoutingError as exc:
-            return _error(400, str(exc))
-        except StoreError as exc:
-            return _error(503, str(exc))
-        return _json(result)
+            return error(409, str(exc))
+        return json_response(result)
 
+    guarded = guard(admin_token)  # also: RoutingError -> 400 (404 unknown workload), store 503
     return [
-        Route("/admin/workloads/{name}/rollout", handle, methods=["GET"]),
-        Route("/admin/workloads/{name}/rollout/{action}", handle, methods=["GET", "POST"]),
+        Route("/admin/workloads/{name}/rollout", guarded(handle), methods=["GET"]),
+        Route("/admin/workloads/{name}/rollout/{action}", guarded(handle), methods=["GET", "POST"]),
     ]
 
 

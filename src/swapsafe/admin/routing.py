@@ -6,29 +6,17 @@ the answer is 401. The spec is served at ``/admin/openapi.json``.
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from swapsafe.exceptions import RoutingError, StoreError
+from swapsafe.admin.http import actor, guard, json_response, payload
+from swapsafe.exceptions import RoutingError
 from swapsafe.routing.service import RoutingService, describe
 
 MIN_ADMIN_TOKEN = 24
-
-Handler = Callable[[Request], Awaitable[Response]]
-
-
-def _json(body: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
-
-
-def _error(status: int, message: str) -> Response:
-    return _json({"error": {"status": status, "message": message}}, status)
 
 
 def check_admin_token(token: str | None) -> str:
@@ -43,97 +31,70 @@ def check_admin_token(token: str | None) -> str:
     return token
 
 
+def _route_args(data: dict[str, Any]) -> tuple[str, Any, Any]:
+    """(mode, weight, shadow) of a route change, type-checked."""
+    mode = data.get("mode")
+    if not isinstance(mode, str):
+        raise RoutingError(
+            '"mode" is required: one of baseline, shadow, canary, promoted, rolled_back'
+        )
+    weight = data.get("weight")
+    if weight is not None and (isinstance(weight, bool) or not isinstance(weight, int | float)):
+        raise RoutingError('"weight" must be a number of percent between 0 and 100')
+    shadow = data.get("shadow")
+    if shadow is not None and not isinstance(shadow, bool):
+        raise RoutingError('"shadow" must be true or false')
+    return mode, weight, shadow
+
+
+def _audit_entry(e: Any) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "ts": e.ts.isoformat(),
+        "actor": e.actor,
+        "action": e.action,
+        "workload": e.workload,
+        "before": e.before,
+        "after": e.after,
+        "reason": e.reason,
+    }
+
+
 def admin_routes(service: RoutingService, admin_token: str) -> list[Route]:
-    expected = f"Bearer {admin_token}".encode()
-
-    def guarded(handler: Handler) -> Handler:
-        async def wrapper(request: Request) -> Response:
-            given = request.headers.get("authorization", "").encode()
-            if not hmac.compare_digest(given, expected):
-                return _error(401, "admin token required: send Authorization: Bearer <admin token>")
-            try:
-                return await handler(request)
-            except RoutingError as exc:
-                status = 404 if "unknown workload" in str(exc) else 400
-                return _error(status, str(exc))
-            except StoreError as exc:
-                return _error(503, str(exc))
-
-        return wrapper
-
-    async def _payload(request: Request) -> dict[str, Any]:
-        raw = await request.body()
-        if not raw:
-            return {}
-        try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise RoutingError("request body is not valid JSON") from exc
-        if not isinstance(data, dict):
-            raise RoutingError("request body must be a JSON object")
-        return data
-
-    def _actor(request: Request) -> str:
-        return "admin-api:" + (request.headers.get("x-swapsafe-actor") or "admin")
+    guarded = guard(admin_token)
 
     async def list_workloads(request: Request) -> Response:
-        return _json({"workloads": [describe(s) for s in service.states().values()]})
+        return json_response({"workloads": [describe(s) for s in service.states().values()]})
 
     async def get_workload(request: Request) -> Response:
-        return _json(describe(service.get(request.path_params["name"])))
+        return json_response(describe(service.get(request.path_params["name"])))
 
     async def rollback(request: Request) -> Response:
-        data = await _payload(request)
+        data = await payload(request)
         reason = str(data.get("reason") or "rollback via admin API")
-        state = service.rollback(request.path_params["name"], actor=_actor(request), reason=reason)
-        return _json(describe(state))
+        state = service.rollback(request.path_params["name"], actor=actor(request), reason=reason)
+        return json_response(describe(state))
 
     async def set_route(request: Request) -> Response:
-        data = await _payload(request)
-        mode = data.get("mode")
-        if not isinstance(mode, str):
-            raise RoutingError(
-                '"mode" is required: one of baseline, shadow, canary, promoted, rolled_back'
-            )
-        weight = data.get("weight")
-        if weight is not None and (isinstance(weight, bool) or not isinstance(weight, int | float)):
-            raise RoutingError('"weight" must be a number of percent between 0 and 100')
-        shadow = data.get("shadow")
-        if shadow is not None and not isinstance(shadow, bool):
-            raise RoutingError('"shadow" must be true or false')
+        data = await payload(request)
+        mode, weight, shadow = _route_args(data)
         state = service.set(
             request.path_params["name"],
             mode=mode,
             weight=weight,
             shadow=shadow,
-            actor=_actor(request),
+            actor=actor(request),
             reason=str(data.get("reason") or ""),
         )
-        return _json(describe(state))
+        return json_response(describe(state))
 
     async def audit(request: Request) -> Response:
         workload = request.query_params.get("workload")
         entries = service.store.list_audit(workload=workload, limit=500)
-        return _json(
-            {
-                "entries": [
-                    {
-                        "id": e.id,
-                        "ts": e.ts.isoformat(),
-                        "actor": e.actor,
-                        "action": e.action,
-                        "workload": e.workload,
-                        "before": e.before,
-                        "after": e.after,
-                        "reason": e.reason,
-                    }
-                    for e in entries
-                ]
-            }
-        )
+        return json_response({"entries": [_audit_entry(e) for e in entries]})
 
     async def openapi(request: Request) -> Response:
-        return _json(OPENAPI)
+        return json_response(OPENAPI)
 
     return [
         Route("/admin/workloads", guarded(list_workloads), methods=["GET"]),
