@@ -21,7 +21,6 @@ EXCEPTED_DIRS = {"migrations", "data"}
 ALLOWED = {
     "wire/anthropic.py",
     "demo/phases_rollout.py::canary",
-    "gates/checks.py::golden_gate",
     "web/app.py::create_web_app",
     "web/pages/plan.py::routes",
 }

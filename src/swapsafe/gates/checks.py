@@ -37,6 +37,7 @@ from swapsafe.gates.result import Number as Number
 from swapsafe.gates.result import Status as Status
 from swapsafe.stats import (
     Interval,
+    NonInferiority,
     PairedCounts,
     bootstrap_ratio,
     bound_verdict,
@@ -140,9 +141,35 @@ def _run_note(run_id: int | None, evidence: GoldenEvidence | None) -> str:
     text = f"eval run #{run_id}"
     if evidence is not None and evidence.age_days is not None:
         text += f", {evidence.age_days:.1f} days old"
-    if evidence is not None and evidence.passed_over:
-        text += f" (passed over: {'; '.join(evidence.passed_over[:3])})"
-    return text + ": "
+    return text + _passed_over(evidence) + ": "
+
+
+def _passed_over(evidence: GoldenEvidence | None) -> str:
+    if evidence is None or not evidence.passed_over:
+        return ""
+    return f" (passed over: {'; '.join(evidence.passed_over[:3])})"
+
+
+def _golden_numbers(
+    counts: PairedCounts,
+    ni: NonInferiority,
+    g: GateConfig,
+    run_id: int | None,
+    evidence: GoldenEvidence | None,
+) -> dict[str, Number]:
+    return {
+        "run_id": run_id,
+        "n": int(counts.n),
+        "old_pass_rate": counts.baseline_rate,
+        "new_pass_rate": counts.candidate_rate,
+        "diff": ni.diff,
+        "diff_low": ni.low,
+        "diff_high": ni.high,
+        "margin": g.pass_rate_margin / 100,
+        "confidence": g.confidence,
+        "extra_cases": ni.extra_cases,
+        "age_days": evidence.age_days if evidence is not None else None,
+    }
 
 
 def golden_gate(
@@ -162,33 +189,18 @@ def golden_gate(
     """
     run = f"swapsafe eval run --workload {workload}"
     if counts is None or counts.n == 0:
-        skipped = ""
-        if evidence is not None and evidence.passed_over:
-            skipped = f" (passed over: {'; '.join(evidence.passed_over[:3])})"
         return GateResult(
             "golden_pass_rate",
             "inconclusive",
-            f"no complete eval run over the full golden set scored both models{skipped}: "
-            f"run `{run}`",
+            "no complete eval run over the full golden set scored both models"
+            f"{_passed_over(evidence)}: run `{run}`",
             {"run_id": run_id, "n": 0},
         )
     margin = g.pass_rate_margin / 100
     ni = non_inferiority(counts, margin, g.confidence)
     n = int(counts.n)
     old, new = counts.baseline_rate, counts.candidate_rate
-    numbers: dict[str, Number] = {
-        "run_id": run_id,
-        "n": n,
-        "old_pass_rate": old,
-        "new_pass_rate": new,
-        "diff": ni.diff,
-        "diff_low": ni.low,
-        "diff_high": ni.high,
-        "margin": margin,
-        "confidence": g.confidence,
-        "extra_cases": ni.extra_cases,
-        "age_days": evidence.age_days if evidence is not None else None,
-    }
+    numbers = _golden_numbers(counts, ni, g, run_id, evidence)
     text = (
         f"{_run_note(run_id, evidence)}pass rate {_pct(new)} vs {_pct(old)} on {n} paired "
         f"cases; difference {_pts(ni.diff)} pts, {g.confidence:.0%} CI "
