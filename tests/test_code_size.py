@@ -20,8 +20,6 @@ EXCEPTED_DIRS = {"migrations", "data"}
 # "path/under/swapsafe.py" for a module, "path/under/swapsafe.py::Qual.name" for a function
 ALLOWED = {
     "wire/anthropic.py",
-    "demo/phases_rollout.py::canary",
-    "web/app.py::create_web_app",
     "web/pages/plan.py::routes",
 }
 

@@ -82,57 +82,71 @@ def canary(ctx: DemoContext) -> None:
         ui.info(f"--quick: canary of {', '.join(names)} only; {', '.join(skipped)} stay in shadow")
     with gateway_on_clock(clock, gateway.runtime.gateway):
         for name in names:
-            wl = config.workloads[name]
-            per_cohort = wl.triggers.min_samples + 1
             # shadow calls end with the canary: the cohorts are now compared on live traffic
             controller.rollouts.routing.set(
                 name, mode="baseline", shadow=False, actor=ACTOR, reason="demo: canary next"
             )
-            try:
-                controller.rollouts.start(name, actor=ACTOR)
-                ui.step(f"{name}: pre-cutover gates pass; rollout started")
-            except GateError:
-                ui.warn(f"{name}: the pre-cutover gates do not pass ({gate_summary(ctx, name)})")
-                controller.rollouts.start(
-                    name,
-                    actor=ACTOR,
-                    force=True,
-                    reason="demo: gates do not pass; rollout forced to show the canary mechanics",
-                )
-                ui.info(f"{name}: started anyway with force (recorded in the audit log)")
+            _start(ctx, controller, name)
             gateway.reload_routing()
-            while True:
-                record = controller.rollouts.get(name)
-                if record.status != "running":
-                    break
-                weight = record.weight
-                requests = step_requests(ctx, name, weight, per_cohort, rng) if weight < 100 else []
-                if requests:
-                    with ui.progress(
-                        f"{name} at {weight:g}%: live traffic", len(requests)
-                    ) as advance:
-                        result = asyncio.run(
-                            replay_mod.replay(
-                                f"{gateway.url}/v1", requests, concurrency=2, on_done=advance
-                            )
-                        )
-                    gateway.settle()
-                    ui.info(f"{name} at {weight:g}%: {result.ok}/{result.sent} answered")
-                clock.skip(sm.hold_left(record, clock.now()) + 1.0)
-                events = asyncio.run(controller.tick())
-                gateway.reload_routing()
-                for event in events:
-                    if event.get("workload") == name:
-                        ui.step(f"{name}: {event['event']}: {event['reason']}")
-                after = controller.rollouts.get(name)
-                if after.version == record.version and after.status == "running":
-                    ui.warn(f"{name}: the controller made no decision; stopping here")
-                    break
+            _run_steps(ctx, controller, clock, name, rng)
             final = controller.rollouts.get(name)
             ui.step(f"{name}: rollout {final.status} at {final.weight:g}%")
             ctx.values.setdefault("rollouts", {})[name] = final.status
         asyncio.run(controller.tick())  # retention: the old model's first health check
     controller.stop_now()
+
+
+def _start(ctx: DemoContext, controller: Controller, name: str) -> None:
+    """Start the rollout; when the gates do not pass (a normal demo outcome), force it with a
+    reason the audit log records."""
+    ui = ctx.ui
+    try:
+        controller.rollouts.start(name, actor=ACTOR)
+        ui.step(f"{name}: pre-cutover gates pass; rollout started")
+    except GateError:
+        ui.warn(f"{name}: the pre-cutover gates do not pass ({gate_summary(ctx, name)})")
+        controller.rollouts.start(
+            name,
+            actor=ACTOR,
+            force=True,
+            reason="demo: gates do not pass; rollout forced to show the canary mechanics",
+        )
+        ui.info(f"{name}: started anyway with force (recorded in the audit log)")
+
+
+def _run_steps(
+    ctx: DemoContext,
+    controller: Controller,
+    clock: CompressedClock,
+    name: str,
+    rng: random.Random,
+) -> None:
+    """Each step: live requests through the gateway, skip the hold, let the controller decide."""
+    ui, gateway = ctx.ui, ctx.get("gateway")
+    per_cohort = ctx.get("config").workloads[name].triggers.min_samples + 1
+    while True:
+        record = controller.rollouts.get(name)
+        if record.status != "running":
+            return
+        weight = record.weight
+        requests = step_requests(ctx, name, weight, per_cohort, rng) if weight < 100 else []
+        if requests:
+            with ui.progress(f"{name} at {weight:g}%: live traffic", len(requests)) as advance:
+                result = asyncio.run(
+                    replay_mod.replay(f"{gateway.url}/v1", requests, concurrency=2, on_done=advance)
+                )
+            gateway.settle()
+            ui.info(f"{name} at {weight:g}%: {result.ok}/{result.sent} answered")
+        clock.skip(sm.hold_left(record, clock.now()) + 1.0)
+        events = asyncio.run(controller.tick())
+        gateway.reload_routing()
+        for event in events:
+            if event.get("workload") == name:
+                ui.step(f"{name}: {event['event']}: {event['reason']}")
+        after = controller.rollouts.get(name)
+        if after.version == record.version and after.status == "running":
+            ui.warn(f"{name}: the controller made no decision; stopping here")
+            return
 
 
 def rehearsal(ctx: DemoContext) -> None:

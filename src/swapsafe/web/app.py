@@ -304,6 +304,23 @@ class Jobs(Protocol):
     async def aclose(self) -> None: ...
 
 
+def _web_context(
+    config: Config, store: Store, reviewer_tokens: Sequence[str], session_secret: str | None
+) -> WebContext:
+    admin = config.gateway.admin_token
+    auth = Authenticator(
+        admin_token=admin.reveal() if admin is not None else None,
+        reviewer_tokens=[*reviewer_tokens, *config_reviewer_tokens(config)],
+        secret=session_secret or config_session_secret(config),
+    )
+    routing = RoutingService(
+        store, {n: w.candidate is not None for n, w in config.workloads.items()}
+    )
+    return WebContext(
+        config=config, store=store, routing=routing, auth=auth, templates=make_templates()
+    )
+
+
 def create_web_app(
     config: Config,
     *,
@@ -318,18 +335,7 @@ def create_web_app(
     :func:`swapsafe.serve.create_serve_app`, passes both for ``swapsafe serve``."""
     owns_store = store is None
     the_store: Store = store if store is not None else open_store(config.store.url)
-    admin = config.gateway.admin_token
-    auth = Authenticator(
-        admin_token=admin.reveal() if admin is not None else None,
-        reviewer_tokens=[*reviewer_tokens, *config_reviewer_tokens(config)],
-        secret=session_secret or config_session_secret(config),
-    )
-    routing = RoutingService(
-        the_store, {n: w.candidate is not None for n, w in config.workloads.items()}
-    )
-    web = WebContext(
-        config=config, store=the_store, routing=routing, auth=auth, templates=make_templates()
-    )
+    web = _web_context(config, the_store, reviewer_tokens, session_secret)
     routes: list[BaseRoute] = [
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
         *_auth_routes(web),
