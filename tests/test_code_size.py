@@ -20,7 +20,6 @@ EXCEPTED_DIRS = {"migrations", "data"}
 # "path/under/swapsafe.py" for a module, "path/under/swapsafe.py::Qual.name" for a function
 ALLOWED = {
     "wire/anthropic.py",
-    "web/pages/plan.py::routes",
 }
 
 

@@ -82,44 +82,58 @@ def _wants_json(request: Request) -> bool:
     return request.query_params.get("format") == "json"
 
 
-def routes(web: WebContext) -> list[BaseRoute]:
-    service = PlanService(web.store, web.config)
+class PlanPages:
+    """The planner's pages: list, create, one migration, its state as JSON, tick/untick, export."""
 
-    def load(name: str) -> Plan:
-        plan = web.store.get_plan(name)
+    def __init__(self, web: WebContext) -> None:
+        self.web = web
+        self.service = PlanService(web.store, web.config)
+
+    def routes(self) -> list[BaseRoute]:
+        reviewer, admin = guard(), guard("admin")
+        return [
+            Route("/plan", reviewer(self.index), methods=["GET"]),
+            Route("/plan", admin(self.create), methods=["POST"]),
+            Route("/plan/{name}", reviewer(self.page), methods=["GET"]),
+            Route("/plan/{name}/state", reviewer(self.state), methods=["GET"]),
+            Route("/plan/{name}/export.md", reviewer(self.export), methods=["GET"]),
+            Route("/plan/{name}/items/{item}/tick", admin(self.tick), methods=["POST"]),
+            Route("/plan/{name}/items/{item}/untick", admin(self.untick), methods=["POST"]),
+        ]
+
+    def load(self, name: str) -> Plan:
+        plan = self.web.store.get_plan(name)
         if plan is None:
             raise HTTPException(404, f"no migration named {name!r}")
         return plan
 
-    def snapshot(name: str) -> tuple[PlanView, Outlook, list[Plan]]:
-        plan = load(name)
-        view = service.view(plan)
+    def snapshot(self, name: str) -> tuple[PlanView, Outlook, list[Plan]]:
+        plan = self.load(name)
+        view = self.service.view(plan)
         look = outlook(
-            web.store,
-            web.config,
+            self.web.store,
+            self.web.config,
             from_model=plan.from_model,
             to_model=plan.to_model,
             now=view.now,
             workloads=plan.workloads,
         )
-        return view, look, service.plans()
+        return view, look, self.service.plans()
 
-    @guard()
-    async def index(request: Request, session: Session) -> Response:
-        plans = await web.run(service.plans)
+    async def index(self, request: Request, session: Session) -> Response:
+        plans = await self.web.run(self.service.plans)
         if len(plans) == 1 and not request.query_params.get("error"):
             return RedirectResponse(f"/plan/{quote(plans[0].name, safe='')}", status_code=303)
-        return web.render(
+        return self.web.render(
             request,
             "plan.html",
             {"view": None, "plans": plans, "error": request.query_params.get("error")},
         )
 
-    @guard()
-    async def page(request: Request, session: Session) -> Response:
+    async def page(self, request: Request, session: Session) -> Response:
         name = request.path_params["name"]
-        view, look, plans = await web.run(snapshot, name)
-        return web.render(
+        view, look, plans = await self.web.run(self.snapshot, name)
+        return self.web.render(
             request,
             "plan.html",
             {
@@ -127,86 +141,65 @@ def routes(web: WebContext) -> list[BaseRoute]:
                 "plans": plans,
                 "outlook": [line.replace("**", "") for line in outlook_lines(look)],
                 "error": request.query_params.get("error"),
-                "unknown_workloads": service.unknown_workloads(view.plan),
+                "unknown_workloads": self.service.unknown_workloads(view.plan),
                 "status_text": item_status_text,
                 "state_text": STATE_TEXT,
             },
         )
 
-    @guard()
-    async def state(request: Request, session: Session) -> Response:
+    async def state(self, request: Request, session: Session) -> Response:
         name = request.path_params["name"]
 
         def read() -> dict[str, Any]:
-            return view_json(service.view(load(name)))
+            return view_json(self.service.view(self.load(name)))
 
-        return JSONResponse(await web.run(read))
+        return JSONResponse(await self.web.run(read))
 
-    def manual(action: str) -> Any:
-        @guard("admin")
-        async def handler(request: Request, session: Session) -> Response:
-            name, ref = request.path_params["name"], request.path_params["item"]
-            form = await request.form()
-            note = str(form.get("note") or "")[:MAX_NOTE]
-            actor = f"web:{session.name}"
+    async def tick(self, request: Request, session: Session) -> Response:
+        return await self._manual("tick", request, session)
 
-            def write() -> dict[str, Any]:
-                plan = load(name)
-                if action == "tick":
-                    service.tick(plan, ref, note=note, actor=actor)
-                else:
-                    service.untick(plan, ref, note=note, actor=actor)
-                return view_json(service.view(plan, record=False))
+    async def untick(self, request: Request, session: Session) -> Response:
+        return await self._manual("untick", request, session)
 
-            page_url = f"/plan/{quote(name, safe='')}"
-            try:
-                data = await web.run(write)
-            except ConfigError as exc:
-                if _wants_json(request):
-                    return JSONResponse({"error": str(exc)}, status_code=400)
-                return RedirectResponse(
-                    f"{page_url}?{urlencode({'error': str(exc)})}", status_code=303
-                )
+    async def _manual(self, action: str, request: Request, session: Session) -> Response:
+        name, ref = request.path_params["name"], request.path_params["item"]
+        form = await request.form()
+        note = str(form.get("note") or "")[:MAX_NOTE]
+        actor = f"web:{session.name}"
+
+        def write() -> dict[str, Any]:
+            plan = self.load(name)
+            change = self.service.tick if action == "tick" else self.service.untick
+            change(plan, ref, note=note, actor=actor)
+            return view_json(self.service.view(plan, record=False))
+
+        page_url = f"/plan/{quote(name, safe='')}"
+        try:
+            data = await self.web.run(write)
+        except ConfigError as exc:
             if _wants_json(request):
-                return JSONResponse(data)
-            number = item_by_ref(ref).number
-            return RedirectResponse(f"{page_url}#item-{number}", status_code=303)
+                return JSONResponse({"error": str(exc)}, status_code=400)
+            return RedirectResponse(f"{page_url}?{urlencode({'error': str(exc)})}", status_code=303)
+        if _wants_json(request):
+            return JSONResponse(data)
+        number = item_by_ref(ref).number
+        return RedirectResponse(f"{page_url}#item-{number}", status_code=303)
 
-        return handler
-
-    @guard("admin")
-    async def create(request: Request, session: Session) -> Response:
+    async def create(self, request: Request, session: Session) -> Response:
         form = await request.form()
         values = {
             k: str(form.get(k) or "")
             for k in ("name", "from_model", "to_model", "workloads", "start")
         }
-
-        def write() -> Plan:
-            start = None
-            if values["start"]:
-                try:
-                    start = date.fromisoformat(values["start"])
-                except ValueError:
-                    raise ConfigError("start must be a date YYYY-MM-DD") from None
-            return service.create(
-                values["name"],
-                from_model=values["from_model"],
-                to_model=values["to_model"],
-                workloads=values["workloads"].split(","),
-                start=start,
-            )
-
         try:
-            plan = await web.run(write)
+            plan = await self.web.run(_create, self.service, values)
         except SwapsafeError as exc:
             return RedirectResponse(f"/plan?{urlencode({'error': str(exc)})}", status_code=303)
         return RedirectResponse(f"/plan/{quote(plan.name, safe='')}", status_code=303)
 
-    @guard()
-    async def export(request: Request, session: Session) -> Response:
+    async def export(self, request: Request, session: Session) -> Response:
         name = request.path_params["name"]
-        view, look, _ = await web.run(snapshot, name)
+        view, look, _ = await self.web.run(self.snapshot, name)
         text = render_markdown(view, look)
         safe = _FILENAME_UNSAFE.sub("-", name).strip("-") or "plan"
         filename = f"plan-{safe}-{view.now:%Y%m%d-%H%M}.md"
@@ -216,12 +209,22 @@ def routes(web: WebContext) -> list[BaseRoute]:
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
 
-    return [
-        Route("/plan", index, methods=["GET"]),
-        Route("/plan", create, methods=["POST"]),
-        Route("/plan/{name}", page, methods=["GET"]),
-        Route("/plan/{name}/state", state, methods=["GET"]),
-        Route("/plan/{name}/export.md", export, methods=["GET"]),
-        Route("/plan/{name}/items/{item}/tick", manual("tick"), methods=["POST"]),
-        Route("/plan/{name}/items/{item}/untick", manual("untick"), methods=["POST"]),
-    ]
+
+def _create(service: PlanService, values: dict[str, str]) -> Plan:
+    start = None
+    if values["start"]:
+        try:
+            start = date.fromisoformat(values["start"])
+        except ValueError:
+            raise ConfigError("start must be a date YYYY-MM-DD") from None
+    return service.create(
+        values["name"],
+        from_model=values["from_model"],
+        to_model=values["to_model"],
+        workloads=values["workloads"].split(","),
+        start=start,
+    )
+
+
+def routes(web: WebContext) -> list[BaseRoute]:
+    return PlanPages(web).routes()
