@@ -16,7 +16,7 @@ from wire_fixtures import (
 )
 
 from swapsafe.exceptions import TranslationError
-from swapsafe.wire import anthropic as wa
+from swapsafe.wire import anthropic_answer as waa
 from swapsafe.wire.translate import anthropic_to_openai_request, openai_to_anthropic_response
 
 
@@ -323,7 +323,7 @@ def test_response_without_usage_and_invalid_arguments() -> None:
 
 
 def test_same_vendor_round_trip_of_usage_helpers() -> None:
-    usage = wa.extract_usage(
+    usage = waa.extract_usage(
         {
             "usage": {
                 "input_tokens": 10,
@@ -335,5 +335,5 @@ def test_same_vendor_round_trip_of_usage_helpers() -> None:
     )
     assert usage is not None
     assert (usage.input_tokens, usage.cached_tokens, usage.total_tokens) == (100, 90, 105)
-    assert wa.encode_usage(usage)["input_tokens"] == 10
-    assert orjson.dumps(wa.encode_usage(usage))
+    assert waa.encode_usage(usage)["input_tokens"] == 10
+    assert orjson.dumps(waa.encode_usage(usage))

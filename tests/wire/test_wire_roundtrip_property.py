@@ -20,6 +20,7 @@ from wire_fixtures import (
 )
 
 from swapsafe.wire import anthropic as wa
+from swapsafe.wire import anthropic_answer as waa
 from swapsafe.wire import openai as wo
 
 text = st.text(min_size=1, max_size=40)
@@ -197,10 +198,10 @@ def openai_completion(draw: st.DrawFn) -> dict[str, Any]:
 @settings(max_examples=100, deadline=None)
 @given(openai_completion())
 def test_response_round_trip_through_anthropic(body: dict[str, Any]) -> None:
-    anthropic_msg = wa.encode_response(wo.parse_response(body))
+    anthropic_msg = waa.encode_response(wo.parse_response(body))
     validate_anthropic_message(anthropic_msg)
     back = wo.encode_response(
-        wa.parse_response(orjson.loads(orjson.dumps(anthropic_msg))), created=1
+        waa.parse_response(orjson.loads(orjson.dumps(anthropic_msg))), created=1
     )
     validate_openai_completion(back)
     assert normalize({"messages": [back["choices"][0]["message"]]}) == normalize(

@@ -17,7 +17,8 @@ from typing import Any
 
 import orjson
 
-from swapsafe.wire.anthropic import FINISH_FROM_ANTHROPIC, FINISH_TO_ANTHROPIC, encode_usage
+from swapsafe.wire.anthropic import FINISH_FROM_ANTHROPIC, FINISH_TO_ANTHROPIC
+from swapsafe.wire.anthropic_answer import encode_usage
 from swapsafe.wire.canonical import (
     BlockStop,
     FinishReason,

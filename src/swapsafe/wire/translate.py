@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from swapsafe.wire import anthropic, openai, responses, responses_answer
+from swapsafe.wire import anthropic, anthropic_answer, openai, responses, responses_answer
 from swapsafe.wire.canonical import JSON_MODE_TOOL, ChatRequest, ChatResponse
 
 
@@ -72,7 +72,7 @@ def anthropic_to_openai_response(
     created: int | None = None,
 ) -> dict[str, Any]:
     """Anthropic Message -> OpenAI ``chat.completion`` (id and model as the client should see)."""
-    resp = anthropic.parse_response(body, json_mode_tool=json_mode_tool)
+    resp = anthropic_answer.parse_response(body, json_mode_tool=json_mode_tool)
     resp.id = request_id
     resp.model = model
     return openai.encode_response(resp, created=created)
@@ -85,7 +85,7 @@ def openai_to_anthropic_response(
     resp = openai.parse_response(body)
     resp.id = request_id
     resp.model = model
-    return anthropic.encode_response(resp)
+    return anthropic_answer.encode_response(resp)
 
 
 # ---------------------------------------------------------------- any wire to any wire
@@ -130,7 +130,7 @@ def parse_response(
 ) -> ChatResponse:
     """A response body in ``wire`` -> canonical response."""
     if wire == "anthropic":
-        return anthropic.parse_response(body, json_mode_tool=json_mode_tool)
+        return anthropic_answer.parse_response(body, json_mode_tool=json_mode_tool)
     if wire == "responses":
         return responses_answer.parse_response(body)
     return openai.parse_response(body)
@@ -152,7 +152,7 @@ def response(
     resp.id = request_id
     resp.model = model
     if inbound == "anthropic":
-        return anthropic.encode_response(resp)
+        return anthropic_answer.encode_response(resp)
     if inbound == "responses":
         return responses_answer.encode_response(resp, request=client_request)
     return openai.encode_response(resp)
