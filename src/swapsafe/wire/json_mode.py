@@ -60,3 +60,17 @@ def apply_json_tool(req: ChatRequest, body: dict[str, Any]) -> None:
         body["tool_choice"] = {"type": "tool", "name": JSON_MODE_TOOL}
     if req.parallel_tool_calls is False:
         body["tool_choice"]["disable_parallel_tool_use"] = True
+
+
+def schema_format(spec: dict[str, Any]) -> dict[str, Any]:
+    """The canonical ``json_schema`` response format from OpenAI's schema spec (Chat's
+    ``response_format.json_schema`` and the Responses API's ``text.format`` carry the same keys)."""
+    out = {
+        "type": "json_schema",
+        "name": spec.get("name", "output"),
+        "schema": spec.get("schema") or {"type": "object"},
+        "strict": spec.get("strict"),
+    }
+    if spec.get("description"):
+        out["description"] = spec["description"]
+    return out

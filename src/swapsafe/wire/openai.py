@@ -43,6 +43,7 @@ from swapsafe.wire.canonical import (
     ToolResultPart,
     Usage,
 )
+from swapsafe.wire.json_mode import schema_format
 
 FINISH_FROM_OPENAI: dict[str, FinishReason] = {
     "stop": "stop",
@@ -183,16 +184,7 @@ def _parse_response_format(rf: Any) -> dict[str, Any] | None:
     if kind == "json_object":
         return {"type": "json_object"}
     if kind == "json_schema":
-        js = rf["json_schema"]
-        out = {
-            "type": "json_schema",
-            "name": js.get("name", "output"),
-            "schema": js.get("schema") or {"type": "object"},
-            "strict": js.get("strict"),
-        }
-        if js.get("description"):
-            out["description"] = js["description"]
-        return out
+        return schema_format(rf["json_schema"])
     raise _refuse("response_format.type", f"= {kind!r}")
 
 

@@ -54,6 +54,7 @@ from swapsafe.wire.canonical import (
     ToolChoice,
     ToolResultPart,
 )
+from swapsafe.wire.json_mode import schema_format
 
 _HANDLED = frozenset(
     {
@@ -254,15 +255,7 @@ def _parse_format(text: Any) -> dict[str, Any] | None:
     if kind == "json_object":
         return {"type": "json_object"}
     if kind == "json_schema":
-        out = {
-            "type": "json_schema",
-            "name": fmt.get("name", "output"),
-            "schema": fmt.get("schema") or {"type": "object"},
-            "strict": fmt.get("strict"),
-        }
-        if fmt.get("description"):
-            out["description"] = fmt["description"]
-        return out
+        return schema_format(fmt)
     raise _refuse("text.format.type", f"= {kind!r}")
 
 
