@@ -13,8 +13,11 @@ from swapsafe.redteam.regression import CategoryRates, tally
 from swapsafe.stats import PairedCounts
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from swapsafe.config import Config
     from swapsafe.store import Store
+    from swapsafe.store.sql_report import ShadowPair
 
 #: how far back traffic counts as evidence
 GATE_WINDOW = timedelta(days=30)
@@ -137,6 +140,38 @@ def review_counts(store: Store, workload: str) -> dict[str, int]:
     return counts
 
 
+@dataclass(frozen=True)
+class Window:
+    workload: str
+    old: str
+    new: str
+    since: datetime
+    until: datetime
+
+
+def _paired_or_served(
+    store: Store, pairs: Sequence[ShadowPair], w: Window, column: str
+) -> tuple[bool, list[float], list[float]]:
+    """(paired, new values, old values) of ``column`` (latency_ms or cost_usd): from the shadow
+    pairs where both sides answered, when there are ``MIN_SAMPLES`` of them; else from each
+    model's served traffic in the window."""
+    both = [
+        (a, b)
+        for p in pairs
+        if p.new_ok and p.old_ok
+        for a, b in [(getattr(p, f"new_{column}"), getattr(p, f"old_{column}"))]
+        if a is not None and b is not None
+    ]
+    if len(both) >= MIN_SAMPLES:
+        return True, [float(a) for a, _ in both], [float(b) for _, b in both]
+
+    def served(model: str) -> list[float]:
+        return store.column(column, workload=w.workload, model=model, role="served",
+                            since=w.since, until=w.until, limit=50_000)  # fmt: skip
+
+    return False, served(w.new), served(w.old)
+
+
 def collect(
     config: Config, store: Store, workload: str, *, now: datetime | None = None
 ) -> Evidence:
@@ -152,34 +187,11 @@ def collect(
 
     q = store
     pairs = q.shadow_pairs(workload=workload, new_model=new, old_model=old, since=since, until=now)
-    lat = [
-        (p.new_latency_ms, p.old_latency_ms)
-        for p in pairs
-        if p.new_ok and p.old_ok and p.new_latency_ms is not None and p.old_latency_ms is not None
-    ]
-    if len(lat) >= MIN_SAMPLES:
-        ev.latency_paired = True
-        ev.new_latency = [float(a) for a, _ in lat]
-        ev.old_latency = [float(b) for _, b in lat]
-    else:
-        ev.new_latency = q.column("latency_ms", workload=workload, model=new, role="served",
-                                  since=since, until=now, limit=50_000)  # fmt: skip
-        ev.old_latency = q.column("latency_ms", workload=workload, model=old, role="served",
-                                  since=since, until=now, limit=50_000)  # fmt: skip
-    costs = [
-        (p.new_cost_usd, p.old_cost_usd)
-        for p in pairs
-        if p.new_ok and p.old_ok and p.new_cost_usd is not None and p.old_cost_usd is not None
-    ]
-    if len(costs) >= MIN_SAMPLES:
-        ev.cost_paired = True
-        ev.new_cost = [float(a) for a, _ in costs]
-        ev.old_cost = [float(b) for _, b in costs]
-    else:
-        ev.new_cost = q.column("cost_usd", workload=workload, model=new, role="served",
-                               since=since, until=now, limit=50_000)  # fmt: skip
-        ev.old_cost = q.column("cost_usd", workload=workload, model=old, role="served",
-                               since=since, until=now, limit=50_000)  # fmt: skip
+    window = Window(workload, old, new, since, now)
+    ev.latency_paired, ev.new_latency, ev.old_latency = _paired_or_served(
+        store, pairs, window, "latency_ms"
+    )
+    ev.cost_paired, ev.new_cost, ev.old_cost = _paired_or_served(store, pairs, window, "cost_usd")
     ev.new_errors, ev.new_calls = q.error_counts(
         workload=workload, model=new, since=since, until=now
     )
