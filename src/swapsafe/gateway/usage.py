@@ -23,17 +23,26 @@ def _int(v: Any) -> int:
     return v if isinstance(v, int) else 0
 
 
-def from_openai(usage: Any, into: TokenUsage | None = None) -> TokenUsage:
+def _openai_family(usage: Any, into: TokenUsage | None, keys: tuple[str, str, str]) -> TokenUsage:
+    """Chat Completions and Responses usage: the same shape under other key names (input,
+    output, input details); the input count already includes the cached tokens."""
+    inp, out, details_key = keys
     u = into or TokenUsage()
     if isinstance(usage, dict):
-        if "prompt_tokens" in usage:
-            u.input = _int(usage.get("prompt_tokens"))
-        if "completion_tokens" in usage:
-            u.output = _int(usage.get("completion_tokens"))
-        details = usage.get("prompt_tokens_details")
+        if inp in usage:
+            u.input = _int(usage.get(inp))
+        if out in usage:
+            u.output = _int(usage.get(out))
+        details = usage.get(details_key)
         if isinstance(details, dict) and "cached_tokens" in details:
             u.cached = _int(details.get("cached_tokens"))
     return u
+
+
+def from_openai(usage: Any, into: TokenUsage | None = None) -> TokenUsage:
+    return _openai_family(
+        usage, into, ("prompt_tokens", "completion_tokens", "prompt_tokens_details")
+    )
 
 
 def from_anthropic(usage: Any, into: TokenUsage | None = None) -> TokenUsage:
@@ -52,16 +61,7 @@ def from_anthropic(usage: Any, into: TokenUsage | None = None) -> TokenUsage:
 
 def from_responses(usage: Any, into: TokenUsage | None = None) -> TokenUsage:
     """OpenAI Responses API usage (``input_tokens`` already counts cached tokens)."""
-    u = into or TokenUsage()
-    if isinstance(usage, dict):
-        if "input_tokens" in usage:
-            u.input = _int(usage.get("input_tokens"))
-        if "output_tokens" in usage:
-            u.output = _int(usage.get("output_tokens"))
-        details = usage.get("input_tokens_details")
-        if isinstance(details, dict) and "cached_tokens" in details:
-            u.cached = _int(details.get("cached_tokens"))
-    return u
+    return _openai_family(usage, into, ("input_tokens", "output_tokens", "input_tokens_details"))
 
 
 def from_wire(wire: str, usage: Any) -> TokenUsage:
