@@ -17,4 +17,11 @@ def store(store_url: str) -> Iterator[SqlStore]:
         s.close()
 
 
-from tests.web.conftest import browser, live, page, web_config, web_store  # noqa: E402,F401
+from tests.web.conftest import (  # noqa: E402,F401
+    browser,
+    live,
+    page,
+    web_config,
+    web_gates,
+    web_store,
+)

@@ -8,12 +8,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from swapsafe.config import Config, load_config
 from swapsafe.gates.checks import GateReport
 from swapsafe.gates.result import GateResult, Status
-from swapsafe.rollout import operations
 from swapsafe.rollout.operations import GateCheck
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import TraceRecord
@@ -67,8 +64,9 @@ def make_config(tmp_path: Path, store_url: str, **kw: Any) -> Config:
 
 
 def gate_check(ok: bool = True, calls: list[tuple[Any, ...]] | None = None) -> GateCheck:
-    """A gate check (the ``gates=`` seam of Rollouts and Controller) answering ``ok`` with a
-    real :class:`GateReport`; each call is appended to ``calls``."""
+    """A gate check answering ``ok`` with a real :class:`GateReport`; each call is appended to
+    ``calls``. The ``gates=`` seam of Rollouts, Controller, the rollout admin API and the web
+    app takes it; the CLI takes it as ``obj=CliContext(gates=...)``."""
 
     def check(config: Config, store: Store, workload: str) -> GateReport:
         if calls is not None:
@@ -78,14 +76,6 @@ def gate_check(ok: bool = True, calls: list[tuple[Any, ...]] | None = None) -> G
         return GateReport(workload, [GateResult("golden_pass_rate", status, detail, {})])
 
     return check
-
-
-def fake_gates(monkeypatch: pytest.MonkeyPatch, ok: bool = True) -> list[tuple[Any, ...]]:
-    """For paths that build their own Rollouts (CLI, web page): replace the default gate check
-    of :mod:`swapsafe.rollout.operations`; returns the calls."""
-    calls: list[tuple[Any, ...]] = []
-    monkeypatch.setattr(operations, "evaluate_gates", gate_check(ok, calls))
-    return calls
 
 
 def traces(

@@ -9,10 +9,11 @@ import httpx
 import pytest
 import typer
 from starlette.applications import Starlette
-from tests.rollout.rollout_helpers import actions, fake_gates, healthy, make_config, write_config
+from tests.rollout.rollout_helpers import actions, gate_check, healthy, make_config, write_config
 from typer.testing import CliRunner
 
 from swapsafe.admin.rollout import rollout_admin_routes
+from swapsafe.cli.common import CliContext
 from swapsafe.cli.rollout_cmd import controller_command, retire_command, rollout_app
 from swapsafe.exceptions import GateError
 from swapsafe.rollout.operations import Rollouts
@@ -21,6 +22,8 @@ from swapsafe.store import SqlStore
 from swapsafe.testing.clock import FakeClock
 
 TOKEN = "rollout-admin-token-0123456789"
+#: the gate check the rollouts here start with (the gates= seam; the real gates are tested apart)
+PASSING = gate_check(ok=True)
 
 
 def test_start_refused_by_the_real_gates_without_evidence(
@@ -39,12 +42,9 @@ def test_start_refused_by_the_real_gates_without_evidence(
     assert store.list_audit("support", 50)[0].action == "rollout.start"
 
 
-def test_manual_actions(
-    tmp_path: Path, store_url: str, store: SqlStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fake_gates(monkeypatch)
+def test_manual_actions(tmp_path: Path, store_url: str, store: SqlStore) -> None:
     clock = FakeClock()
-    ro = Rollouts(make_config(tmp_path, store_url), store, clock=clock)
+    ro = Rollouts(make_config(tmp_path, store_url), store, clock=clock, gates=PASSING)
     ro.start("support", actor="cli:a")
     with pytest.raises(RolloutError, match="already running"):
         ro.start("support", actor="cli:a")
@@ -71,11 +71,10 @@ def test_manual_actions(
 
 
 def test_rollback_after_promotion_works_like_during_canary(
-    tmp_path: Path, store_url: str, store: SqlStore, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, store_url: str, store: SqlStore
 ) -> None:
-    fake_gates(monkeypatch)
     cfg = make_config(tmp_path, store_url, rollout_extra='steps = [{ weight = 100, hold = "0s" }]')
-    ro = Rollouts(cfg, store)
+    ro = Rollouts(cfg, store, gates=PASSING)
     record = ro.start("support", actor="cli:a")
     assert record.status == "done" and record.promoted_at is not None
     assert store.get_routing_states()["support"].mode == "promoted"
@@ -86,7 +85,7 @@ def test_rollback_after_promotion_works_like_during_canary(
     assert ro.get("support").status == "rolled_back"
 
 
-def test_cli(tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli(tmp_path: Path, store_url: str) -> None:
     path = write_config(tmp_path, store_url)
     runner = CliRunner()
     result = runner.invoke(rollout_app, ["start", "support", "-c", str(path)])
@@ -94,8 +93,8 @@ def test_cli(tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch) ->
     assert "do not pass" in result.output
     result = runner.invoke(rollout_app, ["start", "support", "--force", "-c", str(path)])
     assert result.exit_code == 2 and "--reason" in result.output
-    fake_gates(monkeypatch)
-    result = runner.invoke(rollout_app, ["start", "support", "-c", str(path)])
+    passing = CliContext(gates=PASSING)
+    result = runner.invoke(rollout_app, ["start", "support", "-c", str(path)], obj=passing)
     assert result.exit_code == 0, result.output
     assert "started at 1%" in result.output
     result = runner.invoke(rollout_app, ["status", "support", "-c", str(path)])
@@ -115,10 +114,7 @@ def test_cli(tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch) ->
     assert result.exit_code == 0, result.output
 
 
-def test_retire_refused_then_allowed(
-    tmp_path: Path, store_url: str, store: SqlStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fake_gates(monkeypatch)
+def test_retire_refused_then_allowed(tmp_path: Path, store_url: str, store: SqlStore) -> None:
     path = write_config(
         tmp_path,
         store_url,
@@ -137,6 +133,7 @@ def test_retire_refused_then_allowed(
             rollout_extra=('steps = [{ weight = 100, hold = "0s" }]\nretain_old_for = "30d"'),
         ),
         store,
+        gates=PASSING,
     )
     record = ro.start("support", actor="cli:a")
     assert record.promoted_at is not None
@@ -158,12 +155,9 @@ def test_retire_refused_then_allowed(
     assert actions(store, "rollout.retired")[0]["model"] == "old"
 
 
-async def test_admin_api(
-    tmp_path: Path, store_url: str, store: SqlStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fake_gates(monkeypatch)
+async def test_admin_api(tmp_path: Path, store_url: str, store: SqlStore) -> None:
     cfg = make_config(tmp_path, store_url)
-    app = Starlette(routes=rollout_admin_routes(cfg, store, TOKEN))
+    app = Starlette(routes=rollout_admin_routes(cfg, store, TOKEN, gates=PASSING))
     auth = {"authorization": f"Bearer {TOKEN}"}
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://gw"

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.rollout.rollout_helpers import fake_gates, make_config, traces
+from tests.rollout.rollout_helpers import gate_check, make_config, traces
 
 from swapsafe.rollout.controller import Controller
 from swapsafe.rollout.notify import Notifier
@@ -45,9 +45,8 @@ def webhook_server() -> Iterator[tuple[str, list[dict[str, Any]]]]:
 
 
 async def test_automatic_rollback_posts_the_webhook_and_runs_the_command(
-    tmp_path: Path, store: SqlStore, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, store: SqlStore
 ) -> None:
-    fake_gates(monkeypatch)
     out = tmp_path / "event.json"
     with webhook_server() as (url, received):
         cfg = make_config(
@@ -56,7 +55,7 @@ async def test_automatic_rollback_posts_the_webhook_and_runs_the_command(
             rollout_extra=f'webhook_url = "{url}"\ncommand = "cat > {out}"',
         )
         clock = FakeClock()
-        controller = Controller(cfg, store, clock=clock)
+        controller = Controller(cfg, store, clock=clock, gates=gate_check(ok=True))
         controller.rollouts.start("support", actor="cli:test")
         traces(store, model="new", at=clock.now(), n=40, errors=20)
         clock.advance(300)

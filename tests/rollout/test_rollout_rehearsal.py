@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import typer
-from tests.rollout.rollout_helpers import actions, fake_gates, make_config
+from tests.rollout.rollout_helpers import actions, gate_check, make_config
 from tests.routing.replicas import (
     ADMIN_TOKEN,
     CLIENT_KEY,
@@ -90,12 +90,9 @@ async def test_rehearsal_failure_is_clear_and_restores_routing(
     assert actions(store, "rollback.rehearsal_failed")
 
 
-async def test_rehearsal_refused_during_a_rollout(
-    tmp_path: Path, store: SqlStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fake_gates(monkeypatch)
+async def test_rehearsal_refused_during_a_rollout(tmp_path: Path, store: SqlStore) -> None:
     cfg = make_config(tmp_path, f"sqlite:///{tmp_path / 'swapsafe.db'}")
-    Rollouts(cfg, store).start("support", actor="cli:a")
+    Rollouts(cfg, store, gates=gate_check(ok=True)).start("support", actor="cli:a")
     with pytest.raises(RolloutError, match="rehearse before"):
         await rehearse(cfg, store, "support", ["http://127.0.0.1:1"])
 

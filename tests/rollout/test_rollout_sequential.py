@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.rollout.rollout_helpers import fake_gates, traces, write_config
+from tests.rollout.rollout_helpers import gate_check, traces, write_config
 from typer.testing import CliRunner
 
 from swapsafe.cli.app import app
@@ -164,13 +164,12 @@ def test_trigger_defaults() -> None:
 
 
 async def test_status_cli_shows_the_sequential_verdict(
-    tmp_path: Path, store_url: str, store: SqlStore, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, store_url: str, store: SqlStore
 ) -> None:
-    fake_gates(monkeypatch)
     path = write_config(tmp_path, store_url)
     cfg = load_config(path)
     clock = FakeClock()
-    controller = Controller(cfg, store, clock=clock)
+    controller = Controller(cfg, store, clock=clock, gates=gate_check(ok=True))
     controller.rollouts.start("support", actor="cli:test")
     traces(store, model="new", at=clock.now(), n=100, errors=2)
     traces(store, model="old", at=clock.now(), n=400, errors=8)

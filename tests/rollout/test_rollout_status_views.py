@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
-from tests.rollout.rollout_helpers import fake_gates, healthy, make_config, traces, write_config
+from tests.rollout.rollout_helpers import gate_check, healthy, make_config, traces, write_config
 from typer.testing import CliRunner
 
+from swapsafe.cli.common import CliContext
 from swapsafe.cli.rollout_cmd import rollout_app
 from swapsafe.rollout.controller import Controller
 from swapsafe.rollout.heartbeat import controller_seen
@@ -21,10 +22,8 @@ from swapsafe.serve import app_from_env
 from swapsafe.store import SqlStore, open_store
 from swapsafe.testing import FakeClock
 
-
-@pytest.fixture(autouse=True)
-def _gates(monkeypatch: pytest.MonkeyPatch) -> None:
-    fake_gates(monkeypatch)
+#: the gate check the rollouts here start with (the gates= seam; the real gates are tested apart)
+PASSING = gate_check(ok=True)
 
 
 async def test_the_controller_beats_and_status_says_when_it_looks_next(
@@ -50,7 +49,7 @@ def test_status_right_after_rollback_and_promote(
 ) -> None:
     cfg = make_config(tmp_path, store_url)
     clock = FakeClock()
-    ro = Rollouts(cfg, store, clock=clock)
+    ro = Rollouts(cfg, store, clock=clock, gates=PASSING)
     record = ro.start("support", actor="cli:test")
     # an analysis of step 1 is on record; a promotion starts a new window without it
     last = {"window": {"since": record.step_started_at.isoformat()}, "outcome": "pass"}
@@ -71,7 +70,8 @@ def test_status_right_after_rollback_and_promote(
 
 def test_rollout_start_warns_when_no_controller_runs(tmp_path: Path, store_url: str) -> None:
     path = write_config(tmp_path, store_url)
-    result = CliRunner().invoke(rollout_app, ["start", "support", "-c", str(path)])
+    start = ["start", "support", "-c", str(path)]
+    result = CliRunner().invoke(rollout_app, start, obj=CliContext(gates=PASSING))
     assert result.exit_code == 0, result.output
     assert "warning: no rollout controller has run yet" in " ".join(result.output.split())
     result = CliRunner().invoke(rollout_app, ["status", "support", "-c", str(path)])

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from tests.rollout.rollout_helpers import fake_gates, traces
+from tests.rollout.rollout_helpers import gate_check, traces
 from tests.web.web_helpers import (
     REVIEWER_TOKEN,
     XSS_SCRIPT,
@@ -16,8 +16,14 @@ from tests.web.web_helpers import (
 )
 
 from swapsafe.config import Config
-from swapsafe.rollout.operations import Rollouts
+from swapsafe.rollout.operations import GateCheck, Rollouts
 from swapsafe.store.protocol import Store
+
+
+@pytest.fixture
+def web_gates() -> GateCheck:
+    """The live app's gate check: passing (the real gates are tested apart)."""
+    return gate_check(ok=True)
 
 
 def _accept(page: Any) -> None:
@@ -29,9 +35,7 @@ def test_admin_drives_a_rollout_from_the_page(
     live: LiveServer,
     web_store: Store,
     web_config: Config,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    fake_gates(monkeypatch)
     _accept(page)
     login(page, live.url)
     page.goto(f"{live.url}/rollout")
@@ -96,10 +100,9 @@ def test_errors_shown_escaped_and_reviewers_only_read(
     live: LiveServer,
     web_store: Store,
     web_config: Config,
-    monkeypatch: pytest.MonkeyPatch,
+    web_gates: GateCheck,
 ) -> None:
-    fake_gates(monkeypatch)
-    ro = Rollouts(web_config, web_store)
+    ro = Rollouts(web_config, web_store, gates=web_gates)
     ro.start("support", actor="cli:a")
     ro.pause("support", actor="cli:a", reason=XSS_SCRIPT)
     _accept(page)

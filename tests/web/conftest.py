@@ -17,6 +17,8 @@ from tests.web.web_helpers import (
 )
 
 from swapsafe.config import Config
+from swapsafe.gates.checks import evaluate_gates
+from swapsafe.rollout.operations import GateCheck
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
 from swapsafe.web.app import create_web_app
@@ -35,9 +37,17 @@ def web_store(web_config: Config) -> Iterator[Store]:
 
 
 @pytest.fixture
-def live(web_config: Config, web_store: Store) -> Iterator[LiveServer]:
+def web_gates() -> GateCheck:
+    """The gate check of the live app: the real one (a test module may override this)."""
+    return evaluate_gates
+
+
+@pytest.fixture
+def live(web_config: Config, web_store: Store, web_gates: GateCheck) -> Iterator[LiveServer]:
     """The web UI (admin token from the config, one reviewer token) on a loopback port."""
-    app = create_web_app(web_config, store=web_store, reviewer_tokens=[REVIEWER_TOKEN])
+    app = create_web_app(
+        web_config, store=web_store, reviewer_tokens=[REVIEWER_TOKEN], gates=web_gates
+    )
     with LiveServer(app) as server:
         yield server
 

@@ -14,9 +14,10 @@ from starlette.routing import Route
 from swapsafe.admin.http import actor, error, guard, json_response, payload
 from swapsafe.config import Config
 from swapsafe.exceptions import GateError
+from swapsafe.gates.checks import evaluate_gates
 from swapsafe.rollout import state as sm
 from swapsafe.rollout.clock import Clock
-from swapsafe.rollout.operations import Rollouts
+from swapsafe.rollout.operations import GateCheck, Rollouts
 from swapsafe.store.protocol import Store
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -24,12 +25,17 @@ ACTIONS = ("status", "start", "pause", "resume", "promote", "abort", "rollback")
 
 
 def rollout_admin_routes(
-    config: Config, store: Store, admin_token: str, *, clock: Clock | None = None
+    config: Config,
+    store: Store,
+    admin_token: str,
+    *,
+    clock: Clock | None = None,
+    gates: GateCheck = evaluate_gates,
 ) -> list[Route]:
     """``GET|POST /admin/workloads/{name}/rollout/{action}``; action: status, start, pause,
     resume, promote, abort, rollback. Body: ``{"reason": "...", "force": false}``.
-    Same bearer token as the rest of the admin API."""
-    rollouts = Rollouts(config, store, clock=clock)
+    Same bearer token as the rest of the admin API; ``gates`` is the check ``start`` runs."""
+    rollouts = Rollouts(config, store, clock=clock, gates=gates)
 
     async def handle(request: Request) -> Response:
         name = request.path_params["name"]

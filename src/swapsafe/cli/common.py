@@ -1,4 +1,5 @@
-"""Shared CLI pieces: the ``--config`` option, loading the config, and error handling.
+"""Shared CLI pieces: the ``--config`` option, loading the config, error handling, and the
+context object the commands build their services with.
 
 Errors the user can cause end the command with one plain line per problem on stderr and
 exit code 2; never a traceback.
@@ -13,6 +14,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import ContextDecorator
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -21,6 +23,8 @@ import typer
 
 from swapsafe.config import DEFAULT_FILE, Config, load_config
 from swapsafe.exceptions import ConfigError, SwapsafeError
+from swapsafe.gates.checks import evaluate_gates
+from swapsafe.rollout.operations import GateCheck
 
 EXIT_USAGE = 2
 
@@ -33,6 +37,20 @@ config_option: Any = typer.Option(
     help="Config file, or a directory holding swapsafe.toml.",
     show_default=True,
 )
+
+
+@dataclass(frozen=True)
+class CliContext:
+    """What the commands build their services with (Typer's ``ctx.obj``); a test or a program
+    embedding the CLI passes its own: ``CliRunner().invoke(app, args, obj=CliContext(...))``."""
+
+    #: the pre-cutover gate check ``swapsafe rollout start`` runs
+    gates: GateCheck = evaluate_gates
+
+
+def cli_context(ctx: typer.Context) -> CliContext:
+    """The :class:`CliContext` given to the app, else the default one."""
+    return ctx.obj if isinstance(ctx.obj, CliContext) else CliContext()
 
 
 def error_line(message: str) -> None:

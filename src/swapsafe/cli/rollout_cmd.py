@@ -15,7 +15,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit
+from swapsafe.cli.common import (
+    CliContext,
+    cli_context,
+    config_option,
+    fail,
+    handle_errors,
+    load_or_exit,
+)
 from swapsafe.config import Config
 from swapsafe.rollout.controller import Controller
 from swapsafe.rollout.heartbeat import controller_seen
@@ -43,11 +50,13 @@ def _actor() -> str:
 
 
 @contextlib.contextmanager
-def _open(config: Path) -> Iterator[tuple[Config, Store, Rollouts]]:
+def _open(
+    config: Path, context: CliContext = CliContext()
+) -> Iterator[tuple[Config, Store, Rollouts]]:
     cfg = load_or_exit(config)
     store = open_store(cfg.store.url)
     try:
-        yield cfg, store, Rollouts(cfg, store)
+        yield cfg, store, Rollouts(cfg, store, gates=context.gates)
     finally:
         store.close()
 
@@ -158,6 +167,7 @@ def print_status(s: dict[str, Any]) -> None:
 @rollout_app.command("start")
 @handle_errors
 def start(
+    ctx: typer.Context,
     workload: str = typer.Argument(..., help="Workload to roll out."),
     force: bool = _force,
     reason: str = _reason,
@@ -175,7 +185,7 @@ def start(
     """
     if force and not reason.strip():
         raise fail("--force needs --reason: say why the gates are skipped")
-    with _open(config) as (_cfg, _store, ro):
+    with _open(config, cli_context(ctx)) as (_cfg, _store, ro):
         record = ro.start(workload, actor=_actor(), force=force, reason=reason)
         console.print(f"[green]rollout of {workload} started at {record.weight:g}%[/green]")
         seen = controller_seen(ro.store, ro.clock.now())

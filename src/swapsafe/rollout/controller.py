@@ -15,6 +15,7 @@ from typing import Any
 
 from swapsafe.config import Config
 from swapsafe.exceptions import StoreError, SwapsafeError
+from swapsafe.gates.checks import evaluate_gates
 from swapsafe.rollout import state as sm
 from swapsafe.rollout.clock import Clock, SystemClock
 from swapsafe.rollout.heartbeat import record_beat
@@ -42,7 +43,7 @@ class Controller:
         lock: ControllerLock | None = None,
         standby_poll: float = 5.0,
         providers: Any = None,
-        gates: GateCheck | None = None,
+        gates: GateCheck = evaluate_gates,
     ) -> None:
         self.config = config
         self.clock: Clock = clock or SystemClock()

@@ -47,12 +47,12 @@ class Rollouts:
         *,
         clock: Clock | None = None,
         notifier: Notifier | None = None,
-        gates: GateCheck | None = None,
+        gates: GateCheck = evaluate_gates,
     ) -> None:
         self.config = config
         self.store = store
-        #: None: :func:`evaluate_gates`, looked up when a rollout starts
-        self.gates: GateCheck | None = gates
+        #: the pre-cutover gate check :meth:`start` runs
+        self.gates = gates
         self.db = store
         self.clock: Clock = clock or SystemClock()
         self.routing = RoutingService(
@@ -253,7 +253,7 @@ class Rollouts:
             raise sm.RolloutError("--force needs --reason: say why the gates are skipped")
         gates: dict[str, Any] = {"skipped": True}
         try:
-            report = (self.gates or evaluate_gates)(self.config, self.store, name)
+            report = self.gates(self.config, self.store, name)
         except GateError:
             if not force:
                 raise

@@ -37,7 +37,7 @@ import importlib
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ParamSpec, Protocol, TypeVar
 
@@ -52,9 +52,11 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from swapsafe.config import Config
+from swapsafe.gates.checks import evaluate_gates
 from swapsafe.gateway.app import GatewayApp
 from swapsafe.gateway.http_guard import HttpLimits
 from swapsafe.gateway.proxy import PROXY_ROUTES
+from swapsafe.rollout.operations import GateCheck
 from swapsafe.routing.service import RoutingService
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
@@ -110,14 +112,15 @@ def csp_with_style_nonce(nonce: str) -> str:
 
 @dataclass
 class WebContext:
-    """What every page gets: config, store, routing service, auth and rendering."""
+    """What every page gets: config, store, routing service, auth, rendering and the gate
+    check (the overview shows it, a rollout started from the UI runs it)."""
 
     config: Config
     store: Store
     routing: RoutingService
     auth: Authenticator
     templates: Jinja2Templates
-    extras: dict[str, Any] = field(default_factory=dict)
+    gates: GateCheck = evaluate_gates
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run blocking (store) work off the event loop."""
@@ -305,7 +308,11 @@ class Jobs(Protocol):
 
 
 def _web_context(
-    config: Config, store: Store, reviewer_tokens: Sequence[str], session_secret: str | None
+    config: Config,
+    store: Store,
+    reviewer_tokens: Sequence[str],
+    session_secret: str | None,
+    gates: GateCheck,
 ) -> WebContext:
     admin = config.gateway.admin_token
     auth = Authenticator(
@@ -317,7 +324,12 @@ def _web_context(
         store, {n: w.candidate is not None for n, w in config.workloads.items()}
     )
     return WebContext(
-        config=config, store=store, routing=routing, auth=auth, templates=make_templates()
+        config=config,
+        store=store,
+        routing=routing,
+        auth=auth,
+        templates=make_templates(),
+        gates=gates,
     )
 
 
@@ -329,13 +341,15 @@ def create_web_app(
     session_secret: str | None = None,
     gateway: Callable[[Store], GatewayApp] | None = None,
     jobs: Callable[[Store], Jobs] | None = None,
+    gates: GateCheck = evaluate_gates,
 ) -> WebApp:
     """Build the web UI. ``gateway`` builds the gateway app served on the same port (over the
     UI's store); ``jobs`` starts background work in the app's lifespan. The composition root,
-    :func:`swapsafe.serve.create_serve_app`, passes both for ``swapsafe serve``."""
+    :func:`swapsafe.serve.create_serve_app`, passes both for ``swapsafe serve``. ``gates`` is
+    the pre-cutover gate check the pages show and run."""
     owns_store = store is None
     the_store: Store = store if store is not None else open_store(config.store.url)
-    web = _web_context(config, the_store, reviewer_tokens, session_secret)
+    web = _web_context(config, the_store, reviewer_tokens, session_secret, gates)
     routes: list[BaseRoute] = [
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
         *_auth_routes(web),

@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from swapsafe.exceptions import SwapsafeError
-from swapsafe.gates.checks import GateReport, evaluate_gates
+from swapsafe.gates.checks import GateReport
 from swapsafe.report.timecharts import agreement_chart
 from swapsafe.review.agreement import KINDS, DailyAgreement
 from swapsafe.review.service import ReviewService
@@ -79,7 +79,7 @@ class Rows:
 
     def gate_report(self, name: str) -> Computed[GateReport]:
         web = self.web
-        return self.gates.get(name, lambda: evaluate_gates(web.config, web.store, name))
+        return self.gates.get(name, lambda: web.gates(web.config, web.store, name))
 
     def agreement(self, name: str) -> tuple[list[DailyAgreement], int]:
         hit = self.cache.get(name)
@@ -122,7 +122,7 @@ class Rows:
 
 
 def routes(web: WebContext) -> list[BaseRoute]:
-    ro = Rollouts(web.config, web.store)
+    ro = Rollouts(web.config, web.store, gates=web.gates)
     rows = Rows(web, ro)
 
     @guard()

@@ -76,7 +76,7 @@ def _card(ro: Rollouts, name: str) -> Card:
 
 
 def routes(web: WebContext) -> list[BaseRoute]:
-    ro = Rollouts(web.config, web.store)
+    ro = Rollouts(web.config, web.store, gates=web.gates)
 
     def cards(only: str | None = None) -> list[Card]:
         return [_card(ro, n) for n in sorted(web.config.workloads) if only in (None, n)]
