@@ -13,6 +13,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import grimp
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -39,3 +41,24 @@ def test_lint_imports_passes() -> None:
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "0 broken" in result.stdout
+
+
+def test_web_app_imports_every_page_by_name() -> None:
+    """The web app reaches each page module through plain imports (web/site.py), so the "no
+    cycles" contract sees those edges; and no page reaches back to the app. A page loaded by
+    ``importlib.import_module`` would leave no edge here, and a page importing
+    ``swapsafe.web.app`` would make a cycle."""
+    sys.path.insert(0, str(ROOT / "src"))
+    try:
+        graph = grimp.build_graph("swapsafe", cache_dir=None)
+    finally:
+        sys.path.remove(str(ROOT / "src"))
+    pages = sorted(
+        f"swapsafe.web.pages.{p.stem}"
+        for p in (ROOT / "src" / "swapsafe" / "web" / "pages").glob("*.py")
+        if p.stem != "__init__"
+    )
+    assert pages
+    for page in pages:
+        assert graph.find_shortest_chain(importer="swapsafe.web.app", imported=page), page
+        assert not graph.find_shortest_chain(importer=page, imported="swapsafe.web.app"), page

@@ -16,21 +16,19 @@ from swapsafe.config import load_config
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import RedteamFinding, RedteamRun
-from swapsafe.web import app as web_app
+from swapsafe.web.app import create_web_app
 
 ADMIN = "admin-token-0123456789abcdef"
 XSS = "<script>alert('xss')</script>"
 
 
 @pytest.fixture
-def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, Store]]:
+def client(tmp_path: Path) -> Iterator[tuple[TestClient, Store]]:
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     path = write_config(tmp_path, url, extra='[gateway]\nadmin_token = "env::RT_ADMIN"\n')
     cfg = load_config(path, env={"RT_ADMIN": ADMIN})
-    nav = (*web_app.NAV, web_app.NavEntry("/redteam", "Red-team", "redteam"))
-    monkeypatch.setattr(web_app, "NAV", nav)
     store = open_store(url)
-    app = web_app.create_web_app(cfg, store=store)
+    app = create_web_app(cfg, store=store)
     with TestClient(app, follow_redirects=False) as c:
         r = web_login(c, ADMIN, "alice", "/redteam")
         assert r.status_code == 303

@@ -94,7 +94,7 @@ def test_rollback_button_asks_first_then_rolls_back(
     screenshot(page, "overview-rolled-back")
 
 
-def test_placeholder_pages_and_nav(page: Any, live: LiveServer) -> None:
+def test_pages_and_nav(page: Any, live: LiveServer) -> None:
     login(page, live.url, REVIEWER_TOKEN, "rita")
     for path in ("/plan", "/rollout"):
         response = page.goto(f"{live.url}{path}")

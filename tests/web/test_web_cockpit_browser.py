@@ -15,7 +15,7 @@ from swapsafe.plan.service import PlanService
 from swapsafe.rollout.heartbeat import record_beat
 from swapsafe.rollout.operations import Rollouts
 from swapsafe.store.protocol import Store
-from swapsafe.web.app import NAV
+from swapsafe.web.site import NAV
 
 #: what must never reach a page: enum names, Python's None, raw JSON, markdown list dashes
 LEAKS = re.compile(r"\bNone\b|rolled_back|golden_pass_rate|p95_latency|\{\"|^- ", re.MULTILINE)

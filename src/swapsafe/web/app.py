@@ -4,51 +4,23 @@
 composition root (:func:`swapsafe.serve.create_serve_app`), which can put the gateway on the same
 port (its runtime — recorder, routing cache, shadow — then runs in this app's lifespan).
 
-Page contract (for ``pages/plan.py``, ``pages/rollout.py``, ``pages/report.py``, ...)
-------------------------------------------------------------------------------------
-A page is a module ``swapsafe.web.pages.<name>`` exposing::
-
-    def routes(web: WebContext) -> list[starlette.routing.BaseRoute]: ...
-
-Handlers are ``async def handler(request, session) -> Response`` wrapped with
-``swapsafe.web.auth.guard(role)``: ``guard()`` lets admins and reviewers in, ``guard("admin")``
-answers 403 to reviewers (use it for anything that changes routing, rollout or plans if only
-admins should do it). Unsafe methods (POST/PUT/PATCH/DELETE) are CSRF-checked by ``guard``:
-forms include ``<input type="hidden" name="csrf_token" value="{{ csrf_token }}">``; ``fetch``
-sends the header ``X-CSRF-Token`` (read it from ``<meta name="csrf-token">``, see
-``static/swapsafe.js``: ``swapsafe.post(url, data)``).
-
-Render with ``web.render(request, "plan.html", {...})``: templates ``{% extends "base.html" %}``
-and fill ``{% block title %}``, ``{% block content %}`` and optionally ``{% block scripts %}``
-(``<script src="{{ static('plan.js') }}"></script>``; inline scripts are blocked by the CSP).
-The base template receives ``session`` (``.name``, ``.role``, ``.is_admin``), ``csrf_token``,
-``nav`` and ``active`` (the first path segment, e.g. "plan"). Autoescape is always on: never
-use ``|safe`` on anything a model, a user or a trace wrote.
-
-``WebContext`` gives pages ``config``, ``store`` (sync: call via ``await web.run(fn, ...)``),
-``routing`` (``RoutingService``) and ``render``. Nav entries are fixed in ``NAV``; a page
-module that does not exist yet is served as a placeholder ("not available yet").
+The pages are listed in :mod:`swapsafe.web.site`; what a page gets and the page contract are in
+:mod:`swapsafe.web.context`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import importlib
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, ParamSpec, Protocol, TypeVar
+from typing import Protocol
 
-import jinja2
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from swapsafe.config import Config
@@ -66,97 +38,14 @@ from swapsafe.web.auth import (
     Session,
     check_login_origin,
     clean_name,
-    current_session,
     guard,
     safe_next,
     throttle_key,
 )
+from swapsafe.web.context import CSP, HERE, WebContext, make_templates
+from swapsafe.web.site import EXTRA_PAGES, NAV
 
 log = logging.getLogger("swapsafe.web")
-
-HERE = Path(__file__).parent
-P = ParamSpec("P")
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class NavEntry:
-    path: str
-    label: str
-    module: str  # swapsafe.web.pages.<module>
-
-
-#: The navigation bar, in order. Pages fill these places.
-NAV: tuple[NavEntry, ...] = (
-    NavEntry("/", "Overview", "overview"),
-    NavEntry("/review", "Review", "review"),
-    NavEntry("/compare", "Compare", "compare"),
-    NavEntry("/plan", "Plan", "plan"),
-    NavEntry("/rollout", "Rollout", "rollout"),
-    NavEntry("/redteam", "Red-team", "redteam"),
-    NavEntry("/report", "Report", "report"),
-)
-#: page modules without a nav entry (downloads): ``evals`` serves eval run exports
-EXTRA_PAGES: tuple[str, ...] = ("evals",)
-
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
-
-
-def csp_with_style_nonce(nonce: str) -> str:
-    """The page CSP, also allowing the one inline stylesheet that carries ``nonce``."""
-    return CSP.replace("style-src 'self'", f"style-src 'self' 'nonce-{nonce}'")
-
-
-@dataclass
-class WebContext:
-    """What every page gets: config, store, routing service, auth, rendering and the gate
-    check (the overview shows it, a rollout started from the UI runs it)."""
-
-    config: Config
-    store: Store
-    routing: RoutingService
-    auth: Authenticator
-    templates: Jinja2Templates
-    gates: GateCheck = evaluate_gates
-
-    async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run blocking (store) work off the event loop."""
-        return await asyncio.to_thread(fn, *args, **kwargs)
-
-    def render(
-        self,
-        request: Request,
-        template: str,
-        context: Mapping[str, Any] | None = None,
-        *,
-        status_code: int = 200,
-    ) -> Response:
-        session = current_session(request)
-        segment = request.url.path.strip("/").split("/", 1)[0]
-        ctx: dict[str, Any] = {
-            "session": session,
-            "csrf_token": session.csrf if session else "",
-            "nav": NAV,
-            "active": segment,
-            "workloads": self.config.workloads,
-        }
-        ctx.update(context or {})
-        return self.templates.TemplateResponse(request, template, ctx, status_code=status_code)
-
-
-def make_templates(extra_dirs: Sequence[Path] = ()) -> Jinja2Templates:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([*extra_dirs, HERE / "templates"]),
-        autoescape=True,  # always, whatever the file extension
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.globals["static"] = lambda name: f"/static/{name}"
-    return Jinja2Templates(env=env)
 
 
 def config_reviewer_tokens(config: Config) -> list[str]:
@@ -223,29 +112,10 @@ def _auth_routes(web: WebContext) -> list[BaseRoute]:
     ]
 
 
-def _placeholder(web: WebContext, entry: NavEntry) -> list[BaseRoute]:
-    @guard()
-    async def page(request: Request, session: Session) -> Response:
-        return web.render(request, "placeholder.html", {"entry": entry})
-
-    return [Route(entry.path, page, methods=["GET"])]
-
-
 def page_routes(web: WebContext) -> list[BaseRoute]:
-    """Routes of every page module in NAV (a placeholder for modules not written yet)."""
-    routes: list[BaseRoute] = []
-    for entry in NAV:
-        try:
-            module = importlib.import_module(f"swapsafe.web.pages.{entry.module}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"swapsafe.web.pages.{entry.module}":
-                raise
-            routes += _placeholder(web, entry)
-            continue
-        routes += module.routes(web)
-    for name in EXTRA_PAGES:
-        routes += importlib.import_module(f"swapsafe.web.pages.{name}").routes(web)
-    return routes
+    """Routes of every page in the nav bar, then of the pages outside it."""
+    pages = [entry.routes for entry in NAV] + list(EXTRA_PAGES)
+    return [route for page in pages for route in page(web)]
 
 
 class SecurityHeaders:
@@ -330,6 +200,7 @@ def _web_context(
         auth=auth,
         templates=make_templates(),
         gates=gates,
+        nav=NAV,
     )
 
 

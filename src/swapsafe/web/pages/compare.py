@@ -26,8 +26,8 @@ from swapsafe.evals.datasets import load_cases
 from swapsafe.evals.grid import FILTERS, Grid, eval_grid, page_of, page_with, select
 from swapsafe.review.answerdiff import answer_diff
 from swapsafe.store.records import EvalRun
-from swapsafe.web.app import WebContext
 from swapsafe.web.auth import Session, guard
+from swapsafe.web.context import WebContext
 from swapsafe.web.pages import compare_shadow
 
 RUN_CHOICES = 30  # newest runs offered in the run picker

@@ -22,7 +22,7 @@ from swapsafe.review.service import ReviewService
 from swapsafe.review.stats import pair_verdicts
 from swapsafe.review.verdicts import BOTH_BAD, NEW_BETTER, OLD_BETTER, SAME, effective, judged
 from swapsafe.store.records import ReviewPair
-from swapsafe.web.app import WebContext
+from swapsafe.web.context import WebContext
 from swapsafe.web.pages.review_view import KIND_WORDS
 
 #: verdict -> (old side, new side)

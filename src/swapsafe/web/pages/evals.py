@@ -13,8 +13,8 @@ from starlette.routing import BaseRoute, Route
 from swapsafe.evals.cases import DatasetError
 from swapsafe.evals.export import FORMATS, export_run, find_run
 from swapsafe.store.protocol import Store
-from swapsafe.web.app import WebContext
 from swapsafe.web.auth import Session, guard
+from swapsafe.web.context import WebContext
 
 _TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
 

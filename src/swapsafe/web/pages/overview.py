@@ -26,8 +26,8 @@ from swapsafe.rollout.operations import Rollouts
 from swapsafe.rollout.words import routing_words
 from swapsafe.routing.service import describe
 from swapsafe.store.records import RoutingState, TraceQuery
-from swapsafe.web.app import WebContext
 from swapsafe.web.auth import Session, guard
+from swapsafe.web.context import WebContext
 from swapsafe.web.glance import WorkloadGlance, migrations, workload_glance
 from swapsafe.web.refresh import Computed, Refreshing
 

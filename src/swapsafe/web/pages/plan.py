@@ -25,8 +25,8 @@ from swapsafe.plan.outlook import Outlook, outlook
 from swapsafe.plan.service import PlanService
 from swapsafe.plan.status import ItemState, PlanView
 from swapsafe.store.records import Plan
-from swapsafe.web.app import WebContext
 from swapsafe.web.auth import Session, guard
+from swapsafe.web.context import WebContext
 
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 MAX_NOTE = 2000

@@ -19,8 +19,8 @@ from swapsafe.redteam.report import summary_of
 from swapsafe.redteam.summary import Summary, worst_findings
 from swapsafe.store.protocol import Store
 from swapsafe.store.records import RedteamFinding, RedteamRun
-from swapsafe.web.app import WebContext
 from swapsafe.web.auth import Session, guard
+from swapsafe.web.context import WebContext
 
 RUNS_SHOWN = 50
 WORST_SHOWN = 20

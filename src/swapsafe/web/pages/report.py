@@ -19,8 +19,8 @@ from starlette.routing import BaseRoute, Route
 from swapsafe.report import ReportData, build_report
 from swapsafe.report.html import render_html
 from swapsafe.report.markdown import render_markdown
-from swapsafe.web.app import WebContext, csp_with_style_nonce
 from swapsafe.web.auth import Session, guard
+from swapsafe.web.context import WebContext, csp_with_style_nonce
 from swapsafe.web.refresh import Computed, Refreshing
 
 #: the report's evidence (baselines, gates, bootstrap intervals) is recomputed in the

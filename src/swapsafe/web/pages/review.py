@@ -24,8 +24,8 @@ from swapsafe.review.agreement import KINDS
 from swapsafe.review.progress import ReviewProgress, review_progress
 from swapsafe.review.service import DEFAULT_QUEUE, QueueItem, ReviewService
 from swapsafe.review.verdicts import ACTIONS, JUDGEMENTS, KEYS, LABELS, Effective, effective
-from swapsafe.web.app import WebContext
 from swapsafe.web.auth import Session, guard
+from swapsafe.web.context import WebContext
 from swapsafe.web.pages import review_results
 from swapsafe.web.pages.review_view import KIND_WORDS, pair_view
 

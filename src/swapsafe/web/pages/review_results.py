@@ -30,8 +30,8 @@ from swapsafe.review.stats import (
 from swapsafe.review.verdicts import BOTH_BAD, LABELS, judged
 from swapsafe.stats import Kappa
 from swapsafe.store.records import ReviewPair, TraceRecord
-from swapsafe.web.app import WebContext
 from swapsafe.web.auth import Session, guard
+from swapsafe.web.context import WebContext
 
 PAGE_SIZE = 50
 PREVIEW_CHARS = 180

@@ -22,8 +22,8 @@ from swapsafe.rollout.heartbeat import controller_seen
 from swapsafe.rollout.operations import Rollouts
 from swapsafe.rollout.state import hold_left
 from swapsafe.store.records_rollout import BucketRaw
-from swapsafe.web.app import WebContext
 from swapsafe.web.auth import Session, guard
+from swapsafe.web.context import WebContext
 
 BUCKETS = 12
 ACTIONS = ("start", "promote", "pause", "resume", "rollback", "abort")
