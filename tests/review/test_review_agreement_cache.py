@@ -60,15 +60,16 @@ def test_stored_agreement_equals_judging_in_memory(store: Store) -> None:
     assert counts == {"old": (sum(d.agree for d in expected), sum(d.pairs for d in expected))}
 
 
-def test_each_pair_is_judged_once(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_each_pair_is_judged_once(store: Store) -> None:
     _seed_days(store)
     assert judge_pairs(store, BASE, "support") == 3 * len(REALISTIC)
     assert judge_pairs(store, BASE, "support") == 0  # stored: nothing left to judge
     seed_pairs(store, REALISTIC[:2])
     assert judge_pairs(store, BASE, "support") == 2  # only the new pairs
     # a new rule judges every pair again
-    monkeypatch.setattr(agreement_cache, "RULE", agreement_cache.RULE + 1)
-    assert judge_pairs(store, BASE, "support") == 3 * len(REALISTIC) + 2
+    new_rule = agreement_cache.RULE + 1
+    assert judge_pairs(store, BASE, "support", rule=new_rule) == 3 * len(REALISTIC) + 2
+    assert judge_pairs(store, BASE, "support", rule=new_rule) == 0
 
 
 def test_models_filter_and_unpaired_shadow_calls(store: Store) -> None:

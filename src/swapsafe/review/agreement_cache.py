@@ -25,13 +25,13 @@ RULE = 1
 BATCH = 2000
 
 
-def verdict_row(pair: ShadowPair) -> PairAgreement:
-    """What is stored of one pair's agreement."""
+def verdict_row(pair: ShadowPair, rule: int = RULE) -> PairAgreement:
+    """What is stored of one pair's agreement, judged by version ``rule`` of the rule."""
     a = pair.agreement()
     served = pair.old if pair.old.role == "served" else pair.new
     return PairAgreement(
         pair_id=pair.pair_id,
-        rule=RULE,
+        rule=rule,
         workload=pair.workload,
         day=pair.day.isoformat(),
         served_ts=served.ts,
@@ -52,21 +52,21 @@ def judge_pairs(
     *,
     since: datetime | None = None,
     until: datetime | None = None,
+    rule: int = RULE,
 ) -> int:
     """Judge and store the shadow pairs of ``workload`` (shadow call in ``[since, until)``)
-    that have no stored verdict yet; returns how many were judged. A shadow call whose served
-    call is not recorded (yet) is left for a later read."""
-
+    that have no verdict of version ``rule`` yet; returns how many were judged. A shadow call
+    whose served call is not recorded (yet) is left for a later read."""
     judged = 0
     seen: set[str] = set()
     while True:
-        found = store.unjudged_pairs(workload, RULE, since, until, BATCH)
+        found = store.unjudged_pairs(workload, rule, since, until, BATCH)
         fresh = [pair_id for pair_id, _ in found if pair_id not in seen]
         if not fresh:
             return judged
         seen.update(fresh)
         pairs = pair_up(store.traces_of_pairs(fresh), baselines)
-        store.save_agreements([verdict_row(p) for p in pairs])
+        store.save_agreements([verdict_row(p, rule) for p in pairs])
         judged += len(pairs)
         if len(found) < BATCH:
             return judged
