@@ -100,7 +100,7 @@ def test_openai_evals_by_spec_and_by_registry_name(config: Path, tmp_path: Path)
         "--registry",
         str(reg),
         "--eval",
-        "aime_evaluation",
+        "airports-by-country",
         "--out",
         str(tmp_path / "c.jsonl"),
     )

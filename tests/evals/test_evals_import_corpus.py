@@ -175,68 +175,343 @@ def test_simple_cli_prompts_txt_splits_on_separator_lines() -> None:
 
 # --- OpenAI evals registry --------------------------------------------------------------------
 
+
+def chat(*messages: tuple[str, str]) -> list[dict[str, str]]:
+    return [{"role": role, "content": content} for role, content in messages]
+
+
+TOOLS = (
+    "Available tools:\n- send_email: Send an email to a recipient\n"
+    "- create_calendar_event: Create an event on the user's calendar\n"
+    "- search_contacts: Search the address book by name or email\n"
+)
 TOOL_ROUTING_SYSTEM = (
     "You are an AI agent that selects the most appropriate tool to handle a user request. Given "
     "a list of available tools and a user request, output ONLY the name of the single best tool "
     "to invoke. Output the tool name on a single line with no quotes, no JSON, no explanation, "
     "and no surrounding whitespace."
 )
-# spec -> (case count, first case's messages (as the registry sends them), ideal)
-REGISTRY_IMPORTED: dict[str, tuple[int, list[dict[str, str]], list[str]]] = {
+TOOL_ABSTENTION_SYSTEM = (
+    "You are an AI agent that selects the most appropriate tool to handle a user request. Given "
+    "a list of available tools and a user request, output ONLY the name of the single best tool "
+    "to invoke. If NONE of the available tools can handle the request, output exactly the "
+    "literal string NO_TOOL on a single line. Output the tool name (or NO_TOOL) on a single line "
+    "with no quotes, no JSON, no explanation, and no surrounding whitespace."
+)
+AUDIT = "For each question you must select one of the following answers: 'A', 'B', 'C', 'D'."
+TWENTY_FOUR = (
+    "Generate an arithmetic expression that evaluates to 24.\nYou will be given four numbers "
+    "and must use arithmetic operations (addition, subtraction, multiplication, and division) "
+    "to create an expression that equals 24.\nYou should use each number exactly once.\nStart "
+    "by repeating the numbers you are given, then explain your reasoning, and then show the "
+    "final expression using only parentheses and the standard symbols +, -, *, and / for "
+    "addition, subtraction, multiplication, and division.\nAt the end, repeat just the final "
+    "expression again by itself on a new line."
+)
+CISSP = "\nA. Confidentiality\nB. Integrity\nC. Availability\nD. Authenticity\nAnswer:"
+CISSP_Q = [
+    "Which of the following concepts is focused on protecting the secrecy of data, objects, and "
+    "resources?" + CISSP,
+    "In the context of security, which concept aims to ensure the reliability and correctness "
+    "of data?" + CISSP,
+    "Which aspect of security ensures that authorized subjects have timely and uninterrupted "
+    "access to objects?" + CISSP,
+    "What is the primary goal of nonrepudiation in information security?\nA. Ensuring "
+    "confidentiality\nB. Ensuring integrity\nC. Ensuring availability\nD. Preventing the denial "
+    "of an event's occurrence\nAnswer:",
+]
+# The registry's Match puts the first num_few_shot (4) "sample" messages, as they are (their
+# "name" included), between the sample's messages and its last one.
+CISSP_SHOTS = [
+    message
+    for question, answer in zip(CISSP_Q, "ABCD", strict=True)
+    for message in (
+        {"role": "system", "content": question, "name": "example_user"},
+        {"role": "system", "content": answer, "name": "example_assistant"},
+    )
+]
+CHEMIST = (
+    "You are ChemistGPT, can help user balance chemical equation. For example, if user's input "
+    'is "C6H5COOH + O2 = CO2 + H2O", you will reply the balanced chemical equation: '
+    '"2C6H5COOH + 15O2 = 14CO2 + 6H2O", without explanation. If you can\'t balance the '
+    'equation, just reply "Unknown"'
+)
+AB_BOT = (
+    "You are AB-Bot: A machine that can convert base 10 numbers into a numeral system that is "
+    "base 2 and uses 'a' to represent 0 and 'b' to represent 1. First, write out in a step by "
+    "step manner your reasoning about the conversion to be sure that your conclusion is "
+    "correct. Avoid simply stating the correct answers at the outset. Then print the converted "
+    'number on it\'s own line inside square brackets e.g "[aba]".'
+)
+ADULTERY_STATES = (
+    "Alabama, Arizona, Florida, Idaho, Illinois, Kansas, Michigan, Minnesota, Mississippi, New "
+    "York, North Carolina, Oklahoma, Rhode Island, South Carolina, Virginia, Wisconsin, Georgia"
+)
+# spec (":eval" when it defines several) -> (scorer, case count, the first case's messages as
+# the registry sends them, its ideal answers). Each has real samples (the first lines of the
+# registry's file; tests/data/README.md says where they were read).
+REGISTRY_IMPORTED: dict[str, tuple[str, int, list[dict[str, str]], list[str]]] = {
     "agent-tool-routing.yaml": (
+        "match",
         3,
-        [
-            {"role": "system", "content": TOOL_ROUTING_SYSTEM},
-            {
-                "role": "user",
-                "content": "Available tools:\n- send_email: Send an email to a recipient\n"
-                "- create_calendar_event: Create an event on the user's calendar\n"
-                "- search_contacts: Search the address book by name or email\n"
-                "- list_recent_files: List recently edited files in cloud storage\n\n"
+        chat(
+            ("system", TOOL_ROUTING_SYSTEM),
+            (
+                "user",
+                TOOLS + "- list_recent_files: List recently edited files in cloud storage\n\n"
                 "User request: I need to find Sarah Patel's phone number to call her back "
                 "about the proposal.\n\nWhich tool?",
-            },
-        ],
+            ),
+        ),
         ["search_contacts"],
     ),
-    "agent-tool-abstention.yaml": (3, [], ["NO_TOOL"]),
-    "accounting_audit.yml": (3, [], ["D"]),
+    "agent-tool-abstention.yaml": (
+        "match",
+        3,
+        chat(
+            ("system", TOOL_ABSTENTION_SYSTEM),
+            (
+                "user",
+                TOOLS + "\nUser request: What's the weather in Tokyo today?\n\nWhich tool?",
+            ),
+        ),
+        ["NO_TOOL"],
+    ),
+    "accounting_audit.yml": (
+        "match",
+        3,
+        chat(
+            (
+                "system",
+                "Instructions: You will be presented with an audit question and four options A "
+                "through D. Your task is to select the option that is closest to the correct "
+                f"answer. {AUDIT} Do not explain. Do not include the number in your response.",
+            ),
+            (
+                "user",
+                "Which of the following is typically not included in the inquiry letter sent to "
+                "the client's attorneys? A. An evaluation of the likelihood of an unfavorable "
+                "outcome. B. A disclaimer regarding the likelihood of settlement of pending "
+                "litigation. C. An estimate of the range of potential loss. D. A listing of "
+                f"pending or threatened litigation, claims, or assessments. {AUDIT}",
+            ),
+        ),
+        ["D"],
+    ),
+    "2d_movement.yaml": (
+        "includes",
+        3,
+        chat(
+            (
+                "system",
+                "Please note: In the following EXERCISE, it is important that you only respond "
+                "with a single line in the format (x, y). Imagine you are standing in a 2D "
+                "coordinate grid at (0, 0) where coordinates are represented like (x, y). You "
+                "are currently facing the positive y direction.",
+            ),
+            (
+                "user",
+                "EXERCISE: If you take 5 steps forward, then turn 90 degrees left, then take 2 "
+                "steps forward, then turn 90 degrees left, then take 1 step backward, then turn "
+                "90 degrees left, then take two steps backward, what coordinate are you at?",
+            ),
+        ),
+        ["(-4, 6)"],
+    ),
+    "aime_evaluation.yaml": (
+        "includes",
+        3,
+        chat(
+            (
+                "system",
+                "All answers are integers ranging from 000 to 999, inclusive. Please format "
+                "your answer as a string with three digits.",
+            ),
+            (
+                "user",
+                "Find the sum of all positive two-digit integers that are divisible by each of "
+                "their digits.",
+            ),
+        ),
+        ["630"],
+    ),
+    "ambiguous-sentences.yaml": (
+        "fuzzy-match",
+        3,
+        chat(
+            ("system", "You are a helpful assistant."),
+            (
+                "user",
+                "The city councilmen refused the demonstrators a permit because they feared "
+                "violence.. Who feared violence?",
+            ),
+        ),
+        ["city councilmen"],
+    ),
+    "algebra-word-problems.yaml": (
+        "match",
+        3,
+        chat(
+            (
+                "system",
+                "Answer the following question with a single number and no additional text. "
+                "You are a helpful assistant.",
+            ),
+            (
+                "user",
+                "If it takes 5 machines 5 minutes to make 5 devices, how long would it take 100 "
+                "machines to make 100 devices?",
+            ),
+        ),
+        ["5"],
+    ),
+    "arithmetic-expression.yaml:arithmetic-expression": (
+        "modelgraded",
+        3,
+        chat(("system", TWENTY_FOUR), ("user", "The four numbers are: 1, 2, 3, 4")),
+        ["24"],
+    ),
+    "alternate-numeral-systems.yaml": (
+        "includes",
+        3,
+        chat(("system", AB_BOT), ("user", "0")),
+        ["[a]"],
+    ),
+    "adultery_state_laws.yaml": (
+        "match",
+        3,
+        chat(
+            (
+                "system",
+                "You are an assistant with knowledge of U.S. state laws. Answer the questions "
+                "accurately.",
+            ),
+            (
+                "user",
+                "List the states where adultery is technically illegal. Only provide a list of "
+                "states with no explanation.",
+            ),
+        ),
+        [ADULTERY_STATES],
+    ),
+    "cardinal-directions.yaml": (
+        "match",
+        3,
+        chat(  # the system message comes after the question in this eval, and stays there
+            (
+                "user",
+                "Chloe, Kate, Drew, and Mikey are gathered in a circle. Drew is opposite Chloe "
+                "and Kate sees Chloe to her left. At the center is a bottle which points towards "
+                "Mikey. When Chloe spins the bottle, it rotates two and three-quarters of a full "
+                "circle. Who is the person opposite the direction the bottle is pointing? Please "
+                'respond with only one of the following options: "Chloe", "Mikey", "Drew", '
+                '"Kate"',
+            ),
+            (
+                "system",
+                "Do not provide any information apart from the answer. Do not include "
+                "punctuations in the answer.",
+            ),
+        ),
+        ["Drew"],
+    ),
+    "counterfactual-reasoning.yaml": (
+        "fuzzy-match",
+        3,
+        chat(
+            ("system", "You are a helpful assistant."),
+            ("user", "If food eats human, then what is the bike riding on?"),
+        ),
+        ["human"],
+    ),
+    "body-movement.yaml": (
+        "match",
+        3,
+        chat(
+            (
+                "system",
+                "Answer the question based on the following description of a movement. Assume "
+                "average human body ability.",
+            ),
+            (
+                "user",
+                "\nDescription: A woman is standing on her hands and feet, facing the floor and "
+                "reaching her hips towards the ceiling, she lifts her left leg towards the "
+                "ceiling, then lowers it and puts it in between her hands. She inhales and "
+                "twists her torso pressing her chest against her inner thigh and reaches her arm "
+                "to the ceiling.\nQuestion: Which arm does she reach up?\nAnswer with a single "
+                "word: 'left' or 'right'.",
+            ),
+        ),
+        ["left"],
+    ),
+    "cissp-study-questions.yaml": (
+        "match",
+        3,
+        [
+            {
+                "role": "system",
+                "content": "The following are multiple choice questions (with answers) about "
+                "CISSP certification.",
+            },
+            *CISSP_SHOTS,
+            {"role": "user", "content": CISSP_Q[0]},
+        ],
+        ["A"],
+    ),
+    "balance-chemical-equation.yaml": (
+        "match",
+        3,
+        chat(("system", CHEMIST), ("user", "Fe + Cl2 = FeCl3")),
+        ["2Fe + 3Cl2 = 2FeCl3"],
+    ),
 }
 # spec -> (scorer, the refusal line's tail)
 LFS = "a Git LFS pointer; run git lfs pull to fetch the samples"
 REGISTRY_REFUSED: dict[str, tuple[str | None, str]] = {
     "agent-pre-action-control.yaml": ("match", f"agent-pre-action-control/samples.jsonl: {LFS}"),
-    "aime_evaluation.yaml": ("includes", f"aime_evaluation/samples.jsonl: {LFS}"),
     "abstract2title.yaml": ("modelgraded", f"abstract2title/samples.jsonl: {LFS}"),
     "anagrams.yaml": ("match", f"anagrams/fewshot.jsonl: {LFS}"),
     "animal-size.yaml": ("match", f"animal_size/few_shot.jsonl: {LFS}"),
-    "algebra-word-problems.yaml": ("match", f"algebra_word_problems/samples.jsonl: {LFS}"),
-    "2d_movement.yaml": ("includes", f"2d_movement/samples.jsonl: {LFS}"),
     "airports-by-country.yaml": ("match", f"airports-by-country/samples.jsonl: {LFS}"),
-    "ambiguous-sentences.yaml": ("fuzzy-match", f"ambiguous-sentences/samples.jsonl: {LFS}"),
     "already_said_that.yaml": (
         None,
         "eval already_said_that.reverse-sort-words-eng: unsupported: eval class "
         "evals.elsuite.already_said_that.eval:AlreadySaidThat",
     ),
+    # real samples, graded by the "fact" spec, which has no choice_scores (so no pass / fail)
+    "ab.yaml": (None, "eval ab.dev.v0: unsupported: model-graded spec fact without choice_scores"),
 }
 
 
 def test_the_corpus_holds_at_least_15_registry_evals() -> None:
-    # arithmetic-expression.yaml defines two evals, tested below
-    assert len(REGISTRY_IMPORTED) + len(REGISTRY_REFUSED) + 2 >= 15
+    # arithmetic-expression.yaml defines a second eval (a meta eval), refused below
+    assert len(REGISTRY_IMPORTED) + len(REGISTRY_REFUSED) + 1 >= 15
 
 
-@pytest.mark.parametrize("spec", sorted(REGISTRY_IMPORTED))
-def test_registry_eval_imports_as_the_registry_runs_it(spec: str) -> None:
-    count, first, ideal = REGISTRY_IMPORTED[spec]
-    outcome = import_registry_eval(REG / "evals" / spec)
+def test_at_least_15_registry_evals_import_from_real_samples() -> None:
+    samples = {plan_registry_eval(*_spec(key)).samples for key in REGISTRY_IMPORTED}
+    assert len(samples) >= 15
+    assert not any(p.read_text().startswith("version https://git-lfs") for p in samples)
+
+
+def _spec(key: str) -> tuple[Path, str | None]:
+    spec, _, name = key.partition(":")
+    return REG / "evals" / spec, name or None
+
+
+@pytest.mark.parametrize("key", sorted(REGISTRY_IMPORTED))
+def test_registry_eval_imports_as_the_registry_runs_it(key: str) -> None:
+    kind, count, first, ideal = REGISTRY_IMPORTED[key]
+    spec, name = _spec(key)
+    outcome = import_registry_eval(spec, name=name)
     assert len(outcome.cases) == count
+    assert outcome.skipped == []
     case = outcome.cases[0]
-    if first:
-        assert render_messages(case) == first
+    assert render_messages(case) == first
+    assert render_messages(case, "a workload system prompt") == first  # the eval's own stays
     assert case.ideal == ideal
-    assert [a.type for a in case.assertions] == ["match"]
+    assert [a.type for a in case.assertions] == [kind]
 
 
 @pytest.mark.parametrize("spec", sorted(REGISTRY_REFUSED))
