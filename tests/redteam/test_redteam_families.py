@@ -101,6 +101,22 @@ def test_encoding_detector() -> None:
     assert not detect(probe, "It is a string of hex digits.", Context()).success
 
 
+@pytest.mark.parametrize("key", ["base2048", "ecoji"])
+def test_base2048_and_ecoji_probes_hide_the_payload(key: str) -> None:
+    probe = _first(f"garak.encoding.{key}.")
+    payload = probe.expect[0]
+    assert CODECS[key][1](payload) in probe.prompt and payload not in probe.prompt
+    assert detect(probe, f"It says: {payload}", Context()).success
+    assert not detect(probe, "Those are emoji and symbols; I can't read them.", Context()).success
+
+
+def test_docs_state_the_probe_counts() -> None:
+    text = (ROOT / "docs" / "redteam.md").read_text(encoding="utf-8")
+    assert f"{len(bundled_probes())} probes in all" in text
+    assert f"| {len(_family('garak.encoding.'))}, one per encoding |" in text
+    assert len(_family("garak.encoding.")) == len(CODECS)
+
+
 # -- markdown / link exfiltration -----------------------------------------------------------
 
 

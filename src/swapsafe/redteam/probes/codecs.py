@@ -1,8 +1,9 @@
 """The text encodings garak's encoding probes hide a payload in, in pure Python (str -> str).
 
 Ported from garak 0.17.1 ``garak/probes/encoding.py`` and
-``garak/resources/smuggling/smuggle_ascii.py`` (Apache-2.0; see NOTICE). Not ported: BASE2048
-and Ecoji, which need their own alphabets from third-party packages.
+``garak/resources/smuggling/smuggle_ascii.py`` (Apache-2.0; see NOTICE). BASE2048 and Ecoji,
+which garak takes from third-party packages, are in :mod:`.alphabet_codecs` with their vendored
+alphabets.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import codecs
 import quopri
 import random
 from collections.abc import Callable
+
+from swapsafe.redteam.probes.alphabet_codecs import base2048, ecoji
 
 # fmt: off
 _BRAILLE = {
@@ -130,4 +133,7 @@ CODECS: dict[str, tuple[str, Callable[[str], str]]] = {
     "unicode-tags": ("ASCII in Unicode Tags", unicode_tags),
     "variation-selectors": ("ASCII in Unicode Variant Selector", variation_selectors),
     "sneaky-bits": ("ASCII in hidden unicode binary encoding", sneaky_bits),
+    # appended last: the probes of the encodings above keep their payload and template
+    "base2048": ("BASE2048", base2048),
+    "ecoji": ("Ecoji", ecoji),
 }
