@@ -7,11 +7,12 @@ package is needed:
 - base2048 (``data/base2048.txt``, MIT, from ionite34's base2048 0.1.3): 11 bits a character
   from a table of 2048; the last character carries the leftover bits, from one of 8 tail
   characters when it is 1-3 bits (as ``src/encoder.rs``).
-- Ecoji V2 (``data/ecoji_v2.txt``, Apache-2.0, from keith-turner/ecoji): 10 bits an emoji from
-  1024; 5 bytes become 4 emojis, a shorter end is followed by one padding emoji (for 4 bytes, one
-  of four "last" padding emojis carrying their last 2 bits). garak's ``ecoji`` package writes
-  Ecoji V1 (another emoji set, always 4 emojis a group, wrapped lines); swapsafe writes V2, the
-  current standard, which V2 decoders read as well. No line wrapping.
+- Ecoji V1 (``data/ecoji_v1.txt``, Apache-2.0, from the ``ecoji`` package 0.1.1, a port of
+  keith-turner/ecoji): 10 bits an emoji from 1024; 5 bytes become 4 emojis, and a shorter end is
+  filled to 4 with padding emojis (for 4 bytes, one of four "last" padding emojis carrying their
+  last 2 bits). As ``ecoji.encode(reader, writer)``, which garak calls with its default wrap of
+  76: a newline after every 76 emojis and after a last line that is not empty. Ecoji V2
+  (another emoji set, one padding emoji at most) is not what garak sends, so it is not here.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import functools
 from importlib import resources
 
 _BASE2048_FILE = "base2048.txt"
-_ECOJI_FILE = "ecoji_v2.txt"
+_ECOJI_FILE = "ecoji_v1.txt"
+_ECOJI_WRAP = 76  # ecoji 0.1.1: _DEFAULT_WRAP_COLS
 
 
 def _code_points(name: str, count: int) -> list[str]:
@@ -63,24 +65,32 @@ def encode_base2048(data: bytes) -> str:
     return "".join(out)
 
 
-def encode_ecoji(data: bytes) -> str:
-    """``data`` in Ecoji V2 (as ``ecoji.EncodeV2`` of the Go reference with no wrapping)."""
+def encode_ecoji(data: bytes, wrap: int = _ECOJI_WRAP) -> str:
+    """``data`` in Ecoji V1, as ``ecoji.encode`` (ecoji 0.1.1) writes it: after every group of 4
+    emojis, a newline once ``wrap`` emojis (if ``wrap`` > 0) are on the line; a final newline
+    when the last line is not empty."""
     emojis, fill, last = _ecoji_table()
     out: list[str] = []
+    line = 0
     for start in range(0, len(data), 5):
         chunk = data[start : start + 5]
         b0, b1, b2, b3, b4 = (*chunk, 0, 0, 0, 0)[:5]
-        out.append(emojis[b0 << 2 | b1 >> 6])
+        group = [emojis[b0 << 2 | b1 >> 6]]
         if len(chunk) > 1:
-            out.append(emojis[(b1 & 0x3F) << 4 | b2 >> 4])
+            group.append(emojis[(b1 & 0x3F) << 4 | b2 >> 4])
         if len(chunk) > 2:
-            out.append(emojis[(b2 & 0x0F) << 6 | b3 >> 2])
+            group.append(emojis[(b2 & 0x0F) << 6 | b3 >> 2])
         if len(chunk) == 5:
-            out.append(emojis[(b3 & 0x03) << 8 | b4])
+            group.append(emojis[(b3 & 0x03) << 8 | b4])
         elif len(chunk) == 4:
-            out.append(last[b3 & 0x03])
-        else:
-            out.append(fill)
+            group.append(last[b3 & 0x03])
+        out.append("".join(group).ljust(4, fill))
+        line += 4
+        if wrap > 0 and line >= wrap:
+            out.append("\n")
+            line = 0
+    if line:
+        out.append("\n")
     return "".join(out)
 
 
