@@ -7,8 +7,12 @@ from pathlib import Path
 import pytest
 
 from swapsafe.evals.cases import DatasetError
-from swapsafe.evals.datasets import render_messages
+from swapsafe.evals.datasets import build_request, render_messages
 from swapsafe.evals.importers import import_openai_evals, import_promptfoo
+from swapsafe.evals.importers.openai_registry import import_registry_eval
+from swapsafe.evals.importers.outcome import Unsupported
+from swapsafe.exceptions import TranslationError
+from swapsafe.wire.translate import encode_request, parse_request
 
 PROMPTFOO = """\
 description: Support triage
@@ -186,6 +190,45 @@ def test_openai_evals_samples(tmp_path: Path) -> None:
         render_messages(cases[0], "workload prompt")[0]["content"]
         == "Answer with the capital only."
     )
+
+
+def test_openai_evals_text_input_is_one_system_message_as_the_registry_sends_it(
+    tmp_path: Path,
+) -> None:
+    # openai/evals: a text prompt reaches a chat model as [{"role": "system", ...}]
+    # (evals/prompt/base.py, ChatCompletionPrompt._render_text_as_chat_prompt)
+    path = tmp_path / "capitals.jsonl"
+    path.write_text(OPENAI_EVALS)
+    case = import_openai_evals(path, "includes")[2]
+    sent = [{"role": "system", "content": "Largest planet?"}]
+    assert case.input == sent
+    assert render_messages(case, "workload prompt") == sent  # the workload's prompt is not added
+    body = build_request(case, model="m", system_prompt="workload prompt")
+    assert body["messages"] == sent
+    canonical = parse_request("openai", body)
+    assert encode_request("openai", canonical)["messages"] == sent
+    assert encode_request("responses", canonical)["input"] == [{"type": "message", **sent[0]}]
+    with pytest.raises(TranslationError) as info:  # Anthropic needs a user turn: refused
+        encode_request("anthropic", canonical)
+    assert info.value.param == "messages" and "only system messages" in str(info.value)
+
+
+def test_openai_evals_few_shot_with_a_text_input_is_refused(tmp_path: Path) -> None:
+    # the registry's Match asserts is_chat_prompt(sample["input"]) before adding few-shot
+    (tmp_path / "evals").mkdir()
+    (tmp_path / "data/x").mkdir(parents=True)
+    spec = tmp_path / "evals/x.yaml"
+    spec.write_text(
+        "x: {id: x.dev.v0}\n"
+        "x.dev.v0: {class: evals.elsuite.basic.match:Match, args: {samples_jsonl: "
+        "x/samples.jsonl, num_few_shot: 1, few_shot_jsonl: x/few.jsonl}}\n"
+    )
+    (tmp_path / "data/x/samples.jsonl").write_text('{"input": "Q?", "ideal": "A"}\n')
+    (tmp_path / "data/x/few.jsonl").write_text(
+        '{"sample": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}\n'
+    )
+    with pytest.raises(Unsupported, match="few-shot with a text input"):
+        import_registry_eval(spec)
 
 
 @pytest.mark.parametrize(

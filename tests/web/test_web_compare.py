@@ -11,11 +11,13 @@ from tests.web.grid_helpers import seed_eval_run
 from tests.web.web_helpers import REALISTIC, REVIEWER_TOKEN, seed_pairs, web_login
 
 from swapsafe.config import Config
+from swapsafe.evals.cases import Case
 from swapsafe.evals.compare import summarize
 from swapsafe.plan.service import PlanService
 from swapsafe.review.service import ReviewService
 from swapsafe.store.protocol import Store
 from swapsafe.web.app import create_web_app
+from swapsafe.web.pages.compare import case_text
 
 LEAKS = re.compile(r"\bNone\b|\bnull\b|rolled_back|old_better|new_better|both_bad|\{&#34;")
 
@@ -172,3 +174,11 @@ def test_an_edited_golden_file_shows_at_once(web_config: Config, web_store: Stor
     os.utime(golden, (1_900_000_000, 1_900_000_000))  # a new version, whatever the clock
     html = c.get("/compare").text
     assert "Where did my parcel go?" in html and "Question number 0" not in html
+
+
+def test_case_text_is_the_last_user_message_or_a_system_only_case_s_message() -> None:
+    chat = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi?"}]
+    assert case_text(Case(id="a", input=chat)) == "Hi?"
+    # an OpenAI evals text sample is imported as one system message, as the registry sends it
+    assert case_text(Case(id="b", input=[{"role": "system", "content": "2+2?"}])) == "2+2?"
+    assert case_text(Case(id="c", input="plain")) == "plain"

@@ -308,6 +308,8 @@ def test_text_response_format_is_plain() -> None:
             },
             "tools",
         ),
+        # system-only (OpenAI answers it; Anthropic needs a user turn): refused, not invented
+        ({"messages": [{"role": "system", "content": "Largest planet?"}]}, "messages"),
         (
             {
                 "response_format": {

@@ -180,6 +180,15 @@ def test_round_trip_through_anthropic_and_chat(body: dict[str, Any]) -> None:
     assert canon(wr.parse_request(again)) == canon(req)
 
 
+def test_system_only_request_keeps_its_system_message_in_input() -> None:
+    # an empty `input` is refused by the Responses API even with instructions
+    req = wo.parse_request({"model": "m", "messages": [{"role": "system", "content": "Hi?"}]})
+    body = wr.encode_request(req)
+    assert body["input"] == [{"type": "message", "role": "system", "content": "Hi?"}]
+    assert "instructions" not in body
+    assert canon(wr.parse_request(body)) == canon(req)
+
+
 def test_string_input_instructions_and_format() -> None:
     schema = {"type": "object", "properties": {"a": {"type": "integer"}}}
     req = wr.parse_request(

@@ -4,7 +4,8 @@ Encoding produces what Anthropic accepts: a top-level ``system`` (system message
 ``messages``), ``tool_choice`` objects, ``max_tokens`` always set (``default_max_tokens`` when the
 request has none), tool results as ``tool_result`` blocks at the front of the user message that
 follows the assistant ``tool_use``, consecutive same-role turns merged. A temperature above 1 is
-refused, never clamped.
+refused, never clamped, and so is a request of system messages only (OpenAI answers one, e.g. an
+OpenAI evals text sample; Anthropic needs a user turn, and inventing one would change it).
 
 Structured output (JSON mode / ``json_schema``) is sent as a forced tool named ``json_output``
 whose input schema is the requested schema, and its tool call comes back as JSON text with finish
@@ -339,10 +340,18 @@ def encode_request(
             "send a temperature between 0 and 1",
             param="temperature",
         )
+    messages = _encode_messages(req.messages)
+    if not messages:
+        raise TranslationError(
+            "the request has only system messages and Anthropic needs at least one user message "
+            "(an OpenAI model accepts a system-only chat); add a user message or route this "
+            "workload to an OpenAI model",
+            param="messages",
+        )
     body: dict[str, Any] = {
         "model": req.model,
         "max_tokens": req.max_tokens if req.max_tokens is not None else default_max_tokens,
-        "messages": _encode_messages(req.messages),
+        "messages": messages,
     }
     if len(req.system) == 1:
         body["system"] = req.system[0]

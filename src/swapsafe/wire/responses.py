@@ -26,7 +26,9 @@ Dropped hints (they change cost, not meaning): ``prompt_cache_key``, ``prompt_ca
 ``prompt_cache_options``, ``stream_options`` (``include_obfuscation``), image ``detail``.
 
 Encoding a canonical request *for* a Responses-only upstream refuses ``stop`` sequences (the
-Responses API has none) and sets ``store: false`` (the client asked for no stored state).
+Responses API has none) and sets ``store: false`` (the client asked for no stored state); a
+request of system messages only sends them as ``input`` system messages (an empty ``input`` is
+refused by the API even with ``instructions``).
 
 Responses. A canonical answer becomes a ``response`` object with a ``message`` item holding one
 ``output_text`` part and a ``function_call`` item per tool call; ``length`` and
@@ -355,12 +357,15 @@ def encode_request(req: ChatRequest) -> dict[str, Any]:
     if req.stop:
         raise _refuse("stop", "(the Responses API has no stop sequences)")
     items: list[dict[str, Any]] = []
-    if len(req.system) > 1:
+    # several system texts, or system texts alone (the Responses API refuses an empty `input`,
+    # instructions or not), go in `input` as system messages
+    in_input = len(req.system) > 1 or not req.messages
+    if in_input:
         items = [{"type": "message", "role": "system", "content": s} for s in req.system]
     for i, m in enumerate(req.messages):
         items.extend(_encode_message(m, i))
     body: dict[str, Any] = {"model": req.model, "input": items, "store": False}
-    if len(req.system) == 1:
+    if len(req.system) == 1 and not in_input:
         body["instructions"] = req.system[0]
     if req.tools:
         body["tools"] = [_encode_tool(t) for t in req.tools]

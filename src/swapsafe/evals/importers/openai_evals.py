@@ -1,6 +1,7 @@
 """Import an OpenAI evals registry samples file (JSONL) into swapsafe cases.
 
-Each line is ``{"input": [chat messages] | "text", "ideal": "answer" | ["a", "b"]}``. The eval
+Each line is ``{"input": [chat messages] | "text", "ideal": "answer" | ["a", "b"]}``; a text
+input is sent as one system message, as the registry sends it to chat models. The eval
 class decides the scoring (an eval's YAML spec is read by :mod:`openai_registry`), with the
 semantics of the OpenAI evals basic evals:
 
@@ -25,9 +26,18 @@ EVAL_CLASSES = ("match", "includes", "fuzzy-match")
 _ALLOWED = {"input", "ideal", "id", "metadata"}
 
 
-def _messages(value: Any, where: str) -> str | list[dict[str, Any]]:
+def _messages(value: Any, where: str) -> list[dict[str, Any]]:
+    """The chat messages a sample's ``input`` is sent as to a chat model.
+
+    A text input becomes one *system* message, as the registry sends it: its chat completion
+    functions wrap a text prompt in ``ChatCompletionPrompt``, whose ``to_formatted_prompt`` returns
+    ``text_prompt_to_chat_prompt(prompt)`` with ``role="system"`` (openai/evals
+    ``evals/prompt/base.py`` lines 59-63 and 112-122, ``evals/completion_fns/openai.py`` line 162,
+    in evals 3.0.1.post1). With a system message in the case, the workload's system prompt is not
+    added, so the model sees exactly that one message.
+    """
     if isinstance(value, str) and value.strip():
-        return value
+        return [{"role": "system", "content": value}]
     if isinstance(value, list) and value:
         for i, m in enumerate(value, start=1):
             if (
@@ -96,7 +106,7 @@ def sample_case(
         raise DatasetError(f'{where}: "input" is missing')
     messages = _messages(record["input"], where)
     if shots:
-        if not isinstance(messages, list):
+        if isinstance(record["input"], str):
             raise Unsupported(where, "few-shot with a text input (the registry needs chat)")
         messages = [*messages[:-1], *shots, *messages[-1:]]
     extra = sorted(set(record) - _ALLOWED)

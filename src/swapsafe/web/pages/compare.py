@@ -88,17 +88,18 @@ def grid_query(request: Request, workloads: Any) -> GridQuery:
 
 
 def case_text(case: Case) -> str:
-    """What a case asks: its input text, or its last user message."""
+    """What a case asks: its input text, its last user message, or (a system-only case, as
+    OpenAI evals text samples are imported) its last message."""
     if isinstance(case.input, str):
         return case.input
-    for message in reversed(case.input):
-        if message.get("role") == "user":
-            content = message.get("content")
-            if isinstance(content, str):
-                return content
-            parts = content if isinstance(content, list) else []
-            return " ".join(str(p.get("text", "")) for p in parts if isinstance(p, dict))
-    return ""
+    asked = [m for m in case.input if m.get("role") == "user"] or case.input
+    if not asked:
+        return ""
+    content = asked[-1].get("content")
+    if isinstance(content, str):
+        return content
+    parts = content if isinstance(content, list) else []
+    return " ".join(str(p.get("text", "")) for p in parts if isinstance(p, dict))
 
 
 class GridSource:
