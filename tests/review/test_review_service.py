@@ -11,6 +11,7 @@ import orjson
 import pytest
 from tests.web.web_helpers import REALISTIC, XSS_SCRIPT, PairSpec, make_config, seed_pairs, xss_spec
 
+from swapsafe.gates.evidence import review_counts
 from swapsafe.review.export import export_rows, render
 from swapsafe.review.golden import add_to_golden
 from swapsafe.review.service import ReviewError, ReviewService
@@ -126,3 +127,21 @@ def test_golden_refuses_both_bad_and_workloads_without_golden(service: ReviewSer
         add_to_golden(service, a, actor="alice")
     with pytest.raises(ReviewError, match="no golden file"):
         add_to_golden(service, b, actor="alice")
+
+
+def test_verdicts_on_an_earlier_candidates_pairs_never_judge_the_next_one(
+    service: ReviewService,
+) -> None:
+    """The workload's candidate changes (new -> other): the queue keeps the old verdicts, but
+    neither sampling nor the review gate's counts use pairs the earlier candidate answered."""
+    seed_pairs(service.store, REALISTIC)
+    for row in service.sample(["support"], 3, seed=1):
+        assert (row.disagreement or {})["new_model"] == "new"
+        service.record(row.pair_id, "ana", "old_better")
+    assert review_counts(service.store, "support", "new") == {"old_better": 3}
+    wl = service.config.workloads["support"].model_copy(update={"candidate": "other"})
+    moved = service.config.model_copy(
+        update={"workloads": {**service.config.workloads, "support": wl}}
+    )
+    assert review_counts(service.store, "support", "other") == {}
+    assert ReviewService(service.store, moved).sample(["support"], 10, seed=1) == []

@@ -123,11 +123,20 @@ def redteam_rates(
     return None, None
 
 
-def review_counts(store: Store, workload: str) -> dict[str, int]:
-    """Verdict counts over the workload's sampled pairs: each reviewer's latest verdict per pair."""
+def review_counts(store: Store, workload: str, new_model: str | None = None) -> dict[str, int]:
+    """Verdict counts over the workload's sampled pairs: each reviewer's latest verdict per pair.
+
+    With ``new_model``, only pairs that model answered count: verdicts on an earlier candidate's
+    answers say nothing about this one (pairs sampled before the queue recorded the model, with
+    no ``new_model``, still count)."""
     pairs = store.list_review_pairs(workload=workload, limit=1_000_000)
-    # a pair sampled while one side had errored (older queues) is no quality verdict
-    pair_ids = {p.pair_id for p in pairs if "error" not in (p.disagreement or {}).get("types", [])}
+    pair_ids = {
+        p.pair_id
+        for p in pairs
+        # a pair sampled while one side had errored (older queues) is no quality verdict
+        if "error" not in (p.disagreement or {}).get("types", [])
+        and (new_model is None or (p.disagreement or {}).get("new_model", new_model) == new_model)
+    }
     if not pair_ids:
         return {}
     latest: dict[tuple[str, str], str] = {}
@@ -183,7 +192,7 @@ def collect(
     ev = Evidence(window=f" in the last {GATE_WINDOW.days} days")
     ev.golden = golden_pairs(config, store, workload, now)
     ev.redteam_run_id, ev.redteam = redteam_rates(store, workload, old, new)
-    ev.review = review_counts(store, workload)
+    ev.review = review_counts(store, workload, new)
 
     q = store
     pairs = q.shadow_pairs(workload=workload, new_model=new, old_model=old, since=since, until=now)

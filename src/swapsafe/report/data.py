@@ -136,7 +136,7 @@ def workload_report(config: Config, store: Store, name: str, now: datetime) -> W
             "latency_ms", workload=name, model=model, since=since, until=now,
             limit=LATENCY_SAMPLES,
         )  # fmt: skip
-    rep.review = review_counts(store, name)
+    rep.review = review_counts(store, name, wl.candidate)
     found = store.compatibility(since=since, until=now)
     rep.compat = [found[k] for k in sorted(found) if k[0] == name and k[1] in models]
     rep.variants = {m: v for m in models if (v := wl.prompt_variant(m)) is not None}

@@ -27,6 +27,7 @@ class Candidate:
     disagreements: tuple[str, ...] = ()
     has_bodies: bool = True
     errored: bool = False  # a side's call failed: never a review sample
+    new_model: str = ""  # the candidate model that answered
 
     @property
     def disagrees(self) -> bool:

@@ -128,6 +128,7 @@ class ReviewService:
             raise ReviewError("--disagreement-share must be between 0 and 1")
         existing_ids = {p.pair_id for p in self.queue(queue)}
         candidates, agreements, existing_requests = self._candidates(names, existing_ids, since)
+        models = {c.pair_id: c.new_model for c in candidates}
         chosen = sample(
             candidates,
             n,
@@ -143,7 +144,7 @@ class ReviewService:
                 pair_id=c.pair_id,
                 queue=queue,
                 sampled_at=now + timedelta(microseconds=i),  # keeps the chosen order
-                disagreement=agreements[c.pair_id].as_dict(),
+                disagreement={**agreements[c.pair_id].as_dict(), "new_model": models[c.pair_id]},
             )
             for i, c in enumerate(chosen)
         ]
@@ -158,7 +159,10 @@ class ReviewService:
         agreements: dict[str, Agreement] = {}
         existing_requests: set[str] = set()
         for name in names:
+            candidate = self.config.workloads[name].candidate
             for pair in self.load_pairs(name, since=since):
+                if pair.new.model != candidate:  # another candidate's pairs judge nothing now
+                    continue
                 if pair.pair_id in existing_ids:
                     existing_requests.add(pair.request_key)
                     continue
@@ -173,6 +177,7 @@ class ReviewService:
                         disagreements=agreement.disagreements,
                         has_bodies=pair.has_bodies,
                         errored=pair.old.status != "ok" or pair.new.status != "ok",
+                        new_model=pair.new.model,
                     )
                 )
         return candidates, agreements, existing_requests
