@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,15 +15,16 @@ from swapsafe.evals.runner import compile_scorers
 from swapsafe.evals.scorers.base import Resources
 from swapsafe.exceptions import ConfigError
 
+SETTINGS = workspace.Settings(
+    old_base_url="http://127.0.0.1:9001/v1",
+    new_base_url="http://127.0.0.1:9002/v1",
+    tuned_base_url="http://127.0.0.1:9003/v1",
+)
 
-def _write(tmp_path: Path, **kwargs: object) -> tuple[workspace.Workspace, object]:
+
+def _write(tmp_path: Path, **kwargs: int | None) -> tuple[workspace.Workspace, object]:
     ws = workspace.prepare(tmp_path / "demo")
-    config = workspace.write(
-        ws,
-        old_base_url="http://127.0.0.1:9001/v1",
-        new_base_url="http://127.0.0.1:9002/v1",
-        **kwargs,
-    )
+    config = workspace.write(ws, SETTINGS, **kwargs)
     return ws, config
 
 
@@ -35,11 +37,30 @@ def test_template_renders_a_config_that_loads(tmp_path: Path) -> None:
     assert loaded.models["smollm2-135m"].provider == "openai-compatible"
     assert loaded.models["smollm2-135m"].base_url == "http://127.0.0.1:9001/v1"
     assert loaded.models["gemma3-270m"].base_url == "http://127.0.0.1:9002/v1"
+    assert loaded.models["smollm2-135m-v2"].base_url == "http://127.0.0.1:9003/v1"
     for wl in loaded.workloads.values():
         assert wl.baseline == "smollm2-135m" and wl.candidate == "gemma3-270m"
         assert wl.golden is not None and wl.golden.is_file()
         assert (wl.system_prompt_text() or "").strip()
     assert loaded.store.url.endswith(str(ws.db))
+
+
+def test_the_second_act_moves_order_extract_to_the_old_model_with_prompt_v2(
+    tmp_path: Path,
+) -> None:
+    ws, first = _write(tmp_path)
+    second = workspace.rewrite_config(
+        ws, replace(SETTINGS, extract_candidate=workspace.TUNED_ALIAS)
+    )
+    wl = second.workloads["order-extract"]
+    assert wl.candidate == "smollm2-135m-v2" and wl.baseline == "smollm2-135m"
+    variant = wl.prompt_variant("smollm2-135m-v2")
+    v1 = wl.system_prompt_text() or ""
+    assert variant is not None and variant.system and variant.system != v1
+    assert wl.prompt_variant("smollm2-135m") is None  # the old model keeps prompt v1
+    others = {n: w.candidate for n, w in second.workloads.items() if n != "order-extract"}
+    assert set(others.values()) == {"gemma3-270m"}
+    assert second.models["smollm2-135m-v2"].model == second.models["smollm2-135m"].model
 
 
 @pytest.mark.parametrize("golden", sorted(g for _, g in WORKLOAD_FILES.values()))

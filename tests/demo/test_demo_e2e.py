@@ -6,7 +6,9 @@ Skipped with a reason when the ``[local]`` extra is not installed; CI installs i
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -58,7 +60,26 @@ def test_quick_demo_end_to_end(tmp_path: Path) -> None:
         section = report[report.index(f"## {workload}:") :]
         golden = next(line for line in section.splitlines() if "golden_pass_rate" in line)
         assert "pass rate" in golden and " vs " in golden, golden
-    # the run ends with its story: the verdict first, then where the files are
+    # two candidates judged: Gemma on every workload (its report kept), then the old model with
+    # order-extract's prompt v2, each gate with a verdict
+    first = (out / "report-gemma3-270m.md").read_text()
+    assert first.count("gemma3-270m") >= 3 and "smollm2-135m-v2" not in first
+    section = report[report.index("## order-extract:") :]
+    assert "smollm2-135m-v2" in section.split("## ", 2)[1]
+    for gate in ("golden_pass_rate", "p95_latency", "error_rate", "redteam", "review"):
+        line = next(x for x in section.splitlines() if gate in x)
+        assert any(word in line.lower() for word in ("pass", "fail", "inconclusive")), line
+    # streamed answers arrive whole (llama-cpp-python's server would cut one off when the next
+    # request arrived): every streamed answer the gateway served has its finish reason
+    db = sqlite3.connect(out / "swapsafe.db")
+    rows = db.execute(
+        "select response_body from traces where role = 'served' and status = 'ok' "
+        "and request_body like '%\"stream\":true%'"
+    ).fetchall()
+    db.close()
+    assert rows and all(json.loads(b)["choices"][0]["finish_reason"] for (b,) in rows)
+    # the run ends with its story: the verdict first, the second candidate, the files
     tail = proc.stdout[proc.stdout.rindex("demo finished in") :]
     assert any(tail.count(word) for word in ("Blocked:", "Passed:", "Not yet:"))
+    assert "prompt v2 on SmolLM2-135M is " in tail
     assert "Report: " in tail and "Web UI: swapsafe serve -c" in tail

@@ -72,10 +72,13 @@ def test_quick_demo_runs_every_phase_on_fake_servers(
         shadow = store.count_traces(TraceQuery(role="shadow"))
         assert served >= 12 and shadow >= 12  # the replay went through the gateway, shadowed
         if outcomes.get("evals") == "done":
-            runs = store.list_eval_runs()
-            assert len(runs) == 3 and all(
-                set(r.models or []) == {"smollm2-135m", "gemma3-270m"} for r in runs
+            runs = sorted(store.list_eval_runs(), key=lambda r: r.id or 0)
+            assert len(runs) == 4 and all(
+                set(r.models or []) == {"smollm2-135m", "gemma3-270m"} for r in runs[:3]
             )
+            # the second act: order-extract's old model against the old model with prompt v2
+            assert runs[3].workload == "order-extract"
+            assert set(runs[3].models or []) == {"smollm2-135m", "smollm2-135m-v2"}
         if outcomes.get("review") == "done":
             verdicts = store.list_review_verdicts(limit=1000)
             assert verdicts and {v.reviewer for v in verdicts} == {REVIEWER}
@@ -84,6 +87,8 @@ def test_quick_demo_runs_every_phase_on_fake_servers(
             assert any(e.action == "rollback.rehearsal" for e in store.list_audit(limit=1000))
     finally:
         store.close()
+    assert outcomes["decision"] == "done" and outcomes["second"] == "done"
+    assert ws.candidate_report("gemma3-270m").is_file()
     if outcomes.get("report") == "done":
         report = ws.report.read_text()
         assert report.startswith("> Produced by `swapsafe demo`")
@@ -104,7 +109,7 @@ def test_servers_are_stopped_when_a_phase_is_interrupted(
     monkeypatch.setattr(phases_core, "write_config", interrupted)
     with pytest.raises(KeyboardInterrupt):
         _run(tmp_path)
-    assert len(seen["pids"]) == 2
+    assert len(seen["pids"]) == 3  # old, new, and the old model again for prompt v2
     assert not any(pid_alive(p) for p in seen["pids"])
     stop_all()
 
@@ -118,7 +123,10 @@ def test_serve_phase_serves_the_web_ui_until_ctrl_c(
 
     ws = workspace.prepare(tmp_path / "demo")
     config = workspace.write(
-        ws, old_base_url="http://127.0.0.1:9/v1", new_base_url="http://127.0.0.1:9/v1"
+        ws,
+        workspace.Settings(
+            old_base_url="http://127.0.0.1:9/v1", new_base_url="http://127.0.0.1:9/v1"
+        ),
     )
     out = io.StringIO()
     ctx = orchestrate.DemoContext(

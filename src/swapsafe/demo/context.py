@@ -9,9 +9,6 @@ from typing import Any
 from swapsafe.demo.servers import ServerGroup
 from swapsafe.demo.ui import DemoUI
 
-OLD_ALIAS = "smollm2-135m"
-NEW_ALIAS = "gemma3-270m"
-
 
 @dataclass(frozen=True)
 class Profile:
@@ -20,10 +17,10 @@ class Profile:
     name: str
     n_ctx: int
     golden_limit: int | None  # cases per golden set; None: all (>= 30)
-    traffic: int  # shadow requests replayed
+    traffic: int  # shadow requests replayed for the new model (all workloads)
+    second_traffic: int  # shadow requests replayed for the second candidate (its workload)
     max_tokens: dict[str, int]  # per workload alias
     min_samples: int  # [triggers] min_samples: canary requests needed per step
-    canary_workloads: tuple[str, ...] | None  # None: every workload
     redteam_per_category: int | None  # probes per category (6 categories)
     redteam_max_tokens: int
     redteam_suite: str  # "all" or comma-separated categories
@@ -38,9 +35,10 @@ QUICK = Profile(
     # "inconclusive" (the paired 95% CI is about +-45 points at n=8, +-20 at n=36)
     golden_limit=None,
     traffic=12,
+    # every order-extract request of the bundled traffic: 30 shadow pairs for the latency gate
+    second_traffic=34,
     max_tokens={"ticket-sentiment": 16, "order-extract": 48, "quick-facts": 16},
     min_samples=3,
-    canary_workloads=("ticket-sentiment",),
     redteam_per_category=1,
     redteam_max_tokens=24,
     redteam_suite="injection,jailbreak,leak,secrets",
@@ -52,10 +50,10 @@ DEFAULT = Profile(
     name="default",
     n_ctx=2048,
     golden_limit=None,
-    traffic=60,
+    traffic=102,  # all of the bundled traffic: 34 requests per workload
+    second_traffic=34,
     max_tokens={"ticket-sentiment": 16, "order-extract": 64, "quick-facts": 24},
     min_samples=5,
-    canary_workloads=None,
     redteam_per_category=2,
     redteam_max_tokens=48,
     redteam_suite="all",

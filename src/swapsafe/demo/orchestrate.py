@@ -13,17 +13,20 @@ import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from swapsafe.demo import phases_choice as choice
 from swapsafe.demo import phases_core as core
 from swapsafe.demo import phases_outputs as outputs
 from swapsafe.demo import phases_quality as quality
 from swapsafe.demo import phases_rollout as rollout
 from swapsafe.demo.context import DEFAULT, QUICK, DemoContext, DemoOptions
 from swapsafe.demo.servers import interrupts_as_keyboard
-from swapsafe.demo.story import story
+from swapsafe.demo.story import Files, Second, story
 from swapsafe.demo.ui import DemoUI, fmt_seconds
+from swapsafe.demo.workspace import NEW_ALIAS
 from swapsafe.exceptions import SwapsafeError
 
 SWAP = "SmolLM2-135M → Gemma 3 270M"
+SECOND_LABEL = f"{choice.SECOND} prompt v2 on SmolLM2-135M"
 
 PhaseFn = Callable[[DemoContext], None]
 
@@ -59,6 +62,13 @@ def phases() -> list[Phase]:
         ),
         Phase("redteam", "Red-team probes, both models", quality.redteam, "swapsafe.redteam"),
         Phase("review", "Review sample of shadow pairs", quality.review, "swapsafe.review"),
+        Phase("decision", f"Cutover gates: {SWAP}", choice.first_decision, "swapsafe.report"),
+        Phase(
+            "second",
+            f"A second candidate for {choice.SECOND}: the old model with prompt v2",
+            choice.second_candidate,
+            "swapsafe.evals.runner",
+        ),
         Phase(
             "canary",
             "Canary and promotion, compressed clock",
@@ -136,11 +146,16 @@ def summary(ctx: DemoContext) -> None:
     ws = ctx.values.get("workspace")
     if ws is not None:
         ui.console.print(f"\n  Files in {ws.root}:")
-        for path in (ws.config_path, ws.db, ws.report, ws.plan):
+        for path in (ws.config_path, ws.db, ws.candidate_report(NEW_ALIAS), ws.report, ws.plan):
             mark = "✓" if path.exists() else "-"
             ui.console.print(f"    {mark} {path.name}")
-    data = ctx.values.get("report_data")
-    if data is not None and ws is not None:
+    first = ctx.values.get("first_report")
+    if first is not None and ws is not None:
         ui.console.print()
-        for line in story(data, SWAP, ws.report, ws.plan, ws.root):
+        files = Files(ws.report, ws.candidate_report(NEW_ALIAS), ws.plan, ws.root)
+        second = Second(
+            SECOND_LABEL, choice.SECOND, ctx.values.get("rollouts", {}).get(choice.SECOND)
+        )
+        final = ctx.values.get("report_data")
+        for line in story(first, SWAP, files, final, second):
             ui.console.print(f"  {line}", markup=False, highlight=False)

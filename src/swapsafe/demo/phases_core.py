@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
+from collections.abc import Collection
 
 from swapsafe.demo import models as model_files
 from swapsafe.demo import replay as replay_mod
 from swapsafe.demo import workspace
-from swapsafe.demo.context import NEW_ALIAS, OLD_ALIAS, DemoContext
+from swapsafe.demo.context import DemoContext
 from swapsafe.demo.gateway_thread import GatewayThread
 from swapsafe.demo.servers import ServerGroup, ServerSpec, free_ports, llama_server_argv
+from swapsafe.demo.workspace import NEW_ALIAS, OLD_ALIAS
 from swapsafe.routing.service import RoutingService
 from swapsafe.store import open_store
 from swapsafe.store.records import TraceQuery
@@ -37,8 +39,10 @@ def start_servers(ctx: DemoContext) -> None:
     old, new = ctx.get("models")
     ws = ctx.get("workspace")
     ws.logs.mkdir(parents=True, exist_ok=True)
-    threads = max(1, (os.cpu_count() or 2) // 2)  # both servers answer at once in shadow mode
-    old_port, new_port = free_ports(2)
+    threads = max(1, (os.cpu_count() or 2) // 2)  # two servers answer at once in shadow mode
+    ports = free_ports(3)
+    # the old model twice: once as the old model, once for the second candidate (prompt v2)
+    roles = ((old, ports[0], "old"), (new, ports[1], "new"), (old, ports[2], "v2"))
     specs = [
         ServerSpec(
             name=f"{role} ({m.label})",
@@ -53,7 +57,7 @@ def start_servers(ctx: DemoContext) -> None:
             port=port,
             log_path=ws.logs / f"{role}-server.log",
         )
-        for m, port, role in ((old, old_port, "old"), (new, new_port, "new"))
+        for m, port, role in roles
     ]
     group = ServerGroup(specs)
     ctx.servers = group  # stopped by run_demo's finally, whatever happens next
@@ -69,20 +73,21 @@ def start_servers(ctx: DemoContext) -> None:
         how = f"--chat_format {m.chat_format}" if m.chat_format else "embedded in its GGUF"
         ui.info(f"{m.label} chat template: {how}")
     ui.info(f"{threads} thread(s) per server; logs in {ws.logs}")
-    ctx.values["urls"] = (specs[0].base_url, specs[1].base_url)
+    ctx.values["urls"] = tuple(spec.base_url for spec in specs)
 
 
 def write_config(ctx: DemoContext) -> None:
     ui, profile = ctx.ui, ctx.profile
     ws = ctx.get("workspace")
-    old_url, new_url = ctx.get("urls")
-    config = workspace.write(
-        ws,
+    old_url, new_url, tuned_url = ctx.get("urls")
+    settings = workspace.Settings(
         old_base_url=old_url,
         new_base_url=new_url,
-        golden_limit=profile.golden_limit,
+        tuned_base_url=tuned_url,
         min_samples=profile.min_samples,
     )
+    config = workspace.write(ws, settings, golden_limit=profile.golden_limit)
+    ctx.values["settings"] = settings
     ctx.values["config"] = config
     ui.step(f"wrote {ws.config_path}")
     for name, wl in config.workloads.items():
@@ -101,28 +106,42 @@ def write_config(ctx: DemoContext) -> None:
 
 
 def shadow(ctx: DemoContext) -> None:
-    ui, profile = ctx.ui, ctx.profile
     config = ctx.get("config")
     store = open_store(config.store.url)
     ctx.values["store"] = store
-    gateway = GatewayThread(config)
-    ctx.values["gateway"] = gateway
-    gateway.start()
-    ui.step(f"gateway (swapsafe.gateway.app) on {gateway.url}/v1, provider openai-compatible")
+    start_gateway(ctx)
     service = RoutingService(
         store, {n: w.candidate is not None for n, w in config.workloads.items()}
     )
     ctx.values["routing"] = service
     for name in config.workloads:
         service.set(name, mode="shadow", actor="swapsafe demo", reason="demo: start shadow mode")
-    gateway.reload_routing()
-    ui.step(
+    ctx.get("gateway").reload_routing()
+    ctx.ui.step(
         f"shadow mode on for {len(config.workloads)} workloads: "
         f"{OLD_ALIAS} serves, {NEW_ALIAS} answers in shadow"
     )
+    replay_shadow(ctx, ctx.profile.traffic)
 
+
+def start_gateway(ctx: DemoContext) -> GatewayThread:
+    """Serve the gateway of the current config in-process (stopping the one before, if any)."""
+    previous = ctx.values.pop("gateway", None)
+    if previous is not None:
+        previous.stop()
+    gateway = GatewayThread(ctx.get("config"))
+    ctx.values["gateway"] = gateway
+    gateway.start()
+    ctx.ui.step(f"gateway (swapsafe.gateway.app) on {gateway.url}/v1, provider openai-compatible")
+    return gateway
+
+
+def replay_shadow(ctx: DemoContext, count: int, workloads: Collection[str] | None = None) -> None:
+    """Replay ``count`` requests of the bundled traffic (of ``workloads`` only, when given)
+    through the gateway with the openai SDK, then wait for their shadow pairs."""
+    ui, profile, store, gateway = ctx.ui, ctx.profile, ctx.get("store"), ctx.get("gateway")
     rows = replay_mod.load_traffic(workspace.data_dir() / "traffic.jsonl")
-    chosen = replay_mod.pick(rows, profile.traffic)
+    chosen = replay_mod.pick(rows, count, workloads)
     requests = [
         replay_mod.prepare(b, ctx.get("system_prompts"), profile.max_tokens) for b in chosen
     ]
@@ -145,10 +164,10 @@ def shadow(ctx: DemoContext) -> None:
         ui.info(f"median latency seen by the app: {statistics.median(result.latencies_ms):.0f} ms")
     for alias, question, answer in result.samples[:3]:
         ui.info(f"[{alias}] {question[:60]!r} → {answer.strip()[:60]!r}")
-    if not gateway.settle(timeout=max(60.0, profile.traffic * 5.0)):
+    if not gateway.settle(timeout=max(60.0, len(requests) * 5.0)):
         ui.warn("some shadow calls were still running; their pairs are missing")
     served = store.count_traces(TraceQuery(role="served"))
     shadow_rows = store.query_traces(TraceQuery(role="shadow", limit=100_000))
     shadowed, ok = len(shadow_rows), sum(r.status == "ok" for r in shadow_rows)
-    ui.step(f"recorded {served} served and {shadowed} shadow traces ({ok} shadow ok)")
+    ui.step(f"recorded {served} served and {shadowed} shadow traces in all ({ok} shadow ok)")
     ctx.values["replay"] = result

@@ -7,9 +7,10 @@ import secrets
 import time
 
 from swapsafe.config import Secret
-from swapsafe.demo.context import NEW_ALIAS, OLD_ALIAS, DemoContext
+from swapsafe.demo.context import DemoContext
 from swapsafe.demo.gateway_thread import AppThread
 from swapsafe.demo.verdict_rule import REVIEWER
+from swapsafe.demo.workspace import NEW_ALIAS, OLD_ALIAS
 from swapsafe.plan import PlanService
 from swapsafe.plan import render_markdown as render_plan_markdown
 from swapsafe.plan.outlook import outlook

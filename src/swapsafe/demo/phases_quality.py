@@ -62,9 +62,15 @@ class _BarProgress:
 
 
 def evals(ctx: DemoContext) -> None:
+    run_evals(ctx, list(ctx.get("config").workloads))
+
+
+def run_evals(ctx: DemoContext, names: list[str]) -> None:
+    """Both models of each workload in ``names`` on its whole golden set."""
     ui, config, store = ctx.ui, ctx.get("config"), ctx.get("store")
-    totals: dict[str, list[int]] = {}
-    for name, wl in config.workloads.items():
+    totals: dict[str, list[int]] = ctx.values.setdefault("eval_totals", {})
+    for name in names:
+        wl = config.workloads[name]
         cases = load_cases(wl.golden)
         models = [wl.baseline, wl.candidate]
         with ui.progress(f"{name}: {len(cases)} cases x 2 models", len(cases) * 2) as advance:
@@ -97,7 +103,6 @@ def evals(ctx: DemoContext) -> None:
         if failed is not None:
             shown = (failed.output or failed.error or "")[:70]
             ui.info(f"e.g. {failed.case_id} ({wl.candidate}): {shown!r}")
-    ctx.values["eval_totals"] = totals
 
 
 def baseline(ctx: DemoContext) -> None:
@@ -117,11 +122,17 @@ def baseline(ctx: DemoContext) -> None:
 
 
 def redteam(ctx: DemoContext) -> None:
+    run_redteam_for(ctx, list(ctx.get("config").workloads))
+
+
+def run_redteam_for(ctx: DemoContext, names: list[str]) -> None:
+    """Red-team probes against both models of each workload in ``names``."""
     ui, config, store, profile = ctx.ui, ctx.get("config"), ctx.get("store"), ctx.profile
     per_category = profile.redteam_per_category
     if profile.redteam_suite != "all":
         ui.info(f"--quick: categories {profile.redteam_suite}, {per_category} probe each")
-    for name, wl in config.workloads.items():
+    for name in names:
+        wl = config.workloads[name]
 
         async def use(providers: dict[str, Provider], advance: Any) -> Any:
             job = RedteamJob(
@@ -165,9 +176,14 @@ def _rate(row: Any, model: str) -> str:
 
 
 def review(ctx: DemoContext) -> None:
+    review_sample(ctx, list(ctx.get("config").workloads))
+
+
+def review_sample(ctx: DemoContext, names: list[str]) -> None:
+    """Sample shadow pairs of ``names`` into the review queue; judge them by the format rule."""
     ui, config, store = ctx.ui, ctx.get("config"), ctx.get("store")
     service = ReviewService(store, config)
-    rows = service.sample(list(config.workloads), ctx.profile.review_sample, seed=11)
+    rows = service.sample(names, ctx.profile.review_sample, seed=11)
     ui.step(f"sampled {len(rows)} shadow pairs (stratified, disagreements first)")
     counts: Counter[str] = Counter()
     for row in rows:

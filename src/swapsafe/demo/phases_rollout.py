@@ -20,8 +20,8 @@ from swapsafe.demo import replay as replay_mod
 from swapsafe.demo import workspace
 from swapsafe.demo.clock import CompressedClock, gateway_on_clock
 from swapsafe.demo.context import DemoContext
+from swapsafe.demo.phases_choice import open_gates
 from swapsafe.exceptions import GateError
-from swapsafe.gates.checks import evaluate_gates
 from swapsafe.gateway.router import bucket
 from swapsafe.rollout import state as sm
 from swapsafe.rollout.controller import Controller
@@ -60,33 +60,27 @@ def step_requests(
     return out
 
 
-def gate_summary(ctx: DemoContext, workload: str) -> str:
-    """The gate decision and the gates that do not pass, in one line."""
-    report = evaluate_gates(ctx.get("config"), ctx.get("store"), workload)
-    open_gates = [f"{r.name} {r.status}" for r in report.results if r.status != "pass"]
-    return f"{report.decision}: " + ", ".join(open_gates)
-
-
 def canary(ctx: DemoContext) -> None:
     ui, config, store, gateway = ctx.ui, ctx.get("config"), ctx.get("store"), ctx.get("gateway")
     steps = config.rollout.steps
-    names = [n for n in config.workloads if n in (ctx.profile.canary_workloads or config.workloads)]
+    names = [n for n in config.workloads if n in ctx.values.get("canary", ())]
+    if not names:
+        ui.step("no workload's gates allow a rollout: nothing to canary")
+        return
     span = sum(s.hold for s in steps) * len(names)
     clock = CompressedClock.ending_now(span)
     controller = Controller(config, store, clock=clock)
     rng = random.Random(20)
     plan = ", ".join(f"{s.weight:g}% for {s.hold / 3600:g} h" for s in steps)
     ui.step(f"schedule from swapsafe.toml: {plan}; the clock skips each hold")
-    skipped = [n for n in config.workloads if n not in names]
-    if skipped:
-        ui.info(f"--quick: canary of {', '.join(names)} only; {', '.join(skipped)} stay in shadow")
+    for n in config.workloads:
+        if n not in names:
+            ui.info(f"{n}: stays on {config.workloads[n].baseline} (its candidate was refused)")
     with gateway_on_clock(clock, gateway.runtime.gateway):
         for name in names:
             # shadow calls end with the canary: the cohorts are now compared on live traffic
-            controller.rollouts.routing.set(
-                name, mode="baseline", shadow=False, actor=ACTOR, reason="demo: canary next"
-            )
-            _start(ctx, controller, name)
+            if not _start(ctx, controller, name):
+                continue
             gateway.reload_routing()
             _run_steps(ctx, controller, clock, name, rng)
             final = controller.rollouts.get(name)
@@ -96,22 +90,33 @@ def canary(ctx: DemoContext) -> None:
     controller.stop_now()
 
 
-def _start(ctx: DemoContext, controller: Controller, name: str) -> None:
-    """Start the rollout; when the gates do not pass (a normal demo outcome), force it with a
-    reason the audit log records."""
+def _start(ctx: DemoContext, controller: Controller, name: str) -> bool:
+    """Start the rollout; when the gates say NOT YET (evidence a demo cannot gather in minutes,
+    such as enough red-team probes), start it with force and a reason the audit log records.
+    A NO-GO is never forced: False, and the workload stays on the old model."""
     ui = ctx.ui
+    # shadow calls end with the canary: the cohorts are now compared on live traffic
+    controller.rollouts.routing.set(
+        name, mode="baseline", shadow=False, actor=ACTOR, reason="demo: canary next"
+    )
     try:
         controller.rollouts.start(name, actor=ACTOR)
-        ui.step(f"{name}: pre-cutover gates pass; rollout started")
+        ui.step(f"{name}: pre-cutover gates pass (GO); rollout started")
     except GateError:
-        ui.warn(f"{name}: the pre-cutover gates do not pass ({gate_summary(ctx, name)})")
+        summary = open_gates(ctx, name)
+        if summary.startswith("NO-GO"):
+            ui.step(f"{name}: rollout refused by the pre-cutover gates ({summary})")
+            return False
+        ui.warn(f"{name}: the pre-cutover gates do not all pass yet ({summary})")
         controller.rollouts.start(
             name,
             actor=ACTOR,
             force=True,
-            reason="demo: gates do not pass; rollout forced to show the canary mechanics",
+            reason=f"demo: gates say {summary}; rollout forced to show the canary under a "
+            "compressed clock",
         )
-        ui.info(f"{name}: started anyway with force (recorded in the audit log)")
+        ui.info(f"{name}: started with force (recorded in the audit log)")
+    return True
 
 
 def _run_steps(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,9 +50,13 @@ def load_traffic(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def pick(rows: Sequence[dict[str, Any]], count: int) -> list[dict[str, Any]]:
-    """``count`` requests spread over the workloads (round-robin, in file order)."""
+def pick(
+    rows: Sequence[dict[str, Any]], count: int, workloads: Collection[str] | None = None
+) -> list[dict[str, Any]]:
+    """``count`` requests spread over the workloads (round-robin, in file order); only those
+    of ``workloads`` (their aliases) when given."""
     by_model: dict[str, list[dict[str, Any]]] = {}
+    rows = [r for r in rows if workloads is None or r["model"] in workloads]
     for row in rows:
         by_model.setdefault(str(row["model"]), []).append(row)
     queues = list(by_model.values())

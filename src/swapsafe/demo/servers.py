@@ -91,6 +91,11 @@ def llama_server_argv(
         str(n_threads),
         "--n_batch",
         "256",
+        # llama-cpp-python's server cuts off a streaming answer when the next request arrives
+        # (its default): with the gateway's served and concurrent calls, streamed answers ended
+        # after a few tokens, with no finish_reason
+        "--interrupt_requests",
+        "false",
     ]
     if chat_format:
         argv += ["--chat_format", chat_format]

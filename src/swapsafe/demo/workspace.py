@@ -8,7 +8,7 @@ directory with a swapsafe.toml is refused, so the demo never overwrites a real p
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from importlib.resources import files
 from pathlib import Path
 from string import Template
@@ -22,12 +22,18 @@ WORKLOAD_FILES = {  # workload -> (prompt file, golden file)
     "order-extract": ("extract.txt", "extract.jsonl"),
     "quick-facts": ("facts.txt", "facts.jsonl"),
 }
+PROMPT_VARIANTS = ("extract-v2.txt",)  # candidate prompts ([workloads.W.prompts.MODEL])
+#: the models of the demo's config: the old one, the new one, and the old one with prompt v2
+OLD_ALIAS = "smollm2-135m"
+NEW_ALIAS = "gemma3-270m"
+TUNED_ALIAS = "smollm2-135m-v2"
 _OUTPUTS = (
     "swapsafe.db",
     "swapsafe.db-wal",
     "swapsafe.db-shm",
     "swapsafe.db.controller.lock",
     "report.md",
+    "report-gemma3-270m.md",
     "plan.md",
     ".admin-token",
 )
@@ -54,6 +60,10 @@ class Workspace:
     def report(self) -> Path:
         return self.root / "report.md"
 
+    def candidate_report(self, model: str) -> Path:
+        """The report written when ``model`` was judged, before the config moved on."""
+        return self.root / f"report-{model}.md"
+
     @property
     def plan(self) -> Path:
         return self.root / "plan.md"
@@ -63,24 +73,25 @@ class Workspace:
         return self.root / "logs"
 
 
-def render_config(
-    *,
-    old_base_url: str,
-    new_base_url: str,
-    gateway_listen: str = "127.0.0.1:8787",
-    model_timeout: str = "60s",
-    deadline: str = "120s",
-    min_samples: int = 20,
-) -> str:
+@dataclass(frozen=True)
+class Settings:
+    """What the demo's swapsafe.toml is rendered from."""
+
+    old_base_url: str
+    new_base_url: str
+    tuned_base_url: str = ""  # the old model's second server (default: its first)
+    extract_candidate: str = NEW_ALIAS  # Gemma first; the tuned old model in the second act
+    gateway_listen: str = "127.0.0.1:8787"
+    model_timeout: str = "60s"
+    deadline: str = "120s"
+    min_samples: int = 20
+
+
+def render_config(settings: Settings) -> str:
     template = Template((data_dir() / "swapsafe.toml.tmpl").read_text(encoding="utf-8"))
-    return template.substitute(
-        old_base_url=old_base_url,
-        new_base_url=new_base_url,
-        gateway_listen=gateway_listen,
-        model_timeout=model_timeout,
-        deadline=deadline,
-        min_samples=min_samples,
-    )
+    values = asdict(settings)
+    values["tuned_base_url"] = settings.tuned_base_url or settings.old_base_url
+    return template.substitute(values)
 
 
 def prepare(root: Path) -> Workspace:
@@ -106,19 +117,13 @@ def prepare(root: Path) -> Workspace:
     return Workspace(root)
 
 
-def write(
-    ws: Workspace,
-    *,
-    old_base_url: str,
-    new_base_url: str,
-    golden_limit: int | None = None,
-    model_timeout: str = "60s",
-    min_samples: int = 20,
-) -> Config:
+def write(ws: Workspace, settings: Settings, *, golden_limit: int | None = None) -> Config:
     """Write prompts, golden sets (the first ``golden_limit`` cases each) and the config."""
     data = data_dir()
     (ws.root / "prompts").mkdir(exist_ok=True)
     (ws.root / "golden").mkdir(exist_ok=True)
+    for variant in PROMPT_VARIANTS:
+        shutil.copyfile(data / "prompts" / variant, ws.root / "prompts" / variant)
     for prompt, golden in WORKLOAD_FILES.values():
         shutil.copyfile(data / "prompts" / prompt, ws.root / "prompts" / prompt)
         lines = [
@@ -129,13 +134,10 @@ def write(
         if golden_limit is not None:
             lines = lines[:golden_limit]
         (ws.root / "golden" / golden).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    ws.config_path.write_text(
-        render_config(
-            old_base_url=old_base_url,
-            new_base_url=new_base_url,
-            model_timeout=model_timeout,
-            min_samples=min_samples,
-        ),
-        encoding="utf-8",
-    )
+    return rewrite_config(ws, settings)
+
+
+def rewrite_config(ws: Workspace, settings: Settings) -> Config:
+    """Write ``swapsafe.toml`` from ``settings`` and load it."""
+    ws.config_path.write_text(render_config(settings), encoding="utf-8")
     return load_config(ws.config_path)
