@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from swapsafe.demo import orchestrate
 from swapsafe.demo.clock import CompressedClock, gateway_on_clock
 from swapsafe.demo.context import DemoContext, DemoOptions
 from swapsafe.demo.local_provider import LocalModelProvider
@@ -156,9 +155,7 @@ def _ui() -> tuple[DemoUI, io.StringIO]:
     return DemoUI(Console(file=out, width=200, color_system=None)), out
 
 
-def test_missing_modules_are_skipped_and_failures_reported(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
-) -> None:
+def test_missing_modules_are_skipped_and_failures_reported(tmp_path: Any) -> None:
     ran: list[str] = []
 
     def ok(ctx: DemoContext) -> None:
@@ -167,19 +164,15 @@ def test_missing_modules_are_skipped_and_failures_reported(
     def broken(ctx: DemoContext) -> None:
         raise SwapsafeError("the store is down")
 
-    monkeypatch.setattr(
-        orchestrate,
-        "phases",
-        lambda: [
-            Phase("first", "First", ok, required=True),
-            Phase("later", "Later", ok, "swapsafe.no_such_module"),
-            Phase("broken", "Broken", broken, "swapsafe.config"),
-            Phase("last", "Last", ok, "swapsafe.config"),
-            Phase("web", "Web", ok, only_if=lambda o: o.serve),
-        ],
-    )
+    plan = [
+        Phase("first", "First", ok, required=True),
+        Phase("later", "Later", ok, "swapsafe.no_such_module"),
+        Phase("broken", "Broken", broken, "swapsafe.config"),
+        Phase("last", "Last", ok, "swapsafe.config"),
+        Phase("web", "Web", ok, only_if=lambda o: o.serve),
+    ]
     ui, out = _ui()
-    ctx = run_demo(DemoOptions(dir=tmp_path), ui)
+    ctx = run_demo(DemoOptions(dir=tmp_path), ui, plan)
     text = out.getvalue()
     assert ran == ["ok", "ok"]
     assert "skipped: swapsafe.no_such_module not available in this build" in text
@@ -193,24 +186,18 @@ def test_missing_modules_are_skipped_and_failures_reported(
     assert "Phase 4/4" in text  # the --serve phase is not counted without --serve
 
 
-def test_a_required_phase_failure_ends_the_demo(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
-) -> None:
+def test_a_required_phase_failure_ends_the_demo(tmp_path: Any) -> None:
     def broken(ctx: DemoContext) -> None:
         raise SwapsafeError("no servers")
 
     after: list[str] = []
-    monkeypatch.setattr(
-        orchestrate,
-        "phases",
-        lambda: [
-            Phase("servers", "S", broken, required=True),
-            Phase("x", "X", lambda c: after.append("x")),
-        ],
-    )
+    plan = [
+        Phase("servers", "S", broken, required=True),
+        Phase("x", "X", lambda c: after.append("x")),
+    ]
     ui, _ = _ui()
     with pytest.raises(SwapsafeError, match="no servers"):
-        run_demo(DemoOptions(dir=tmp_path), ui)
+        run_demo(DemoOptions(dir=tmp_path), ui, plan)
     assert after == []
 
 

@@ -15,9 +15,9 @@ import pytest
 from rich.console import Console
 from tests.demo.demo_helpers import fake_model, fake_server_argv, pid_alive
 
-from swapsafe.demo import models, orchestrate, phases_core
-from swapsafe.demo.context import DemoOptions
-from swapsafe.demo.orchestrate import run_demo
+from swapsafe.demo import orchestrate
+from swapsafe.demo.context import DemoOptions, ModelSource
+from swapsafe.demo.orchestrate import Phase, phases, run_demo
 from swapsafe.demo.servers import stop_all
 from swapsafe.demo.ui import DemoUI
 from swapsafe.demo.verdict_rule import REVIEWER
@@ -28,31 +28,33 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def fake_models(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Any]:
-    started: list[Any] = []
-    monkeypatch.setattr(models, "require_local_extra", lambda: None)
-    monkeypatch.setattr(models, "locate_smollm", lambda: fake_model(tmp_path, "old"))
-    monkeypatch.setattr(models, "locate_gemma", lambda cache=None: fake_model(tmp_path, "new"))
+def fake_models(tmp_path: Path) -> ModelSource:
+    """Files of the test's own and echo servers (python -m swapsafe.testing) for llama.cpp."""
 
     def argv(path: Path, *, port: int, **kwargs: Any) -> list[str]:
-        started.append(port)
         return fake_server_argv(port)
 
-    monkeypatch.setattr(phases_core, "llama_server_argv", argv)
-    return started
+    return ModelSource(
+        require=lambda: None,
+        old=lambda: fake_model(tmp_path, "old"),
+        new=lambda cache=None: fake_model(tmp_path, "new"),
+        server_argv=argv,
+    )
 
 
-def _run(tmp_path: Path, **options: Any) -> tuple[orchestrate.DemoContext, str]:
+def _run(
+    tmp_path: Path, source: ModelSource, plan: list[Phase] | None = None, **options: Any
+) -> tuple[orchestrate.DemoContext, str]:
     out = io.StringIO()
     ui = DemoUI(Console(file=out, width=160, color_system=None))
-    ctx = run_demo(DemoOptions(dir=tmp_path / "demo", quick=True, **options), ui)
-    return ctx, out.getvalue()
+    opts = DemoOptions(dir=tmp_path / "demo", quick=True, models=source, **options)
+    return run_demo(opts, ui, plan), out.getvalue()
 
 
 def test_quick_demo_runs_every_phase_on_fake_servers(
-    tmp_path: Path, fake_models: list[int]
+    tmp_path: Path, fake_models: ModelSource
 ) -> None:
-    ctx, text = _run(tmp_path)
+    ctx, text = _run(tmp_path, fake_models)
     outcomes = {key: status for key, status, _ in ctx.outcomes}
     assert [k for k, _, _ in ctx.outcomes][:4] == ["models", "servers", "config", "shadow"]
     assert all(outcomes[k] == "done" for k in ("models", "servers", "config", "shadow"))
@@ -98,7 +100,7 @@ def test_quick_demo_runs_every_phase_on_fake_servers(
 
 
 def test_servers_are_stopped_when_a_phase_is_interrupted(
-    tmp_path: Path, fake_models: list[int], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, fake_models: ModelSource
 ) -> None:
     seen: dict[str, Any] = {}
 
@@ -106,17 +108,18 @@ def test_servers_are_stopped_when_a_phase_is_interrupted(
         seen["pids"] = [s.pid for s in ctx.servers.servers] if ctx.servers else []
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(phases_core, "write_config", interrupted)
+    plan = [
+        Phase(p.key, p.title, interrupted, required=True) if p.key == "config" else p
+        for p in phases()
+    ]
     with pytest.raises(KeyboardInterrupt):
-        _run(tmp_path)
+        _run(tmp_path, fake_models, plan)
     assert len(seen["pids"]) == 3  # old, new, and the old model again for prompt v2
     assert not any(pid_alive(p) for p in seen["pids"])
     stop_all()
 
 
-def test_serve_phase_serves_the_web_ui_until_ctrl_c(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_serve_phase_serves_the_web_ui_until_ctrl_c(tmp_path: Path) -> None:
     import httpx
 
     from swapsafe.demo import phases_outputs, workspace
@@ -129,12 +132,6 @@ def test_serve_phase_serves_the_web_ui_until_ctrl_c(
         ),
     )
     out = io.StringIO()
-    ctx = orchestrate.DemoContext(
-        DemoOptions(dir=ws.root, serve=True),
-        orchestrate.QUICK,
-        DemoUI(Console(file=out, width=200, color_system=None)),
-        values={"config": config, "workspace": ws},
-    )
     seen: dict[str, Any] = {}
 
     def look_then_interrupt() -> None:
@@ -142,7 +139,12 @@ def test_serve_phase_serves_the_web_ui_until_ctrl_c(
         seen["login"] = httpx.get(f"{web.url}/login", timeout=10).status_code
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(phases_outputs, "idle", look_then_interrupt)
+    ctx = orchestrate.DemoContext(
+        DemoOptions(dir=ws.root, serve=True, idle=look_then_interrupt),
+        orchestrate.QUICK,
+        DemoUI(Console(file=out, width=200, color_system=None)),
+        values={"config": config, "workspace": ws},
+    )
     phases_outputs.serve(ctx)
     orchestrate.close(ctx)
     assert seen["login"] == 200

@@ -17,7 +17,7 @@ from contextlib import ContextDecorator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -25,6 +25,9 @@ from swapsafe.config import DEFAULT_FILE, Config, load_config
 from swapsafe.exceptions import ConfigError, SwapsafeError
 from swapsafe.gates.checks import evaluate_gates
 from swapsafe.rollout.operations import GateCheck
+
+if TYPE_CHECKING:  # the demo's modules load only for `swapsafe demo`
+    from swapsafe.demo.context import ModelSource
 
 EXIT_USAGE = 2
 
@@ -46,6 +49,8 @@ class CliContext:
 
     #: the pre-cutover gate check ``swapsafe rollout start`` runs
     gates: GateCheck = evaluate_gates
+    #: where ``swapsafe demo`` finds its models and servers (None: the ``[local]`` extra's)
+    demo_models: ModelSource | None = None
 
 
 def cli_context(ctx: typer.Context) -> CliContext:

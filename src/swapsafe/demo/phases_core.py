@@ -7,12 +7,11 @@ import os
 import statistics
 from collections.abc import Collection
 
-from swapsafe.demo import models as model_files
 from swapsafe.demo import replay as replay_mod
 from swapsafe.demo import workspace
 from swapsafe.demo.context import DemoContext
 from swapsafe.demo.gateway_thread import GatewayThread
-from swapsafe.demo.servers import ServerGroup, ServerSpec, free_ports, llama_server_argv
+from swapsafe.demo.servers import ServerGroup, ServerSpec, free_ports
 from swapsafe.demo.workspace import NEW_ALIAS, OLD_ALIAS
 from swapsafe.routing.service import RoutingService
 from swapsafe.store import open_store
@@ -24,11 +23,12 @@ def locate(ctx: DemoContext) -> None:
     ws = workspace.prepare(ctx.options.dir)
     ctx.values["workspace"] = ws
     ui.step(f"working directory {ws.root}")
-    model_files.require_local_extra()
-    old = model_files.locate_smollm()
+    source = ctx.options.models
+    source.require()
+    old = source.old()
     ui.step(f"old: {old.label}  {old.path.name}  sha256 {old.sha256[:12]}… (package RECORD) ok")
     ui.info(f"{old.path}")
-    new = model_files.locate_gemma(ctx.options.cache_dir)
+    new = source.new(ctx.options.cache_dir)
     ui.step(f"new: {new.label}  {new.path.name}  sha256 {new.sha256[:12]}… (published) ok")
     ui.info(f"assembled from 4 part packages into {new.path}")
     ctx.values["models"] = (old, new)
@@ -46,7 +46,7 @@ def start_servers(ctx: DemoContext) -> None:
     specs = [
         ServerSpec(
             name=f"{role} ({m.label})",
-            argv=llama_server_argv(
+            argv=ctx.options.models.server_argv(
                 m.path,
                 port=port,
                 alias=m.served_name,

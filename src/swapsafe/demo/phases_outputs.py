@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import time
 
 from swapsafe.config import Secret
 from swapsafe.demo.context import DemoContext
@@ -77,11 +76,6 @@ def plan(ctx: DemoContext) -> None:
             )
 
 
-def idle() -> None:
-    """Wait a little while the web UI serves (tests replace this)."""
-    time.sleep(1.0)
-
-
 def serve(ctx: DemoContext) -> None:
     ui, config, ws = ctx.ui, ctx.get("config"), ctx.get("workspace")
     token = secrets.token_urlsafe(24)
@@ -97,6 +91,6 @@ def serve(ctx: DemoContext) -> None:
     ui.info("the llama.cpp servers keep running while you look around; Ctrl-C stops everything")
     try:
         while True:
-            idle()
+            ctx.options.idle()
     except KeyboardInterrupt:
         ui.info("stopping")
