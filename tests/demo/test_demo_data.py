@@ -92,9 +92,15 @@ def test_pick_spreads_requests_over_workloads() -> None:
         {"model": m, "messages": [{"role": "user", "content": str(i)}]}
         for i, m in enumerate("aaabbc")
     ]
-    picked = replay.pick(rows, 4)
-    assert [r["model"] for r in picked] == ["a", "b", "c", "a"]
-    assert len(replay.pick(rows, 100)) == 6
+    picked = replay.pick(rows, {"a": 2, "b": 1, "c": 5})
+    assert [(r["model"], r["messages"][0]["content"]) for r in picked] == [
+        ("a", "0"),
+        ("b", "3"),
+        ("c", "5"),
+        ("a", "1"),
+    ]
+    assert len(replay.pick(rows, {"a": 100, "b": 100, "c": 100})) == 6
+    assert replay.pick(rows, {"z": 3}) == []
 
 
 def test_prepare_adds_the_system_prompt_and_bounds_output() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,8 +20,8 @@ class Profile:
     name: str
     n_ctx: int
     golden_limit: int | None  # cases per golden set; None: all (>= 30)
-    traffic: int  # shadow requests replayed for the new model (all workloads)
-    second_traffic: int  # shadow requests replayed for the second candidate (its workload)
+    traffic: Mapping[str, int]  # shadow requests replayed for the new model, per workload alias
+    second_traffic: Mapping[str, int]  # ... for the second candidate (its workload)
     max_tokens: dict[str, int]  # per workload alias
     min_samples: int  # [triggers] min_samples: canary requests needed per step
     redteam_per_category: int | None  # probes per category (6 categories)
@@ -37,9 +37,10 @@ QUICK = Profile(
     # every golden case (32-36 per workload): with 8, a 61% vs 33% difference stayed
     # "inconclusive" (the paired 95% CI is about +-45 points at n=8, +-20 at n=36)
     golden_limit=None,
-    traffic=12,
-    # every order-extract request of the bundled traffic: 30 shadow pairs for the latency gate
-    second_traffic=34,
+    # 30 shadow pairs for the latency gate where they are cheap (one-label answers), a few
+    # elsewhere; the full run replays 34 per workload
+    traffic={"ticket-sentiment": 34, "order-extract": 4, "quick-facts": 4},
+    second_traffic={"order-extract": 34},  # every order-extract request of the bundled traffic
     max_tokens={"ticket-sentiment": 16, "order-extract": 48, "quick-facts": 16},
     min_samples=3,
     redteam_per_category=1,
@@ -53,8 +54,8 @@ DEFAULT = Profile(
     name="default",
     n_ctx=2048,
     golden_limit=None,
-    traffic=102,  # all of the bundled traffic: 34 requests per workload
-    second_traffic=34,
+    traffic={"ticket-sentiment": 34, "order-extract": 34, "quick-facts": 34},  # all of it
+    second_traffic={"order-extract": 34},
     max_tokens={"ticket-sentiment": 16, "order-extract": 64, "quick-facts": 24},
     min_samples=5,
     redteam_per_category=2,

@@ -75,7 +75,7 @@ def second_candidate(ctx: DemoContext) -> None:
     if table is not None and table.system is not None:
         ui.info(f"[workloads.{SECOND}.prompts.{TUNED_ALIAS}] system = {table.system.name}")
     core.start_gateway(ctx)
-    core.replay_shadow(ctx, profile.second_traffic, workloads=config.workloads[SECOND].aliases)
+    core.replay_shadow(ctx, profile.second_traffic)
     quality.run_evals(ctx, [SECOND])
     quality.run_redteam_for(ctx, [SECOND])
     quality.review_sample(ctx, [SECOND])

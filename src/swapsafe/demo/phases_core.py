@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
-from collections.abc import Collection
+from collections.abc import Mapping
 
 from swapsafe.demo import replay as replay_mod
 from swapsafe.demo import workspace
@@ -136,12 +136,12 @@ def start_gateway(ctx: DemoContext) -> GatewayThread:
     return gateway
 
 
-def replay_shadow(ctx: DemoContext, count: int, workloads: Collection[str] | None = None) -> None:
-    """Replay ``count`` requests of the bundled traffic (of ``workloads`` only, when given)
-    through the gateway with the openai SDK, then wait for their shadow pairs."""
+def replay_shadow(ctx: DemoContext, counts: Mapping[str, int]) -> None:
+    """Replay ``counts[alias]`` requests of each workload's bundled traffic through the gateway
+    with the openai SDK, then wait for their shadow pairs."""
     ui, profile, store, gateway = ctx.ui, ctx.profile, ctx.get("store"), ctx.get("gateway")
     rows = replay_mod.load_traffic(workspace.data_dir() / "traffic.jsonl")
-    chosen = replay_mod.pick(rows, count, workloads)
+    chosen = replay_mod.pick(rows, counts)
     requests = [
         replay_mod.prepare(b, ctx.get("system_prompts"), profile.max_tokens) for b in chosen
     ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,23 +50,17 @@ def load_traffic(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def pick(
-    rows: Sequence[dict[str, Any]], count: int, workloads: Collection[str] | None = None
-) -> list[dict[str, Any]]:
-    """``count`` requests spread over the workloads (round-robin, in file order); only those
-    of ``workloads`` (their aliases) when given."""
-    by_model: dict[str, list[dict[str, Any]]] = {}
-    rows = [r for r in rows if workloads is None or r["model"] in workloads]
+def pick(rows: Sequence[dict[str, Any]], counts: Mapping[str, int]) -> list[dict[str, Any]]:
+    """The first ``counts[alias]`` requests of each workload alias (in file order), interleaved
+    round-robin as an application's mixed traffic arrives."""
+    queues: dict[str, list[dict[str, Any]]] = {alias: [] for alias in counts}
     for row in rows:
-        by_model.setdefault(str(row["model"]), []).append(row)
-    queues = list(by_model.values())
+        queue = queues.get(str(row["model"]))
+        if queue is not None and len(queue) < counts[str(row["model"])]:
+            queue.append(row)
     chosen: list[dict[str, Any]] = []
-    i = 0
-    while len(chosen) < min(count, len(rows)):
-        queue = queues[i % len(queues)]
-        if queue:
-            chosen.append(queue.pop(0))
-        i += 1
+    for i in range(max((len(q) for q in queues.values()), default=0)):
+        chosen += [q[i] for q in queues.values() if i < len(q)]
     return chosen
 
 
