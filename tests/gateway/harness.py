@@ -21,7 +21,7 @@ import uvicorn
 from swapsafe.config import Config, ModelConfig, load_config
 from swapsafe.gateway.http_protocol import GatewayHttpProtocol
 from swapsafe.gateway.tracing import TraceWriter
-from swapsafe.providers.registry import create_provider
+from swapsafe.providers.registry import ProviderSpec, create_provider
 from swapsafe.serve import create_gateway_app
 from swapsafe.store import open_store
 from swapsafe.store.protocol import Store
@@ -221,13 +221,15 @@ async def make_harness(tmp_path: Path, harness_transport: str) -> AsyncIterator[
                 base_url = m.base_url
                 client = httpx.AsyncClient(transport=httpx.ASGITransport(app=fakes[name]))
             providers[name] = create_provider(
-                name=name,
-                type=m.provider,
-                upstream_model=m.model,
-                base_url=base_url,
-                api_key=m.api_key.reveal() if m.api_key else None,
-                timeout=m.timeout,
-                client=client,
+                ProviderSpec(
+                    name=name,
+                    type=m.provider,
+                    upstream_model=m.model,
+                    base_url=base_url,
+                    api_key=m.api_key.reveal() if m.api_key else None,
+                    timeout=m.timeout,
+                    client=client,
+                )
             )
         store = open_store(f"sqlite:///{tmp_path}/gw.db")
         app = create_gateway_app(

@@ -283,18 +283,20 @@ async def test_connection_refused(flavor: str) -> None:
 
     from providers_harness import FAST
 
-    from swapsafe.providers.registry import create_provider
+    from swapsafe.providers.registry import ProviderSpec, create_provider
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     provider = create_provider(
-        name="down",
-        type=flavor,
-        upstream_model="m",
-        base_url=f"http://127.0.0.1:{port}",
-        api_key=CANARY,
-        timeout=2,
+        ProviderSpec(
+            name="down",
+            type=flavor,
+            upstream_model="m",
+            base_url=f"http://127.0.0.1:{port}",
+            api_key=CANARY,
+            timeout=2,
+        )
     )
     provider.retry_policy = FAST  # type: ignore[attr-defined]
     try:
@@ -314,7 +316,7 @@ async def test_an_unreadable_response_is_a_retried_502_for_both_calls(
     import httpx
     from providers_harness import FAST
 
-    from swapsafe.providers.registry import create_provider
+    from swapsafe.providers.registry import ProviderSpec, create_provider
 
     calls = []
 
@@ -324,13 +326,15 @@ async def test_an_unreadable_response_is_a_retried_502_for_both_calls(
 
     client = httpx.AsyncClient(transport=httpx.MockTransport(undecodable))
     provider = create_provider(
-        name="up",
-        type=flavor,
-        upstream_model="m",
-        base_url="http://upstream.test/v1",
-        api_key=CANARY,
-        timeout=2,
-        client=client,
+        ProviderSpec(
+            name="up",
+            type=flavor,
+            upstream_model="m",
+            base_url="http://upstream.test/v1",
+            api_key=CANARY,
+            timeout=2,
+            client=client,
+        )
     )
     provider.retry_policy = FAST  # type: ignore[attr-defined]
     body = {"model": "m", "messages": [], "stream": stream}

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
 
 from swapsafe.exceptions import ConfigError
 from swapsafe.providers import (
     Provider,
+    ProviderSpec,
     create_provider,
     known_provider_types,
     register_provider,
@@ -22,7 +21,9 @@ from swapsafe.providers.scripted import ScriptedProvider
 
 def make(type: str, base_url: str | None = None) -> Provider:
     return create_provider(
-        name="m1", type=type, upstream_model="up", base_url=base_url, api_key="k", timeout=3
+        ProviderSpec(
+            name="m1", type=type, upstream_model="up", base_url=base_url, api_key="k", timeout=3
+        )
     )
 
 
@@ -70,8 +71,8 @@ def test_openai_compatible_needs_base_url() -> None:
 
 def test_register_custom_type() -> None:
     @register_provider("test-custom")
-    def _factory(**kwargs: Any) -> Provider:
-        return ScriptedProvider(kwargs["name"], upstream_model=kwargs["upstream_model"])
+    def _factory(spec: ProviderSpec) -> Provider:
+        return ScriptedProvider(spec.name, upstream_model=spec.upstream_model)
 
     try:
         provider = make("test-custom")

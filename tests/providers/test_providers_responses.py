@@ -10,7 +10,7 @@ import pytest
 
 from swapsafe.exceptions import ProviderError
 from swapsafe.providers.openai import responses_twin
-from swapsafe.providers.registry import create_provider
+from swapsafe.providers.registry import ProviderSpec, create_provider
 from swapsafe.providers.scripted import ScriptedProvider
 from swapsafe.testing import FakeUpstream
 
@@ -27,13 +27,15 @@ def _provider(frames: list[bytes], seen: list[httpx.Request]) -> object:
         )
 
     chat = create_provider(
-        name="gpt",
-        type="openai-compatible",
-        upstream_model="gpt-5",
-        base_url="http://up.example/v1",
-        api_key="sk-test",
-        timeout=5,
-        client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+        ProviderSpec(
+            name="gpt",
+            type="openai-compatible",
+            upstream_model="gpt-5",
+            base_url="http://up.example/v1",
+            api_key="sk-test",
+            timeout=5,
+            client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+        )
     )
     twin = responses_twin(chat)
     assert twin is not None and twin.wire == "responses" and twin.type == "openai-compatible"

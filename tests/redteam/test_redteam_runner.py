@@ -19,7 +19,7 @@ from tests.redteam.redteam_helpers import (
 )
 
 from swapsafe.exceptions import ConfigError, ProviderError
-from swapsafe.providers import create_provider
+from swapsafe.providers import ProviderSpec, create_provider
 from swapsafe.redteam.probes.user import ProbeFileError
 from swapsafe.redteam.report import redteam_summary
 from swapsafe.redteam.runner import RedteamJob, Snapshot, run_redteam
@@ -309,13 +309,15 @@ async def test_fake_upstream_content_filter_400_is_blocked_not_an_error(
     fake = FakeUpstream("openai", reply="Here is what you asked for.")
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=_blocking_upstream(fake)))
     provider = create_provider(
-        name="new",
-        type="openai",
-        upstream_model="gpt-x",
-        base_url="http://upstream.test/v1",
-        api_key="k",
-        timeout=5.0,
-        client=client,
+        ProviderSpec(
+            name="new",
+            type="openai",
+            upstream_model="gpt-x",
+            base_url="http://upstream.test/v1",
+            api_key="k",
+            timeout=5.0,
+            client=client,
+        )
     )
     try:
         outcome = await run_redteam(
@@ -374,13 +376,15 @@ async def test_every_bundled_probe_goes_through_both_wires(
     fake = FakeUpstream(flavor, reply="Happy to help with your order.")  # type: ignore[arg-type]
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=fake))
     provider = create_provider(
-        name="new",
-        type=flavor,
-        upstream_model="m-x",
-        base_url="http://upstream.test/v1",
-        api_key="k",
-        timeout=5.0,
-        client=client,
+        ProviderSpec(
+            name="new",
+            type=flavor,
+            upstream_model="m-x",
+            base_url="http://upstream.test/v1",
+            api_key="k",
+            timeout=5.0,
+            client=client,
+        )
     )
     try:
         outcome = await run_redteam(

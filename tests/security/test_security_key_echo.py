@@ -22,7 +22,7 @@ import pytest
 
 from swapsafe.config import load_config
 from swapsafe.providers.masking import MIN_FRAGMENT
-from swapsafe.providers.registry import create_provider
+from swapsafe.providers.registry import ProviderSpec, create_provider
 from swapsafe.serve import create_gateway_app
 from swapsafe.store import open_store
 from swapsafe.store.records import TraceQuery
@@ -142,15 +142,17 @@ async def _setup(
     cfg = load_config(path, env={"UP_KEY": UPSTREAM_KEY, "GW_KEY": GATEWAY_KEY})
     providers = {
         name: create_provider(
-            name=name,
-            type=m.provider,
-            upstream_model=m.model,
-            base_url=m.base_url,
-            api_key=m.api_key.reveal() if m.api_key else None,
-            timeout=5,
-            client=httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=echo_upstream(m.provider, encoding, failure))
-            ),
+            ProviderSpec(
+                name=name,
+                type=m.provider,
+                upstream_model=m.model,
+                base_url=m.base_url,
+                api_key=m.api_key.reveal() if m.api_key else None,
+                timeout=5,
+                client=httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=echo_upstream(m.provider, encoding, failure))
+                ),
+            )
         )
         for name, m in cfg.models.items()
     }

@@ -8,12 +8,18 @@ Build one with :func:`create_provider` from a ``[models.NAME]`` entry; add a typ
 
 from swapsafe.providers.base import Provider, SSEEvent, UpstreamResponse, Wire
 from swapsafe.providers.egress import Egress
-from swapsafe.providers.registry import create_provider, known_provider_types, register_provider
+from swapsafe.providers.registry import (
+    ProviderSpec,
+    create_provider,
+    known_provider_types,
+    register_provider,
+)
 from swapsafe.providers.retry import RetryPolicy
 
 __all__ = [
     "Egress",
     "Provider",
+    "ProviderSpec",
     "RetryPolicy",
     "SSEEvent",
     "UpstreamResponse",

@@ -12,14 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import httpx
 import orjson
 
 from swapsafe.exceptions import ProviderError
 from swapsafe.providers.base import SSEEvent, UpstreamResponse, Wire
-from swapsafe.providers.egress import Egress
 from swapsafe.providers.http import HTTPProvider
-from swapsafe.providers.registry import register_provider
+from swapsafe.providers.registry import ProviderSpec, register_provider
 
 ANTHROPIC_BASE_URL = "https://api.anthropic.com"
 ANTHROPIC_VERSION = "2023-06-01"
@@ -109,23 +107,5 @@ class _TokenCounter(AnthropicProvider):
 
 
 @register_provider("anthropic")
-def _create_anthropic(
-    *,
-    name: str,
-    type: str,
-    upstream_model: str,
-    base_url: str | None,
-    api_key: str | None,
-    timeout: float,
-    client: httpx.AsyncClient | None = None,
-    egress: Egress | None = None,
-) -> AnthropicProvider:
-    return AnthropicProvider(
-        name=name,
-        upstream_model=upstream_model,
-        base_url=base_url or ANTHROPIC_BASE_URL,
-        api_key=api_key,
-        timeout=timeout,
-        client=client,
-        egress=egress,
-    )
+def _create_anthropic(spec: ProviderSpec) -> AnthropicProvider:
+    return AnthropicProvider.from_spec(spec, base_url=spec.base_url or ANTHROPIC_BASE_URL)

@@ -10,7 +10,7 @@ from swapsafe.config import Config
 from swapsafe.providers.base import Provider
 from swapsafe.providers.egress import Egress
 from swapsafe.providers.openai import responses_twin
-from swapsafe.providers.registry import create_provider
+from swapsafe.providers.registry import ProviderSpec, create_provider
 
 
 def build_providers(config: Config) -> dict[str, Provider]:
@@ -18,7 +18,7 @@ def build_providers(config: Config) -> dict[str, Provider]:
     egress = Egress.from_env()  # HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE: read once for all
     out: dict[str, Provider] = {}
     for name, m in config.models.items():
-        provider = create_provider(
+        spec = ProviderSpec(
             name=name,
             type=m.provider,
             upstream_model=m.model,
@@ -27,6 +27,7 @@ def build_providers(config: Config) -> dict[str, Provider]:
             timeout=m.timeout,
             egress=egress.for_model(m.ca_file),
         )
+        provider = create_provider(spec)
         twin = responses_twin(provider) if m.api == "responses" else None
         out[name] = twin or provider
     return out

@@ -20,7 +20,14 @@ from swapsafe.exceptions import ProviderConnectionError, ProviderError, Provider
 from swapsafe.providers.base import SSEEvent, UpstreamResponse, Wire
 from swapsafe.providers.egress import Egress, ProxyAuthRefused
 from swapsafe.providers.h1 import H1Sender, make_h1_sender
-from swapsafe.providers.masking import error_message, mask_error, mask_secrets, mask_value
+from swapsafe.providers.masking import (
+    Secrets,
+    error_message,
+    mask_error,
+    mask_secrets,
+    mask_value,
+)
+from swapsafe.providers.registry import ProviderSpec
 from swapsafe.providers.retry import RetryPolicy, is_retryable_status, next_delay, parse_retry_after
 from swapsafe.providers.sse_reader import SSEDecoder
 from swapsafe.wire.fields import MAX_JSON_DEPTH, too_deep
@@ -58,8 +65,7 @@ class _Failed(Exception):
 
     def __init__(self, error: ProviderError, retryable: bool) -> None:
         super().__init__(str(error))
-        self.error = error
-        self.retryable = retryable
+        self.error, self.retryable = error, retryable
 
 
 class HTTPProvider:
@@ -95,8 +101,7 @@ class HTTPProvider:
         self.timeout = timeout
         self._owns_client = client is None
         self.retry_policy = retry_policy or RetryPolicy()
-        self._sleep = sleep
-        self._clock = clock
+        self._sleep, self._clock = sleep, clock
         self._url = self._endpoint()
         # Hot path when no client was injected: swapsafe's own HTTP/1.1 pool (providers/h1.py),
         # direct or through the proxy decided here, once. An injected httpx client (e.g. over an
@@ -115,6 +120,12 @@ class HTTPProvider:
         self._client: httpx.AsyncClient | None = client
         self._default_headers = self._headers(api_key, None)
         self._default_stream_headers = {**self._default_headers, "accept": "text/event-stream"}
+
+    @classmethod
+    def from_spec(cls: builtins.type[_P], spec: ProviderSpec, *, base_url: str) -> _P:
+        """The provider for ``spec``'s entry, sending to ``base_url`` (the entry's or a default)."""
+        same = ("name", "upstream_model", "api_key", "timeout", "client", "egress")
+        return cls(base_url=base_url, **{field: getattr(spec, field) for field in same})
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, model={self.upstream_model!r})"
@@ -200,14 +211,10 @@ class HTTPProvider:
         extra_headers: Mapping[str, str] | None = None,
         retries: int = 2,
     ) -> AsyncIterator[SSEEvent]:
+        content = orjson.dumps(self._prepare_body(body))
+        headers = self._request_headers(api_key, extra_headers)
         secrets = self._secrets(api_key)
-        response = await self._open_stream(
-            orjson.dumps(self._prepare_body(body)),
-            self._request_headers(api_key, extra_headers),
-            deadline,
-            retries,
-            secrets,
-        )
+        response = await self._open_stream(content, headers, deadline, retries, secrets)
         loop = asyncio.get_running_loop()
         when = loop.time() + (deadline - self._clock())
         chunks = response.aiter_bytes()
@@ -249,13 +256,11 @@ class HTTPProvider:
             await response.aclose()
 
     # --- internals ----------------------------------------------------------------------------
-    def _broken_stream(
-        self, exc: Exception, secrets: tuple[str | None, ...]
-    ) -> ProviderConnectionError:
+    def _broken_stream(self, exc: Exception, secrets: Secrets) -> ProviderConnectionError:
         text = f"upstream {self.name!r} broke off the stream: {exc!r}"
         return ProviderConnectionError(mask_secrets(text, secrets), provider=self.name)
 
-    def _secrets(self, api_key: str | None) -> tuple[str | None, ...]:
+    def _secrets(self, api_key: str | None) -> Secrets:
         """What an error message or body must never show: the call's keys and the proxy's
         credentials (which a proxy's own error page could echo)."""
         return (api_key, self._api_key, *self._hidden)
@@ -267,7 +272,7 @@ class HTTPProvider:
             headers.update({k.lower(): v for k, v in extra.items()})
         return headers
 
-    def _checked_event(self, event: SSEEvent, secrets: tuple[str | None, ...]) -> bool:
+    def _checked_event(self, event: SSEEvent, secrets: Secrets) -> bool:
         """:meth:`_stream_event`, with an in-stream error's message and body masked."""
         try:
             return self._stream_event(event)
@@ -287,7 +292,7 @@ class HTTPProvider:
         headers: dict[str, str],
         deadline: float,
         retries: int,
-        secrets: tuple[str | None, ...],
+        secrets: Secrets,
     ) -> Any:
         """Send the request, retrying until a 2xx with ``text/event-stream`` arrives."""
         if headers is self._default_headers:  # the same object every call: see H1Sender
@@ -324,7 +329,7 @@ class HTTPProvider:
         once: Callable[[int, float], Awaitable[R]],
         retries: int,
         deadline: float,
-        secrets: tuple[str | None, ...],
+        secrets: Secrets,
     ) -> R:
         """``once(attempt, remaining seconds)`` until it returns, retried per the policy.
 
@@ -395,11 +400,7 @@ class HTTPProvider:
         return parsed
 
     def _status_error(
-        self,
-        status: int,
-        raw: bytes,
-        headers: Mapping[str, str],
-        secrets: tuple[str | None, ...],
+        self, status: int, raw: bytes, headers: Mapping[str, str], secrets: Secrets
     ) -> ProviderError:
         # masked after decoding: an echoed key may be JSON-escaped (\/, \u002d) in the raw text
         text = raw[: MAX_ERROR_BODY * 4].decode("utf-8", "replace")
@@ -439,7 +440,7 @@ class HTTPProvider:
         )
 
     def _connection_error(
-        self, exc: httpx.TransportError, secrets: tuple[str | None, ...]
+        self, exc: httpx.TransportError, secrets: Secrets
     ) -> ProviderConnectionError:
         detail = str(exc) or type(exc).__name__
         return ProviderConnectionError(

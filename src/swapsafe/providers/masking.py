@@ -20,6 +20,8 @@ from collections.abc import Iterable
 
 from swapsafe.exceptions import ProviderError
 
+Secrets = tuple[str | None, ...]  # what an error must never show; None entries are skipped
+
 MASK = "***"
 #: the shortest fragment of a secret that is masked (shorter secrets are masked whole)
 MIN_FRAGMENT = 9
@@ -66,7 +68,7 @@ def mask_text(text: str, secrets: Iterable[str | None]) -> str:
     return "".join(out)
 
 
-def mask_value(value: object, secrets: tuple[str | None, ...]) -> object:
+def mask_value(value: object, secrets: Secrets) -> object:
     """A parsed JSON value with every string and object key masked (see :func:`mask_text`)."""
     if isinstance(value, str):
         return mask_text(value, secrets)
@@ -77,12 +79,12 @@ def mask_value(value: object, secrets: tuple[str | None, ...]) -> object:
     return value
 
 
-def mask_error_text(text: str, secrets: tuple[str | None, ...]) -> str:
+def mask_error_text(text: str, secrets: Secrets) -> str:
     """Text that is not JSON (or a message built from an upstream body), escapes undone, masked."""
     return mask_text(decode_json_escapes(text), secrets)
 
 
-def mask_error(exc: ProviderError, secrets: tuple[str | None, ...]) -> ProviderError:
+def mask_error(exc: ProviderError, secrets: Secrets) -> ProviderError:
     """``exc`` with its message and body masked (in place; returned for ``raise``)."""
     if not any(secrets):
         return exc
@@ -95,7 +97,7 @@ def mask_error(exc: ProviderError, secrets: tuple[str | None, ...]) -> ProviderE
     return exc
 
 
-def mask_secrets(text: str, secrets: tuple[str | None, ...]) -> str:
+def mask_secrets(text: str, secrets: Secrets) -> str:
     """``text`` with every given secret masked (unchanged when there is none)."""
     return mask_error_text(text, secrets) if any(secrets) else text
 

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import httpx
 import orjson
 
 from swapsafe.exceptions import ConfigError, ProviderError
 from swapsafe.providers.base import Provider, SSEEvent, Wire
-from swapsafe.providers.egress import Egress
 from swapsafe.providers.http import HTTPProvider
-from swapsafe.providers.registry import register_provider
+from swapsafe.providers.registry import ProviderSpec, register_provider
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 _DONE = b"[DONE]"
@@ -136,51 +134,15 @@ class OpenAICompatibleProvider(OpenAIProvider):
 
 
 @register_provider("openai")
-def _create_openai(
-    *,
-    name: str,
-    type: str,
-    upstream_model: str,
-    base_url: str | None,
-    api_key: str | None,
-    timeout: float,
-    client: httpx.AsyncClient | None = None,
-    egress: Egress | None = None,
-) -> OpenAIProvider:
-    return OpenAIProvider(
-        name=name,
-        upstream_model=upstream_model,
-        base_url=base_url or OPENAI_BASE_URL,
-        api_key=api_key,
-        timeout=timeout,
-        client=client,
-        egress=egress,
-    )
+def _create_openai(spec: ProviderSpec) -> OpenAIProvider:
+    return OpenAIProvider.from_spec(spec, base_url=spec.base_url or OPENAI_BASE_URL)
 
 
 @register_provider("openai-compatible")
-def _create_compatible(
-    *,
-    name: str,
-    type: str,
-    upstream_model: str,
-    base_url: str | None,
-    api_key: str | None,
-    timeout: float,
-    client: httpx.AsyncClient | None = None,
-    egress: Egress | None = None,
-) -> OpenAICompatibleProvider:
-    if not base_url:
+def _create_compatible(spec: ProviderSpec) -> OpenAICompatibleProvider:
+    if not spec.base_url:
         raise ConfigError(
-            f"model {name!r}: type 'openai-compatible' needs base_url, "
+            f"model {spec.name!r}: type 'openai-compatible' needs base_url, "
             'e.g. base_url = "http://localhost:8000/v1"'
         )
-    return OpenAICompatibleProvider(
-        name=name,
-        upstream_model=upstream_model,
-        base_url=base_url,
-        api_key=api_key,
-        timeout=timeout,
-        client=client,
-        egress=egress,
-    )
+    return OpenAICompatibleProvider.from_spec(spec, base_url=spec.base_url)

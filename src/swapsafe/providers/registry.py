@@ -1,13 +1,13 @@
 """Provider registry: ``type`` name -> factory. Built-ins register through the same path.
 
-A new provider is one module with a factory decorated by :func:`register_provider`::
+A new provider is one module with a factory decorated by :func:`register_provider`; it gets
+the ``[models.NAME]`` entry as a :class:`ProviderSpec`::
 
     @register_provider("my-vendor")
-    def _create(*, name, type, upstream_model, base_url, api_key, timeout, client=None,
-                egress=None):
+    def _create(spec: ProviderSpec) -> MyVendorProvider:
         return MyVendorProvider(...)
 
-``egress`` (:class:`~swapsafe.providers.egress.Egress`) holds the proxy and CA bundle to reach
+``spec.egress`` (:class:`~swapsafe.providers.egress.Egress`) holds the proxy and CA bundle to reach
 the upstream with; None means the environment's (``HTTPS_PROXY``, ``NO_PROXY``, ...).
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import Protocol
+from dataclasses import dataclass
 
 import httpx
 
@@ -30,19 +30,21 @@ BUILTIN_MODULES = (
 )
 
 
-class ProviderFactory(Protocol):
-    def __call__(
-        self,
-        *,
-        name: str,
-        type: str,
-        upstream_model: str,
-        base_url: str | None,
-        api_key: str | None,
-        timeout: float,
-        client: httpx.AsyncClient | None = None,
-        egress: Egress | None = None,
-    ) -> Provider: ...
+@dataclass(frozen=True)
+class ProviderSpec:
+    """What a factory builds a provider from: one ``[models.NAME]`` entry, key resolved."""
+
+    name: str
+    type: str
+    upstream_model: str
+    base_url: str | None
+    api_key: str | None
+    timeout: float
+    client: httpx.AsyncClient | None = None
+    egress: Egress | None = None
+
+
+ProviderFactory = Callable[[ProviderSpec], Provider]
 
 
 _FACTORIES: dict[str, ProviderFactory] = {}
@@ -73,30 +75,13 @@ def known_provider_types() -> list[str]:
     return sorted(_FACTORIES)
 
 
-def create_provider(
-    *,
-    name: str,
-    type: str,
-    upstream_model: str,
-    base_url: str | None,
-    api_key: str | None,
-    timeout: float,
-    client: httpx.AsyncClient | None = None,
-    egress: Egress | None = None,
-) -> Provider:
+def create_provider(spec: ProviderSpec) -> Provider:
     """Build the provider for one ``[models.NAME]`` entry. Unknown type -> ConfigError."""
     _load_builtins()
-    factory = _FACTORIES.get(type)
+    factory = _FACTORIES.get(spec.type)
     if factory is None:
         known = ", ".join(repr(t) for t in sorted(_FACTORIES))
-        raise ConfigError(f"model {name!r}: unknown provider type {type!r}; use one of {known}")
-    return factory(
-        name=name,
-        type=type,
-        upstream_model=upstream_model,
-        base_url=base_url,
-        api_key=api_key,
-        timeout=timeout,
-        client=client,
-        egress=egress,
-    )
+        raise ConfigError(
+            f"model {spec.name!r}: unknown provider type {spec.type!r}; use one of {known}"
+        )
+    return factory(spec)

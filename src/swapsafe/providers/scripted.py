@@ -16,8 +16,6 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from swapsafe.exceptions import ProviderError, ProviderTimeout
 from swapsafe.providers.base import SSEEvent, UpstreamResponse, Wire
 from swapsafe.providers.canned import (
@@ -28,8 +26,7 @@ from swapsafe.providers.canned import (
     openai_completion,
     prompt_tokens,
 )
-from swapsafe.providers.egress import Egress
-from swapsafe.providers.registry import register_provider
+from swapsafe.providers.registry import ProviderSpec, register_provider
 
 _CREATED = 1_700_000_000
 
@@ -213,15 +210,5 @@ class ScriptedProvider:
 
 
 @register_provider("scripted")
-def _create_scripted(
-    *,
-    name: str,
-    type: str,
-    upstream_model: str,
-    base_url: str | None,
-    api_key: str | None,
-    timeout: float,
-    client: httpx.AsyncClient | None = None,
-    egress: Egress | None = None,
-) -> ScriptedProvider:
-    return ScriptedProvider(name, upstream_model=upstream_model)
+def _create_scripted(spec: ProviderSpec) -> ScriptedProvider:
+    return ScriptedProvider(spec.name, upstream_model=spec.upstream_model)
