@@ -43,6 +43,7 @@ from swapsafe.wire.canonical import (
     ToolChoice,
     ToolResultPart,
 )
+from swapsafe.wire.fields import untranslatable
 from swapsafe.wire.json_mode import apply_json_tool
 
 FINISH_FROM_ANTHROPIC: dict[str, FinishReason] = {
@@ -165,9 +166,8 @@ def _parse_turn(m: dict[str, Any], i: int, strict: bool) -> list[Message]:
 
 
 def _check_params(body: dict[str, Any]) -> None:
-    for key, value in body.items():
-        if key in _HANDLED or key in _DROPPED_HINTS or value is None:
-            continue
+    key = untranslatable(body, _HANDLED, _DROPPED_HINTS, {})
+    if key is not None:
         raise _refuse(key, "(set)")  # top_k, container, mcp_servers, unknown keys...
     thinking = body.get("thinking")
     if thinking and thinking.get("type") != "disabled":
@@ -300,16 +300,6 @@ def _encode_messages(messages: list[Message]) -> list[dict[str, Any]]:
     return out
 
 
-def _encode_tool(t: Tool) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": t.name}
-    if t.description is not None:
-        out["description"] = t.description
-    out["input_schema"] = t.parameters
-    if t.strict is not None:
-        out["strict"] = t.strict
-    return out
-
-
 def _encode_tool_choice(req: ChatRequest) -> dict[str, Any] | None:
     tc = req.tool_choice
     if not req.tools:
@@ -358,7 +348,7 @@ def encode_request(
     elif req.system:
         body["system"] = [{"type": "text", "text": s} for s in req.system]
     if req.tools:
-        body["tools"] = [_encode_tool(t) for t in req.tools]
+        body["tools"] = [t.encode("input_schema") for t in req.tools]
     tool_choice = _encode_tool_choice(req)
     if tool_choice is not None:
         body["tool_choice"] = tool_choice

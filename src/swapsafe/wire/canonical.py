@@ -37,6 +37,22 @@ class ImagePart:
     media_type: str | None = None
     data: str | None = None
 
+    @classmethod
+    def from_url(cls, url: str) -> ImagePart | None:
+        """An http(s) URL as it is, a base64 data URL as ``media_type`` + ``data``; None for a
+        data URL that is not base64."""
+        if not url.startswith("data:"):
+            return cls(url=url)
+        header, sep, data = url[5:].partition(",")
+        media_type, _, encoding = header.partition(";")
+        if not sep or encoding != "base64":
+            return None
+        return cls(media_type=media_type, data=data)
+
+    def as_url(self) -> str:
+        """The URL OpenAI's wires carry: the image's own, or a base64 data URL."""
+        return self.url if self.url is not None else f"data:{self.media_type};base64,{self.data}"
+
 
 @dataclass(slots=True)
 class ToolCallPart:
@@ -71,6 +87,17 @@ class Tool:
     description: str | None = None
     parameters: dict[str, Any] = field(default_factory=lambda: {"type": "object"})
     strict: bool | None = None
+
+    def encode(self, schema_key: str) -> dict[str, Any]:
+        """The vendors' tool object: the name, the description and ``strict`` when set, and the
+        JSON schema under ``schema_key`` (``parameters`` or ``input_schema``)."""
+        out: dict[str, Any] = {"name": self.name}
+        if self.description is not None:
+            out["description"] = self.description
+        out[schema_key] = self.parameters
+        if self.strict is not None:
+            out["strict"] = self.strict
+        return out
 
 
 @dataclass(slots=True)

@@ -14,6 +14,7 @@ translated (a few levels deeper) or into a trace row.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 #: the deepest JSON nesting a request may have (the top-level object is level 1)
@@ -146,6 +147,24 @@ def field_problem(body: dict[str, Any], inbound: str) -> tuple[str, str] | None:
                 if not isinstance(item, dict):
                     param = f"{key}[{i}]"
                     return param, f"`{param}` must be a JSON object, got {json_type(item)}"
+    return None
+
+
+def untranslatable(
+    body: dict[str, Any],
+    handled: frozenset[str],
+    dropped: frozenset[str],
+    neutral: Mapping[str, tuple[object, ...]],
+) -> str | None:
+    """The first top-level parameter a translator can neither honour nor drop, else None: not
+    ``handled``, not a ``dropped`` hint, not null and not at a ``neutral`` value (one equal to
+    "not set")."""
+    for key, value in body.items():
+        if key in handled or key in dropped or value is None:
+            continue
+        if key in neutral and value in neutral[key]:
+            continue
+        return key
     return None
 
 

@@ -25,6 +25,7 @@ Mapping notes:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from swapsafe.exceptions import TranslationError
@@ -43,6 +44,7 @@ from swapsafe.wire.canonical import (
     ToolResultPart,
     Usage,
 )
+from swapsafe.wire.fields import untranslatable
 from swapsafe.wire.json_mode import schema_format
 
 FINISH_FROM_OPENAI: dict[str, FinishReason] = {
@@ -85,16 +87,19 @@ def _refuse(param: str, what: str) -> TranslationError:
 
 
 def _check_params(body: dict[str, Any]) -> None:
-    for key, value in body.items():
-        if key in _HANDLED or key in _DROPPED_HINTS or value is None:
-            continue
-        if key in _NEUTRAL and value in _NEUTRAL[key]:
-            continue
-        what = f"= {value!r}" if key in ("n", "service_tier") else "(set)"
-        raise _refuse(key, what)
+    key = untranslatable(body, _HANDLED, _DROPPED_HINTS, _NEUTRAL)
+    if key is not None:
+        raise _refuse(key, f"= {body[key]!r}" if key in ("n", "service_tier") else "(set)")
 
 
-def _text_of(content: Any, param: str) -> list[str]:
+def text_parts(
+    content: Any,
+    param: str,
+    refuse: Callable[[str, str], TranslationError] = _refuse,
+    kinds: tuple[str, ...] = ("text",),
+) -> list[str]:
+    """Texts of system / developer / assistant / tool content: a string, or text parts of
+    ``kinds`` and refusals (both OpenAI wires; ``refuse`` words the error for the caller's)."""
     if isinstance(content, str):
         return [content] if content else []
     if not isinstance(content, list):
@@ -102,23 +107,20 @@ def _text_of(content: Any, param: str) -> list[str]:
     out = []
     for i, part in enumerate(content):
         kind = part.get("type")
-        if kind == "text":
+        if kind in kinds:
             out.append(part["text"])
         elif kind == "refusal":
             out.append(part["refusal"])
         else:
-            raise _refuse(f"{param}[{i}].type", f"= {kind!r} (only text parts are allowed here)")
+            raise refuse(f"{param}[{i}].type", f"= {kind!r} (only text parts are allowed here)")
     return out
 
 
 def _parse_image(url: str, param: str) -> ImagePart:
-    if url.startswith("data:"):
-        header, sep, data = url[5:].partition(",")
-        media_type, _, encoding = header.partition(";")
-        if not sep or encoding != "base64":
-            raise TranslationError(f"`{param}` must be a base64 data URL or an http(s) URL", param)
-        return ImagePart(media_type=media_type, data=data)
-    return ImagePart(url=url)
+    image = ImagePart.from_url(url)
+    if image is None:
+        raise TranslationError(f"`{param}` must be a base64 data URL or an http(s) URL", param)
+    return image
 
 
 def _user_parts(content: Any, param: str, strict: bool) -> list[Part]:
@@ -142,14 +144,14 @@ def _parse_message(m: dict[str, Any], i: int, system: list[str], strict: bool) -
     if strict and m.get("name"):
         raise _refuse(f"{param}.name", "(set)")
     if role in ("system", "developer"):
-        system.extend(_text_of(m.get("content"), f"{param}.content"))
+        system.extend(text_parts(m.get("content"), f"{param}.content"))
         return None
     if role == "user":
         return Message("user", _user_parts(m.get("content"), f"{param}.content", strict))
     if role == "assistant":
         if strict and (m.get("function_call") or m.get("audio")):
             raise _refuse(f"{param}.function_call", "(legacy function calling); use tool_calls")
-        parts: list[Part] = [TextPart(t) for t in _text_of(m.get("content") or "", param)]
+        parts: list[Part] = [TextPart(t) for t in text_parts(m.get("content") or "", param)]
         if m.get("refusal"):
             parts.append(TextPart(m["refusal"]))
         for j, call in enumerate(m.get("tool_calls") or ()):
@@ -161,7 +163,7 @@ def _parse_message(m: dict[str, Any], i: int, system: list[str], strict: bool) -
             parts.append(ToolCallPart(call["id"], fn["name"], fn.get("arguments") or "{}"))
         return Message("assistant", parts)
     if role == "tool":
-        texts = _text_of(m.get("content"), f"{param}.content")
+        texts = text_parts(m.get("content"), f"{param}.content")
         result = ToolResultPart(m["tool_call_id"], [TextPart(t) for t in texts])
         return Message("tool", [result])
     if strict:
@@ -227,10 +229,6 @@ def parse_request(body: dict[str, Any], *, strict: bool = True) -> ChatRequest:
     )
 
 
-def _image_url(p: ImagePart) -> str:
-    return p.url if p.url is not None else f"data:{p.media_type};base64,{p.data}"
-
-
 def _encode_text_content(texts: list[str]) -> str | list[dict[str, Any]]:
     if len(texts) == 1:
         return texts[0]
@@ -261,7 +259,7 @@ def _encode_message(m: Message, i: int) -> dict[str, Any]:
             if isinstance(p, TextPart):
                 parts.append({"type": "text", "text": p.text})
             elif isinstance(p, ImagePart):
-                parts.append({"type": "image_url", "image_url": {"url": _image_url(p)}})
+                parts.append({"type": "image_url", "image_url": {"url": p.as_url()}})
         return {"role": "user", "content": parts}
     texts = [p.text for p in m.content if isinstance(p, TextPart)]
     calls = [
@@ -285,7 +283,9 @@ def encode_request(req: ChatRequest, *, max_tokens_param: str = "max_tokens") ->
     messages.extend(_encode_message(m, i) for i, m in enumerate(req.messages))
     body: dict[str, Any] = {"model": req.model, "messages": messages}
     if req.tools:
-        body["tools"] = [{"type": "function", "function": _encode_tool(t)} for t in req.tools]
+        body["tools"] = [
+            {"type": "function", "function": t.encode("parameters")} for t in req.tools
+        ]
         if req.parallel_tool_calls is not None:
             body["parallel_tool_calls"] = req.parallel_tool_calls
     tc = req.tool_choice
@@ -318,16 +318,6 @@ def encode_request(req: ChatRequest, *, max_tokens_param: str = "max_tokens") ->
         body["stream"] = True
         body["stream_options"] = {"include_usage": True}
     return body
-
-
-def _encode_tool(t: Tool) -> dict[str, Any]:
-    fn: dict[str, Any] = {"name": t.name}
-    if t.description is not None:
-        fn["description"] = t.description
-    fn["parameters"] = t.parameters
-    if t.strict is not None:
-        fn["strict"] = t.strict
-    return fn
 
 
 def extract_usage(body: dict[str, Any]) -> Usage | None:

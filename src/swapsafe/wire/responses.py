@@ -56,7 +56,9 @@ from swapsafe.wire.canonical import (
     ToolChoice,
     ToolResultPart,
 )
+from swapsafe.wire.fields import untranslatable
 from swapsafe.wire.json_mode import schema_format
+from swapsafe.wire.openai import text_parts
 
 _HANDLED = frozenset(
     {
@@ -104,11 +106,8 @@ def _refuse(param: str, what: str) -> TranslationError:
 
 
 def _check_params(body: dict[str, Any]) -> None:
-    for key, value in body.items():
-        if key in _HANDLED or key in _DROPPED_HINTS or value is None:
-            continue
-        if key in _NEUTRAL and value in _NEUTRAL[key]:
-            continue
+    key = untranslatable(body, _HANDLED, _DROPPED_HINTS, _NEUTRAL)
+    if key is not None:
         raise _refuse(key, _WHY.get(key, "(set)"))
     text = body.get("text") or {}
     if text.get("verbosity") not in (None, "medium"):
@@ -120,33 +119,17 @@ def _check_params(body: dict[str, Any]) -> None:
 
 def _text_parts(content: Any, param: str) -> list[str]:
     """Texts of system / developer / assistant content (a string or text parts)."""
-    if isinstance(content, str):
-        return [content] if content else []
-    if not isinstance(content, list):
-        raise TranslationError(f"`{param}` must be a string or a list of parts", param=param)
-    out = []
-    for i, part in enumerate(content):
-        kind = part.get("type")
-        if kind in ("input_text", "output_text", "text"):
-            out.append(part["text"])
-        elif kind == "refusal":
-            out.append(part["refusal"])
-        else:
-            raise _refuse(f"{param}[{i}].type", f"= {kind!r} (only text parts are allowed here)")
-    return out
+    return text_parts(content, param, _refuse, ("input_text", "output_text", "text"))
 
 
 def _image(part: dict[str, Any], param: str) -> ImagePart:
     url = part.get("image_url")
     if not isinstance(url, str):
         raise _refuse(f"{param}.file_id", "(an image uploaded to OpenAI's file store)")
-    if url.startswith("data:"):
-        header, sep, data = url[5:].partition(",")
-        media_type, _, encoding = header.partition(";")
-        if not sep or encoding != "base64":
-            raise TranslationError(f"`{param}.image_url` must be a base64 data URL", param=param)
-        return ImagePart(media_type=media_type, data=data)
-    return ImagePart(url=url)
+    image = ImagePart.from_url(url)
+    if image is None:
+        raise TranslationError(f"`{param}.image_url` must be a base64 data URL", param=param)
+    return image
 
 
 def _user_parts(content: Any, param: str, strict: bool) -> list[Part]:
@@ -295,17 +278,13 @@ def parse_request(body: dict[str, Any], *, strict: bool = True) -> ChatRequest:
 # ---------------------------------------------------------------- request: encode
 
 
-def _image_url(p: ImagePart) -> str:
-    return p.url if p.url is not None else f"data:{p.media_type};base64,{p.data}"
-
-
 def _encode_user(m: Message) -> dict[str, Any]:
     parts: list[dict[str, Any]] = []
     for p in m.content:
         if isinstance(p, TextPart):
             parts.append({"type": "input_text", "text": p.text})
         elif isinstance(p, ImagePart):
-            parts.append({"type": "input_image", "image_url": _image_url(p), "detail": "auto"})
+            parts.append({"type": "input_image", "image_url": p.as_url(), "detail": "auto"})
     return {"type": "message", "role": "user", "content": parts}
 
 
@@ -333,12 +312,7 @@ def _encode_message(m: Message, i: int) -> list[dict[str, Any]]:
 
 
 def _encode_tool(t: Tool) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": "function", "name": t.name}
-    if t.description is not None:
-        out["description"] = t.description
-    out["parameters"] = t.parameters
-    out["strict"] = t.strict if t.strict is not None else False
-    return out
+    return {"type": "function", **t.encode("parameters"), "strict": bool(t.strict)}
 
 
 def _encode_format(rf: dict[str, Any]) -> dict[str, Any]:
