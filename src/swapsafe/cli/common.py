@@ -69,6 +69,23 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_USAGE)
 
 
+def write_out(text: str, out: Path) -> None:
+    """Write ``text`` to the ``--out`` file; a path it cannot write exits 2 saying why."""
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"--out: cannot write {out}: {exc.strerror or exc}; check the path") from None
+
+
+def emit(text: str, out: Path | None) -> bool:
+    """``text`` to stdout, or to the ``--out`` file (True: the caller says what it wrote)."""
+    if out is None:
+        typer.echo(text, nl=False)
+        return False
+    write_out(text, out)
+    return True
+
+
 def report_error(exc: SwapsafeError) -> None:
     """Print an error: one line per config problem, or its one-line message."""
     if isinstance(exc, ConfigError):

@@ -19,6 +19,7 @@ from swapsafe.config import DEFAULT_FILE, Config, Secret, WorkloadConfig
 from swapsafe.config.advice import profile_advice
 from swapsafe.config.prompts import PromptVariantConfig
 from swapsafe.config.request import RequestConfig
+from swapsafe.config.values import toml_scalar
 from swapsafe.store.engine import mask_url
 
 app = typer.Typer(
@@ -240,12 +241,9 @@ def _secret_note(value: object) -> str:
 def _value(value: Any) -> str:
     if isinstance(value, Secret):
         return json.dumps(f"env::{value.ref}")
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, int | float):
-        return repr(value)
+    scalar = toml_scalar(value)
+    if scalar is not None:
+        return scalar
     if isinstance(value, BaseModel):
         inner = ", ".join(f"{k} = {_value(v)}" for k, v in value if v is not None)
         return "{ " + inner + " }"

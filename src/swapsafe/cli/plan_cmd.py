@@ -19,7 +19,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit
+from swapsafe.cli.common import config_option, emit, fail, handle_errors, load_or_exit
 from swapsafe.config import DEFAULT_FILE, Config, ConfigError, load_config, resolve_store_url
 from swapsafe.plan.export import item_status_text, outlook_lines, render_markdown
 from swapsafe.plan.items import Phase
@@ -346,11 +346,5 @@ def export(
         text = render_markdown(service.view(chosen), _outlook(service, chosen))
     finally:
         store.close()
-    if out is None:
-        typer.echo(text, nl=False)
-        return
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise fail(f"cannot write {out}: {exc.strerror or exc}; check the path") from None
-    console.print(f"wrote {out} ({chosen.name}, {text.count('- [x]')}/12 done)")
+    if emit(text, out):
+        console.print(f"wrote {out} ({chosen.name}, {text.count('- [x]')}/12 done)")

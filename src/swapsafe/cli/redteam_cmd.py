@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit
+from swapsafe.cli.common import config_option, emit, fail, handle_errors, load_or_exit
 from swapsafe.cli.output import err
 from swapsafe.cli.run_bar import RunBar, run_with_bar
 from swapsafe.config import Config
@@ -284,14 +284,8 @@ def report(
         run_ = get_run(store, run_id)
         findings = store.redteam_findings(run_id)
         text = render_markdown(run_, findings, summary_of(run_, findings), worst=worst)
-    if out is None:
-        typer.echo(text, nl=False)
-        return
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise fail(f"cannot write {out}: {exc.strerror or exc}") from None
-    console.print(f"wrote {escape(str(out))}")
+    if emit(text, out):
+        console.print(f"wrote {escape(str(out))}")
 
 
 @redteam_app.command("probes")

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit
+from swapsafe.cli.common import config_option, emit, fail, handle_errors, load_or_exit, write_out
 from swapsafe.cli.compat_view import print_compat
 from swapsafe.cli.output import err as err_console
 from swapsafe.config import Config, parse_duration
@@ -339,10 +339,7 @@ def criteria_export(
     text = render_criteria(cfg, now=datetime.now(UTC))
     with _store(cfg) as store:
         if out is not None:
-            try:
-                out.write_text(text, encoding="utf-8")
-            except OSError as exc:
-                raise fail(f"--out: cannot write {out}: {exc.strerror or exc}") from None
+            write_out(text, out)
         store.add_audit(
             actor=_actor(), action="criteria.export", workload=None, before=None,
             after={"workloads": sorted(cfg.workloads), "sha256": digest(text),
@@ -374,11 +371,5 @@ def report(
     cfg = load_or_exit(config)
     with _store(cfg) as store, err_console.status("evaluating gates"):
         text = render_report(cfg, store, workload or None, "html" if format == "html" else "md")
-    if out is None:
-        typer.echo(text, nl=False)
-        return
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise fail(f"--out: cannot write {out}: {exc.strerror or exc}") from None
-    console.print(f"wrote {out}")
+    if emit(text, out):
+        console.print(f"wrote {out}")

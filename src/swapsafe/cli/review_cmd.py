@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from swapsafe.cli.common import config_option, fail, handle_errors, load_or_exit
+from swapsafe.cli.common import config_option, emit, fail, handle_errors, load_or_exit
 from swapsafe.review.export import FORMATS, export_rows, render
 from swapsafe.review.service import DEFAULT_QUEUE, ReviewService
 from swapsafe.review.stats import (
@@ -171,8 +170,5 @@ def export(
     finally:
         store.close()
     text = "".join(render(rows, format))
-    if out is None:
-        sys.stdout.write(text)
-        return
-    out.write_text(text, encoding="utf-8")
-    console.print(f"Wrote {len(rows)} verdicts to {out}", highlight=False)
+    if emit(text, out):
+        console.print(f"Wrote {len(rows)} verdicts to {out}", highlight=False)

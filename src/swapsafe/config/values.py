@@ -36,14 +36,22 @@ def final_error(message: str, at: tuple[str | int, ...] = ()) -> PydanticCustomE
     return PydanticCustomError(FINAL, message, {"at": at} if at else None)
 
 
-def show_value(value: object) -> str:
-    """Render a config value the way the user wrote it in TOML."""
+def toml_scalar(value: object) -> str | None:
+    """A bool or a number as TOML writes it (``true``, ``3`` for 3.0, ``0.25``); else None."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, int | float):
         return repr(value)
+    return None
+
+
+def show_value(value: object) -> str:
+    """Render a config value the way the user wrote it in TOML."""
+    scalar = toml_scalar(value)
+    if scalar is not None:
+        return scalar
     if isinstance(value, str):
         escaped = value.replace("\\", "\\\\").replace('"', '\\"')
         return f'"{escaped}"'
