@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from swapsafe.stats.paired import PairedCounts, newcombe_paired_ci
+from swapsafe.stats.sample_size import smallest_clearing
 
 Verdict = Literal["pass", "fail", "inconclusive"]
-_MAX_CASES = 10_000_000
 
 
 def verdict_for(low: float, high: float, margin: float) -> Verdict:
@@ -58,19 +58,7 @@ def cases_needed(counts: PairedCounts, margin: float, conf: float = 0.95) -> int
     def clears(total: float) -> bool:
         return newcombe_paired_ci(counts.scaled(total / counts.n), conf)[0] > -margin
 
-    hi = max(int(counts.n), 1)
-    while not clears(hi):
-        hi *= 2
-        if hi > _MAX_CASES:
-            return None
-    lo = max(int(counts.n) // 2, 1)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if clears(mid):
-            hi = mid
-        else:
-            lo = mid + 1
-    return hi
+    return smallest_clearing(clears, max(int(counts.n), 1), floor=max(int(counts.n) // 2, 1))
 
 
 def non_inferiority(counts: PairedCounts, margin: float, conf: float = 0.95) -> NonInferiority:

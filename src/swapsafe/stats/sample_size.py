@@ -3,10 +3,31 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from statistics import NormalDist
 
 from swapsafe.stats.independent import newcombe_diff_ci
 from swapsafe.stats.proportions import z_two_sided
+
+MAX_CASES = 10_000_000
+
+
+def smallest_clearing(clears: Callable[[int], bool], start: int, floor: int = 1) -> int | None:
+    """The smallest n >= ``floor`` for which a monotone ``clears(n)`` holds: doubling from
+    ``start`` until it clears (None past :data:`MAX_CASES`), then bisecting."""
+    hi = start
+    while not clears(hi):
+        hi *= 2
+        if hi > MAX_CASES:
+            return None
+    lo = floor
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if clears(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return hi
 
 
 def _check(margin: float, baseline_rate: float, discordance: float, power: float) -> None:
@@ -67,16 +88,4 @@ def probes_needed(
         ci = newcombe_diff_ci(p_new * n, n, p_old * n, n, conf)
         return ci.high <= margin if within else ci.low > margin
 
-    hi = max(new_n, old_n, 1)
-    while not clears(hi):
-        hi *= 2
-        if hi > 10_000_000:
-            return None
-    lo = 1
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if clears(mid):
-            hi = mid
-        else:
-            lo = mid + 1
-    return hi
+    return smallest_clearing(clears, max(new_n, old_n, 1))
