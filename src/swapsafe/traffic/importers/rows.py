@@ -104,26 +104,21 @@ def first(obj: Any, *paths: str) -> Any:
 
 def as_int(value: Any, what: str) -> int | None:
     """A non-negative token count, or None when absent."""
+    number = as_float(value, what, whole=True)
+    return None if number is None else int(number)
+
+
+def as_float(value: Any, what: str, *, whole: bool = False) -> float | None:
+    """A finite number >= 0 (a ``whole`` one for a count), or None when absent."""
     if value is None or value == "":
         return None
     try:
         number = float(value)
     except (TypeError, ValueError):
         raise RowError(f"{what} is not a number: {value!r}") from None
-    if not math.isfinite(number) or number < 0 or number != int(number):
-        raise RowError(f"{what} must be a whole number >= 0, got {value!r}")
-    return int(number)
-
-
-def as_float(value: Any, what: str) -> float | None:
-    if value is None or value == "":
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise RowError(f"{what} is not a number: {value!r}") from None
-    if not math.isfinite(number) or number < 0:
-        raise RowError(f"{what} must be a number >= 0, got {value!r}")
+    if not math.isfinite(number) or number < 0 or (whole and number != int(number)):
+        kind = "a whole number" if whole else "a number"
+        raise RowError(f"{what} must be {kind} >= 0, got {value!r}")
     return number
 
 
