@@ -22,7 +22,7 @@ from swapsafe.gateway.anthropic_headers import passthrough_headers
 from swapsafe.gateway.auth import client_key
 from swapsafe.gateway.calls import BodyTooLarge, Refusal, header_map, parse_request, read_body
 from swapsafe.gateway.errors import error_response, provider_error_response
-from swapsafe.gateway.router import decide, sticky_key
+from swapsafe.gateway.router import route_request
 from swapsafe.wire.prompt_variant import apply_variant
 
 if TYPE_CHECKING:
@@ -50,13 +50,7 @@ async def count_tokens(gw: Gateway, request: Request) -> Response:
     if workload is None:
         known = ", ".join(sorted(gw.aliases))
         return error_response(_WIRE, 404, f"unknown model {alias!r}; workload aliases: {known}")
-    route = decide(
-        workload=workload.name,
-        baseline=workload.baseline,
-        candidate=workload.candidate,
-        state=gw.routing.get(workload.name),
-        key=sticky_key(workload.sticky_key, body, headers),
-    )
+    route = route_request(workload, gw.routing.get(workload.name), body, headers)
     model = gw.config.models[route.serving]
     provider = gw.providers[model.name]
     counter = getattr(provider, "count_tokens", None)

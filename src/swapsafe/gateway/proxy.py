@@ -33,7 +33,7 @@ from swapsafe.gateway.calls import (
 from swapsafe.gateway.errors import error_response, provider_error_response
 from swapsafe.gateway.metrics import GatewayMetrics
 from swapsafe.gateway.recorder import Recorder
-from swapsafe.gateway.router import Route, decide, sticky_key
+from swapsafe.gateway.router import Route, route_request
 from swapsafe.gateway.routing_cache import RoutingCache
 from swapsafe.gateway.sending import Outbounds
 from swapsafe.gateway.shadow import ShadowDispatcher
@@ -221,13 +221,7 @@ class Gateway:
         if isinstance(admitted, Response):
             return admitted
         raw, body, workload = admitted
-        route = decide(
-            workload=workload.name,
-            baseline=workload.baseline,
-            candidate=workload.candidate,
-            state=self.routing.get(workload.name),
-            key=sticky_key(workload.sticky_key, body, headers),
-        )
+        route = route_request(workload, self.routing.get(workload.name), body, headers)
         stream = body.get("stream") is True
         serving = self.config.models[route.serving]
         try:
@@ -308,12 +302,7 @@ class Gateway:
                 call.inbound, provider, resp.body, call.request_id, ex.json_tool, ex.body
             )
         except ProviderError as exc:
-            self.traces.record(
-                call, status="error", http_status=exc.status or None, error_class=exc.error_class
-            )
-            response = provider_error_response(call.inbound, provider.wire, exc)
-            response.headers.update(ex.headers)
-            return response
+            return self._upstream_failed(ex, provider, exc)
         except TranslationError as exc:
             self.traces.record(call, status="error", http_status=502, error_class="translation")
             return error_response(
@@ -329,6 +318,15 @@ class Gateway:
             headers=ex.headers,
             then=lambda: self._record_ok(call, provider, resp, out, payload, latency),
         )
+
+    def _upstream_failed(self, ex: Exchange, provider: Provider, exc: ProviderError) -> Response:
+        """The upstream's error, traced and answered in the caller's wire format."""
+        self.traces.record(
+            ex.call, status="error", http_status=exc.status or None, error_class=exc.error_class
+        )
+        response = provider_error_response(ex.call.inbound, provider.wire, exc)
+        response.headers.update(ex.headers)
+        return response
 
     def _record_ok(
         self,
@@ -367,12 +365,7 @@ class Gateway:
         try:
             first = await upstream.__anext__()
         except ProviderError as exc:
-            self.traces.record(
-                call, status="error", http_status=exc.status or None, error_class=exc.error_class
-            )
-            response = provider_error_response(call.inbound, provider.wire, exc)
-            response.headers.update(ex.headers)
-            return response
+            return self._upstream_failed(ex, provider, exc)
         except StopAsyncIteration:
             self.traces.record(call, status="error", http_status=502, error_class="empty_stream")
             return error_response(

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from swapsafe.config import WorkloadConfig
 from swapsafe.store.records import RoutingState
 
 BUCKETS = 10_000
@@ -89,4 +90,20 @@ def decide(
         shadow = baseline if serving == candidate else candidate
     return Route(
         workload=workload, serving=serving, shadow=shadow, bucket=b, sticky=key is not None
+    )
+
+
+def route_request(
+    workload: WorkloadConfig,
+    state: RoutingState,
+    body: Mapping[str, Any],
+    headers: Mapping[str, str],
+) -> Route:
+    """:func:`decide` for one request to ``workload``, sticky by the workload's ``sticky_key``."""
+    return decide(
+        workload=workload.name,
+        baseline=workload.baseline,
+        candidate=workload.candidate,
+        state=state,
+        key=sticky_key(workload.sticky_key, body, headers),
     )
