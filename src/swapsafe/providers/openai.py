@@ -45,10 +45,11 @@ class OpenAIProvider(HTTPProvider):
         return False
 
     def _raise_stream_error(self, data: bytes) -> None:
+        """Raise the in-stream error ``data`` as a 500 :class:`ProviderError`; a body that is
+        not a JSON object is kept as (at most 2000 characters of) text."""
         try:
             body = orjson.loads(data)
-            error = body.get("error") or {}
-            message = str(error.get("message") or "error")
+            message = self._stream_error_message(body)
         except (orjson.JSONDecodeError, AttributeError):
             body, message = data[:2000].decode("utf-8", "replace"), "error"
         raise ProviderError(
@@ -57,6 +58,11 @@ class OpenAIProvider(HTTPProvider):
             provider=self.name,
             body=body,
         )
+
+    def _stream_error_message(self, body: Any) -> str:
+        """The message of a chat completions ``{"error": {...}}`` chunk."""
+        error = body.get("error") or {}
+        return str(error.get("message") or "error")
 
 
 _RESPONSES_END = frozenset({"response.completed", "response.incomplete", "response.failed"})
@@ -85,19 +91,10 @@ class OpenAIResponsesProvider(OpenAIProvider):
             self._raise_stream_error(event.data)
         return name in _RESPONSES_END
 
-    def _raise_stream_error(self, data: bytes) -> None:
-        try:
-            body = orjson.loads(data)
-            error = (body.get("response") or {}).get("error") or body  # response.failed / error
-            message = f"{error.get('code') or 'error'}: {error.get('message') or ''}".rstrip(": ")
-        except (orjson.JSONDecodeError, AttributeError):
-            body, message = data[:2000].decode("utf-8", "replace"), "error"
-        raise ProviderError(
-            f"upstream {self.name!r} sent an error in the stream: {message}",
-            status=500,
-            provider=self.name,
-            body=body,
-        )
+    def _stream_error_message(self, body: Any) -> str:
+        """``code: message`` of an ``error`` or ``response.failed`` event."""
+        error = (body.get("response") or {}).get("error") or body  # response.failed / error
+        return f"{error.get('code') or 'error'}: {error.get('message') or ''}".rstrip(": ")
 
 
 def responses_twin(provider: Provider) -> Provider | None:
