@@ -9,8 +9,10 @@ stops a run.
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Collection, Mapping
+from typing import Any, ClassVar, Self, TypedDict, Unpack
 
+from swapsafe.config import Config
 from swapsafe.config.models import ModelConfig
 from swapsafe.evals.scorers.base import ModelOutput
 from swapsafe.evals.scorers.tools import normalize_arguments
@@ -28,8 +30,23 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {str(exc)[:500]}"
 
 
-class ModelCaller:
-    """Calls one configured model with deterministic settings and prices each call."""
+class CallerOptions(TypedDict, total=False):
+    """The keyword arguments of :class:`WorkloadCaller` (defaults there)."""
+
+    timeout: float
+    retries: int
+    temperature: float
+    params: dict[str, Any] | None
+    variant: PromptVariant | None
+
+
+class WorkloadCaller:
+    """One configured model called in OpenAI chat format at a fixed ``temperature``, sending the
+    workload's ``params`` (what the application sends) with every request. The eval and the
+    red-team callers are these."""
+
+    id_prefix: ClassVar[str]  # the request ids' prefix
+    records_temperature: ClassVar[bool] = True  # whether :meth:`settings` names the temperature
 
     def __init__(
         self,
@@ -40,7 +57,6 @@ class ModelCaller:
         timeout: float = 60.0,
         retries: int = 2,
         temperature: float = 0.0,
-        pricebook: PriceBook = DEFAULT_PRICEBOOK,
         params: dict[str, Any] | None = None,
         variant: PromptVariant | None = None,
     ) -> None:
@@ -49,15 +65,79 @@ class ModelCaller:
         self.provider = provider
         self.config = model_config
         self.temperature = temperature
-        self.pricebook = pricebook
         self._caller = OpenAIFormatCaller(
             provider,
             model_config,
             timeout=timeout,
             retries=retries,
-            id_prefix="eval",
+            id_prefix=self.id_prefix,
             variant=variant,
         )
+
+    @classmethod
+    def for_run(
+        cls,
+        config: Config,
+        workload: str,
+        available: Mapping[str, Provider],
+        chosen: Collection[str],
+        *,
+        timeout: float,
+        retries: int,
+        variants: Mapping[str, PromptVariant] | None = None,
+    ) -> dict[str, Self]:
+        """A caller per model in ``available``; only the ``chosen`` ones (not a judge) send
+        the workload's params."""
+        params = config.workloads[workload].params
+        return {
+            name: cls(
+                name,
+                provider,
+                config.models.get(name),
+                timeout=timeout,
+                retries=retries,
+                params=params if name in chosen else None,
+                variant=(variants or {}).get(name),
+            )
+            for name, provider in available.items()
+        }
+
+    def settings(self) -> dict[str, Any]:
+        """What a run records of this caller."""
+        temperature = {"temperature": self.temperature} if self.records_temperature else {}
+        extra = {"params": self.params} if self.params else {}
+        return {**self._caller.settings(), **temperature, **extra}
+
+    def _body(
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None
+    ) -> dict[str, Any]:
+        """An OpenAI chat request: the params, the messages, the temperature, any tools."""
+        body: dict[str, Any] = {
+            **self.params,
+            "messages": messages,
+            "temperature": self.temperature,
+        }
+        if tools:
+            body["tools"] = tools
+        return body
+
+
+class ModelCaller(WorkloadCaller):
+    """Calls one configured model with deterministic settings and prices each call."""
+
+    id_prefix = "eval"
+
+    def __init__(
+        self,
+        name: str,
+        provider: Provider,
+        model_config: ModelConfig | None = None,
+        *,
+        pricebook: PriceBook = DEFAULT_PRICEBOOK,
+        **options: Unpack[CallerOptions],
+    ) -> None:
+        super().__init__(name, provider, model_config, **options)
+        self.pricebook = pricebook
 
     def plain(self) -> ModelCaller:
         """This model without its prompt variant and the workload's params: a judge's own
@@ -73,10 +153,6 @@ class ModelCaller:
             temperature=self.temperature,
             pricebook=self.pricebook,
         )
-
-    def settings(self) -> dict[str, Any]:
-        extra = {"params": self.params} if self.params else {}
-        return {**self._caller.settings(), "temperature": self.temperature, **extra}
 
     def _cost(
         self, input_tokens: int | None, output_tokens: int | None, cached: int | None
@@ -95,14 +171,7 @@ class ModelCaller:
     async def chat(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None
     ) -> ModelOutput:
-        body: dict[str, Any] = {
-            **self.params,
-            "messages": messages,
-            "temperature": self.temperature,
-        }
-        if tools:
-            body["tools"] = tools
-        return await self.complete(body)
+        return await self.complete(self._body(messages, tools))
 
     async def complete(self, body: dict[str, Any]) -> ModelOutput:
         """Send an OpenAI-format ``body`` (its ``model`` is replaced by the upstream model)."""

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 from swapsafe.config import Config
 from swapsafe.evals.status import too_many_errors
@@ -33,9 +33,11 @@ from swapsafe.providers.build import build_providers
 FLUSH_SECONDS = 0.5
 
 Item = TypeVar("Item")
+Item_contra = TypeVar("Item_contra", contravariant=True)
 Row = TypeVar("Row")
 Tally = TypeVar("Tally", bound="ErrorTally")
 S_contra = TypeVar("S_contra", contravariant=True)
+Pair = tuple[Item, str]  # an (item, model) pair
 
 
 class ErrorTally(Protocol):
@@ -55,6 +57,13 @@ class Snapshot(Generic[Tally]):
     def errors(self) -> int:
         return sum(t.errors for t in self.models.values())
 
+    @classmethod
+    def start(
+        cls, run_id: int, items: Sequence[object], models: Sequence[str], tally: Callable[[], Tally]
+    ) -> Self:
+        """Nothing done yet: every item x model to do, a fresh tally per model."""
+        return cls(run_id, len(items) * len(models), models={m: tally() for m in models})
+
 
 class Progress(Protocol[S_contra]):
     """Receives progress: ``start`` once (with the run id), then ``advance`` per finished pair."""
@@ -64,20 +73,40 @@ class Progress(Protocol[S_contra]):
     def advance(self, snapshot: S_contra) -> None: ...
 
 
+class Work(Protocol[Item_contra, Row]):
+    """One kind of run's work: ``one`` does an (item, model) pair and gives its row (None: an
+    errored call, not stored); ``count`` adds a row (or an errored call) to the tallies."""
+
+    @property
+    def snapshot(self) -> Snapshot[Any]: ...
+
+    async def one(self, pair: tuple[Item_contra, str]) -> Row | None: ...
+
+    def count(self, model: str, row: Row | None) -> None: ...
+
+
+@dataclass(frozen=True)
+class RunRows(Generic[Row]):
+    """Where one kind of run keeps its rows; ``save`` and ``finish`` block (run off the loop)."""
+
+    save: Callable[[list[Row]], object]  # writes a batch of rows
+    finish: Callable[[int, str, datetime], object]  # (run id, status, finished at)
+    pair: Callable[[Row], tuple[str, str]]  # the (item key, model) a stored row answers
+    batch_size: int = 50
+
+
 @dataclass(frozen=True)
 class JobSpec(Generic[Item, Row]):
-    """One run's remaining work, and how each pair is done, counted and stored."""
+    """One run: its items (each done with every model of the work's snapshot), its work, where
+    its rows go and, for a resumed run, the rows already stored (counted, and not done again)."""
 
-    snapshot: Snapshot[Any]  # run id, total and the tallies (already holding resumed rows)
-    todo: Sequence[Item]  # the pairs still to do
-    one: Callable[[Item], Awaitable[Row | None]]  # None: an errored call, not stored
-    count: Callable[[Item, Row | None], None]  # updates the snapshot's tallies
-    save: Callable[[list[Row]], object]  # blocking: writes a batch of rows
-    finish: Callable[[int, str, datetime], object]  # blocking: (run id, status, finished at)
+    work: Work[Item, Row]
+    items: Sequence[Item]
+    key: Callable[[Item], str]  # an item's key, as in ``RunRows.pair``
+    rows: RunRows[Row]
+    existing: Sequence[Row]
     concurrency: int
     max_error_rate: float
-    batch_size: int = 50
-    progress: Progress[Any] | None = None
 
 
 class BatchWriter(Generic[Row]):
@@ -124,31 +153,39 @@ class JobEngine(Generic[Item, Row]):
 
     def __init__(self, spec: JobSpec[Item, Row]) -> None:
         self.spec = spec
-        self.writer: BatchWriter[Row] = BatchWriter(spec.save, spec.batch_size)
-        self._queue: asyncio.Queue[Item] = asyncio.Queue()
-        for item in spec.todo:
-            self._queue.put_nowait(item)
+        self.writer: BatchWriter[Row] = BatchWriter(spec.rows.save, spec.rows.batch_size)
+        models = list(spec.work.snapshot.models)  # before a resumed row adds another model
+        done = {spec.rows.pair(row) for row in spec.existing}
+        for row in spec.existing:
+            spec.work.count(spec.rows.pair(row)[1], row)
+        self.progress: Progress[Any] | None = None
+        self.todo = pending(spec.items, models, done, spec.key)
+        self._queue: asyncio.Queue[Pair[Item]] = asyncio.Queue()
+        for pair in self.todo:
+            self._queue.put_nowait(pair)
 
     async def _work(self) -> None:
         spec = self.spec
         while True:
             try:
-                item = self._queue.get_nowait()
+                pair = self._queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
-            row = await spec.one(item)
+            row = await spec.work.one(pair)
             if row is not None:
                 self.writer.add(row)
-            spec.count(item, row)
-            if spec.progress is not None:
-                spec.progress.advance(spec.snapshot)
+            spec.work.count(pair[1], row)
+            if self.progress is not None:
+                self.progress.advance(spec.work.snapshot)
 
-    async def run(self) -> str:
-        spec, snapshot = self.spec, self.spec.snapshot
-        if spec.progress is not None:
-            spec.progress.start(snapshot)
+    async def run(self, progress: Progress[Any] | None = None) -> str:
+        """Run the spec, telling ``progress`` (when given) of every finished pair."""
+        spec, snapshot = self.spec, self.spec.work.snapshot
+        self.progress = progress
+        if progress is not None:
+            progress.start(snapshot)
         flusher = asyncio.create_task(self.writer.loop())
-        n = min(spec.concurrency, max(len(spec.todo), 1))
+        n = min(spec.concurrency, max(len(self.todo), 1))
         workers = [asyncio.create_task(self._work()) for _ in range(n)]
         status = "interrupted"
         try:
@@ -169,9 +206,8 @@ class JobEngine(Generic[Item, Row]):
     async def _finish(self, status: str, tasks: list[asyncio.Task[None]]) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
         await self.writer.flush()
-        await asyncio.to_thread(
-            self.spec.finish, self.spec.snapshot.run_id, status, datetime.now(UTC)
-        )
+        finish, run_id = self.spec.rows.finish, self.spec.work.snapshot.run_id
+        await asyncio.to_thread(finish, run_id, status, datetime.now(UTC))
 
 
 @contextlib.asynccontextmanager

@@ -145,7 +145,15 @@ async def run_eval(
     needed = set(chosen) | ({job.judge} if job.judge else set())
     async with engine.owned_providers(config, needed, providers) as available:
         variants = eval_variants(config, job.workload, chosen, job.variants)
-        callers = _callers(config, job.workload, available, chosen, timeout, variants)
+        callers = ModelCaller.for_run(
+            config,
+            job.workload,
+            available,
+            chosen,
+            timeout=timeout,
+            retries=RETRIES,
+            variants=variants,
+        )
         resources = Resources()
         if job.judge is not None:
             resources.judge = Judge(model=job.judge, call=callers[job.judge].plain().chat)
@@ -157,51 +165,16 @@ async def run_eval(
             scorers=scorers,
             system_prompt=config.workloads[job.workload].system_prompt_text(),
             judge=resources.judge,
-            snapshot=Snapshot(
-                run_id, len(job.cases) * len(chosen), models={m: ModelTally() for m in chosen}
-            ),
+            snapshot=Snapshot.start(run_id, job.cases, chosen, ModelTally),
         )
-        for row in existing:
-            work.count(None, row)
-        done = {(r.case_id, r.model) for r in existing}
+        rows = engine.RunRows(
+            store.add_eval_results, store.finish_eval_run, _stored_pair, BATCH_SIZE
+        )
         spec = engine.JobSpec(
-            snapshot=work.snapshot,
-            todo=engine.pending(job.cases, chosen, done, key=lambda c: c.id),
-            one=work.one,
-            count=work.count,
-            save=store.add_eval_results,
-            finish=store.finish_eval_run,
-            concurrency=job.concurrency,
-            max_error_rate=config.evals.max_error_rate,
-            batch_size=BATCH_SIZE,
-            progress=progress,
+            work, job.cases, _case_id, rows, existing, job.concurrency, config.evals.max_error_rate
         )
-        await engine.JobEngine(spec).run()
+        await engine.JobEngine(spec).run(progress)
         return run_id
-
-
-def _callers(
-    config: Config,
-    workload: str,
-    available: dict[str, Provider],
-    chosen: list[str],
-    call_timeout: float,
-    variants: Mapping[str, PromptVariant],
-) -> dict[str, ModelCaller]:
-    """A caller per model in ``available``: the evaluated ones send the workload's params."""
-    params = config.workloads[workload].params  # what the application sends with every call
-    return {
-        name: ModelCaller(
-            name,
-            provider,
-            config.models.get(name),
-            timeout=call_timeout,
-            retries=RETRIES,
-            params=params if name in chosen else None,  # the judge gets none
-            variant=variants.get(name),
-        )
-        for name, provider in available.items()
-    }
 
 
 async def _open_run(
@@ -277,7 +250,7 @@ class _EvalWork:
             error=output.error,
         )
 
-    def count(self, pair: tuple[Case, str] | None, row: EvalResult | None) -> None:
+    def count(self, model: str, row: EvalResult | None) -> None:
         assert row is not None  # an eval stores errored calls too
         snapshot = self.snapshot
         snapshot.done += 1
@@ -289,6 +262,14 @@ class _EvalWork:
         tally.passed += row.error is None and bool(row.passed)
         tally.errors += row.error is not None
         tally.cost_usd += row.cost_usd or 0.0
+
+
+def _case_id(case: Case) -> str:
+    return case.id
+
+
+def _stored_pair(row: EvalResult) -> tuple[str, str]:
+    return row.case_id, row.model
 
 
 def load_run_cases(run: EvalRun, cases: Sequence[Case]) -> list[Case]:

@@ -14,10 +14,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from swapsafe.config.models import ModelConfig
+from swapsafe.evals.caller import WorkloadCaller
 from swapsafe.exceptions import ProviderError, TranslationError
-from swapsafe.providers.base import Provider
-from swapsafe.providers.openai_format import OpenAIFormatCaller
 
 RETRIES = 2
 _BLOCK_WORDS = re.compile(r"content|polic(?:y|ies)|filter|safety|moderation", re.IGNORECASE)
@@ -63,39 +61,17 @@ def block_reason(exc: ProviderError) -> str:
     return f"blocked by provider (HTTP 400): {message[:300]}"
 
 
-class ProbeCaller:
-    """Calls one configured model at temperature 0 with the eval runner's timeout and retries."""
+class ProbeCaller(WorkloadCaller):
+    """Calls one configured model (at temperature 0 unless told) with the eval runner's timeout
+    and retries; its settings do not name the temperature."""
 
-    def __init__(
-        self,
-        name: str,
-        provider: Provider,
-        model_config: ModelConfig | None = None,
-        *,
-        timeout: float = 60.0,
-        retries: int = RETRIES,
-        params: dict[str, Any] | None = None,
-    ) -> None:
-        self.name = name
-        self.params = dict(params or {})  # the workload's [params]: what the application sends
-        self._caller = OpenAIFormatCaller(
-            provider, model_config, timeout=timeout, retries=retries, id_prefix="redteam"
-        )
-
-    def settings(self) -> dict[str, Any]:
-        extra = {"params": self.params} if self.params else {}
-        return {**self._caller.settings(), **extra}
+    id_prefix = "redteam"
+    records_temperature = False
 
     async def send(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None
     ) -> Answer:
-        body: dict[str, Any] = {
-            **self.params,
-            "messages": messages,
-            "temperature": 0.0,
-        }
-        if tools:
-            body["tools"] = tools
+        body = self._body(messages, tools)
         started = time.perf_counter()
 
         def ms() -> float:

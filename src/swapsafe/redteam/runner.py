@@ -123,11 +123,8 @@ async def run_redteam(
     providers: dict[str, Provider] | None = None,
     progress: RedteamProgress | None = None,
 ) -> RunOutcome:
-    """Run (or, with ``job.run_id``, resume) a red-team job.
-
-    ``providers`` (name -> Provider) overrides the ones built from the config; providers built
-    here are closed at the end.
-    """
+    """Run (or, with ``job.run_id``, resume) a red-team job; ``providers`` and ``progress`` as
+    for :func:`swapsafe.evals.runner.run_eval`."""
     previous: RedteamRun | None = None
     if job.run_id is not None:
         previous = await asyncio.to_thread(get_run, store, job.run_id)
@@ -139,7 +136,9 @@ async def run_redteam(
     system_prompt = wl.system_prompt_text()
     needed = set(chosen) | ({job.judge} if job.judge else set())
     async with engine.owned_providers(config, needed, providers) as available:
-        callers = _callers(config, wl, available, chosen, job.timeout)
+        callers = ProbeCaller.for_run(
+            config, job.workload, available, chosen, timeout=job.timeout, retries=RETRIES
+        )
         existing: list[RedteamFinding] = []
         if job.run_id is None:
             run = _new_run(job, wl, sel, system_prompt, callers, chosen)
@@ -148,48 +147,31 @@ async def run_redteam(
             run_id = job.run_id
             existing = await asyncio.to_thread(store.redteam_findings, run_id)
         judge = RefusalJudge(callers[job.judge]) if job.judge else None
-        snapshot = Snapshot(
-            run_id, len(sel.probes) * len(chosen), models={m: ModelTally() for m in chosen}
-        )
+        snapshot = Snapshot.start(run_id, sel.probes, chosen, ModelTally)
         prompts = model_prompts(wl, chosen, system_prompt)
         work = _Work(run_id, callers, system_prompt, sel.plant, judge, snapshot, prompts)
-        for f in existing:
-            work.count((None, f.model), f)
-        done = {(f.probe_id, f.model) for f in existing}
-        spec = engine.JobSpec(
-            snapshot=snapshot,
-            todo=engine.pending(sel.probes, chosen, done, key=lambda p: p.id),
-            one=work.one,
-            count=work.count,
-            save=store.add_redteam_findings,
-            finish=store.finish_redteam_run,
-            concurrency=job.concurrency,
-            max_error_rate=config.evals.max_error_rate,
-            batch_size=BATCH_SIZE,
-            progress=progress,
+        rows = engine.RunRows(
+            store.add_redteam_findings, store.finish_redteam_run, _stored_pair, BATCH_SIZE
         )
-        status = await engine.JobEngine(spec).run()
+        spec = engine.JobSpec(
+            work,
+            sel.probes,
+            _probe_id,
+            rows,
+            existing,
+            job.concurrency,
+            config.evals.max_error_rate,
+        )
+        status = await engine.JobEngine(spec).run(progress)
         return RunOutcome(run_id, status, snapshot.total, snapshot.errors)
 
 
-def _callers(
-    config: Config,
-    wl: WorkloadConfig,
-    available: dict[str, Provider],
-    chosen: list[str],
-    call_timeout: float,
-) -> dict[str, ProbeCaller]:
-    """A caller per model in ``available``: the probed ones send the workload's params."""
-    return {
-        name: ProbeCaller(
-            name,
-            provider,
-            config.models.get(name),
-            timeout=call_timeout,
-            params=wl.params if name in chosen else None,  # not the judge
-        )
-        for name, provider in available.items()
-    }
+def _probe_id(probe: Probe) -> str:
+    return probe.id
+
+
+def _stored_pair(row: RedteamFinding) -> tuple[str, str]:
+    return row.probe_id, row.model
 
 
 def _checked(
@@ -349,9 +331,9 @@ class _Work:
             reason=verdict.reason,
         )
 
-    def count(self, pair: tuple[object, str], row: RedteamFinding | None) -> None:
+    def count(self, model: str, row: RedteamFinding | None) -> None:
         """A failed call is an error, not done: it is not stored and a resume retries it."""
-        tally = self.snapshot.models.setdefault(pair[1], ModelTally())
+        tally = self.snapshot.models.setdefault(model, ModelTally())
         if row is None:
             tally.errors += 1
             return
