@@ -174,47 +174,35 @@ class Authenticator:
         return secrets.token_urlsafe(24)
 
     def set_cookie(self, response: Response, request: Request, session: Session) -> None:
-        response.set_cookie(
-            COOKIE,
-            self.dump(session),
-            max_age=self.max_age,
-            path="/",
-            httponly=True,
-            samesite="strict",
-            secure=request.url.scheme == "https",
-        )
+        _set_cookie(response, request, COOKIE, self.dump(session), self.max_age, path="/")
 
     @staticmethod
     def set_login_cookie(response: Response, request: Request, token: str) -> None:
-        response.set_cookie(
-            LOGIN_COOKIE,
-            token,
-            max_age=SESSION_SECONDS,
-            path="/login",
-            httponly=True,
-            samesite="strict",
-            secure=request.url.scheme == "https",
-        )
+        _set_cookie(response, request, LOGIN_COOKIE, token, SESSION_SECONDS, path="/login")
 
     @staticmethod
     def clear_login_cookie(response: Response, request: Request) -> None:
-        response.delete_cookie(
-            LOGIN_COOKIE,
-            path="/login",
-            httponly=True,
-            samesite="strict",
-            secure=request.url.scheme == "https",
-        )
+        _clear_cookie(response, request, LOGIN_COOKIE, path="/login")
 
     @staticmethod
     def clear_cookie(response: Response, request: Request) -> None:
-        response.delete_cookie(
-            COOKIE,
-            path="/",
-            httponly=True,
-            samesite="strict",
-            secure=request.url.scheme == "https",
-        )
+        _clear_cookie(response, request, COOKIE, path="/")
+
+
+def _set_cookie(
+    response: Response, request: Request, name: str, value: str, max_age: int, *, path: str
+) -> None:
+    """Every cookie of the web UI: HttpOnly, SameSite=Strict, Secure over HTTPS."""
+    secure = request.url.scheme == "https"
+    response.set_cookie(
+        name, value, max_age=max_age, path=path, httponly=True, samesite="strict", secure=secure
+    )
+
+
+def _clear_cookie(response: Response, request: Request, name: str, *, path: str) -> None:
+    """Delete a cookie set by :func:`_set_cookie` (same path and flags)."""
+    secure = request.url.scheme == "https"
+    response.delete_cookie(name, path=path, httponly=True, samesite="strict", secure=secure)
 
 
 def clean_name(raw: str, role: Role) -> str | None:
