@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +14,7 @@ from rich.table import Table
 
 from swapsafe.config import load_config
 from swapsafe.exceptions import ConfigError, StoreError
-from swapsafe.store import open_store
+from swapsafe.store import SqlStore, open_store
 
 app = typer.Typer(
     help=(
@@ -46,6 +48,21 @@ def _store_url(config: Path, url: str | None) -> str:
     return load_config(config).store.url
 
 
+@contextmanager
+def _opened(config: Path, url: str | None, *, upgrade: bool) -> Iterator[SqlStore]:
+    """The store, closed at the end; a store or config error exits 2 with its message."""
+    try:
+        store = open_store(_store_url(config, url), upgrade=upgrade)
+    except (StoreError, ConfigError) as exc:
+        raise _fail(str(exc)) from None
+    try:
+        yield store
+    except StoreError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        store.close()
+
+
 @app.command()
 def upgrade(
     config: ConfigOpt = Path("swapsafe.toml"),
@@ -55,16 +72,8 @@ def upgrade(
 
     Example: swapsafe db upgrade --url postgresql://swapsafe@db:5432/swapsafe
     """
-    try:
-        store = open_store(_store_url(config, url), upgrade=True)
-    except (StoreError, ConfigError) as exc:
-        raise _fail(str(exc)) from None
-    try:
+    with _opened(config, url, upgrade=True) as store:
         current, _head = store.revision()
-    except StoreError as exc:
-        raise _fail(str(exc)) from None
-    finally:
-        store.close()
     Console().print(f"store {escape(store.url)} is at schema revision [bold]{current}[/bold]")
 
 
@@ -77,17 +86,9 @@ def status(
 
     Example: swapsafe db status --config swapsafe.toml
     """
-    try:
-        store = open_store(_store_url(config, url), upgrade=False)
-    except (StoreError, ConfigError) as exc:
-        raise _fail(str(exc)) from None
-    try:
+    with _opened(config, url, upgrade=False) as store:
         current, head = store.revision()
         counts = store.table_counts()
-    except StoreError as exc:
-        raise _fail(str(exc)) from None
-    finally:
-        store.close()
 
     console = Console()
     summary = Table(title="swapsafe store", show_header=False)
