@@ -17,7 +17,7 @@ from swapsafe.config import Config
 from swapsafe.exceptions import StoreError, SwapsafeError
 from swapsafe.gates.checks import evaluate_gates
 from swapsafe.rollout import state as sm
-from swapsafe.rollout.clock import Clock, SystemClock
+from swapsafe.rollout.clock import Clock
 from swapsafe.rollout.heartbeat import record_beat
 from swapsafe.rollout.lock import ControllerLock, controller_lock
 from swapsafe.rollout.notify import Notifier
@@ -46,8 +46,8 @@ class Controller:
         gates: GateCheck = evaluate_gates,
     ) -> None:
         self.config = config
-        self.clock: Clock = clock or SystemClock()
-        self.rollouts = Rollouts(config, store, clock=self.clock, notifier=notifier, gates=gates)
+        self.rollouts = Rollouts(config, store, clock=clock, notifier=notifier, gates=gates)
+        self.clock: Clock = self.rollouts.clock  # the system clock unless given
         self.lock = lock if lock is not None else controller_lock(config.store.url)
         self.standby_poll = standby_poll
         self.providers = providers
