@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any, TypeVar
 
 from swapsafe.demo.context import DemoContext
@@ -61,6 +62,25 @@ class _BarProgress:
         self._done = snapshot.done
 
 
+def _run_with_bar(
+    ctx: DemoContext,
+    workload: str,
+    label: str,
+    total: int,
+    run: Callable[..., Awaitable[T]],
+    *,
+    limit: int | None = None,
+) -> T:
+    """``run(providers=..., progress=...)`` (a job runner with its job bound) on bounded
+    providers, its progress shown as a bar of ``total`` steps."""
+    with ctx.ui.progress(label, total) as advance:
+
+        async def use(providers: dict[str, Provider]) -> T:
+            return await run(providers=providers, progress=_BarProgress(advance))
+
+        return asyncio.run(with_bounded_providers(ctx, workload, use, limit=limit))
+
+
 def evals(ctx: DemoContext) -> None:
     run_evals(ctx, list(ctx.get("config").workloads))
 
@@ -73,22 +93,11 @@ def run_evals(ctx: DemoContext, names: list[str]) -> None:
         wl = config.workloads[name]
         cases = load_cases(wl.golden)
         models = [wl.baseline, wl.candidate]
-        with ui.progress(f"{name}: {len(cases)} cases x 2 models", len(cases) * 2) as advance:
-
-            async def use(providers: dict[str, Provider]) -> int:
-                job = EvalJob(
-                    name,  # noqa: B023 - awaited inside this iteration
-                    cases,  # noqa: B023
-                    concurrency=2,
-                    models=models,  # noqa: B023
-                    tag="demo",
-                    golden=wl.golden,  # noqa: B023
-                )
-                return await run_eval(
-                    config, store, job, providers=providers, progress=_BarProgress(advance)
-                )
-
-            run_id = asyncio.run(with_bounded_providers(ctx, name, use))
+        job = EvalJob(name, cases, concurrency=2, models=models, tag="demo", golden=wl.golden)
+        label = f"{name}: {len(cases)} cases x 2 models"
+        run_id = _run_with_bar(
+            ctx, name, label, len(cases) * 2, partial(run_eval, config, store, job)
+        )
         results = store.eval_results(run_id)
         line = []
         for model in models:
@@ -134,26 +143,18 @@ def run_redteam_for(ctx: DemoContext, names: list[str]) -> None:
     for name in names:
         wl = config.workloads[name]
 
-        async def use(providers: dict[str, Provider], advance: Any) -> Any:
-            job = RedteamJob(
-                name,  # noqa: B023 - awaited inside this iteration
-                models=[wl.baseline, wl.candidate],  # noqa: B023
-                limit=per_category,
-                suite=profile.redteam_suite,
-                concurrency=2,
-            )
-            return await run_redteam(
-                config, store, job, providers=providers, progress=_BarProgress(advance)
-            )
-
+        job = RedteamJob(
+            name,
+            models=[wl.baseline, wl.candidate],
+            limit=per_category,
+            suite=profile.redteam_suite,
+            concurrency=2,
+        )
         categories = 6 if profile.redteam_suite == "all" else len(profile.redteam_suite.split(","))
         total = categories * 2 * (per_category or 1)
-        with ui.progress(f"{name}: probes x 2 models", total) as advance:
-            outcome = asyncio.run(
-                with_bounded_providers(
-                    ctx, name, lambda p: use(p, advance), limit=profile.redteam_max_tokens
-                )
-            )
+        run = partial(run_redteam, config, store, job)
+        label = f"{name}: probes x 2 models"
+        outcome = _run_with_bar(ctx, name, label, total, run, limit=profile.redteam_max_tokens)
         summary = redteam_summary(store, name, run_id=outcome.run_id)
         rates = []
         for category, row in sorted(summary.get("categories", {}).items()):
