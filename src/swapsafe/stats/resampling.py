@@ -1,15 +1,20 @@
 """Seeded percentile bootstraps (the same data always gives the same interval).
 
 Statistics are vectorised: ``stat(samples)`` takes a ``(resamples, n)`` array and returns one
-value per row (:func:`p95`, :func:`p50`, :func:`mean`). :func:`bootstrap` and
+value per row (:data:`p95`, :data:`p50`, :func:`mean`). :func:`bootstrap` and
 :func:`bootstrap_ratio` sort their input first, so the row order a store returns never changes
 an interval, and resample at most ``BOOTSTRAP_MAX_N`` values.
+
+A :class:`Quantile` of a resample is read off two order statistics of the resampled positions
+in the sorted sample (a partition of integers), instead of gathering and partitioning the
+resampled values: the same draws and the same numbers, in about half the time.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +22,7 @@ import numpy.typing as npt
 from swapsafe.stats.proportions import Interval
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
 Statistic = Callable[[FloatArray], FloatArray]  # (resamples, n) -> (resamples,)
 #: resamples per bootstrap interval, and the largest sample a bootstrap resamples from
 BOOTSTRAP_RESAMPLES = 1000
@@ -25,12 +31,33 @@ SEED = 20240601
 _CELLS_PER_CHUNK = 2_000_000
 
 
-def p95(samples: FloatArray) -> FloatArray:
-    return np.asarray(np.quantile(samples, 0.95, axis=-1), dtype=np.float64)
+@dataclass(frozen=True)
+class Quantile:
+    """The ``q`` quantile of each row, interpolated linearly (``numpy.quantile``'s default)."""
+
+    q: float
+
+    def __call__(self, samples: FloatArray) -> FloatArray:
+        return np.asarray(np.quantile(samples, self.q, axis=-1), dtype=np.float64)
+
+    def of_positions(self, ordered: FloatArray, positions: IntArray) -> FloatArray:
+        """The quantile of each row of ``ordered[positions]`` (``ordered`` sorted ascending),
+        from two order statistics of ``positions``, which it partitions in place."""
+        n = positions.shape[-1]
+        h = (n - 1) * self.q  # numpy's "linear" virtual index
+        k = math.floor(h)
+        k1 = min(k + 1, n - 1)
+        positions.partition(sorted({k, k1}), axis=-1)
+        low, high = ordered[positions[:, k]], ordered[positions[:, k1]]
+        gamma = h - k
+        step = high - low
+        # numpy's _lerp: from the nearer end, so the result stays within [low, high]
+        out = high - step * (1 - gamma) if gamma >= 0.5 else low + step * gamma
+        return np.asarray(out, dtype=np.float64)
 
 
-def p50(samples: FloatArray) -> FloatArray:
-    return np.asarray(np.quantile(samples, 0.5, axis=-1), dtype=np.float64)
+p95 = Quantile(0.95)
+p50 = Quantile(0.5)
 
 
 def mean(samples: FloatArray) -> FloatArray:
@@ -45,6 +72,18 @@ def _capped(values: Sequence[float] | FloatArray, rng: np.random.Generator) -> F
     return arr
 
 
+def _of_resamples(arr: FloatArray, stat: Statistic) -> Callable[[IntArray], FloatArray]:
+    """``stat`` of ``arr[idx]`` for each row of resample indices ``idx``; a :class:`Quantile`
+    from the ranks of ``arr`` (equal values, no gathered copy of every resample)."""
+    if not isinstance(stat, Quantile):
+        return lambda idx: stat(arr[idx])
+    order = np.argsort(arr, kind="stable")
+    ordered = arr[order]
+    rank = np.empty(arr.size, dtype=np.intp)
+    rank[order] = np.arange(arr.size)
+    return lambda idx: stat.of_positions(ordered, rank[idx])
+
+
 def resample_stats(
     arr: FloatArray,
     stat: Statistic,
@@ -53,11 +92,12 @@ def resample_stats(
 ) -> FloatArray:
     """``stat`` of ``n_resamples`` resamples (with replacement) of ``arr``, in chunks."""
     out = np.empty(n_resamples)
+    of = _of_resamples(arr, stat)
     chunk = max(1, _CELLS_PER_CHUNK // max(arr.size, 1))
     for start in range(0, n_resamples, chunk):
         stop = min(n_resamples, start + chunk)
         idx = rng.integers(0, arr.size, size=(stop - start, arr.size))
-        out[start:stop] = stat(arr[idx])
+        out[start:stop] = of(idx)
     return out
 
 
@@ -92,11 +132,12 @@ def _paired_ratios(
         keep = rng.choice(a.size, BOOTSTRAP_MAX_N, replace=False)
         a, b = a[keep], b[keep]
     ratios = np.empty(BOOTSTRAP_RESAMPLES)
+    of_a, of_b = _of_resamples(a, stat), _of_resamples(b, stat)
     chunk = max(1, _CELLS_PER_CHUNK // a.size)
     for start in range(0, BOOTSTRAP_RESAMPLES, chunk):
         stop = min(BOOTSTRAP_RESAMPLES, start + chunk)
         idx = rng.integers(0, a.size, size=(stop - start, a.size))
-        ratios[start:stop] = _safe_div(stat(a[idx]), stat(b[idx]))
+        ratios[start:stop] = _safe_div(of_a(idx), of_b(idx))
     return ratios
 
 
