@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from swapsafe.exceptions import ConfigError
-from swapsafe.gates.evidence import MIN_SAMPLES, collect
+from swapsafe.gates.evidence import GATE_SAMPLES, MIN_SAMPLES, Samples, collect
 from swapsafe.gates.redteam import redteam_gate as redteam_gate
 from swapsafe.gates.result import GateResult as GateResult
 from swapsafe.gates.result import Number as Number
@@ -114,13 +114,25 @@ def evaluate_gates(
                 run_id=ev.golden.run_id,
                 evidence=ev.golden,
             ),
-            latency_gate(ev.new_latency, ev.old_latency, g, paired=ev.latency_paired, wl=workload),
-            cost_gate(ev.new_cost, ev.old_cost, g, paired=ev.cost_paired, wl=workload),
+            latency_gate(
+                *_sides(ev.latency),
+                g,
+                paired=ev.latency.paired,
+                wl=workload,
+                capped=ev.latency.capped,
+            ),
+            cost_gate(
+                *_sides(ev.cost), g, paired=ev.cost.paired, wl=workload, capped=ev.cost.capped
+            ),
             error_gate(ev.new_errors, ev.new_calls, g, workload=workload, window=ev.window),
             redteam_gate(ev.redteam, g, workload=workload, run_id=ev.redteam_run_id),
             review_gate(ev.review, g, workload=workload),
         ],
     )
+
+
+def _sides(samples: Samples) -> tuple[list[float], list[float]]:
+    return samples.new, samples.old
 
 
 # -- pure checks ----------------------------------------------------------------------------
@@ -241,11 +253,12 @@ def _ratio_gate(
     *,
     confidence: float,
     more: str,
+    note: str = "",
 ) -> GateResult:
     numbers.update({"ratio": ci.value, "ratio_low": ci.low, "ratio_high": ci.high, "max": limit})
     text = (
         f"{label} ratio new/old {ci.value:.2f}, {confidence:.0%} CI [{ci.low:.2f}, {ci.high:.2f}] "
-        f"over {ci.n} samples; max {limit:g}"
+        f"over {ci.n} samples{note}; max {limit:g}"
     )
     verdict = bound_verdict(ci.value, ci.high, limit)
     if verdict == "pass":
@@ -262,6 +275,16 @@ def _ratio_gate(
     )
 
 
+def _cap_note(numbers: dict[str, Number], *, capped: bool, paired: bool) -> str:
+    """Where the gate read only the newest samples (:func:`~swapsafe.gates.evidence.newest`),
+    its text and numbers say so."""
+    if not capped:
+        return ""
+    numbers["capped_at"] = GATE_SAMPLES
+    what = "shadow pairs" if paired else "served calls per model"
+    return f" (the newest {GATE_SAMPLES:,} {what} of the window; older ones not read)"
+
+
 def latency_gate(
     new: Sequence[float],
     old: Sequence[float],
@@ -269,6 +292,7 @@ def latency_gate(
     *,
     paired: bool,
     wl: str,
+    capped: bool = False,
 ) -> GateResult:
     more = f"record more shadow pairs: swapsafe route set {wl} --mode shadow --shadow --reason ..."
     numbers: dict[str, Number] = {
@@ -288,6 +312,7 @@ def latency_gate(
     return _ratio_gate(
         "p95_latency", "p95 latency", ci, g.p95_latency_ratio_max, numbers,
         confidence=g.confidence, more=more,
+        note=_cap_note(numbers, capped=capped, paired=paired),
     )  # fmt: skip
 
 
@@ -298,6 +323,7 @@ def cost_gate(
     *,
     paired: bool,
     wl: str,
+    capped: bool = False,
 ) -> GateResult:
     numbers: dict[str, Number] = {"n_new": len(new), "n_old": len(old)}
     if g.cost_ratio_max is None:
@@ -320,6 +346,7 @@ def cost_gate(
     return _ratio_gate(
         "cost", "cost per request", ci, g.cost_ratio_max, numbers,
         confidence=g.confidence, more=more,
+        note=_cap_note(numbers, capped=capped, paired=paired),
     )  # fmt: skip
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from swapsafe.evals.compare import answered
 from swapsafe.evals.datasets import load_cases
@@ -13,7 +13,7 @@ from swapsafe.redteam.regression import CategoryRates, tally
 from swapsafe.stats import PairedCounts
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from swapsafe.config import Config
     from swapsafe.store import Store
@@ -27,18 +27,40 @@ RUNS_SEARCHED = 20
 
 #: fewest latency / cost samples per side before a ratio is judged
 MIN_SAMPLES = 30
+#: most samples the latency and cost gates read: the newest shadow pairs of the window (or,
+#: without pairs, each model's newest served calls). 5,000 pairs put 250 values above the p95
+#: the bootstrap resamples, and keep the read and the bootstrap bounded on any store (about
+#: 0.2 s for both). Older samples in the window are not read; the gate says so (:func:`newest`).
+GATE_SAMPLES = 5_000
+
+T = TypeVar("T")
+
+
+def newest(read: Callable[[int], list[T]]) -> tuple[list[T], bool]:
+    """The one sample cap of the gates: ``read(limit)`` returns rows newest first; keep the
+    :data:`GATE_SAMPLES` newest, and say whether the window held more (the cap applied)."""
+    rows = read(GATE_SAMPLES + 1)
+    return rows[:GATE_SAMPLES], len(rows) > GATE_SAMPLES
+
+
+@dataclass(frozen=True)
+class Samples:
+    """What the latency or the cost gate judges: the candidate's and the baseline's values,
+    ``paired`` when they come from shadow pairs, ``capped`` when they are the newest
+    :data:`GATE_SAMPLES` of a window that held more."""
+
+    new: list[float] = field(default_factory=list)
+    old: list[float] = field(default_factory=list)
+    paired: bool = False
+    capped: bool = False
 
 
 @dataclass
 class Evidence:
     window: str = ""
     golden: GoldenEvidence = field(default_factory=lambda: GoldenEvidence())
-    new_latency: list[float] = field(default_factory=list)
-    old_latency: list[float] = field(default_factory=list)
-    latency_paired: bool = False
-    new_cost: list[float] = field(default_factory=list)
-    old_cost: list[float] = field(default_factory=list)
-    cost_paired: bool = False
+    latency: Samples = field(default_factory=Samples)
+    cost: Samples = field(default_factory=Samples)
     new_errors: int = 0
     new_calls: int = 0
     redteam: dict[str, CategoryRates] | None = None
@@ -159,11 +181,10 @@ class Window:
 
 
 def _paired_or_served(
-    store: Store, pairs: Sequence[ShadowPair], w: Window, column: str
-) -> tuple[bool, list[float], list[float]]:
-    """(paired, new values, old values) of ``column`` (latency_ms or cost_usd): from the shadow
-    pairs where both sides answered, when there are ``MIN_SAMPLES`` of them; else from each
-    model's served traffic in the window."""
+    store: Store, pairs: Sequence[ShadowPair], capped: bool, w: Window, column: str
+) -> Samples:
+    """``column`` (latency_ms or cost_usd) of the shadow pairs where both sides answered, when
+    there are ``MIN_SAMPLES`` of them; else of each model's served traffic in the window."""
     both = [
         (a, b)
         for p in pairs
@@ -172,13 +193,16 @@ def _paired_or_served(
         if a is not None and b is not None
     ]
     if len(both) >= MIN_SAMPLES:
-        return True, [float(a) for a, _ in both], [float(b) for _, b in both]
+        return Samples([float(a) for a, _ in both], [float(b) for _, b in both], True, capped)
 
-    def served(model: str) -> list[float]:
-        return store.column(column, workload=w.workload, model=model, role="served",
-                            since=w.since, until=w.until, limit=50_000)  # fmt: skip
+    def served(model: str) -> tuple[list[float], bool]:
+        return newest(lambda limit: store.column(
+            column, workload=w.workload, model=model, role="served", since=w.since,
+            until=w.until, limit=limit,
+        ))  # fmt: skip
 
-    return False, served(w.new), served(w.old)
+    (new, new_capped), (old, old_capped) = served(w.new), served(w.old)
+    return Samples(new, old, False, new_capped or old_capped)
 
 
 def collect(
@@ -194,14 +218,13 @@ def collect(
     ev.redteam_run_id, ev.redteam = redteam_rates(store, workload, old, new)
     ev.review = review_counts(store, workload, new)
 
-    q = store
-    pairs = q.shadow_pairs(workload=workload, new_model=new, old_model=old, since=since, until=now)
+    pairs, capped = newest(lambda limit: store.shadow_pairs(
+        workload=workload, new_model=new, old_model=old, since=since, until=now, limit=limit
+    ))  # fmt: skip
     window = Window(workload, old, new, since, now)
-    ev.latency_paired, ev.new_latency, ev.old_latency = _paired_or_served(
-        store, pairs, window, "latency_ms"
-    )
-    ev.cost_paired, ev.new_cost, ev.old_cost = _paired_or_served(store, pairs, window, "cost_usd")
-    ev.new_errors, ev.new_calls = q.error_counts(
+    ev.latency = _paired_or_served(store, pairs, capped, window, "latency_ms")
+    ev.cost = _paired_or_served(store, pairs, capped, window, "cost_usd")
+    ev.new_errors, ev.new_calls = store.error_counts(
         workload=workload, model=new, since=since, until=now
     )
     return ev
