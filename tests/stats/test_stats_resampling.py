@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.stats import norm
+from scipy.stats import binom, norm
 
 from swapsafe.stats import (
     bootstrap,
@@ -91,6 +92,24 @@ def test_quantile_ci_brackets_the_numpy_quantile(values: list[float], q: float) 
     ci = quantile_ci(values, q)
     assert ci.value == pytest.approx(float(np.quantile(values, q)))
     assert min(values) <= ci.low <= ci.value <= ci.high <= max(values)
+
+
+@pytest.mark.parametrize("n", [1, 2, 9, 250, 20_001])
+def test_quantile_ci_ends_are_the_searchsorted_ends_of_the_exact_distribution(n: int) -> None:
+    """The interval's ends come from a binary search over the bootstrap distribution of the
+    order statistic: the same ends as numpy.searchsorted over the whole distribution."""
+    x = np.sort(np.round(np.random.default_rng(n).lognormal(6, 0.5, n)))
+    for q in (0.5, 0.95, 0.99):
+        for confidence in (0.9, 0.95):
+            k = math.floor(q * (n - 1)) + 1
+            cdf = binom.sf(k - 1, n, np.arange(1, n + 1) / n)
+            alpha = (1 - confidence) / 2
+            lo = int(np.searchsorted(cdf, alpha, side="left"))
+            hi = int(np.searchsorted(cdf, 1 - alpha, side="left"))
+            point = float(np.quantile(x, q))
+            ci = quantile_ci(x, q, confidence)
+            assert ci.low == min(float(x[min(lo, n - 1)]), point)
+            assert ci.high == max(float(x[min(hi + 1, n - 1)]), point)
 
 
 def test_mean_intervals_reach_the_normal_limit() -> None:
