@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from swapsafe.config import Config
     from swapsafe.store import Store
-    from swapsafe.store.sql_report import ShadowPair
+    from swapsafe.store.sql_pairs import ShadowPair
 
 #: how far back traffic counts as evidence
 GATE_WINDOW = timedelta(days=30)

@@ -32,7 +32,8 @@ from swapsafe.store.records_rollout import (
     RolloutRecord,
 )
 from swapsafe.store.sql_compat import Compatibility
-from swapsafe.store.sql_report import FloatArray, ShadowPair, TrafficGroup
+from swapsafe.store.sql_pairs import ShadowPair
+from swapsafe.store.sql_report import FloatArray, TrafficGroup
 
 
 class Store(Protocol):
@@ -197,7 +198,11 @@ class Store(Protocol):
         self, *, workload: str, role: str, since: datetime, until: datetime
     ) -> list[tuple[date, float, int]]: ...
     def compatibility(
-        self, *, since: datetime | None = None, until: datetime | None = None
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        workload: str | None = None,
     ) -> dict[tuple[str, str, str], Compatibility]: ...
 
     # rollout state, user feedback, cohort aggregates (the controller and the gateway)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 Mode = Literal["baseline", "shadow", "canary", "promoted", "rolled_back"]
 Role = Literal["served", "shadow"]
+#: every role a trace can have: a query naming them all selects the same rows as one that
+#: leaves the role out, and lets SQLite seek ``ix_traces_report`` per (model, role) range
+ROLES: tuple[Role, ...] = get_args(Role)
 
 
 @dataclass

@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, Connection, and_, case, func, select
 
 from swapsafe.store.sql_report import COUNTED_STATUSES, TrafficQueries
+from swapsafe.store.sql_seek import seek_terms
 from swapsafe.store.tables import traces
 
 #: 4xx statuses that are no refusal of the request itself
@@ -54,36 +55,48 @@ class CompatQueries(TrafficQueries):
     """The compatibility read; part of :class:`~swapsafe.store.SqlStore` (the Store protocol)."""
 
     def compatibility(
-        self, *, since: datetime | None = None, until: datetime | None = None
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        workload: str | None = None,
     ) -> dict[Key, Compatibility]:
-        """Compatibility of every workload x model x role with traffic in the window."""
-        c = traces.c
-        where = [*self._where(None, None, None, since, until), c.status.in_(COUNTED_STATUSES)]
-        refused = and_(
-            c.http_status >= 400, c.http_status < 500, c.http_status.not_in(NOT_REFUSALS)
-        )
-        counts = (
-            select(
-                c.workload,
-                c.model,
-                c.role,
-                func.count().label("requests"),
-                func.sum(case((c.adapted.is_not(None), 1), else_=0)).label("adapted"),
-                func.sum(case((refused, 1), else_=0)).label("refused"),
-            )
-            .where(and_(True, *where))
-            .group_by(c.workload, c.model, c.role)
-        )
-        variants = (
-            select(c.workload, c.model, c.role, c.prompt_variant, func.count())
-            .where(and_(c.prompt_variant.is_not(None), *where))
-            .group_by(c.workload, c.model, c.role, c.prompt_variant)
-        )
-        out: dict[Key, Compatibility] = {}
+        """Compatibility of every workload (or of ``workload``) x model x role with traffic in
+        the window. On SQLite, one workload's counts read only ``ix_traces_report``, a seek
+        per model and role (:mod:`~swapsafe.store.sql_seek`)."""
         with self._read() as conn:
-            for r in conn.execute(counts):
-                key = (r[0], r[1], r[2])
-                out[key] = Compatibility(*key, int(r[3]), int(r[4] or 0), int(r[5] or 0))
-            for w, m, role, digest, n in conn.execute(variants):
-                out.setdefault((w, m, role), Compatibility(w, m, role)).variants[digest] = int(n)
-        return out
+            where = [
+                *self._where(workload, None, None, since, until),
+                traces.c.status.in_(COUNTED_STATUSES),
+                *seek_terms(conn, workload),
+            ]
+            return _compatibility(conn, where)
+
+
+def _compatibility(conn: Connection, where: list[ColumnElement[bool]]) -> dict[Key, Compatibility]:
+    c = traces.c
+    refused = and_(c.http_status >= 400, c.http_status < 500, c.http_status.not_in(NOT_REFUSALS))
+    counts = (
+        select(
+            c.workload,
+            c.model,
+            c.role,
+            func.count().label("requests"),
+            func.sum(case((c.adapted.is_not(None), 1), else_=0)).label("adapted"),
+            func.sum(case((refused, 1), else_=0)).label("refused"),
+        )
+        .where(and_(True, *where))
+        .group_by(c.workload, c.model, c.role)
+    )
+    variants = (
+        select(c.workload, c.model, c.role, c.prompt_variant, func.count())
+        .where(and_(c.prompt_variant.is_not(None), *where))
+        .group_by(c.workload, c.model, c.role, c.prompt_variant)
+    )
+    out: dict[Key, Compatibility] = {}
+    for r in conn.execute(counts):
+        key = (r[0], r[1], r[2])
+        out[key] = Compatibility(*key, int(r[3]), int(r[4] or 0), int(r[5] or 0))
+    for w, m, role, digest, n in conn.execute(variants):
+        out.setdefault((w, m, role), Compatibility(w, m, role)).variants[digest] = int(n)
+    return out

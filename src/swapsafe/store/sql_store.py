@@ -25,6 +25,7 @@ from swapsafe.store.records import (
     TraceRecord,
 )
 from swapsafe.store.sql_compat import CompatQueries
+from swapsafe.store.sql_pairs import PairQueries
 from swapsafe.store.sql_results import ResultsMixin, insert_ignore
 from swapsafe.store.sql_rollout import RolloutStoreMixin
 from swapsafe.store.tables import audit_log, meta, routing_state, sqlite_utc_text, traces
@@ -50,7 +51,7 @@ def _sqlite_trace_params(record: TraceRecord) -> tuple[Any, ...]:
     return (*values[:_TS_INDEX], sqlite_utc_text(record.ts), *values[_TS_INDEX + 1 :])
 
 
-class SqlStore(RolloutStoreMixin, ResultsMixin, CompatQueries):
+class SqlStore(RolloutStoreMixin, ResultsMixin, PairQueries, CompatQueries):
     """The one Store implementation. Thread-safe; every method is one short transaction."""
 
     # -- traces ------------------------------------------------------------------------------

@@ -59,7 +59,8 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 metadata = MetaData()
 
-#: columns of ``ix_traces_report``, in order (migration 0002 creates it)
+#: columns of ``ix_traces_report``, in order (migration 0002 creates it; report_0001 appends
+#: the compatibility columns)
 REPORT_INDEX_COLUMNS = (
     "workload",
     "model",
@@ -71,6 +72,9 @@ REPORT_INDEX_COLUMNS = (
     "output_tokens",
     "cost_usd",
     "source",
+    "http_status",
+    "adapted",
+    "prompt_variant",
 )
 
 traces = Table(
