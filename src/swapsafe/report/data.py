@@ -17,6 +17,7 @@ from swapsafe.report.trends import NightRate, cost_days, golden_nights
 from swapsafe.review.agreement_cache import daily_agreement
 from swapsafe.store.coverage import ShadowCoverage
 from swapsafe.store.sql_compat import Compatibility
+from swapsafe.store.sql_report import TrafficGroup
 from swapsafe.traffic.baseline import compute_baselines
 from swapsafe.wire.prompt_variant import PromptVariant
 
@@ -80,10 +81,9 @@ def _price(config: Config, book: PriceBook, model: str) -> UnitPrice | None:
 
 
 def _projection(
-    config: Config, q: Store, name: str, old: str, new: str, now: datetime
+    config: Config, groups: list[TrafficGroup], old: str, new: str, now: datetime
 ) -> Projection | None:
-    since = now - GATE_WINDOW
-    groups = q.groups(since=since, until=now, workload=name, with_p95=False)
+    """Cost per day now and with the candidate, from the window's traffic ``groups``."""
     served = [g for g in groups if g.role == "served"]
     requests = sum(g.requests for g in served)
     if requests == 0:
@@ -125,19 +125,21 @@ def _projection(
 def workload_report(config: Config, store: Store, name: str, now: datetime) -> WorkloadReport:
     wl = config.workloads[name]
     gates = evaluate_gates(config, store, name, now=now)
-    snaps = compute_baselines(config, store, workloads=[name], window=GATE_WINDOW, now=now)
+    since = now - GATE_WINDOW
+    traffic = store.groups(since=since, until=now, workload=name, with_p95=False)
+    snaps = compute_baselines(
+        config, store, workloads=[name], window=GATE_WINDOW, now=now, traffic=traffic
+    )
     models = [m for m in (wl.baseline, wl.candidate) if m]
     sides = {s.model: s.data for s in snaps if s.model in models}
     rep = WorkloadReport(name, wl.baseline, wl.candidate, gates, sides)
-    q = store
-    since = now - GATE_WINDOW
     for model in models:
-        rep.latency[model] = q.column(
+        rep.latency[model] = store.column(
             "latency_ms", workload=name, model=model, since=since, until=now,
             limit=LATENCY_SAMPLES,
         )  # fmt: skip
     rep.review = review_counts(store, name, wl.candidate)
-    found = store.compatibility(since=since, until=now)
+    found = store.compatibility(since=since, until=now, workload=name)
     rep.compat = [found[k] for k in sorted(found) if k[0] == name and k[1] in models]
     rep.variants = {m: v for m in models if (v := wl.prompt_variant(m)) is not None}
     rep.nights = golden_nights(store, name, models)
@@ -145,7 +147,7 @@ def workload_report(config: Config, store: Store, name: str, now: datetime) -> W
     if wl.candidate:
         rep.agreement = agreement_by_day(store, name, wl.baseline, wl.candidate, since, now)
         rep.coverage = store.shadow_coverage(workload=name, since=since, until=now).get(name)
-        rep.projection = _projection(config, q, name, wl.baseline, wl.candidate, now)
+        rep.projection = _projection(config, traffic, wl.baseline, wl.candidate, now)
         rep.redteam_run_id, rep.redteam = redteam_rates(store, name, wl.baseline, wl.candidate)
     rep.evidence = _evidence(store, rep)
     rep.causes = _causes(store, wl, gates)

@@ -21,6 +21,8 @@ from swapsafe.store.records import Baseline
 from swapsafe.store.sql_report import TrafficGroup
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from swapsafe.config import Config
     from swapsafe.store import Store
 
@@ -112,15 +114,21 @@ def compute_baselines(
     workloads: list[str] | None = None,
     window: timedelta = DEFAULT_WINDOW,
     now: datetime | None = None,
+    traffic: Sequence[TrafficGroup] | None = None,
 ) -> list[Snapshot]:
-    """One snapshot per workload and model (baseline, candidate, and any model with traffic)."""
+    """One snapshot per workload and model (baseline, candidate, and any model with traffic).
+
+    ``traffic``: the window's ``store.groups(..., with_p95=False)`` when the caller already
+    read them (the report), so the window is aggregated once."""
     until = now or datetime.now(UTC)
     since = until - window
     queries = store
     names = workloads if workloads is not None else sorted(config.workloads)
     one = names[0] if len(names) == 1 else None
+    if traffic is None:
+        traffic = queries.groups(since=since, until=until, workload=one, with_p95=False)
     groups: dict[tuple[str, str], TrafficGroup] = {}
-    for g in queries.groups(since=since, until=until, workload=one, with_p95=False):
+    for g in traffic:
         key = (g.workload, g.model)
         if g.role == "served" or key not in groups:  # served traffic wins over shadow calls
             groups[key] = g
