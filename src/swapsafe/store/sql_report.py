@@ -242,9 +242,10 @@ class TrafficQueries(SqlBase):
     ) -> list[float]:
         """Non-null values of one numeric trace column (newest first when ``limit`` is set).
 
-        The newest ``limit`` are read role by role, each a (workload, model, role, ts) range
-        read newest first and stopped at the limit, then merged by time: ordering both roles
-        at once has no index and made SQLite sort the whole window first."""
+        On SQLite the newest ``limit`` are read role by role, each a (workload, model, role,
+        ts) range read newest first and stopped at the limit, then merged by time: ordering
+        both roles at once has no index there and made SQLite sort the whole window first.
+        PostgreSQL reads a time index backwards in one query (see :mod:`.sql_pairs`)."""
         c = traces.c
         col = c[name]
         where = [*self._where(workload, model, None, since, until), col.is_not(None)]
@@ -257,8 +258,10 @@ class TrafficQueries(SqlBase):
                 return [float(v) for v in conn.execute(stmt).scalars()]
         found: list[tuple[Any, float]] = []  # (ts as the driver gives it, value)
         with self._read() as conn:
-            for r in ROLES if role is None else (role,):
-                stmt = select(c.ts, col).where(and_(True, *where, c.role == r))
+            roles = ROLES if role is None and conn.dialect.name == "sqlite" else (role,)
+            for r in roles:
+                role_is = [] if r is None else [c.role == r]
+                stmt = select(c.ts, col).where(and_(True, *where, *role_is))
                 found += raw_rows(conn, stmt.order_by(c.ts.desc()).limit(limit))
         found.sort(key=lambda row: row[0], reverse=True)  # one format per store: it sorts
         return [float(v) for _, v in found[:limit]]
