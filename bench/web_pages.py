@@ -1,6 +1,7 @@
-"""Every web page on a SQLite store of 1,000,000 traces: p95 over 20 loads per page.
+"""Every web page on a SQLite store of 1,000,000 traces: first load and p95 over 20 loads.
 
-Target: each page <= 500 ms. The same pages on a 10,000-trace store, measured in the same run,
+Target: each page's first load (its cold path: gate evidence, report data) and p95 <= 500 ms,
+with the CPU time of both printed beside them. The same pages on a 10,000-trace store, measured in the same run,
 are the baseline; the ratio column says how a page grows with the store. Rows are generated
 inside SQLite (a recursive CTE), so only the page loads run in Python. The pages are served
 in-process (Starlette TestClient, logged in as an admin), so a load is the server's whole work:
@@ -141,12 +142,13 @@ def _p95(values: list[float]) -> float:
     return s[min(len(s) - 1, round(0.95 * len(s)) - 1)]
 
 
-Timing = tuple[float, float, float, float]
+Timing = tuple[float, float, float, float, float]
 
 
 def measure(config: Config, store: SqlStore, loads: int) -> dict[str, Timing]:
-    """Per page: (first load, median, p95, p95 of the process's CPU time) in milliseconds.
-    CPU time (all threads) says what a load costs when the machine is shared."""
+    """Per page: (first load, its CPU time, median, p95, p95 of the CPU time) in milliseconds.
+    CPU time (the process's, all threads) says what a load costs when the machine is shared.
+    The first load of a page is its cold path: nothing of it is cached yet."""
     app = create_web_app(config, store=store)
     out: dict[str, Timing] = {}
     with TestClient(app, base_url="https://testserver") as client:
@@ -162,7 +164,7 @@ def measure(config: Config, store: SqlStore, loads: int) -> dict[str, Timing]:
                 if response.status_code != 200:
                     raise SystemExit(f"{path}: HTTP {response.status_code}")
             first, rest = times[0], times[1:]
-            out[path] = (first, statistics.median(rest), _p95(rest), _p95(cpu[1:]))
+            out[path] = (first, cpu[0], statistics.median(rest), _p95(rest), _p95(cpu[1:]))
     return out
 
 
@@ -186,21 +188,22 @@ def main() -> None:
     base = _run("baseline", args.baseline_rows, args.loads, now)
     big = _run("large", args.rows, args.loads, now)
     print(
-        f"\n{'page':<16} {'first':>9} {'median':>9} {'p95':>9} {'CPU p95':>9} "
+        f"\n{'page':<16} {'first':>9} {'CPU first':>10} {'median':>9} {'p95':>9} {'CPU p95':>9} "
         f"{'p95 @' + format(args.baseline_rows, ','):>12} {'ratio':>7}  target 500 ms"
     )
-    worst = 0.0
+    worst = worst_first = 0.0
     for path in PAGES:
-        first, med, p95, cpu95 = big[path]
-        b95 = base[path][2]
-        worst = max(worst, p95)
-        flag = "ok" if p95 <= 500 else "SLOW"
+        first, cpu_first, med, p95, cpu95 = big[path]
+        b95 = base[path][3]
+        worst, worst_first = max(worst, p95), max(worst_first, first)
+        flag = "ok" if max(first, p95) <= 500 else "SLOW"
         print(
-            f"{path:<16} {first:7.0f}ms {med:7.0f}ms {p95:7.0f}ms {cpu95:7.0f}ms "
-            f"{b95:10.0f}ms {p95 / b95:6.1f}x  {flag}"
+            f"{path:<16} {first:7.0f}ms {cpu_first:8.0f}ms {med:7.0f}ms {p95:7.0f}ms "
+            f"{cpu95:7.0f}ms {b95:10.0f}ms {p95 / b95:6.1f}x  {flag}"
         )
     print(f"load average during the run: {os.getloadavg()[0]:.1f} (on {os.cpu_count()} cores)")
-    print(f"\nslowest page p95: {worst:.0f} ms on {args.rows:,} traces")
+    print(f"\nslowest page p95: {worst:.0f} ms, slowest first load: {worst_first:.0f} ms "
+          f"on {args.rows:,} traces")  # fmt: skip
 
 
 if __name__ == "__main__":
