@@ -1,11 +1,11 @@
 """Every web page on a SQLite store of 1,000,000 traces: first load and p95 over 20 loads.
 
 Target: each page's first load (its cold path: gate evidence, report data) and p95 <= 500 ms,
-with the CPU time of both printed beside them. The same pages on a 10,000-trace store, measured in the same run,
-are the baseline; the ratio column says how a page grows with the store. Rows are generated
-inside SQLite (a recursive CTE), so only the page loads run in Python. The pages are served
-in-process (Starlette TestClient, logged in as an admin), so a load is the server's whole work:
-queries, statistics and template rendering.
+with the CPU time of both printed beside them. The same pages on a 10,000-trace store,
+measured in the same run, are the baseline; the ratio column says how a page grows with the
+store. Rows are generated inside SQLite (a recursive CTE), so only the page loads run in
+Python. The pages are served in-process (Starlette TestClient, logged in as an admin), so a
+load is the server's whole work: queries, statistics and template rendering.
 
 Each shadow pair's agreement is judged once (``review.agreement_cache``) before the loads, as
 the pages and the controller do for new pairs; that one-time cost is printed apart.
