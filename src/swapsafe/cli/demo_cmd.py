@@ -27,7 +27,7 @@ def demo(
     ),
     serve: bool = typer.Option(False, "--serve", help="At the end, serve the web UI until Ctrl-C."),
 ) -> None:
-    r"""Run a model migration end to end on this machine: no API key, no network.
+    """Run a model migration end to end on this machine: no API key, no network.
 
     llama.cpp servers play the old model (SmolLM2-135M-Instruct) and the new
     one (Gemma 3 270M), both shipped in PyPI packages. The demo writes a config
@@ -39,7 +39,7 @@ def demo(
     rollback rehearsal; the go/no-go reports and the plan are written. The
     scores are whatever the models really get.
 
-    Needs the local extra:  pip install 'swapsafe\[local]'
+    Needs the local extra:  pip install 'swapsafe[local]'
 
     Example:
 
