@@ -22,7 +22,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
@@ -32,28 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import free_port
 
+from gateway import gateway_config
+
 KEY = "k-bench-0123456789"
 IDLE = 10.0  # seconds of idle gateway counted, to take the timers' instructions out
 SRC = Path(__file__).resolve().parent.parent / "src"
-
-
-def _config(tmp: Path, upstream: int) -> Path:
-    cfg = tmp / "swapsafe.toml"
-    cfg.write_text(
-        textwrap.dedent(f"""
-        [store]
-        url = "sqlite:///{tmp}/bench.db"
-        [models.old]
-        provider = "openai-compatible"
-        model = "old-model"
-        base_url = "http://127.0.0.1:{upstream}/v1"
-        [workloads.support]
-        baseline = "old"
-        [gateway]
-        client_keys = ["env::BENCH_CLIENT_KEY"]
-        """)
-    )
-    return cfg
 
 
 def _wait_ready(client: httpx.Client, url: str, body: dict[str, object]) -> None:
@@ -79,7 +61,7 @@ def count(src: Path, stream: bool, n: int) -> float:
         out = Path(tmp) / "callgrind.out"
         gateway = subprocess.Popen(
             ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
-             sys.executable, "-m", "swapsafe", "gateway", "-c", str(_config(Path(tmp), up)),
+             sys.executable, "-m", "swapsafe", "gateway", "-c", str(gateway_config(Path(tmp), f"http://127.0.0.1:{up}/v1")),
              "--port", str(gw), "--log-level", "warning"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
