@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from tests.gateway.harness import CLIENT_KEY, ENV, Harness, write_config
 
 from swapsafe.config import load_config
-from swapsafe.providers.registry import ProviderSpec, create_provider
+from swapsafe.providers.build import build_providers
 from swapsafe.serve import create_gateway_app
 from swapsafe.store import open_store
 from swapsafe.testing import FakeUpstream
@@ -136,20 +136,9 @@ def test_no_request_can_steer_the_upstream_url(
         "gpt": RecordingTransport(FakeUpstream("openai")),
         "claude": RecordingTransport(FakeUpstream("anthropic")),
     }
-    providers = {
-        name: create_provider(
-            ProviderSpec(
-                name=name,
-                type=m.provider,
-                upstream_model=m.model,
-                base_url=m.base_url,
-                api_key=m.api_key.reveal() if m.api_key else None,
-                timeout=5,
-                client=httpx.AsyncClient(transport=transports[name]),
-            )
-        )
-        for name, m in cfg.models.items()
-    }
+    providers = build_providers(
+        cfg, client=lambda name: httpx.AsyncClient(transport=transports[name])
+    )
     store = open_store(f"sqlite:///{tmp}/s.db")
     app = create_gateway_app(cfg, store=store, providers=providers, spill_path=tmp / "spill.jsonl")
 

@@ -21,8 +21,8 @@ import orjson
 import pytest
 
 from swapsafe.config import load_config
+from swapsafe.providers.build import build_providers
 from swapsafe.providers.masking import MIN_FRAGMENT
-from swapsafe.providers.registry import ProviderSpec, create_provider
 from swapsafe.serve import create_gateway_app
 from swapsafe.store import open_store
 from swapsafe.store.records import TraceQuery
@@ -140,22 +140,12 @@ async def _setup(
     path = tmp_path / "swapsafe.toml"
     path.write_text(textwrap.dedent(text))
     cfg = load_config(path, env={"UP_KEY": UPSTREAM_KEY, "GW_KEY": GATEWAY_KEY})
-    providers = {
-        name: create_provider(
-            ProviderSpec(
-                name=name,
-                type=m.provider,
-                upstream_model=m.model,
-                base_url=m.base_url,
-                api_key=m.api_key.reveal() if m.api_key else None,
-                timeout=5,
-                client=httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=echo_upstream(m.provider, encoding, failure))
-                ),
-            )
-        )
-        for name, m in cfg.models.items()
-    }
+
+    def client(name: str) -> httpx.AsyncClient:
+        upstream = echo_upstream(cfg.models[name].provider, encoding, failure)
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=upstream))
+
+    providers = build_providers(cfg, client=client)
     store = open_store(f"sqlite:///{tmp_path}/gw.db")
     app = create_gateway_app(
         cfg, store=store, providers=providers, spill_path=tmp_path / "spill.jsonl"
