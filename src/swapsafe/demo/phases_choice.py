@@ -23,7 +23,7 @@ from swapsafe.demo.context import DemoContext
 from swapsafe.demo.phases_outputs import label_demo_review
 from swapsafe.demo.workspace import NEW_ALIAS, OLD_ALIAS, TUNED_ALIAS
 from swapsafe.exceptions import GateError
-from swapsafe.gates.checks import evaluate_gates
+from swapsafe.gates.checks import GateReport, evaluate_gates
 from swapsafe.report import build_report
 from swapsafe.report.markdown import render_markdown
 from swapsafe.rollout.operations import Rollouts
@@ -34,7 +34,10 @@ SECOND = "order-extract"  # the workload the second candidate is for
 
 def open_gates(ctx: DemoContext, workload: str) -> str:
     """The gate decision and the gates that do not pass, in one line."""
-    report = evaluate_gates(ctx.get("config"), ctx.get("store"), workload)
+    return summary(evaluate_gates(ctx.get("config"), ctx.get("store"), workload))
+
+
+def summary(report: GateReport) -> str:
     waiting = [f"{r.name} {r.status}" for r in report.results if r.status != "pass"]
     return f"{report.decision}: " + ", ".join(waiting) if waiting else report.decision
 
@@ -53,7 +56,7 @@ def first_decision(ctx: DemoContext) -> None:
         try:
             rollouts.start(name, actor=ACTOR)
         except GateError:
-            ui.step(f"{name}: rollout refused by the pre-cutover gates ({open_gates(ctx, name)})")
+            ui.step(f"{name}: rollout refused by the pre-cutover gates ({summary(report)})")
         else:  # the gates passed after all (evidence arrived in between): roll it out
             go.append(name)
     data = build_report(config, store)
