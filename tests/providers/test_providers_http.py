@@ -198,8 +198,8 @@ async def test_expired_deadline_sends_nothing(harness: Harness) -> None:
 async def test_http_timeout_before_response_is_retried(harness: Harness) -> None:
     if harness.mode == "asgi":
         pytest.skip("ASGITransport applies no HTTP timeouts")
-    harness.fake.enqueue(fault=Fault(latency=2.0))
-    provider = harness.provider(timeout=0.2)
+    harness.fake.enqueue(fault=Fault(latency=5.0))
+    provider = harness.provider(timeout=1.0)  # a retry answered within 1 s even under load
     resp = await provider.complete(harness.body(), deadline=deadline(10), retries=1)
     assert resp.attempts == 2
 

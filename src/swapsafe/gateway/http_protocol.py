@@ -112,7 +112,6 @@ class ProxyExchange:
         "headers",
         "inbound",
         "keep_alive",
-        "message_event",
         "more_body",
         "on_response",
         "protocol",
@@ -139,7 +138,6 @@ class ProxyExchange:
         self.more_body = True
         self.response_complete = False
         self.disconnected = False
-        self.message_event = self  # the protocol calls ``cycle.message_event.set()``
         self.on_response = protocol.on_response_complete
         self._waiter: asyncio.Future[None] | None = None
         self._task: asyncio.Task[None] | None = None
@@ -148,6 +146,13 @@ class ProxyExchange:
         self._answered = False  # a response head was written (or is about to be)
 
     # -- what the protocol calls -------------------------------------------------------------
+    @property
+    def message_event(self) -> ProxyExchange:
+        """The protocol calls ``cycle.message_event.set()``. A property, not an attribute that
+        points back at the exchange: a self-reference would make every exchange cyclic garbage,
+        left for the garbage collector's pauses instead of freed when the request ends."""
+        return self
+
     def answered(self) -> bool:
         """Whether a response head was written (or is about to be)."""
         return self._answered
@@ -184,6 +189,7 @@ class ProxyExchange:
             self._abort(INTERNAL_ERROR)
         finally:
             self.on_response = _nothing
+            self._task = None  # the task's frame holds this exchange: no cycle left behind
             if protocol.running is self:
                 protocol.running = None
 

@@ -103,6 +103,9 @@ class H1Pool:
         except BaseException as exc:
             if not any(c._counted or c.closed for c in made):  # else closing frees the slot
                 self._slots.release()
+            for c in made:
+                if not c._counted:  # never connected, or closed: nothing left to close
+                    c.unlink()
             if isinstance(exc, TimeoutError):
                 raise httpx.ConnectTimeout(
                     f"connect to {self.host_header}{self._through} timed out "

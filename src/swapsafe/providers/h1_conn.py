@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import AsyncIterator
-from typing import Protocol, cast
+from typing import NoReturn, Protocol, cast
 
 import httptools
 import httpx
@@ -47,7 +47,7 @@ class H1Connection(asyncio.Protocol):
         self.reused = False
         self._counted = False  # holds one of the pool's slots from connect until close
         self._paused = False
-        self._parser = httptools.HttpResponseParser(self)
+        self._parser: httptools.HttpResponseParser | None = httptools.HttpResponseParser(self)
         self._response: H1Response | None = None
         self._got_bytes = False
         self._header_bytes = 0
@@ -65,6 +65,7 @@ class H1Connection(asyncio.Protocol):
             return
         self._got_bytes = True
         resp._last_data = self._pool.loop.time()
+        assert self._parser is not None  # dropped only when the connection is lost
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserError as exc:
@@ -77,10 +78,11 @@ class H1Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self._drop()
+        self.unlink()
         resp, self._response = self._response, None
         if resp is None or resp._complete:
             return
-        if resp._head.done() and resp._close_delimited():
+        if resp._error is None and resp._head.done() and resp._close_delimited():
             resp._end(keep_alive=False)  # a body that ends when the connection does
         elif self.reused and not self._got_bytes:
             resp._fail(StaleConnection())
@@ -100,9 +102,9 @@ class H1Connection(asyncio.Protocol):
         headers[key] = f"{headers[key]}, {text}" if key in headers else text
 
     def on_headers_complete(self) -> None:
-        resp = self._response
-        assert resp is not None
-        resp.status_code = self._parser.get_status_code()
+        resp, parser = self._response, self._parser
+        assert resp is not None and parser is not None
+        resp.status_code = parser.get_status_code()
         if not resp._head.done():
             resp._head.set_result(None)
 
@@ -117,9 +119,9 @@ class H1Connection(asyncio.Protocol):
         resp._wake()
 
     def on_message_complete(self) -> None:
-        resp = self._response
-        assert resp is not None
-        resp._end(keep_alive=self._parser.should_keep_alive())
+        resp, parser = self._response, self._parser
+        assert resp is not None and parser is not None
+        resp._end(keep_alive=parser.should_keep_alive())
 
     # --- used by the pool and the response ----------------------------------------------------
     def start(self, resp: H1Response, request: bytes) -> None:
@@ -154,10 +156,21 @@ class H1Connection(asyncio.Protocol):
             if self.transport is not None:
                 self.transport.close()
 
+    def unlink(self) -> None:
+        """Drop the parser (it holds this connection's callbacks) and the transport (it holds
+        this protocol) once the connection is gone or never came up: freed at once, not left
+        as cyclic garbage for the collector's pauses."""
+        self._parser = None
+        self.transport = None
+
     def _drop(self) -> None:
         if self._counted:
             self._counted = False
             self._pool._forget(self)
+
+
+#: what a response's error becomes once raised: failed, with no reference to the raised error
+_RAISED = httpx.ReadError("the upstream response failed earlier")
 
 
 class H1Response:
@@ -226,8 +239,7 @@ class H1Response:
         self._error = exc
         self._stop_timer()
         if not self._head.done():
-            self._head.set_exception(exc)
-            self._head.exception()  # retrieved: a caller that went away must not log it
+            self._head.set_result(None)  # the waiter raises the error (see _raise_error)
         self._wake()
 
     def _close_delimited(self) -> bool:
@@ -268,6 +280,20 @@ class H1Response:
         except BaseException:
             self._discard()
             raise
+        if self._error is not None:
+            self._discard()
+            self._raise_error()
+
+    def _raise_error(self) -> NoReturn:
+        """Raise the stored error, keeping no reference to it: its traceback holds the frames
+        that hold this response, so keeping it would leave a cycle for the collector."""
+        error, self._error = self._error, _RAISED
+        if error is _RAISED or error is None:
+            raise httpx.ReadError("the upstream response failed earlier")
+        try:
+            raise error
+        finally:
+            del error
 
     async def _next_event(self) -> None:
         if self._chunks or self._complete or self._error is not None:
@@ -302,7 +328,7 @@ class H1Response:
                 continue
             if self._error is not None:
                 self._discard()
-                raise self._error
+                self._raise_error()
             if self._complete:
                 self._release()
                 return

@@ -362,22 +362,20 @@ class HTTPProvider:
                     status=502,
                     provider=self.name,
                 )
-            await self._backoff_or_raise(err, retryable, attempt, retries, deadline)
-
-    async def _backoff_or_raise(
-        self, err: ProviderError, retryable: bool, attempt: int, retries: int, deadline: float
-    ) -> None:
-        delay = next_delay(
-            self.retry_policy,
-            attempt=attempt,
-            retries=retries,
-            retryable=retryable,
-            retry_after=err.retry_after,
-            remaining=deadline - self._clock(),
-        )
-        if delay is None:
-            raise err
-        await self._sleep(delay)
+            delay = next_delay(
+                self.retry_policy,
+                attempt=attempt,
+                retries=retries,
+                retryable=retryable,
+                retry_after=err.retry_after,
+                remaining=deadline - self._clock(),
+            )
+            if delay is None:
+                try:
+                    raise err
+                finally:  # the error's traceback holds this frame: drop the frame's reference
+                    del err  # to the error, or each failed call leaves a cycle for the collector
+            await self._sleep(delay)
 
     def _parse_ok(self, raw: bytes) -> dict[str, Any]:
         try:

@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 
+from swapsafe.gateway.app import tune_worker_process
 from swapsafe.testing.fake_upstream import FakeUpstream
 from swapsafe.testing.faults import Fault
 from swapsafe.testing.loopback import LoopbackServer
@@ -21,6 +22,7 @@ async def _serve(flavor: str, host: str, port: int, reply: str | None, latency: 
         fake.fault = Fault(latency=latency)
     server = LoopbackServer(fake, host=host, port=port)
     await server.start()
+    tune_worker_process()  # a benchmark's fake must not add collector pauses to what it measures
     suffix = "/v1" if flavor == "openai" else ""
     print(f"{server.url}{suffix}", flush=True)
     try:
