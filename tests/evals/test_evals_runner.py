@@ -242,3 +242,42 @@ async def test_interrupt_then_resume_completes_exactly_the_missing_pairs(
     assert resumed.starts[0] == (run_id, 40, len(kept)) and resumed.done[-1] == 40
     assert resumed.rates == {"old": 1.0, "new": 1.0}
     store.close()
+
+
+class Counting(ScriptedProvider):
+    """Counts the calls running on this model, and records how many the other model had
+    still to start whenever this one had two running at once."""
+
+    running: dict[str, int] = {}
+    started: dict[str, int] = {}
+    doubled_while_other_waited: list[str] = []
+
+    async def complete(self, *args: Any, **kwargs: Any) -> Any:
+        me = self.name
+        other = "new" if me == "old" else "old"
+        Counting.started[me] = Counting.started.get(me, 0) + 1
+        Counting.running[me] = Counting.running.get(me, 0) + 1
+        if Counting.running[me] > 1 and Counting.started.get(other, 0) < len(CASES):
+            Counting.doubled_while_other_waited.append(me)
+        try:
+            return await super().complete(*args, **kwargs)
+        finally:
+            Counting.running[me] -= 1
+
+
+async def test_two_workers_call_the_two_models_in_parallel(tmp_path: Path, store: Store) -> None:
+    """With two models and concurrency 2, each model has one call running until one of them
+    runs out of work: a fast and a slow model never leave the fast one idle while the slow one
+    answers twice (a local server answers one call at a time)."""
+    cfg = load(tmp_path, "sqlite:///unused.db")
+    Counting.running, Counting.started, Counting.doubled_while_other_waited = {}, {}, []
+    providers = {"old": Counting("old", latency=0.001), "new": Counting("new", latency=0.02)}
+    run_id = await run_eval(
+        cfg,
+        store,
+        EvalJob("support", models=None, cases=CASES, concurrency=2, tag=None),
+        providers=providers,
+    )
+    assert len(store.eval_results(run_id)) == 2 * len(CASES)
+    assert Counting.started == {"old": len(CASES), "new": len(CASES)}
+    assert Counting.doubled_while_other_waited == []

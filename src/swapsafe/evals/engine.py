@@ -18,6 +18,7 @@ A runner describes its work as a :class:`JobSpec` and hands it to :class:`JobEng
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -160,18 +161,15 @@ class JobEngine(Generic[Item, Row]):
             spec.work.count(spec.rows.pair(row)[1], row)
         self.progress: Progress[Any] | None = None
         self.todo = pending(spec.items, models, done, spec.key)
-        self._queue: asyncio.Queue[Pair[Item]] = asyncio.Queue()
-        for pair in self.todo:
-            self._queue.put_nowait(pair)
+        self._queue = ModelQueue(self.todo)
 
     async def _work(self) -> None:
-        spec = self.spec
-        while True:
+        spec, queue = self.spec, self._queue
+        while (pair := queue.take()) is not None:
             try:
-                pair = self._queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return
-            row = await spec.work.one(pair)
+                row = await spec.work.one(pair)
+            finally:
+                queue.finished(pair)
             if row is not None:
                 self.writer.add(row)
             spec.work.count(pair[1], row)
@@ -237,6 +235,35 @@ def check_judge(config: Config, judge: str | None) -> None:
     if judge is not None and judge not in config.models:
         known = ", ".join(sorted(config.models))
         raise ConfigError(f'unknown judge model "{judge}" (models: {known})')
+
+
+class ModelQueue(Generic[Item]):
+    """The pairs still to run, handed out so that the models are called evenly at any moment:
+    the next pair goes to the model with the fewest calls running, then the fewest started
+    (so one worker alternates the models as the pairs are given), in the order given within a
+    model. With two models and two workers each model has one call running until one runs out
+    of work, so two servers answer in parallel rather than one server twice while the other
+    waits."""
+
+    def __init__(self, pairs: Sequence[Pair[Item]]) -> None:
+        self._left: dict[str, collections.deque[Pair[Item]]] = {}
+        for pair in pairs:
+            self._left.setdefault(pair[1], collections.deque()).append(pair)
+        self._running = dict.fromkeys(self._left, 0)
+        self._started = dict.fromkeys(self._left, 0)
+
+    def take(self) -> Pair[Item] | None:
+        """The next pair to run (None: nothing left), counted as running."""
+        waiting = [m for m, left in self._left.items() if left]
+        if not waiting:
+            return None
+        model = min(waiting, key=lambda m: (self._running[m], self._started[m]))
+        self._running[model] += 1
+        self._started[model] += 1
+        return self._left[model].popleft()
+
+    def finished(self, pair: Pair[Item]) -> None:
+        self._running[pair[1]] -= 1
 
 
 def pending(
