@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.responses import Response, StreamingResponse
 from uvicorn.protocols.http.httptools_impl import HEADER_RE, HEADER_VALUE_RE, STATUS_LINE
@@ -112,6 +112,7 @@ class ProxyExchange:
         "headers",
         "inbound",
         "keep_alive",
+        "message_event",
         "more_body",
         "on_response",
         "protocol",
@@ -138,6 +139,7 @@ class ProxyExchange:
         self.more_body = True
         self.response_complete = False
         self.disconnected = False
+        self.message_event: _Settable = self  # the protocol calls ``cycle.message_event.set()``
         self.on_response = protocol.on_response_complete
         self._waiter: asyncio.Future[None] | None = None
         self._task: asyncio.Task[None] | None = None
@@ -146,13 +148,6 @@ class ProxyExchange:
         self._answered = False  # a response head was written (or is about to be)
 
     # -- what the protocol calls -------------------------------------------------------------
-    @property
-    def message_event(self) -> ProxyExchange:
-        """The protocol calls ``cycle.message_event.set()``. A property, not an attribute that
-        points back at the exchange: a self-reference would make every exchange cyclic garbage,
-        left for the garbage collector's pauses instead of freed when the request ends."""
-        return self
-
     def answered(self) -> bool:
         """Whether a response head was written (or is about to be)."""
         return self._answered
@@ -189,7 +184,10 @@ class ProxyExchange:
             self._abort(INTERNAL_ERROR)
         finally:
             self.on_response = _nothing
-            self._task = None  # the task's frame holds this exchange: no cycle left behind
+            # no reference cycle left behind (the exchange's own, its task's frame): freed when
+            # the request ends, not left to the garbage collector, whose pauses stop the loop
+            self.message_event = _ENDED
+            self._task = None
             if protocol.running is self:
                 protocol.running = None
 
@@ -324,6 +322,23 @@ class ProxyExchange:
 
 def _nothing() -> None:
     return None
+
+
+class _Settable(Protocol):
+    def set(self) -> None: ...
+
+
+class _Ended:
+    """An ended exchange's ``message_event``: the protocol may still set it (the client left
+    after the answer); nothing waits any more."""
+
+    __slots__ = ()
+
+    def set(self) -> None:
+        return None
+
+
+_ENDED = _Ended()
 
 
 async def _aclose(chunks: AsyncIterable[object]) -> None:
