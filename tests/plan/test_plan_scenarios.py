@@ -120,6 +120,26 @@ def test_observed_volume_from_the_last_7_days(store_url: str) -> None:
         store.close()
 
 
+def test_observed_volume_of_busy_traffic_is_the_rate_of_its_newest_traces(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the trace cap (10,000; 4 here) the rate is the newest traces over their own span:
+    the page reads a few rows, not a week of a busy store."""
+    import swapsafe.plan.outlook as outlook_module
+
+    monkeypatch.setattr(outlook_module, "_RATE_TRACES", 4)
+    store = open_store(store_url)
+    try:
+        # one call every 3 hours for 2 days: 8 per day
+        store.insert_traces([_trace(i, "old", hours_ago=3 * i + 3) for i in range(16)])
+        v = observed_volume(store, NOW, models=["old"])
+        assert v is not None
+        assert v.requests_per_day == pytest.approx(4 / (12 / 24))  # newest 4 span 12 hours
+        assert v.source == "observed: 4 requests in the last 0.5 days"
+    finally:
+        store.close()
+
+
 def run(*args: str) -> tuple[int, str]:
     result = runner.invoke(cli_app(), list(args))
     return result.exit_code, result.output

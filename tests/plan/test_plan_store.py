@@ -220,3 +220,23 @@ def test_plan_names_and_choice(store: SqlStore) -> None:
         svc.create("two", from_model="a", to_model="b", workloads=["w"])
     with pytest.raises(ConfigError, match="no migration named 'three'"):
         svc.resolve("three")
+
+
+def test_recorded_traces_are_counted_up_to_the_cap(store: SqlStore, tmp_path: Path) -> None:
+    """The plan counts recorded traces only up to ``count_cap`` and says "at least"."""
+    seed(store)
+    svc = PlanService(
+        store,
+        make_config(tmp_path),
+        clock=lambda: NOW,
+        requirements=Requirements(shadow_pairs=3, review_pairs=3, count_cap=4),
+    )
+    plan = svc.create(
+        "swap", from_model="old", to_model="gpt-5", workloads=["support", "search"], start=START
+    )
+    state = {s.item.key: s for s in svc.view(plan).items}
+    assert (
+        state["inventory"].evidence.summary
+        == "support: >= 4 requests (gateway); search: 2 requests (import:jsonl)"
+    )
+    assert "support: >= 3/3 ok shadow pairs (>= 4 recorded)" in state["shadow"].evidence.summary

@@ -106,6 +106,29 @@ def test_query_filters_order_and_limit(store: SqlStore) -> None:
     window = TraceQuery(since=T0 + timedelta(seconds=2), until=T0 + timedelta(seconds=5))
     assert [t.request_id for t in store.query_traces(window)] == ["req-2", "req-3", "req-4"]
     assert store.count_traces(TraceQuery(request_id="req-4")) == 1
+    # a capped count stops reading at the cap and says so by returning the cap
+    assert store.count_traces(q, cap=4) == 4
+    assert store.count_traces(q, cap=10) == 10
+    assert store.count_traces(q, cap=11) == 10
+    assert store.count_traces(TraceQuery(role="shadow", workload="support-triage"), cap=99) == 5
+
+
+def test_recent_usage_sums_the_newest_rows(store: SqlStore) -> None:
+    store.insert_traces([full_trace(i) for i in range(4)])
+    store.insert_traces([full_trace(4, input_tokens=7, cached_tokens=None)])
+    store.insert_traces([full_trace(6, input_tokens=None, output_tokens=None, cached_tokens=None)])
+    q = TraceQuery(workload="support-triage", role="served", limit=2)
+    newest = store.query_traces(dataclasses.replace(q, extra={"order": "desc"}))
+    usage = store.recent_usage(q)
+    assert usage.traces == 2 and usage.oldest == newest[-1].ts
+    assert (usage.with_tokens, usage.input_tokens, usage.cached_tokens) == (1, 7, 0)
+    assert usage.with_tokens == sum(
+        t.input_tokens is not None or t.output_tokens is not None for t in newest
+    )
+    assert usage.input_tokens == sum(t.input_tokens or 0 for t in newest)
+    assert usage.output_tokens == sum(t.output_tokens or 0 for t in newest)
+    assert usage.cached_tokens == sum(t.cached_tokens or 0 for t in newest)
+    assert store.recent_usage(TraceQuery(workload="nobody")) == (0, None, 0, 0, 0, 0)
 
 
 def test_iter_traces_in_batches(store: SqlStore) -> None:

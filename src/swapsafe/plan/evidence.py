@@ -56,6 +56,11 @@ def _entries(f: MigrationFacts, action: str, workload: str) -> list[AuditFacts]:
     )
 
 
+def _counted(n: int, capped: bool) -> str:
+    """A count the planner stopped at a cap reads "at least": ">= 10,000"."""
+    return f">= {n:,}" if capped else f"{n:,}"
+
+
 def _join(parts: list[str]) -> str:
     return "; ".join(parts) if parts else "no workloads in this migration"
 
@@ -70,7 +75,9 @@ def inventory(f: MigrationFacts) -> Evidence:
         ok.append(w.requests > 0)
         src = f" ({', '.join(w.sources)})" if w.sources else ""
         parts.append(
-            f"{w.name}: {w.requests:,} requests{src}" if w.requests else f"{w.name}: no traffic"
+            f"{w.name}: {_counted(w.requests, w.requests_capped)} requests{src}"
+            if w.requests
+            else f"{w.name}: no traffic"
         )
     details = {
         w.name: {"requests": w.requests, "sources": list(w.sources)} for w in f.workloads.values()
@@ -171,8 +178,9 @@ def shadow(f: MigrationFacts) -> Evidence:
     parts, ok = [], []
     for w in f.workloads.values():
         ok.append(w.shadow_ok >= need)
-        count = f">= {w.shadow_ok:,}" if w.shadow_ok_capped else f"{w.shadow_ok:,}"
-        parts.append(f"{w.name}: {count}/{need} ok shadow pairs ({w.shadow_total:,} recorded)")
+        count = _counted(w.shadow_ok, w.shadow_ok_capped)
+        total = _counted(w.shadow_total, w.shadow_total_capped)
+        parts.append(f"{w.name}: {count}/{need} ok shadow pairs ({total} recorded)")
     started = any(w.shadow_total for w in f.workloads.values())
     details = {
         w.name: {"ok": w.shadow_ok, "recorded": w.shadow_total, "need": need}

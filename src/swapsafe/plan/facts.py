@@ -24,6 +24,7 @@ class Requirements:
     canary_weight: float = 1.0
     canary_hold_s: float = 48 * 3600.0
     promote_weights: tuple[float, ...] = (10.0, 50.0, 100.0)
+    count_cap: int = 10_000  # recorded traces are counted up to here ("at least 10,000")
 
 
 @dataclass(frozen=True)
@@ -77,10 +78,12 @@ class WorkloadFacts:
 
     name: str
     config: GateFacts | None = None  # None: the workload is not in the config
-    requests: int = 0  # served traces (recorded or imported)
+    requests: int = 0  # served traces (recorded or imported), counted up to the count cap
+    requests_capped: bool = False  # the count stopped at the cap: at least ``requests``
     sources: tuple[str, ...] = ()
     shadow_ok: int = 0
-    shadow_total: int = 0
+    shadow_total: int = 0  # shadow traces, counted up to the count cap
+    shadow_total_capped: bool = False
     shadow_ok_capped: bool = False  # counting stopped once the requirement was met
     baselines: list[BaselineFacts] = field(default_factory=list)
     eval_runs: list[EvalRunFacts] = field(default_factory=list)

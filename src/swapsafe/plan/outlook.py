@@ -21,10 +21,11 @@ from swapsafe.plan.scenarios import (
 )
 from swapsafe.pricing import PriceBook
 from swapsafe.store.protocol import Store
-from swapsafe.store.records import TraceQuery, TraceRecord
+from swapsafe.store.records import RecentUsage, TraceQuery
 
 WINDOW = timedelta(days=7)
-_SAMPLE = 2000
+_RATE_TRACES = 10_000  # newest traces per workload or model that give the request rate
+_MIN_SPAN = 1 / 24  # days: a burst of 10,000 within a minute is priced as an hour's traffic
 
 
 def observed_volume(
@@ -36,46 +37,46 @@ def observed_volume(
 ) -> Volume | None:
     """Served requests per day and average tokens over the last 7 days, or None without traffic.
 
-    Filters by ``workloads`` when given, else by ``models``. Token averages come from the newest
-    2000 traces of each workload or model; the day count is the observed span (1 to 7 days).
+    Filters by ``workloads`` when given, else by ``models``. Each workload or model reads its
+    newest 10,000 served traces of the window (one aggregate over one index range): fewer
+    means all of them, and its day count is their span (1 to 7 days); 10,000 means busy
+    traffic, and its rate is 10,000 over the time they took, so a page never counts a week of
+    a busy store. Token averages are over the same traces.
     """
     since = now - WINDOW
     chosen = list(workloads)
     by_workload = bool(chosen)
     names = chosen if by_workload else list(models)
-    total, oldest = 0, now
-    sample: list[TraceRecord] = []
-
-    def query(name: str, limit: int, order: str = "asc") -> TraceQuery:
-        return TraceQuery(
+    total, per_day, span = 0, 0.0, 0.0
+    used: list[RecentUsage] = []
+    for name in names:
+        query = TraceQuery(
             workload=name if by_workload else None,
             model=None if by_workload else name,
             role="served",
             since=since,
             until=now,
-            limit=limit,
-            extra={"order": order},
+            limit=_RATE_TRACES,
             real_only=True,
         )
-
-    for name in names:
-        count = store.count_traces(query(name, 1))
-        if not count:
+        usage = store.recent_usage(query)
+        if not usage.traces or usage.oldest is None:
             continue
-        total += count
-        sample += store.query_traces(query(name, _SAMPLE, "desc"))
-        oldest = min(oldest, store.query_traces(query(name, 1))[0].ts)
+        days = (now - usage.oldest) / timedelta(days=1)
+        if usage.traces < _RATE_TRACES:  # all of the window's traffic: 1 to 7 days
+            days = min(max(days, 1.0), WINDOW / timedelta(days=1))
+        days = max(days, _MIN_SPAN)
+        total, per_day, span = total + usage.traces, per_day + usage.traces / days, max(span, days)
+        used.append(usage)
     if not total:
         return None
-    days = min(max((now - oldest) / timedelta(days=1), 1.0), 7.0)
-    with_tokens = [t for t in sample if t.input_tokens is not None or t.output_tokens is not None]
-    n = len(with_tokens) or 1
+    n = sum(u.with_tokens for u in used) or 1
     return Volume(
-        requests_per_day=total / days,
-        input_tokens=sum(t.input_tokens or 0 for t in with_tokens) / n,
-        output_tokens=sum(t.output_tokens or 0 for t in with_tokens) / n,
-        cached_tokens=sum(t.cached_tokens or 0 for t in with_tokens) / n,
-        source=f"observed: {total:,} requests in the last {days:.1f} days",
+        requests_per_day=per_day,
+        input_tokens=sum(u.input_tokens for u in used) / n,
+        output_tokens=sum(u.output_tokens for u in used) / n,
+        cached_tokens=sum(u.cached_tokens for u in used) / n,
+        source=f"observed: {total:,} requests in the last {span:.1f} days",
     )
 
 

@@ -170,7 +170,9 @@ class PlanService:
                 triggers_explicit="triggers" in wl.model_fields_set,
             )
         served = TraceQuery(workload=name, role="served", limit=200, real_only=True)
-        facts.requests = store.count_traces(served)
+        cap = self.requirements.count_cap
+        facts.requests = store.count_traces(served, cap=cap)
+        facts.requests_capped = facts.requests >= cap
         if facts.requests:
             sample = store.query_traces(served) + store.query_traces(
                 TraceQuery(
@@ -179,13 +181,16 @@ class PlanService:
             )
             facts.sources = tuple(sorted({t.source for t in sample}))
         shadow_q = TraceQuery(workload=name, role="shadow", real_only=True)
-        facts.shadow_total = store.count_traces(shadow_q)
+        facts.shadow_total = store.count_traces(shadow_q, cap=cap)
+        facts.shadow_total_capped = facts.shadow_total >= cap
         if facts.shadow_total:
             for trace in store.iter_traces(shadow_q, batch=500):
                 if trace.status == "ok" and trace.model in to_models:
                     facts.shadow_ok += 1
                     if facts.shadow_ok >= self.requirements.shadow_pairs:
-                        facts.shadow_ok_capped = facts.shadow_total > facts.shadow_ok
+                        facts.shadow_ok_capped = (
+                            facts.shadow_total_capped or facts.shadow_total > facts.shadow_ok
+                        )
                         break
         facts.baselines = [
             BaselineFacts(b.id or 0, b.model, b.ts) for b in store.list_baselines(name, limit=50)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, get_args
+from typing import Any, Literal, NamedTuple, get_args
 
 Mode = Literal["baseline", "shadow", "canary", "promoted", "rolled_back"]
 Role = Literal["served", "shadow"]
@@ -95,6 +95,18 @@ class TraceQuery:
     limit: int = 1000
     extra: dict[str, Any] = field(default_factory=dict)
     real_only: bool = False
+
+
+class RecentUsage(NamedTuple):
+    """The newest matching traces (``Store.recent_usage``): how many, the oldest one's time,
+    and token sums over those with token counts."""
+
+    traces: int
+    oldest: datetime | None
+    with_tokens: int
+    input_tokens: int
+    output_tokens: int
+    cached_tokens: int
 
 
 # --- records added with the SQL store (later issues build on these) ---------------------------

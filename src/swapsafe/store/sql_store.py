@@ -7,7 +7,7 @@ import operator
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, func, select, text, update
+from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select, text, update
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -20,12 +20,14 @@ from swapsafe.store.migrate import check_known
 from swapsafe.store.records import (
     SYNTHETIC_SOURCES,
     AuditEntry,
+    RecentUsage,
     RoutingState,
     TraceQuery,
     TraceRecord,
 )
 from swapsafe.store.sql_compat import CompatQueries
 from swapsafe.store.sql_pairs import PairQueries
+from swapsafe.store.sql_report import raw_rows, utc
 from swapsafe.store.sql_results import ResultsMixin, insert_ignore
 from swapsafe.store.sql_rollout import RolloutStoreMixin
 from swapsafe.store.tables import audit_log, meta, routing_state, sqlite_utc_text, traces
@@ -111,9 +113,39 @@ class SqlStore(RolloutStoreMixin, ResultsMixin, PairQueries, CompatQueries):
         with self._read() as conn:
             return from_rows(TraceRecord, conn.execute(stmt))
 
-    def count_traces(self, q: TraceQuery) -> int:
-        """How many traces match (``q.limit`` is ignored)."""
-        stmt = select(func.count()).select_from(traces).where(and_(True, *self._trace_filter(q)))
+    def recent_usage(self, q: TraceQuery) -> RecentUsage:
+        """How many of the newest ``q.limit`` matching traces there are, the oldest one's
+        time and their token sums: one aggregate over one index range, no row in Python."""
+        c = traces.c
+        newest = (
+            select(c.ts, c.input_tokens, c.output_tokens, c.cached_tokens)
+            .where(and_(True, *self._trace_filter(q)))
+            .order_by(c.ts.desc())
+            .limit(q.limit)
+            .subquery()
+        )
+        n = newest.c
+        has_tokens = or_(n.input_tokens.is_not(None), n.output_tokens.is_not(None))
+        stmt = select(
+            func.count(),
+            func.min(n.ts),
+            func.coalesce(func.sum(case((has_tokens, 1), else_=0)), 0),
+            *(func.coalesce(func.sum(col), 0) for col in (n.input_tokens, n.output_tokens)),
+            func.coalesce(func.sum(n.cached_tokens), 0),
+        )
+        with self._read() as conn:
+            row = raw_rows(conn, stmt)[0]
+        return RecentUsage(int(row[0]), utc(row[1]), *(int(v) for v in row[2:]))
+
+    def count_traces(self, q: TraceQuery, *, cap: int | None = None) -> int:
+        """How many traces match (``q.limit`` is ignored), or ``cap`` when at least ``cap`` do:
+        a capped count stops reading there (a count of 450,000 rows costs 75 ms on SQLite)."""
+        where = and_(True, *self._trace_filter(q))
+        if cap is None:
+            stmt = select(func.count()).select_from(traces).where(where)
+        else:
+            found = select(traces.c.id).where(where).limit(cap).subquery()
+            stmt = select(func.count()).select_from(found)
         with self._read() as conn:
             return int(conn.execute(stmt).scalar_one())
 
