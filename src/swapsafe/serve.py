@@ -145,10 +145,12 @@ def create_serve_app(
     providers: Mapping[str, Provider] | None = None,
     spill_path: Path | None = None,
     background: bool = False,
+    warm: bool = False,
 ) -> WebApp:
     """The web UI; with ``gateway=True`` the gateway (and its admin API) on the same app, with
     ``background=True`` the rollout controller (one active across replicas, by lock) and the
-    nightly eval scheduler in this process."""
+    nightly eval scheduler in this process; with ``warm=True`` the slow page inputs are
+    computed at start-up."""
 
     def gateway_app(the_store: Store) -> GatewayApp:
         return create_gateway_app(
@@ -165,6 +167,7 @@ def create_serve_app(
         session_secret=session_secret,
         gateway=gateway_app if gateway else None,
         jobs=jobs if background else None,
+        warm=warm,
     )
 
 
@@ -212,7 +215,12 @@ def run_web(
         preflight(config)
         link = connect_store(config.store.url)  # the gateway serves while the store is unreachable
     app = create_serve_app(
-        config, store=link, reviewer_tokens=reviewer_tokens, gateway=gateway, background=True
+        config,
+        store=link,
+        reviewer_tokens=reviewer_tokens,
+        gateway=gateway,
+        background=True,
+        warm=True,
     )
     announce()
     try:

@@ -45,3 +45,40 @@ def test_a_failed_recomputation_keeps_the_last_value() -> None:
     assert cache.get("k", broken).value == "good"
     cache.wait()
     assert cache.get("k", broken).value == "good"
+
+
+def test_warm_computes_in_the_background_and_a_first_load_waits_for_it() -> None:
+    import threading
+
+    release, calls = threading.Event(), []
+
+    def compute() -> int:
+        calls.append(1)
+        release.wait(10)
+        return len(calls)
+
+    cache: Refreshing[int] = Refreshing(60, Tick())
+    cache.warm("k", compute)
+    cache.warm("k", compute)  # already being computed: not started twice
+    got: list[int] = []
+    reader = threading.Thread(target=lambda: got.append(cache.get("k", compute).value))
+    reader.start()
+    reader.join(0.2)
+    assert reader.is_alive() and not got  # the first load waits for the warm-up...
+    release.set()
+    reader.join(10)
+    assert got == [1] and len(calls) == 1  # ...and takes its value: computed once
+    cache.warm("k", compute)  # known: nothing to do
+    cache.wait()
+    assert len(calls) == 1
+
+
+def test_a_failed_warm_up_leaves_the_first_load_to_compute() -> None:
+    cache: Refreshing[str] = Refreshing(60, Tick())
+
+    def broken() -> str:
+        raise RuntimeError("store down")
+
+    cache.warm("k", broken)
+    cache.wait()
+    assert cache.get("k", lambda: "computed").value == "computed"

@@ -213,11 +213,14 @@ def create_web_app(
     gateway: Callable[[Store], GatewayApp] | None = None,
     jobs: Callable[[Store], Jobs] | None = None,
     gates: GateCheck = evaluate_gates,
+    warm: bool = False,
 ) -> WebApp:
     """Build the web UI. ``gateway`` builds the gateway app served on the same port (over the
     UI's store); ``jobs`` starts background work in the app's lifespan. The composition root,
     :func:`swapsafe.serve.create_serve_app`, passes both for ``swapsafe serve``. ``gates`` is
-    the pre-cutover gate check the pages show and run."""
+    the pre-cutover gate check the pages show and run. ``warm`` starts computing the slow page
+    inputs (gate reports, the report's evidence) in the background when the app starts, so
+    the first visitor does not wait for them."""
     owns_store = store is None
     the_store: Store = store if store is not None else open_store(config.store.url)
     web = _web_context(config, the_store, reviewer_tokens, session_secret, gates)
@@ -236,6 +239,8 @@ def create_web_app(
         if runtime is not None:
             runtime.start()
         running = jobs(the_store) if jobs is not None else None
+        if warm:
+            web.warm_up()
         try:
             yield
         finally:

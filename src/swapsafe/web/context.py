@@ -31,8 +31,10 @@ use ``|safe`` on anything a model, a user or a trace wrote.
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -90,6 +92,21 @@ class WebContext:
     gates: GateCheck = evaluate_gates
     #: the nav bar every page shows
     nav: Sequence[NavEntry] = ()
+    #: slow page inputs to compute at start-up (``swapsafe serve``): pages add theirs, each
+    #: starting its computations and returning their threads
+    warmups: list[Callable[[], list[threading.Thread]]] = field(default_factory=list)
+    warming: list[threading.Thread] = field(default_factory=list)
+
+    def warm_up(self) -> None:
+        """Start every page's warm-up (in background threads)."""
+        self.warming = [thread for start in self.warmups for thread in start()]
+
+    def wait_warm(self, timeout: float | None = None) -> bool:
+        """Wait for the warm-up; False when it still runs after ``timeout`` seconds."""
+        end = None if timeout is None else time.monotonic() + timeout
+        for thread in self.warming:
+            thread.join(None if end is None else max(0.0, end - time.monotonic()))
+        return not any(t.is_alive() for t in self.warming)
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run blocking (store) work off the event loop."""

@@ -2,7 +2,9 @@
 report data of ``/report`` take seconds on a large store (baselines, bootstrap intervals), so
 pages serve the last result for up to ``ttl`` seconds, then serve it once more while one
 background thread computes the next (stale-while-revalidate). Only the very first load of a
-key waits for the computation. Every value carries the time it was computed, and the pages
+key waits for the computation, and ``swapsafe serve`` starts those at start-up (``warm``), so
+a page opened once they are done never waits; one opened before waits for the computation
+already running, never starts a second. Every value carries the time it was computed, and the pages
 show it ("as of 14:02 UTC"), so nobody mistakes an older result for a live one.
 """
 
@@ -43,14 +45,31 @@ class Refreshing(Generic[T]):
             if hit is not None and self.clock() - hit.mono < self.ttl:
                 return hit
             if hit is not None:
-                if key not in self._running:
-                    thread = threading.Thread(
-                        target=self._refresh, args=(key, compute), daemon=True
-                    )
-                    self._running[key] = thread
-                    thread.start()
+                self._start(key, compute)
+                return hit
+            first = self._running.get(key)
+        if first is not None:  # the first computation (a warm-up) is running: wait for it
+            first.join()
+            with self._lock:
+                hit = self._values.get(key)
+            if hit is not None:
                 return hit
         return self._store(key, compute())
+
+    def warm(self, key: str, compute: Callable[[], T]) -> threading.Thread | None:
+        """Compute ``key`` in the background now unless it is known; the computing thread."""
+        with self._lock:
+            return None if key in self._values else self._start(key, compute)
+
+    def _start(self, key: str, compute: Callable[[], T]) -> threading.Thread:
+        """The one background computation of ``key``, started now if none runs (the caller
+        holds the lock)."""
+        thread = self._running.get(key)
+        if thread is None:
+            thread = threading.Thread(target=self._refresh, args=(key, compute), daemon=True)
+            self._running[key] = thread
+            thread.start()
+        return thread
 
     def drop(self, key: str | None = None) -> None:
         """Forget one key (or all): the next read computes afresh."""

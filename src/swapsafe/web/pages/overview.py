@@ -5,6 +5,7 @@ agreement per day (chart with its interval) and one-click rollback."""
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -78,8 +79,15 @@ class Rows:
         self.gates: Refreshing[GateReport] = Refreshing(GATES_SECONDS)
 
     def gate_report(self, name: str) -> Computed[GateReport]:
-        web = self.web
-        return self.gates.get(name, lambda: web.gates(web.config, web.store, name))
+        return self.gates.get(name, partial(self._gates, name))
+
+    def warm(self) -> list[threading.Thread]:
+        """Start computing every workload's gate report (``swapsafe serve`` at start-up)."""
+        started = (self.gates.warm(n, partial(self._gates, n)) for n in self.web.config.workloads)
+        return [thread for thread in started if thread is not None]
+
+    def _gates(self, name: str) -> GateReport:
+        return self.web.gates(self.web.config, self.web.store, name)
 
     def agreement(self, name: str) -> tuple[list[DailyAgreement], int]:
         hit = self.cache.get(name)
@@ -124,6 +132,7 @@ class Rows:
 def routes(web: WebContext) -> list[BaseRoute]:
     ro = Rollouts(web.config, web.store, gates=web.gates)
     rows = Rows(web, ro)
+    web.warmups.append(rows.warm)
 
     @guard()
     async def overview(request: Request, session: Session) -> Response:

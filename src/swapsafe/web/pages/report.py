@@ -4,13 +4,15 @@
 download; ``?workload=W`` narrows both to one workload. Read-only: admins and reviewers.
 The report's own stylesheet is inline (the saved file stands alone), so this page's CSP
 allows exactly that stylesheet by a per-response nonce. The evidence is computed off the
-request path (:mod:`swapsafe.web.refresh`): up to 5 minutes old, with its time shown.
+request path (:mod:`swapsafe.web.refresh`): up to 5 minutes old, with its time shown, and
+computed once at start-up under ``swapsafe serve``.
 `swapsafe report` always computes afresh.
 """
 
 from __future__ import annotations
 
 import secrets
+import threading
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -34,6 +36,12 @@ def routes(web: WebContext) -> list[BaseRoute]:
     def report_data(names: list[str] | None) -> Computed[ReportData]:
         key = ",".join(names) if names else "*"
         return cache.get(key, lambda: build_report(web.config, web.store, names))
+
+    def warm() -> list[threading.Thread]:
+        thread = cache.warm("*", lambda: build_report(web.config, web.store, None))
+        return [thread] if thread else []
+
+    web.warmups.append(warm)
 
     def workloads(request: Request) -> list[str] | None:
         wanted = request.query_params.get("workload")
