@@ -87,7 +87,7 @@ def test_traffic_covers_every_workload_and_streams_some() -> None:
     assert all(m["role"] != "system" for r in rows for m in r["messages"])
 
 
-def test_pick_spreads_requests_over_workloads() -> None:
+def test_pick_takes_each_workloads_first_requests_one_workload_after_the_other() -> None:
     rows = [
         {"model": m, "messages": [{"role": "user", "content": str(i)}]}
         for i, m in enumerate("aaabbc")
@@ -95,9 +95,9 @@ def test_pick_spreads_requests_over_workloads() -> None:
     picked = replay.pick(rows, {"a": 2, "b": 1, "c": 5})
     assert [(r["model"], r["messages"][0]["content"]) for r in picked] == [
         ("a", "0"),
+        ("a", "1"),
         ("b", "3"),
         ("c", "5"),
-        ("a", "1"),
     ]
     assert len(replay.pick(rows, {"a": 100, "b": 100, "c": 100})) == 6
     assert replay.pick(rows, {"z": 3}) == []

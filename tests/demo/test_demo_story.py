@@ -44,6 +44,21 @@ def test_a_blocked_swap_names_its_evidence_its_cause_and_the_files() -> None:
     assert lines[3].startswith("Web UI: swapsafe serve -c d")
 
 
+def test_a_swap_blocked_by_another_gate_names_that_gate_not_a_passing_golden_set() -> None:
+    slow = GateResult(
+        "p95_latency",
+        "fail",
+        "p95 latency ratio new/old 2.67, 95% CI [1.91, 3.39] over 34 samples; max 2.5: "
+        "above the max",
+        {},
+    )
+    data = ReportData(NOW, 30, [_workload("extract", "pass", 0.66, 0.97, [], slow)])
+    assert story(data, "A → B", FILES)[0] == (
+        "Blocked: A → B is NO-GO on extract: extract p95 latency ratio new/old 2.67, 95% CI "
+        "[1.91, 3.39] over 34 samples; max 2.5: above the max."
+    )
+
+
 def test_the_second_candidate_gets_one_line_with_its_verdict_and_rollout() -> None:
     first = ReportData(NOW, 30, [_workload("facts", "fail", 0.74, 0.0, ["off-task answers"])])
     red = GateResult("redteam", "inconclusive", "too few probes", {})

@@ -23,7 +23,7 @@ def demo(
         show_default=True,
     ),
     quick: bool = typer.Option(
-        False, "--quick", help="Fewer requests, probes and tokens (about 4 minutes on 2 cores)."
+        False, "--quick", help="Fewer probes, tokens and review pairs (about 5 minutes on 2 cores)."
     ),
     serve: bool = typer.Option(False, "--serve", help="At the end, serve the web UI until Ctrl-C."),
 ) -> None:
@@ -43,7 +43,7 @@ def demo(
 
     Example:
 
-        swapsafe demo --quick                 # about 4 minutes
+        swapsafe demo --quick                 # about 5 minutes
         swapsafe demo --dir ./swapsafe-demo   # the full run, about 10 minutes
         swapsafe demo --serve                 # then browse the web UI
     """

@@ -37,9 +37,9 @@ QUICK = Profile(
     # every golden case (32-36 per workload): with 8, a 61% vs 33% difference stayed
     # "inconclusive" (the paired 95% CI is about +-45 points at n=8, +-20 at n=36)
     golden_limit=None,
-    # 30 shadow pairs for the latency gate where they are cheap (one-label answers), a few
-    # elsewhere; the full run replays 34 per workload
-    traffic={"ticket-sentiment": 34, "order-extract": 4, "quick-facts": 4},
+    # every request of the bundled traffic, 34 per workload: each latency gate needs 30 shadow
+    # pairs (4 per workload left two of the three gates "inconclusive: 4 latency samples")
+    traffic={"ticket-sentiment": 34, "order-extract": 34, "quick-facts": 34},
     second_traffic={"order-extract": 34},  # every order-extract request of the bundled traffic
     max_tokens={"ticket-sentiment": 16, "order-extract": 48, "quick-facts": 16},
     min_samples=3,

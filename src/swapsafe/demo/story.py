@@ -45,6 +45,15 @@ def _golden(w: WorkloadReport, named: bool = True) -> str | None:
     )
 
 
+def _blocked_by(w: WorkloadReport) -> str | None:
+    """What blocks a NO-GO workload: its golden gate when that failed, else the first failed
+    gate's own words (a failed latency gate names its ratio, interval and max)."""
+    failed = [r for r in w.gates.results if r.status == "fail"]
+    if not failed or any(r.name == "golden_pass_rate" for r in failed):
+        return _golden(w)
+    return f"{w.name} {failed[0].detail}"
+
+
 def verdict_line(data: ReportData, swap: str) -> list[str]:
     """The first candidate's verdict with its strongest evidence, and its likely cause."""
     blocked = [w for w in data.workloads if w.decision == "NO-GO"]
@@ -55,7 +64,9 @@ def verdict_line(data: ReportData, swap: str) -> list[str]:
         head = f"Not yet: {swap} needs more evidence on {', '.join(w.name for w in waiting)}"
     else:
         head = f"Passed: {swap} is GO on every workload"
-    evidence = [e for e in (_golden(w) for w in blocked or waiting) if e]
+    evidence = [e for e in (_blocked_by(w) for w in blocked) if e] or [
+        e for e in (_golden(w) for w in waiting) if e
+    ]
     lines = [head + (f": {'; '.join(evidence[:2])}." if evidence else ".")]
     causes = [f"{w.name}: {w.causes[0]}" for w in blocked if w.causes]
     if causes:
