@@ -3,6 +3,11 @@ once, and the last good value kept when a recomputation fails (no clocks read: a
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
+from swapsafe.exceptions import StoreError
 from swapsafe.web.refresh import Refreshing
 
 
@@ -73,12 +78,20 @@ def test_warm_computes_in_the_background_and_a_first_load_waits_for_it() -> None
     assert len(calls) == 1
 
 
-def test_a_failed_warm_up_leaves_the_first_load_to_compute() -> None:
-    cache: Refreshing[str] = Refreshing(60, Tick())
+def test_a_failed_warm_up_leaves_the_first_load_to_compute(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    cache: Refreshing[str] = Refreshing(60, Tick(), what="gate report")
 
     def broken() -> str:
-        raise RuntimeError("store down")
+        raise StoreError("store sqlite:///x.db is unavailable")
 
-    cache.warm("k", broken)
-    cache.wait()
+    with caplog.at_level(logging.WARNING, logger="swapsafe.web"):
+        cache.warm("k", broken)
+        cache.wait()
     assert cache.get("k", lambda: "computed").value == "computed"
+    # a store outage is one line in the log, not a traceback
+    assert [r.getMessage() for r in caplog.records] == [
+        "web: the gate report of k could not be computed: store sqlite:///x.db is unavailable"
+    ]
+    assert all(r.exc_info is None for r in caplog.records)

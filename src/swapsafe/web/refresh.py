@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
+from swapsafe.exceptions import SwapsafeError
+
 log = logging.getLogger("swapsafe.web")
 T = TypeVar("T")
 
@@ -32,8 +34,11 @@ class Computed(Generic[T]):
 class Refreshing(Generic[T]):
     """Values by key, recomputed in the background once older than ``ttl`` seconds."""
 
-    def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, ttl: float, clock: Callable[[], float] = time.monotonic, what: str = "value"
+    ) -> None:
         self.ttl = ttl
+        self.what = what  # what a value is, for the log: "gate report"
         self.clock = clock
         self._values: dict[str, Computed[T]] = {}
         self._running: dict[str, threading.Thread] = {}
@@ -93,8 +98,10 @@ class Refreshing(Generic[T]):
     def _refresh(self, key: str, compute: Callable[[], T]) -> None:
         try:
             self._store(key, compute())
+        except SwapsafeError as exc:  # store down, bad config: one line, no traceback
+            log.warning("web: the %s of %s could not be computed: %s", self.what, key, exc)
         except Exception:  # keep serving the last good value; the log says why
-            log.exception("web: recomputing %s failed", key)
+            log.exception("web: the %s of %s could not be computed", self.what, key)
         finally:
             with self._lock:
                 self._running.pop(key, None)

@@ -76,7 +76,7 @@ class Rows:
         self.web, self.ro = web, ro
         self.service = ReviewService(web.store, web.config)
         self.cache: dict[str, tuple[float, tuple[list[DailyAgreement], int]]] = {}
-        self.gates: Refreshing[GateReport] = Refreshing(GATES_SECONDS)
+        self.gates: Refreshing[GateReport] = Refreshing(GATES_SECONDS, what="gate report")
 
     def gate_report(self, name: str) -> Computed[GateReport]:
         return self.gates.get(name, partial(self._gates, name))

@@ -31,14 +31,14 @@ REPORT_SECONDS = 300.0
 
 
 def routes(web: WebContext) -> list[BaseRoute]:
-    cache: Refreshing[ReportData] = Refreshing(REPORT_SECONDS)
+    cache: Refreshing[ReportData] = Refreshing(REPORT_SECONDS, what="report")
 
     def report_data(names: list[str] | None) -> Computed[ReportData]:
-        key = ",".join(names) if names else "*"
+        key = ",".join(names) if names else "all workloads"
         return cache.get(key, lambda: build_report(web.config, web.store, names))
 
     def warm() -> list[threading.Thread]:
-        thread = cache.warm("*", lambda: build_report(web.config, web.store, None))
+        thread = cache.warm("all workloads", lambda: build_report(web.config, web.store, None))
         return [thread] if thread else []
 
     web.warmups.append(warm)
