@@ -53,6 +53,34 @@ async def test_shadow_pair_recorded_with_translated_call(harness: Harness) -> No
     assert harness.fakes["claude"].requests[-1].body["model"] == "claude-sonnet-4-5"
 
 
+async def test_the_shadow_call_starts_once_the_served_upstream_has_answered(
+    harness: Harness,
+) -> None:
+    """A shadow call never runs ahead of the request it shadows: while the served upstream
+    takes its time the candidate has not been called, and the shadow call is made after."""
+    set_mode(harness, "chat", "shadow")
+    harness.fakes["gpt"].enqueue_fault(Fault(latency=0.5))
+    before = len(harness.fakes["claude"].requests)
+    served = asyncio.create_task(
+        harness.oai.chat.completions.create(
+            model="chat", messages=[{"role": "user", "content": "after you"}]
+        )
+    )
+    await asyncio.sleep(0.3)
+    assert not served.done()
+    assert len(harness.fakes["claude"].requests) == before  # not yet: the served call waits
+    completion = await served
+    await wait_shadows(harness)
+    assert len(harness.fakes["claude"].requests) == before + 1
+    served_trace = harness.trace(completion.id)
+    shadow = next(r for r in harness.traces(pair_id=served_trace.pair_id) if r.role == "shadow")
+    assert shadow.status == "ok"
+    # its own clock, started with it: not the time it waited for the served call
+    assert shadow.latency_ms is not None and served_trace.latency_ms is not None
+    assert shadow.latency_ms < served_trace.latency_ms
+    assert harness.app.state.runtime.gateway.shadow.in_flight == 0
+
+
 async def test_streamed_served_request_gets_full_shadow_response(harness: Harness) -> None:
     set_mode(harness, "xchat", "shadow")
     async with harness.ant.messages.stream(

@@ -228,21 +228,25 @@ class Gateway:
             out = self.outbounds.build(body, inbound, workload, serving, headers, stream=stream)
         except (TranslationError, *MALFORMED) as exc:  # malformed: the client's fault
             return self._refused(inbound, exc)
-        call = self._open_call(body, inbound, route, serving, raw, headers, key, out)
-        out_headers = {
-            "x-swapsafe-served-by": serving.name,
-            "x-swapsafe-workload": workload.name,
-            "x-request-id": call.request_id,
-        }
-        api_key = self.upstream_key(serving, inbound, key)
-        exchange = Exchange(call, out.body, out.json_tool, api_key, out_headers, body, out.headers)
+        call, start_shadow = self._open_call(body, inbound, route, serving, raw, headers, key, out)
         self.shadow.served_in_flight += 1  # a busy signal: shadow calls yield to served ones
         try:
+            out_headers = {
+                "x-swapsafe-served-by": serving.name,
+                "x-swapsafe-workload": workload.name,
+                "x-request-id": call.request_id,
+            }
+            api_key = self.upstream_key(serving, inbound, key)
+            exchange = Exchange(
+                call, out.body, out.json_tool, api_key, out_headers, body, out.headers
+            )
             if stream:
                 return await self._stream(exchange)
             return await self._complete(exchange)
         finally:
             self.shadow.served_in_flight -= 1
+            if start_shadow is not None:  # after the served upstream answered: never ahead of it
+                start_shadow()
 
     def _open_call(
         self,
@@ -254,16 +258,18 @@ class Gateway:
         headers: Mapping[str, str],
         key: str | None,
         outbound: Outbound,
-    ) -> Call:
-        """The served call's record (trace opened), with its shadow call started if due."""
+    ) -> tuple[Call, Callable[[], None] | None]:
+        """The served call's record (trace opened), and the start of its shadow call when one
+        is due: the caller starts it once the served upstream has answered, so a shadow call
+        never runs ahead of the request it shadows."""
         pair_id = os.urandom(16).hex()
         request_text = self.traces.body_text(raw)
         now = self.clock()
         synthetic = headers.get("x-swapsafe-synthetic")
         source = synthetic if synthetic in SYNTHETIC_SOURCES else "gateway"
-        shadow_outcome = None
+        shadow_outcome, start_shadow = None, None
         if route.shadow is not None:
-            shadow_outcome = self._start_shadow(
+            shadow_outcome, start_shadow = self._prepare_shadow(
                 body, inbound, route, pair_id, request_text, now, key, source, headers
             )
         call = Call(
@@ -283,7 +289,7 @@ class Gateway:
             outbound=outbound,
         )
         self.traces.opened(call)
-        return call
+        return call, start_shadow
 
     # -- non-streaming -----------------------------------------------------------------------
     async def _complete(self, ex: Exchange) -> Response | ThenResponse:
@@ -390,7 +396,7 @@ class Gateway:
         )
 
     # -- shadow ------------------------------------------------------------------------------
-    def _start_shadow(
+    def _prepare_shadow(
         self,
         body: dict[str, Any],
         inbound: str,
@@ -401,8 +407,9 @@ class Gateway:
         key: str | None,
         source: str,
         headers: Mapping[str, str],
-    ) -> str:
-        """Start the shadow call when admitted; returns the served request's shadow outcome."""
+    ) -> tuple[str, Callable[[], None] | None]:
+        """The served request's shadow outcome and, when admitted, what starts the shadow
+        call (its slot under ``max_concurrency`` is taken now; its clock starts with it)."""
         assert route.shadow is not None
         model = self.config.models[route.shadow]
         outcome = self.shadow.admit()
@@ -414,26 +421,30 @@ class Gateway:
                 outcome = "untranslatable"
         self.shadow.count(route.workload, outcome)
         if outcome != SHADOWED:
-            return outcome
-        if self.upstream(model, inbound).wire == "responses":
-            out.body["store"] = False  # a shadow answer is never kept for a later read
-        call = Call(
-            request_id="shadow-" + os.urandom(16).hex(),
-            pair_id=pair_id,
-            workload=route.workload,
-            role="shadow",
-            model=model,
-            inbound=inbound,
-            stream=False,
-            bucket=route.bucket,
-            request_text=request_text,
-            started=time.perf_counter(),
-            ts=ts,
-            source=source,
-            outbound=out,
-        )
-        api_key = self.upstream_key(model, inbound, key)
-        ex = Exchange(call, out.body, out.json_tool, api_key, {}, body, out.headers)
+            return outcome, None
         provider = self.upstream(model, inbound)
-        self.shadow.spawn(run_shadow(ex, provider, self.shadow, self.traces))
-        return SHADOWED
+        if provider.wire == "responses":
+            out.body["store"] = False  # a shadow answer is never kept for a later read
+        api_key = self.upstream_key(model, inbound, key)
+        self.shadow.reserve()
+
+        def start() -> None:
+            call = Call(
+                request_id="shadow-" + os.urandom(16).hex(),
+                pair_id=pair_id,
+                workload=route.workload,
+                role="shadow",
+                model=model,
+                inbound=inbound,
+                stream=False,
+                bucket=route.bucket,
+                request_text=request_text,
+                started=time.perf_counter(),
+                ts=ts,
+                source=source,
+                outbound=out,
+            )
+            ex = Exchange(call, out.body, out.json_tool, api_key, {}, body, out.headers)
+            self.shadow.spawn(run_shadow(ex, provider, self.shadow, self.traces))
+
+        return SHADOWED, start

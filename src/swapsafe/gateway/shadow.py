@@ -1,4 +1,6 @@
-"""Shadow calls: fire-and-forget, capped, isolated from the served response.
+"""Shadow calls: fire-and-forget, capped, isolated from the served response, and started only
+once the served upstream has answered (the request path calls :meth:`ShadowDispatcher.spawn`
+then), so a shadow call never runs ahead of the request it shadows.
 
 Every served request of a workload in shadow mode gets one *shadow outcome* (one function,
 :meth:`ShadowDispatcher.admit`): the shadow call is made (``shadowed``) or skipped for a
@@ -111,8 +113,13 @@ class ShadowDispatcher:
             self._roll_day()
             self.spent_today += cost
 
-    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+    def reserve(self) -> None:
+        """Take an admitted shadow call's slot under ``max_concurrency`` until it ends; the
+        call itself starts later (:meth:`spawn`), once its served call has been answered."""
         self.in_flight += 1
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run a reserved shadow call (its slot is freed when it ends)."""
         task = asyncio.get_running_loop().create_task(coro)
         self.tasks.add(task)
         task.add_done_callback(self._done)
