@@ -19,6 +19,7 @@ and served requests in flight, CPU use and shadow coverage. Everything is on 127
 4. Rollback propagation across two replicas on PostgreSQL (``--no-propagation`` skips it).
 
     python bench/shadow.py [--quick] [--runs N] [--pg postgresql://postgres@127.0.0.1:5432/test]
+    python bench/shadow.py --rate 1200 --seconds 5   # the same load for two builds (A/B)
 """
 
 from __future__ import annotations
@@ -301,18 +302,29 @@ def capacity(gw: Gw, seconds: float, workload: str = "plain") -> float:
 
 
 def one_run(
-    tmp: Path, upstream: str, slow: str, seconds: float, rounds: int, base: str = "plain"
+    tmp: Path,
+    upstream: str,
+    slow: str,
+    seconds: float,
+    rounds: int,
+    base: str = "plain",
+    rate: float | None = None,
 ) -> list[tuple[str, list[Row]]]:
     """Two gateways side by side on core 0 (only one is loaded at a time): yield off and on.
 
     ``base="healthy"`` takes the 50% rate from the capacity *with* 100% shadowing (the worker
-    half busy in every row), which separates interference from the shadow call's own CPU."""
+    half busy in every row), which separates interference from the shadow call's own CPU.
+    ``rate`` fixes the open-loop rate instead (to compare two builds at the same load)."""
     with (
         gateway(tmp, upstream, slow, yield_=False) as off,
         gateway(tmp, upstream, slow, yield_=True) as on,
     ):
         cap = capacity(off, 2 * seconds)
-        half, sat = 0.5 * (cap if base == "plain" else capacity(off, 2 * seconds, base)), 0.9 * cap
+        if rate is not None:
+            half, sat = rate, 0.9 * cap
+        else:
+            half = 0.5 * (cap if base == "plain" else capacity(off, 2 * seconds, base))
+            sat = 0.9 * cap
         half_rows = interleaved(
             [(off, wl, name) for wl, name in ROWS] + [(on, "healthy", "100% shadow, yield on")],
             half,
@@ -321,10 +333,13 @@ def one_run(
         )
         sat_rows = interleaved([(off, "sat", "yield off"), (on, "sat", "yield on")], sat,
                                seconds, rounds)  # fmt: skip
+    if rate is not None:
+        what = "a fixed rate"
+    else:
+        what = "50% of " + ("capacity" if base == "plain" else "shadowed capacity")
     return [
         (
-            f"open loop at 50% of {'capacity' if base == 'plain' else 'shadowed capacity'}: "
-            f"{half:,.0f} req/s",
+            f"open loop at {what}: {half:,.0f} req/s",
             half_rows,
         ),
         (f"saturation: open loop at 90% of capacity, {sat:,.0f} req/s", sat_rows),
@@ -410,8 +425,10 @@ def main() -> None:
         action="store_true",
         help="take the 50%% rate from the capacity with 100%% shadowing, not pass-through",
     )
+    parser.add_argument("--rate", type=float, help="open-loop req/s of the latency rows (fixed)")
+    parser.add_argument("--seconds", type=float, help="seconds per row and round (default 2)")
     args = parser.parse_args()
-    seconds = 1.0 if args.quick else 2.0
+    seconds = args.seconds or (1.0 if args.quick else 2.0)
     up, slow_port = free_port(), free_port()
     upstream, slow = f"http://127.0.0.1:{up}/v1", f"http://127.0.0.1:{slow_port}/v1"
     print(f"versions: {versions()}")
@@ -432,6 +449,7 @@ def main() -> None:
                 seconds,
                 args.rounds,
                 "healthy" if args.shadowed_capacity else "plain",
+                args.rate,
             ):
                 print_rows(title, rows, rows[0])
                 if title.startswith("open loop"):
