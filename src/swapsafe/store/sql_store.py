@@ -126,12 +126,9 @@ class SqlStore(RolloutStoreMixin, ResultsMixin, PairQueries, CompatQueries):
         )
         n = newest.c
         has_tokens = or_(n.input_tokens.is_not(None), n.output_tokens.is_not(None))
+        summed = (case((has_tokens, 1), else_=0), n.input_tokens, n.output_tokens, n.cached_tokens)
         stmt = select(
-            func.count(),
-            func.min(n.ts),
-            func.coalesce(func.sum(case((has_tokens, 1), else_=0)), 0),
-            *(func.coalesce(func.sum(col), 0) for col in (n.input_tokens, n.output_tokens)),
-            func.coalesce(func.sum(n.cached_tokens), 0),
+            func.count(), func.min(n.ts), *(func.coalesce(func.sum(v), 0) for v in summed)
         )
         with self._read() as conn:
             row = raw_rows(conn, stmt)[0]
